@@ -1,0 +1,252 @@
+//! Conversations, messages and what each platform can do, in one shape for all platforms.
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+/// Which platform an account talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlatformKind {
+    Raia,
+    Chatvolt,
+    Chatdash,
+}
+
+impl PlatformKind {
+    pub const ALL: [PlatformKind; 3] = [PlatformKind::Raia, PlatformKind::Chatvolt, PlatformKind::Chatdash];
+
+    /// The name used in config files and on screen.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlatformKind::Raia => "raia",
+            PlatformKind::Chatvolt => "chatvolt",
+            PlatformKind::Chatdash => "chatdash",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PlatformKind> {
+        PlatformKind::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+impl fmt::Display for PlatformKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A conversation's identity. Ids are only unique inside one account, so the account's short
+/// handle is part of the key. Written `account/id` on screen and in commands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationKey {
+    pub account: String,
+    pub id: String,
+}
+
+impl ConversationKey {
+    pub fn new(account: impl Into<String>, id: impl Into<String>) -> Self {
+        ConversationKey { account: account.into(), id: id.into() }
+    }
+
+    /// Parses `account/id`; the id may itself contain `/`.
+    pub fn parse(s: &str) -> Option<ConversationKey> {
+        let (account, id) = s.split_once('/')?;
+        (!account.is_empty() && !id.is_empty()).then(|| ConversationKey::new(account, id))
+    }
+}
+
+impl fmt::Display for ConversationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.account, self.id)
+    }
+}
+
+/// Who holds a conversation that a human has taken over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// The operator running this program (matched by name, email or platform user id).
+    Me,
+    /// Another operator, by the name or email the platform gives.
+    Other(String),
+    /// A human holds it, but the platform does not say who.
+    Unknown,
+}
+
+/// Where a conversation stands in the handoff, derived per platform (platforms.md §4.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ai,
+    NeedsHuman,
+    Human { by: Holder },
+    Resolved,
+}
+
+impl Status {
+    /// The stable name used in JSON output and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Ai => "ai",
+            Status::NeedsHuman => "needs_human",
+            Status::Human { .. } => "human",
+            Status::Resolved => "resolved",
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Author {
+    Customer,
+    Ai,
+    Operator { name: Option<String>, is_me: bool },
+    System,
+}
+
+impl Author {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Author::Customer => "customer",
+            Author::Ai => "ai",
+            Author::Operator { .. } => "operator",
+            Author::System => "system",
+        }
+    }
+}
+
+/// Whether a message reached the platform. Only the operator's own messages are ever anything
+/// but `Sent`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    Pending,
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    /// A platform file id or link; never fetched automatically.
+    pub reference: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The platform's id, or one synthesised where the platform has none (ChatDash).
+    pub id: String,
+    pub author: Author,
+    /// The customer's, AI's or operator's display name where the platform gives one.
+    pub author_name: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub attachments: Vec<Attachment>,
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversation {
+    pub key: ConversationKey,
+    pub platform: PlatformKind,
+    pub customer_name: String,
+    /// Email, phone or handle, where the platform gives one.
+    pub customer_contact: Option<String>,
+    pub channel: Option<String>,
+    pub status: Status,
+    /// The human assigned or holding it, as the platform names them.
+    pub assignee: Option<String>,
+    /// `None` where the platform cannot tell (raia).
+    pub unread: Option<u32>,
+    pub preview: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Since when the customer has been waiting for a human answer; known once messages are.
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+/// Since when the customer has been waiting: the first customer message after the last
+/// operator message. AI messages do not end the wait (as in Chatwoot's `waiting_since`: a bot
+/// reply does not count as being attended to).
+pub fn waiting_since(messages: &[Message]) -> Option<DateTime<Utc>> {
+    let after_last_operator = messages
+        .iter()
+        .rposition(|m| matches!(m.author, Author::Operator { .. }))
+        .map_or(0, |i| i + 1);
+    messages[after_last_operator..]
+        .iter()
+        .find(|m| m.author == Author::Customer)
+        .map(|m| m.created_at)
+}
+
+/// Whether an operation is offered, and if not, why — in words the operator can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Availability {
+    Yes,
+    No(String),
+}
+
+impl Availability {
+    pub fn is_yes(&self) -> bool {
+        matches!(self, Availability::Yes)
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Availability::Yes => None,
+            Availability::No(why) => Some(why),
+        }
+    }
+}
+
+/// What an account's platform can do. The UI offers only these and shows the reason otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    pub take_over: Availability,
+    pub hand_back: Availability,
+    pub send: Availability,
+    pub resolve: Availability,
+    pub assign: Availability,
+    pub mark_read: Availability,
+    /// The platform reports unread counts (otherwise they are kept locally).
+    pub unread_counts: bool,
+    /// The platform can say that a customer asked for a human.
+    pub needs_human_signal: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn msg(author: Author, minute: u32) -> Message {
+        Message {
+            id: minute.to_string(),
+            author,
+            author_name: None,
+            text: String::new(),
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 12, minute, 0).unwrap(),
+            attachments: vec![],
+            delivery: Delivery::Sent,
+        }
+    }
+
+    #[test]
+    fn waiting_since_follows_the_last_operator_reply() {
+        let op = || Author::Operator { name: None, is_me: true };
+        let t = |m| Some(Utc.with_ymd_and_hms(2026, 1, 1, 12, m, 0).unwrap());
+        assert_eq!(waiting_since(&[]), None);
+        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Customer, 2)]), t(1));
+        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Ai, 2)]), t(1));
+        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(op(), 2)]), None);
+        assert_eq!(
+            waiting_since(&[msg(Author::Customer, 1), msg(op(), 2), msg(Author::Ai, 3), msg(Author::Customer, 4)]),
+            t(4)
+        );
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let k = ConversationKey::parse("store/abc/def").unwrap();
+        assert_eq!(k, ConversationKey::new("store", "abc/def"));
+        assert_eq!(k.to_string(), "store/abc/def");
+        assert_eq!(ConversationKey::parse("store/"), None);
+        assert_eq!(ConversationKey::parse("nokey"), None);
+    }
+}

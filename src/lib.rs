@@ -1,0 +1,8 @@
+//! handoff: a terminal inbox for live-agent handoff. See design.md for the architecture:
+//! `domain` is the common language, `platform` the adapters, `sandbox` the stand-in server,
+//! `config` the accounts and keys, `cli` the headless commands.
+
+pub mod domain;
+pub mod platform;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

@@ -1,0 +1,401 @@
+//! Chatvolt's API (platforms.md §3, §7.7–7.9): Bearer key, keyset-paged conversation list,
+//! AI on/off per conversation, assignment by email, messages as "the newest N".
+
+use super::http::{Auth, Http, segment};
+use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, full_name};
+use crate::domain::{
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
+    Status, sanitize,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Method;
+use reqwest::header::AUTHORIZATION;
+use serde::Deserialize;
+use serde_json::json;
+
+const PAGE_SIZE: usize = 100;
+/// A safety stop for paging: 200 pages of 100 conversations.
+const MAX_PAGES: usize = 200;
+/// The most messages Chatvolt returns in one call (§7.8).
+const MESSAGE_COUNT: u32 = 100;
+
+pub struct Chatvolt {
+    http: Http,
+    settings: AccountSettings,
+}
+
+impl Chatvolt {
+    pub fn new(settings: AccountSettings, client: reqwest::Client) -> Self {
+        let auth = Auth { header: AUTHORIZATION, prefix: "Bearer ", key: settings.key.clone() };
+        let http = Http::new(client, &settings.base_url, auth, "chatvolt", settings.timeout);
+        Chatvolt { http, settings }
+    }
+
+    /// POSTs an action whose answer is `{success, message}`, then reads the conversation back
+    /// so the caller sees the platform's state, not a guess.
+    async fn act(&self, id: &str, action: &str, body: serde_json::Value) -> Result<Conversation> {
+        self.post_action(&format!("/conversations/{}/{action}", segment(id)), body).await?;
+        self.get_conversation(id).await
+    }
+
+    async fn post_action(&self, path: &str, body: serde_json::Value) -> Result<()> {
+        let answer: WireAck = self.http.send(Method::POST, path, &body).await?;
+        answer.into_result()
+    }
+}
+
+#[async_trait]
+impl Platform for Chatvolt {
+    fn account(&self) -> &str {
+        &self.settings.name
+    }
+
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Chatvolt
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            take_over: Availability::Yes,
+            hand_back: Availability::Yes,
+            send: Availability::Yes,
+            resolve: Availability::Yes,
+            assign: Availability::Yes,
+            mark_read: Availability::No("Chatvolt's API has no mark-as-read".into()),
+            unread_counts: true,
+            needs_human_signal: true,
+        }
+    }
+
+    async fn check(&self) -> Result<()> {
+        let _: Vec<serde_json::Value> = self.http.get("/conversation", &[("limit", "1".into())]).await?;
+        Ok(())
+    }
+
+    async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
+        // Chatvolt filters by creation time only, so every poll reads the whole list (§3.5).
+        let mut conversations: Vec<Conversation> = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![("limit", PAGE_SIZE.to_string())];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let page: Vec<WireConversation> = self.http.get("/conversation", &query).await?;
+            let full = page.len() >= PAGE_SIZE;
+            cursor = page.last().map(|last| {
+                json!({
+                    "lastCreatedAt": last.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                    "lastId": last.id,
+                })
+                .to_string()
+            });
+            conversations.extend(page.into_iter().map(|c| map_conversation(c, &self.settings.name, &self.settings.operator)));
+            if !full {
+                return Ok(Listing { conversations, complete: true });
+            }
+        }
+        tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
+        Ok(Listing { conversations, complete: false })
+    }
+
+    async fn get_conversation(&self, id: &str) -> Result<Conversation> {
+        let wire = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
+        Ok(map_conversation(wire, &self.settings.name, &self.settings.operator))
+    }
+
+    async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
+        let path = format!("/conversation/{}/messages/{MESSAGE_COUNT}", segment(id));
+        let wire: WireMessages = self.http.get(&path, &[]).await?;
+        let mut messages: Vec<Message> = wire.messages.into_iter().map(map_message).collect();
+        messages.sort_by_key(|m| m.created_at);
+        Ok(messages)
+    }
+
+    async fn take_over(&self, id: &str) -> Result<Conversation> {
+        let conversation = self.act(id, "set-ai-enabled", json!({"enabled": false})).await?;
+        // Assigning is what tells other operators who holds it; without an email we cannot.
+        match &self.settings.operator.email {
+            Some(email) => self.act(id, "assign", json!({"email": email})).await,
+            None => Ok(conversation),
+        }
+    }
+
+    async fn hand_back(&self, id: &str) -> Result<Conversation> {
+        self.act(id, "set-ai-enabled", json!({"enabled": true})).await
+    }
+
+    async fn send(&self, id: &str, text: &str) -> Result<Message> {
+        let path = format!("/conversation/message/conversationId/{}", segment(id));
+        let answer: WireSent = self.http.send(Method::POST, &path, &json!({"message": text})).await?;
+        let wire = match answer.message {
+            Some(message) if answer.success != Some(false) => message,
+            _ => return Err(PlatformError::NotAllowed { reason: "Chatvolt did not accept the message".into() }),
+        };
+        let mut message = map_message(wire);
+        message.author = Author::Operator { name: self.settings.operator.name.clone(), is_me: true };
+        Ok(message)
+    }
+
+    async fn resolve(&self, id: &str) -> Result<Conversation> {
+        self.act(id, "set-status", json!({"status": "RESOLVED"})).await
+    }
+
+    async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
+        self.act(id, "assign", json!({"email": email})).await
+    }
+}
+
+// ---- wire types: Chatvolt's JSON, tolerant of missing optional and unknown extra fields ----
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireConversation {
+    pub id: String,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub is_ai_enabled: Option<bool>,
+    pub unread_messages_count: Option<u32>,
+    pub channel: Option<String>,
+    pub visitor_id: Option<String>,
+    pub ai_user_identifier: Option<String>,
+    #[serde(default)]
+    pub participants_contacts: Option<Vec<WireContact>>,
+    #[serde(default)]
+    pub assignees: Option<Vec<WireAssignee>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireContact {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireAssignee {
+    pub email: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireMessages {
+    pub messages: Vec<WireMessage>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireMessage {
+    pub id: String,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub from: String,
+    pub user_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub attachments: Option<Vec<WireAttachment>>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireAttachment {
+    pub name: Option<String>,
+    pub url: Option<String>,
+}
+
+/// `{success, message}` — the answer to every conversation action.
+#[derive(Deserialize, Debug)]
+struct WireAck {
+    success: Option<bool>,
+    message: Option<String>,
+}
+
+impl WireAck {
+    fn into_result(self) -> Result<()> {
+        if self.success == Some(false) {
+            let reason = field(self.message.as_deref()).unwrap_or_else(|| "Chatvolt refused the action".into());
+            return Err(PlatformError::NotAllowed { reason });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize, Debug)]
+struct WireSent {
+    success: Option<bool>,
+    message: Option<WireMessage>,
+}
+
+pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Operator) -> Conversation {
+    let contact = wire.participants_contacts.as_ref().and_then(|c| c.first());
+    let contact_detail = contact.and_then(|c| field(c.email.as_deref()).or_else(|| field(c.phone_number.as_deref())));
+    let customer_name = contact
+        .and_then(|c| full_name(c.first_name.as_deref(), c.last_name.as_deref()))
+        .or_else(|| field(wire.title.as_deref()))
+        .or_else(|| field(wire.ai_user_identifier.as_deref()))
+        .unwrap_or_else(|| format!("Visitor #{}", id_tail(wire.visitor_id.as_deref().unwrap_or(&wire.id))));
+    let assignees: Vec<String> =
+        wire.assignees.unwrap_or_default().iter().filter_map(|a| field(a.email.as_deref())).collect();
+    let status = match (wire.status.as_deref(), wire.is_ai_enabled.unwrap_or(true)) {
+        (Some("RESOLVED"), _) => Status::Resolved,
+        (_, false) => Status::Human { by: me.holder(&assignees.iter().map(String::as_str).collect::<Vec<_>>()) },
+        (Some("HUMAN_REQUESTED"), true) => Status::NeedsHuman,
+        _ => Status::Ai,
+    };
+    Conversation {
+        key: ConversationKey::new(account, wire.id),
+        platform: PlatformKind::Chatvolt,
+        customer_name,
+        customer_contact: contact_detail,
+        channel: field(wire.channel.as_deref()),
+        status,
+        assignee: (!assignees.is_empty()).then(|| assignees.join(", ")),
+        unread: Some(wire.unread_messages_count.unwrap_or(0)),
+        preview: None,
+        created_at: wire.created_at,
+        updated_at: wire.updated_at,
+        waiting_since: None,
+    }
+}
+
+/// The last four characters of an id, to tell anonymous visitors apart.
+fn id_tail(id: &str) -> String {
+    let chars: Vec<char> = crate::domain::sanitize_line(id).chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+/// `from:"agent"` is the AI; `from:"human"` is an operator when it carries a staff `userId`,
+/// otherwise the customer (§7.7).
+pub(crate) fn map_message(wire: WireMessage) -> Message {
+    let author = match (wire.from.as_str(), &wire.user_id) {
+        ("agent", _) => Author::Ai,
+        ("human", Some(_)) => Author::Operator { name: None, is_me: false },
+        ("human", None) => Author::Customer,
+        _ => Author::System,
+    };
+    let text = wire.text.filter(|t| !t.is_empty()).or(wire.html).unwrap_or_default();
+    Message {
+        id: wire.id,
+        author,
+        author_name: None,
+        text: sanitize(&text),
+        created_at: wire.created_at,
+        attachments: wire
+            .attachments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| Attachment {
+                name: field(a.name.as_deref()).unwrap_or_else(|| "file".into()),
+                reference: a.url.as_deref().map(crate::domain::sanitize_line),
+            })
+            .collect(),
+        delivery: Delivery::Sent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Holder;
+    use crate::platform::http::decode;
+
+    fn me() -> Operator {
+        Operator { name: Some("Dana Reyes".into()), email: Some("dana@example.com".into()) }
+    }
+
+    fn conversation(json: &str) -> Conversation {
+        map_conversation(decode(json.as_bytes()).unwrap(), "volt", &me())
+    }
+
+    const FULL: &str = r#"{
+        "id": "clx1", "title": "Order help", "unreadMessagesCount": 3, "isAiEnabled": true,
+        "channel": "whatsapp", "status": "HUMAN_REQUESTED", "blocked": false, "metadata": null,
+        "organizationId": "org1", "priority": "HIGH", "agentId": "ag1", "visitorId": null,
+        "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:05:00.000Z",
+        "participantsContacts": [{"id": "ct1", "firstName": "José", "lastName": "Álvarez", "phoneNumber": "+34600000000"}],
+        "assignees": [], "tags": [], "npsStep": 0, "someFutureField": {"x": 1}
+    }"#;
+
+    #[test]
+    fn maps_a_full_conversation() {
+        let c = conversation(FULL);
+        assert_eq!(c.key, ConversationKey::new("volt", "clx1"));
+        assert_eq!(c.customer_name, "José Álvarez");
+        assert_eq!(c.customer_contact.as_deref(), Some("+34600000000"));
+        assert_eq!(c.channel.as_deref(), Some("whatsapp"));
+        assert_eq!(c.status, Status::NeedsHuman);
+        assert_eq!(c.unread, Some(3));
+        assert_eq!(c.assignee, None);
+    }
+
+    #[test]
+    fn minimal_conversation_falls_back_sensibly() {
+        let c = conversation(r#"{"id":"abcdef123","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#);
+        assert_eq!(c.customer_name, "Visitor #f123");
+        assert_eq!(c.status, Status::Ai);
+        assert_eq!(c.unread, Some(0));
+        let titled = conversation(
+            r#"{"id":"a","title":"Guest 7","participantsContacts":[],"createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#,
+        );
+        assert_eq!(titled.customer_name, "Guest 7");
+    }
+
+    #[test]
+    fn status_rows_top_to_bottom() {
+        let status = |status: &str, ai: bool, assignee: &str| {
+            conversation(&format!(
+                r#"{{"id":"a","status":"{status}","isAiEnabled":{ai},"assignees":[{{"id":"m","email":"{assignee}"}}],
+                "createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}}"#
+            ))
+            .status
+        };
+        assert_eq!(status("RESOLVED", false, ""), Status::Resolved);
+        assert_eq!(status("UNRESOLVED", false, "dana@example.com"), Status::Human { by: Holder::Me });
+        assert_eq!(status("HUMAN_REQUESTED", false, "sam@example.com"), Status::Human { by: Holder::Other("sam@example.com".into()) });
+        assert_eq!(status("UNRESOLVED", false, ""), Status::Human { by: Holder::Unknown });
+        assert_eq!(status("HUMAN_REQUESTED", true, ""), Status::NeedsHuman);
+        assert_eq!(status("UNRESOLVED", true, ""), Status::Ai);
+    }
+
+    #[test]
+    fn message_authorship() {
+        let m = |json: &str| map_message(decode(json.as_bytes()).unwrap());
+        let t = r#""createdAt":"2026-11-20T10:00:00.000Z""#;
+        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"human","visitorId":"v",{t}}}"#)).author, Author::Customer);
+        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"human","contactId":"c",{t}}}"#)).author, Author::Customer);
+        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"agent","agentId":"a",{t}}}"#)).author, Author::Ai);
+        assert_eq!(
+            m(&format!(r#"{{"id":"1","text":"hi","from":"human","userId":"u",{t}}}"#)).author,
+            Author::Operator { name: None, is_me: false }
+        );
+        assert_eq!(m(&format!(r#"{{"id":"1","html":"<b>x</b>","from":"bot",{t}}}"#)).author, Author::System);
+    }
+
+    #[test]
+    fn hostile_strings_are_cleaned() {
+        let c = conversation(
+            r#"{"id":"a","channel":"web\u001b[31m","participantsContacts":[{"firstName":"\u001b]0;pwned\u0007Eve\u202e"}],
+            "createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#,
+        );
+        assert_eq!(c.customer_name, "Eve");
+        assert_eq!(c.channel.as_deref(), Some("web"));
+        let m = map_message(
+            decode(br#"{"id":"1","text":"\u001b]52;c;aGk=\u0007copy \u009b31mme","from":"human","createdAt":"2026-11-20T10:00:00Z"}"#)
+                .unwrap(),
+        );
+        assert_eq!(m.text, "copy me");
+    }
+
+    #[test]
+    fn malformed_answers_name_the_field() {
+        let err = decode::<Vec<WireConversation>>(br#"[{"id":"a","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"},{"id":"b","updatedAt":"2026-11-20T10:00:00Z"}]"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("createdAt"), "{err}");
+        let err = decode::<Vec<WireConversation>>(br#"[{"id":"a","createdAt":"yesterday","updatedAt":"2026-11-20T10:00:00Z"}]"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("[0].createdAt"), "{err}");
+    }
+}

@@ -1,0 +1,259 @@
+//! The one HTTP client every adapter uses: timeouts, the auth header, a cap on response size,
+//! and the mapping from HTTP answers to [`PlatformError`].
+
+use super::error::{PlatformError, Result};
+use crate::domain::{ApiKey, sanitize_line};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// No platform response the inbox needs is anywhere near this; a bigger one is refused rather
+/// than held in memory.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// How much of an error body is kept for the message.
+const MAX_DETAIL: usize = 200;
+
+/// Builds the shared reqwest client (connection pool, TLS through rustls).
+pub fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .user_agent(concat!("handoff/", env!("CARGO_PKG_VERSION")))
+        .build()
+        // Building fails only if TLS cannot initialise, which no config can cause or fix.
+        .expect("the HTTP client could not be built (TLS backend failed to initialise)")
+}
+
+/// How an account authenticates.
+pub struct Auth {
+    pub header: HeaderName,
+    /// Put before the key, e.g. `"Bearer "`; empty for a raw key.
+    pub prefix: &'static str,
+    pub key: ApiKey,
+}
+
+/// One account's view of the HTTP client: base URL, auth, and the platform's error dialect.
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    auth: Auth,
+    platform: &'static str,
+    timeout: Duration,
+}
+
+impl Http {
+    pub fn new(client: reqwest::Client, base: &str, auth: Auth, platform: &'static str, timeout: Duration) -> Self {
+        Http { client, base: base.trim_end_matches('/').to_string(), auth, platform, timeout }
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        let body = self.request(Method::GET, path, query, None).await?;
+        decode(&body)
+    }
+
+    /// Sends a JSON body and decodes the JSON answer.
+    pub async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: &serde_json::Value) -> Result<T> {
+        let bytes = self.request(method, path, &[], Some(body)).await?;
+        decode(&bytes)
+    }
+
+    /// Sends a JSON body and ignores the answer's content (only its status matters).
+    pub async fn send_unit(&self, method: Method, path: &str, body: &serde_json::Value) -> Result<()> {
+        self.request(method, path, &[], Some(body)).await.map(drop)
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}{}", self.base, path);
+        let mut key = HeaderValue::from_str(&format!("{}{}", self.auth.prefix, self.auth.key.expose()))
+            .map_err(|_| PlatformError::BadKey { platform: self.platform, status: 0 })?;
+        key.set_sensitive(true);
+        let mut req = self.client.request(method.clone(), &url).header(self.auth.header.clone(), key);
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
+        let status = resp.status();
+        tracing::debug!(platform = self.platform, %method, path, status = status.as_u16(), "request");
+        if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+            return Err(PlatformError::TooLarge { limit_mib: MAX_BODY >> 20 });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(PlatformError::TooLarge { limit_mib: MAX_BODY >> 20 });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if status.is_success() {
+            Ok(bytes)
+        } else {
+            Err(map_status(self.platform, status, resp.headers(), &bytes))
+        }
+    }
+
+    fn transport(&self, e: reqwest::Error) -> PlatformError {
+        if e.is_timeout() {
+            PlatformError::Timeout(self.timeout)
+        } else if e.is_connect() {
+            PlatformError::Network(format!("cannot connect to {}", host_of(&self.base)))
+        } else if e.is_decode() || e.is_body() {
+            PlatformError::Network(format!("the connection to {} broke mid-answer", host_of(&self.base)))
+        } else {
+            PlatformError::Network(format!("request to {} failed", host_of(&self.base)))
+        }
+    }
+}
+
+fn host_of(base: &str) -> String {
+    url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_string(),
+        }))
+        .unwrap_or_else(|| "the server".into())
+}
+
+/// Decodes JSON, naming the offending field on failure (e.g. `data[3].createdAt`).
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = sanitize_line(&e.inner().to_string());
+        let inner: String = inner.chars().take(MAX_DETAIL).collect();
+        if path == "." || path.is_empty() {
+            PlatformError::Malformed(inner)
+        } else {
+            PlatformError::Malformed(format!("field `{path}`: {inner}"))
+        }
+    })
+}
+
+/// Maps a non-2xx answer to an error, reading the platform's message from the body where
+/// there is one (`message`, `error`, `error.message`).
+pub fn map_status(platform: &'static str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> PlatformError {
+    let detail = error_detail(body);
+    let retry_after = retry_after(headers, Utc::now());
+    match status.as_u16() {
+        401 | 403 => PlatformError::BadKey { platform, status: status.as_u16() },
+        404 => PlatformError::NotFound { what: if detail.is_empty() { "no such conversation".into() } else { detail } },
+        429 => PlatformError::RateLimited { retry_after },
+        400..=499 => PlatformError::NotAllowed {
+            reason: if detail.is_empty() { format!("HTTP {}", status.as_u16()) } else { detail },
+        },
+        code => PlatformError::Server { status: code, detail, retry_after },
+    }
+}
+
+fn error_detail(body: &[u8]) -> String {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return String::new();
+    };
+    let text = [
+        v.get("message").and_then(|m| m.as_str()),
+        v.get("error").and_then(|e| e.as_str()),
+        v.pointer("/error/message").and_then(|m| m.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .unwrap_or_default();
+    sanitize_line(text).chars().take(MAX_DETAIL).collect()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(3600)));
+    }
+    let at = DateTime::parse_from_rfc2822(raw).ok()?.with_timezone(&Utc);
+    (at - now).to_std().ok().map(|d| d.min(Duration::from_secs(3600)))
+}
+
+/// Encodes an id for use as one path segment, so an id cannot change the path.
+pub fn segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(retry: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(retry).unwrap());
+        h
+    }
+
+    #[test]
+    fn maps_statuses_to_classes() {
+        let none = HeaderMap::new();
+        let e = |code: u16, body: &str| map_status("raia", StatusCode::from_u16(code).unwrap(), &none, body.as_bytes());
+        assert_eq!(e(403, "{}").class(), "bad_key");
+        assert_eq!(e(401, "{}").class(), "bad_key");
+        assert_eq!(e(404, r#"{"message":"Conversation not found."}"#), PlatformError::NotFound { what: "Conversation not found.".into() });
+        assert_eq!(
+            e(400, r#"{"status":400,"message":"Conversation must be in manual mode"}"#),
+            PlatformError::NotAllowed { reason: "Conversation must be in manual mode".into() }
+        );
+        assert_eq!(e(400, "").class(), "not_allowed");
+        assert_eq!(e(500, r#"{"error":"boom"}"#).to_string(), "server error (HTTP 500): boom");
+        assert_eq!(
+            e(401, r#"{"success":false,"error":{"message":"Unauthorized","code":401}}"#).class(),
+            "bad_key"
+        );
+        let limited = map_status("x", StatusCode::TOO_MANY_REQUESTS, &headers("7"), b"");
+        assert_eq!(limited.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(limited.to_string(), "rate limited by the server, retry in 7s");
+    }
+
+    #[test]
+    fn error_bodies_are_sanitised() {
+        let none = HeaderMap::new();
+        let e = map_status("x", StatusCode::BAD_GATEWAY, &none, b"{\"error\":\"\\u001b]0;pwn\\u0007bad\"}");
+        assert_eq!(e.to_string(), "server error (HTTP 502): bad");
+    }
+
+    #[test]
+    fn retry_after_accepts_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let h = headers("Thu, 01 Jan 2026 00:00:30 GMT");
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        assert_eq!(retry_after(&headers("soon"), now), None);
+    }
+
+    #[test]
+    fn decode_names_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[allow(dead_code)]
+            id: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Page {
+            #[allow(dead_code)]
+            data: Vec<Item>,
+        }
+        let err = decode::<Page>(br#"{"data":[{"id":"a"},{"id":5}]}"#).unwrap_err();
+        assert!(err.to_string().contains("data[1].id"), "{err}");
+        assert_eq!(decode::<Page>(b"{\"data\":[").unwrap_err().class(), "malformed");
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_segment() {
+        assert_eq!(segment("../../admin?x=1"), "%2E%2E%2F%2E%2E%2Fadmin%3Fx%3D1");
+        assert_eq!(segment("abc123"), "abc123");
+    }
+}

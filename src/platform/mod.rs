@@ -1,0 +1,180 @@
+//! The platforms behind one trait. Each adapter maps its platform's JSON to the common model
+//! (platforms.md §4 and §7) and its HTTP answers to [`PlatformError`].
+
+pub mod chatdash;
+pub mod chatvolt;
+mod error;
+pub mod http;
+pub mod raia;
+
+pub use error::{PlatformError, Result};
+
+use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One account on one platform. Every method is one logical operation; adapters follow the
+/// platform's paging to the end and never retry a send.
+#[async_trait]
+pub trait Platform: Send + Sync {
+    /// The account's short handle (`store`), as in config.
+    fn account(&self) -> &str;
+    fn kind(&self) -> PlatformKind;
+    fn capabilities(&self) -> Capabilities;
+
+    /// A cheap authenticated request: proves the server answers and accepts the key.
+    async fn check(&self) -> Result<()>;
+
+    /// Conversations, all pages. With `since`, a platform that can filter by update time
+    /// returns only what changed (then [`Listing::complete`] is false).
+    async fn list_conversations(&self, since: Option<DateTime<Utc>>) -> Result<Listing>;
+    async fn get_conversation(&self, id: &str) -> Result<Conversation>;
+    /// Messages, oldest first.
+    async fn list_messages(&self, id: &str) -> Result<Vec<Message>>;
+
+    /// Switches the conversation to a human (manual mode); returns it as the platform now has it.
+    async fn take_over(&self, id: &str) -> Result<Conversation>;
+    /// Gives the conversation back to the AI.
+    async fn hand_back(&self, id: &str) -> Result<Conversation>;
+    /// Sends `text` to the customer as the operator. Never retried here.
+    async fn send(&self, id: &str, text: &str) -> Result<Message>;
+    async fn resolve(&self, id: &str) -> Result<Conversation>;
+    async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
+        let _ = (id, email);
+        Err(unavailable(self.capabilities().assign.reason()))
+    }
+    async fn mark_read(&self, id: &str) -> Result<()> {
+        let _ = id;
+        Err(unavailable(self.capabilities().mark_read.reason()))
+    }
+}
+
+/// The error for an operation the platform does not offer, carrying the capability's reason.
+pub fn unavailable(reason: Option<&str>) -> PlatformError {
+    PlatformError::Unavailable(reason.unwrap_or("not supported by this platform").to_string())
+}
+
+/// The answer to [`Platform::list_conversations`].
+#[derive(Debug)]
+pub struct Listing {
+    pub conversations: Vec<Conversation>,
+    /// True when this is every conversation the account has (within the platform's window), so
+    /// one missing from it is gone; false for an incremental answer.
+    pub complete: bool,
+}
+
+/// Who the operator is, to recognise their own conversations and messages.
+#[derive(Clone, Debug, Default)]
+pub struct Operator {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Operator {
+    /// Whether a name, email or id the platform reports is this operator.
+    pub fn is(&self, who: &str) -> bool {
+        let who = who.trim();
+        !who.is_empty()
+            && (self.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(who))
+                || self.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(who)))
+    }
+
+    /// The holder for a human-held conversation whose holder the platform names (or not).
+    pub fn holder(&self, names: &[&str]) -> Holder {
+        if names.iter().any(|n| self.is(n)) {
+            Holder::Me
+        } else {
+            names
+                .iter()
+                .map(|n| n.trim())
+                .find(|n| !n.is_empty())
+                .map_or(Holder::Unknown, |n| Holder::Other(n.to_string()))
+        }
+    }
+}
+
+/// Everything an adapter needs, resolved from config (the key already read).
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    pub name: String,
+    pub kind: PlatformKind,
+    pub base_url: String,
+    pub key: ApiKey,
+    pub operator: Operator,
+    pub timeout: Duration,
+    /// raia: conversation-state names that mean "needs a human" / "resolved".
+    pub needs_human_states: Vec<String>,
+    pub resolved_states: Vec<String>,
+    /// raia: the state a conversation is moved to when a human picks it up (clears the
+    /// needs-human state); default "New" when the account has it.
+    pub open_state: Option<String>,
+    /// raia: the operator's platform-user id, sent as `authorId`.
+    pub author_id: Option<String>,
+    /// ChatDash: the agents to list; empty = ask `GET /agents`.
+    pub agents: Vec<String>,
+    /// ChatDash: the experimental takeover and reply (platforms.md §7.1).
+    pub experimental_live_agent: bool,
+    /// ChatDash: send `Bearer <key>` instead of the raw key.
+    pub bearer: bool,
+    /// ChatDash: how far back the conversation window reaches.
+    pub lookback: Duration,
+}
+
+impl AccountSettings {
+    /// Settings with the platform defaults, for tests and the demo.
+    pub fn new(name: &str, kind: PlatformKind, base_url: &str, key: ApiKey) -> Self {
+        AccountSettings {
+            name: name.to_string(),
+            kind,
+            base_url: base_url.to_string(),
+            key,
+            operator: Operator::default(),
+            timeout: Duration::from_secs(10),
+            needs_human_states: vec!["Needs human".into()],
+            resolved_states: vec!["Resolved".into()],
+            open_state: None,
+            author_id: None,
+            agents: vec![],
+            experimental_live_agent: false,
+            bearer: false,
+            lookback: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+
+    /// The documented production base URL of each platform.
+    pub fn default_base_url(kind: PlatformKind) -> &'static str {
+        match kind {
+            PlatformKind::Raia => "https://api.raia2.com",
+            PlatformKind::Chatvolt => "https://api.chatvolt.ai",
+            PlatformKind::Chatdash => "https://api.chat-dash.com/v1/public",
+        }
+    }
+}
+
+/// Builds the adapter for an account over a shared client.
+pub fn connect(settings: AccountSettings, client: reqwest::Client) -> Arc<dyn Platform> {
+    match settings.kind {
+        PlatformKind::Raia => Arc::new(raia::Raia::new(settings, client)),
+        PlatformKind::Chatvolt => Arc::new(chatvolt::Chatvolt::new(settings, client)),
+        PlatformKind::Chatdash => Arc::new(chatdash::Chatdash::new(settings, client)),
+    }
+}
+
+/// Joins a first and last name the way people write them, skipping empty parts.
+pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .map(crate::domain::sanitize_line)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+/// A sanitised single-line field, or `None` when absent or blank.
+pub(crate) fn field(raw: Option<&str>) -> Option<String> {
+    raw.map(crate::domain::sanitize_line).filter(|s| !s.is_empty())
+}

@@ -1,0 +1,465 @@
+//! raia's external API (platforms.md §2, §7.4–7.6): `Agent-Secret-Key`, paged conversations,
+//! mode switches, manual messages. Needs-human and resolved come from conversation states
+//! mapped by name in config.
+
+use super::http::{Auth, Http, segment};
+use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, full_name};
+use crate::domain::{
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
+    Status, sanitize,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use reqwest::header::HeaderName;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+const PAGE_SIZE: u32 = 100;
+/// A safety stop for paging: 1000 pages of 100 is far beyond any agent's inbox.
+const MAX_PAGES: u32 = 1000;
+/// Incremental polls ask from a little before the last sync, to cover clock skew.
+const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
+pub struct Raia {
+    http: Http,
+    settings: AccountSettings,
+    states: Mutex<Option<Arc<States>>>,
+}
+
+/// The account's conversation states, resolved from the configured names to ids.
+#[derive(Debug, Default)]
+pub(crate) struct States {
+    needs_human: HashSet<String>,
+    resolved: HashSet<String>,
+    /// Where a resolve moves a conversation.
+    resolve_to: Option<String>,
+    /// Where a takeover moves a conversation out of a needs-human state.
+    open: Option<String>,
+}
+
+impl States {
+    pub(crate) fn from_wire(wire: &[WireState], settings: &AccountSettings) -> States {
+        let named = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .filter_map(|n| wire.iter().find(|s| s.name.trim().eq_ignore_ascii_case(n.trim())))
+                .map(|s| s.id.clone())
+                .collect()
+        };
+        let needs_human: HashSet<String> = named(&settings.needs_human_states).into_iter().collect();
+        let resolved_list = named(&settings.resolved_states);
+        let open = match &settings.open_state {
+            Some(name) => named(std::slice::from_ref(name)).into_iter().next(),
+            None => named(&["New".to_string()]).into_iter().next(),
+        };
+        States {
+            needs_human,
+            resolve_to: resolved_list.first().cloned(),
+            resolved: resolved_list.into_iter().collect(),
+            open,
+        }
+    }
+}
+
+impl Raia {
+    pub fn new(settings: AccountSettings, client: reqwest::Client) -> Self {
+        let auth = Auth { header: HeaderName::from_static("agent-secret-key"), prefix: "", key: settings.key.clone() };
+        let http = Http::new(client, &settings.base_url, auth, "raia", settings.timeout);
+        Raia { http, settings, states: Mutex::new(None) }
+    }
+
+    /// The states, fetched once per run (and again after a failure).
+    async fn states(&self) -> Result<Arc<States>> {
+        let mut cached = self.states.lock().await;
+        if let Some(states) = cached.as_ref() {
+            return Ok(states.clone());
+        }
+        let wire: Vec<WireState> = self.http.get("/external/conversations/states", &[]).await?;
+        let states = Arc::new(States::from_wire(&wire, &self.settings));
+        if states.needs_human.len() < self.settings.needs_human_states.len() {
+            tracing::warn!(account = %self.settings.name, "a configured needs_human_states name is not a state of this raia agent");
+        }
+        *cached = Some(states.clone());
+        Ok(states)
+    }
+
+    async fn to_conversation(&self, wire: WireConversation) -> Result<Conversation> {
+        let states = self.states().await?;
+        Ok(map_conversation(wire, &self.settings.name, &states, &self.settings.operator))
+    }
+
+    fn path(id: &str, rest: &str) -> String {
+        format!("/external/conversations/{}{rest}", segment(id))
+    }
+}
+
+#[async_trait]
+impl Platform for Raia {
+    fn account(&self) -> &str {
+        &self.settings.name
+    }
+
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Raia
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            take_over: Availability::Yes,
+            hand_back: Availability::Yes,
+            send: Availability::Yes,
+            resolve: if self.settings.resolved_states.is_empty() {
+                Availability::No("no resolved state configured for this raia account (resolved_states)".into())
+            } else {
+                Availability::Yes
+            },
+            assign: Availability::No("raia's API has no assignment".into()),
+            mark_read: Availability::No("raia keeps no read state; read marks are kept locally".into()),
+            unread_counts: false,
+            needs_human_signal: !self.settings.needs_human_states.is_empty(),
+        }
+    }
+
+    async fn check(&self) -> Result<()> {
+        let _: serde_json::Value = self.http.get("/external/agents/by-api-key", &[]).await?;
+        self.states().await.map(drop)
+    }
+
+    async fn list_conversations(&self, since: Option<DateTime<Utc>>) -> Result<Listing> {
+        let states = self.states().await?;
+        let mut conversations = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let mut query = vec![
+                ("page", page.to_string()),
+                ("pageSize", PAGE_SIZE.to_string()),
+                ("orderBy", "updatedAt".to_string()),
+                ("orderDirection", "DESC".to_string()),
+            ];
+            if let Some(since) = since {
+                query.push(("startDate", (since - SKEW).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+            }
+            let wire: WirePage = self.http.get("/external/conversations", &query).await?;
+            conversations.extend(
+                wire.data.into_iter().map(|c| map_conversation(c, &self.settings.name, &states, &self.settings.operator)),
+            );
+            if !wire.has_next_page {
+                return Ok(Listing { conversations, complete: since.is_none() });
+            }
+        }
+        tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
+        Ok(Listing { conversations, complete: false })
+    }
+
+    async fn get_conversation(&self, id: &str) -> Result<Conversation> {
+        let wire = self.http.get(&Self::path(id, ""), &[]).await?;
+        self.to_conversation(wire).await
+    }
+
+    async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
+        let query = [("orderDirection", "ASC".to_string())];
+        let wire: WireMessages = self.http.get(&Self::path(id, "/messages"), &query).await?;
+        Ok(wire.messages.into_iter().map(map_message).collect())
+    }
+
+    async fn take_over(&self, id: &str) -> Result<Conversation> {
+        let wire: WireConversation = self.http.send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "manual"})).await?;
+        let states = self.states().await?;
+        // A human picked it up: move it out of the needs-human state, or it would still ask
+        // for one (a needs-human state outranks manual mode, platforms.md §4.3).
+        let picked_up = match (&wire.conversation_state_id, &states.open) {
+            (Some(state), Some(open)) if states.needs_human.contains(state) => {
+                Some(self.http.send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": open})).await?)
+            }
+            _ => None,
+        };
+        Ok(map_conversation(picked_up.unwrap_or(wire), &self.settings.name, &states, &self.settings.operator))
+    }
+
+    async fn hand_back(&self, id: &str) -> Result<Conversation> {
+        let wire = self.http.send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "ai"})).await?;
+        self.to_conversation(wire).await
+    }
+
+    async fn send(&self, id: &str, text: &str) -> Result<Message> {
+        let mut body = json!({"message": text});
+        if let Some(author) = &self.settings.author_id {
+            body["authorId"] = json!(author);
+        }
+        let wire: WireMessage = self.http.send(Method::POST, &Self::path(id, "/send-manual-message"), &body).await?;
+        let mut message = map_message(wire);
+        if let Author::Operator { is_me, .. } = &mut message.author {
+            *is_me = true;
+        }
+        Ok(message)
+    }
+
+    async fn resolve(&self, id: &str) -> Result<Conversation> {
+        let states = self.states().await?;
+        let Some(resolved) = &states.resolve_to else {
+            return Err(PlatformError::Unavailable(
+                "none of this account's resolved_states exists on the raia agent".into(),
+            ));
+        };
+        let wire = self.http.send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": resolved})).await?;
+        Ok(map_conversation(wire, &self.settings.name, &states, &self.settings.operator))
+    }
+}
+
+// ---- wire types: raia's JSON, tolerant of missing optional and unknown extra fields ----
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WirePage {
+    pub data: Vec<WireConversation>,
+    #[serde(default)]
+    pub has_next_page: bool,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireConversation {
+    pub id: String,
+    pub title: Option<String>,
+    pub mode: Option<String>,
+    pub conversation_state_id: Option<String>,
+    pub user: Option<WireUser>,
+    pub assigned_user: Option<WireUser>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireUser {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireMessages {
+    pub messages: Vec<WireMessage>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireMessage {
+    pub id: String,
+    pub message: Option<String>,
+    pub raw_message: Option<String>,
+    pub sender_role: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub files: Vec<WireFile>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireFile {
+    pub id: Option<String>,
+    pub file_name: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireState {
+    pub id: String,
+    pub name: String,
+}
+
+pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
+    let user = wire.user.unwrap_or_default();
+    let contact = field(user.email.as_deref()).or_else(|| field(user.phone_number.as_deref()));
+    let customer_name = full_name(user.first_name.as_deref(), user.last_name.as_deref())
+        .or_else(|| contact.clone())
+        .or_else(|| field(wire.title.as_deref()))
+        .unwrap_or_else(|| "Visitor".into());
+    let assignee_email = wire.assigned_user.as_ref().and_then(|u| field(u.email.as_deref()));
+    let assignee = wire
+        .assigned_user
+        .as_ref()
+        .and_then(|u| full_name(u.first_name.as_deref(), u.last_name.as_deref()))
+        .or_else(|| assignee_email.clone());
+    let state = wire.conversation_state_id.as_deref().unwrap_or_default();
+    let status = if states.resolved.contains(state) {
+        Status::Resolved
+    } else if states.needs_human.contains(state) {
+        Status::NeedsHuman
+    } else if wire.mode.as_deref() == Some("manual") {
+        let names: Vec<&str> = assignee.iter().chain(assignee_email.iter()).map(String::as_str).collect();
+        Status::Human { by: me.holder(&names) }
+    } else {
+        Status::Ai
+    };
+    Conversation {
+        key: ConversationKey::new(account, wire.id),
+        platform: PlatformKind::Raia,
+        customer_name,
+        customer_contact: contact,
+        channel: field(user.source.as_deref()),
+        status,
+        assignee,
+        unread: None,
+        preview: None,
+        created_at: wire.created_at,
+        updated_at: wire.updated_at,
+        waiting_since: None,
+    }
+}
+
+pub(crate) fn map_message(wire: WireMessage) -> Message {
+    let author = match wire.sender_role.as_str() {
+        "conversation_user" => Author::Customer,
+        "assistant" => Author::Ai,
+        "manual_assistant" => Author::Operator { name: None, is_me: false },
+        _ => Author::System,
+    };
+    let text = wire.message.filter(|m| !m.is_empty()).or(wire.raw_message).unwrap_or_default();
+    Message {
+        id: wire.id,
+        author,
+        author_name: None,
+        text: sanitize(&text),
+        created_at: wire.created_at,
+        attachments: wire
+            .files
+            .into_iter()
+            .map(|f| Attachment {
+                name: field(f.file_name.as_deref()).unwrap_or_else(|| "file".into()),
+                reference: f.id,
+            })
+            .collect(),
+        delivery: Delivery::Sent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Holder;
+    use crate::platform::http::decode;
+
+    const STATES: &str = r##"[
+        {"id":"s-new","name":"New","description":null,"color":null,"isPersistent":false,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"},
+        {"id":"s-need","name":"Needs human","description":null,"color":"#e5484d","isPersistent":true,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"},
+        {"id":"s-done","name":"Resolved","description":null,"color":"#30a46c","isPersistent":true,"createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z"}
+    ]"##;
+
+    fn settings() -> AccountSettings {
+        let mut s = AccountSettings::new("store", PlatformKind::Raia, "http://x", crate::domain::ApiKey::new("k"));
+        s.operator = Operator { name: Some("Dana Reyes".into()), email: Some("dana@example.com".into()) };
+        s
+    }
+
+    fn states() -> States {
+        States::from_wire(&decode::<Vec<WireState>>(STATES.as_bytes()).unwrap(), &settings())
+    }
+
+    fn conversation(json: &str) -> Conversation {
+        map_conversation(decode(json.as_bytes()).unwrap(), "store", &states(), &settings().operator)
+    }
+
+    const FULL: &str = r#"{
+        "id": "c1", "conversationUserId": "u1", "title": "Refund", "score": 4, "summary": "wants a refund",
+        "aiConversationId": "conv_h435hi34h5i43i5sdfdfs", "metadata": {"customData": {}}, "aiCallId": null,
+        "mode": "ai", "conversationStateId": "s-need",
+        "user": {"id": "u1", "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "phoneNumber": "+1555", "source": "webchat", "isAnonymized": false},
+        "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:05:00.000Z",
+        "assignedUser": null, "isAnonymized": false, "feedbacks": [], "unknownExtra": [1, 2]
+    }"#;
+
+    #[test]
+    fn maps_a_full_conversation() {
+        let c = conversation(FULL);
+        assert_eq!(c.key, ConversationKey::new("store", "c1"));
+        assert_eq!(c.customer_name, "Ann Lee");
+        assert_eq!(c.customer_contact.as_deref(), Some("ann@example.com"));
+        assert_eq!(c.channel.as_deref(), Some("webchat"));
+        assert_eq!(c.status, Status::NeedsHuman);
+        assert_eq!(c.unread, None);
+    }
+
+    #[test]
+    fn only_required_fields() {
+        let c = conversation(
+            r#"{"id":"c2","conversationUserId":"u","aiConversationId":"a","user":{"id":"u","firstName":"","lastName":"","isAnonymized":true},
+            "createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z","isAnonymized":true}"#,
+        );
+        assert_eq!(c.customer_name, "Visitor");
+        assert_eq!(c.status, Status::Ai);
+        assert_eq!(c.channel, None);
+        let err = decode::<WireConversation>(br#"{"id":"c3","updatedAt":"2026-11-20T10:00:00Z"}"#).unwrap_err();
+        assert!(err.to_string().contains("createdAt"), "{err}");
+    }
+
+    #[test]
+    fn status_rows_top_to_bottom() {
+        let status = |mode: &str, state: &str, assigned: &str| {
+            conversation(&format!(
+                r#"{{"id":"c","mode":"{mode}","conversationStateId":"{state}","assignedUser":{assigned},
+                "createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}}"#
+            ))
+            .status
+        };
+        let dana = r#"{"id":"p1","firstName":"Dana","lastName":"Reyes","email":"dana@example.com"}"#;
+        let sam = r#"{"id":"p2","firstName":"Sam","lastName":"Ortiz","email":"sam@example.com"}"#;
+        assert_eq!(status("manual", "s-done", "null"), Status::Resolved);
+        assert_eq!(status("manual", "s-need", "null"), Status::NeedsHuman);
+        assert_eq!(status("manual", "s-new", dana), Status::Human { by: Holder::Me });
+        assert_eq!(status("manual", "s-new", sam), Status::Human { by: Holder::Other("Sam Ortiz".into()) });
+        assert_eq!(status("manual", "", "null"), Status::Human { by: Holder::Unknown });
+        assert_eq!(status("ai", "s-need", "null"), Status::NeedsHuman);
+        assert_eq!(status("ai", "s-new", "null"), Status::Ai);
+        assert_eq!(status("ai", "unknown-state", "null"), Status::Ai);
+    }
+
+    #[test]
+    fn state_names_resolve_to_ids() {
+        let s = states();
+        assert!(s.needs_human.contains("s-need"));
+        assert_eq!(s.resolve_to.as_deref(), Some("s-done"));
+        assert_eq!(s.open.as_deref(), Some("s-new"));
+    }
+
+    #[test]
+    fn message_roles_and_text() {
+        let m = |role: &str, extra: &str| {
+            map_message(
+                decode(
+                    format!(
+                        r#"{{"id":"m","message":"hi","conversationId":"c","senderRole":"{role}","conversationMessageId":"q",
+                        "source":"live_chat","createdAt":"2026-11-20T10:00:00Z","isAnonymized":false{extra}}}"#
+                    )
+                    .as_bytes(),
+                )
+                .unwrap(),
+            )
+        };
+        assert_eq!(m("conversation_user", "").author, Author::Customer);
+        assert_eq!(m("assistant", "").author, Author::Ai);
+        assert_eq!(m("manual_assistant", "").author, Author::Operator { name: None, is_me: false });
+        assert_eq!(m("something_new", "").author, Author::System);
+        let files = m("conversation_user", r#","files":[{"id":"f1","fileName":"receipt.pdf","openAIFileId":"x"}]"#);
+        assert_eq!(files.attachments, vec![Attachment { name: "receipt.pdf".into(), reference: Some("f1".into()) }]);
+        let raw = map_message(
+            decode(br#"{"id":"m","message":"","rawMessage":"\u001b[2Jraw \u202etext","senderRole":"assistant","createdAt":"2026-11-20T10:00:00Z"}"#)
+                .unwrap(),
+        );
+        assert_eq!(raw.text, "raw text");
+    }
+
+    #[test]
+    fn hostile_names_are_cleaned() {
+        let c = conversation(
+            r#"{"id":"c","user":{"firstName":"\u001b]8;;http://x\u001b\\Mallory\u001b]8;;\u001b\\","lastName":"\u009b2J","source":"web\u0007"},
+            "createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#,
+        );
+        assert_eq!(c.customer_name, "Mallory");
+        assert_eq!(c.channel.as_deref(), Some("web"));
+    }
+}
