@@ -1,0 +1,408 @@
+//! The config file (design.md §7): who the operator is, how often to sync, and the accounts
+//! with where their keys come from. Errors name the file, the line and the field.
+
+use crate::domain::{ApiKey, PlatformKind};
+use crate::platform::{AccountSettings, Operator};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// A problem with the configuration. Always shown with the file it came from; the program
+/// exits with status 2 on it.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct ConfigError {
+    pub location: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn at(file: &Path, source: &str, span: Option<std::ops::Range<usize>>, message: impl Into<String>) -> Self {
+        let location = match span {
+            Some(span) => {
+                let (line, column) = line_col(source, span.start);
+                format!("{}:{line}:{column}", file.display())
+            }
+            None => file.display().to_string(),
+        };
+        ConfigError { location, message: message.into() }
+    }
+}
+
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before.len(), |nl| before.len() - nl - 1) + 1;
+    (line, column)
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileOperator {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSync {
+    list_interval: Option<Spanned<String>>,
+    thread_interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileAccount {
+    name: Spanned<String>,
+    label: Option<String>,
+    platform: Spanned<String>,
+    base_url: Option<Spanned<String>>,
+    api_key_env: Option<Spanned<String>>,
+    api_key_cmd: Option<Spanned<String>>,
+    api_key_file: Option<Spanned<String>>,
+    needs_human_states: Option<Vec<String>>,
+    resolved_states: Option<Vec<String>>,
+    open_state: Option<String>,
+    author_id: Option<String>,
+    agents: Option<Vec<String>>,
+    experimental_live_agent: Option<bool>,
+    auth_scheme: Option<Spanned<String>>,
+    lookback: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    operator: FileOperator,
+    #[serde(default)]
+    sync: FileSync,
+    #[serde(default)]
+    accounts: Vec<FileAccount>,
+}
+
+/// Where an account's key comes from. The key itself is read only when needed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeySource {
+    Env(String),
+    Command(String),
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub settings_without_key: AccountSettings,
+    pub label: Option<String>,
+    pub key_source: KeySource,
+    /// Where `api_key_*` stands in the file, for error messages.
+    key_location: String,
+}
+
+impl Account {
+    pub fn name(&self) -> &str {
+        &self.settings_without_key.name
+    }
+
+    /// Reads the key and returns the adapter's settings. A key that cannot be found is a
+    /// config error naming where the account says it is.
+    pub fn resolve(&self) -> Result<AccountSettings, ConfigError> {
+        let key = read_key(&self.key_source).map_err(|message| ConfigError {
+            location: self.key_location.clone(),
+            message: format!("account `{}`: {message}", self.name()),
+        })?;
+        Ok(AccountSettings { key, ..self.settings_without_key.clone() })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub operator: Operator,
+    pub list_interval: Duration,
+    pub thread_interval: Duration,
+    pub accounts: Vec<Account>,
+    /// Things worth telling the operator that do not stop the program (e.g. file permissions).
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name() == name)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::at(path, "", None, format!("cannot read the config file: {e}")))?;
+        let mut config = Config::parse(path, &source)?;
+        if let Some(warning) = permissions_warning(path) {
+            config.warnings.push(warning);
+        }
+        Ok(config)
+    }
+
+    pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
+        let file: File = toml::from_str(source)
+            .map_err(|e| ConfigError::at(path, source, e.span(), first_line(e.message())))?;
+        let err = |span: std::ops::Range<usize>, message: String| ConfigError::at(path, source, Some(span), message);
+        let duration = |value: &Option<Spanned<String>>, field: &str, default: Duration| match value {
+            None => Ok(default),
+            Some(v) => humantime::parse_duration(v.get_ref())
+                .map_err(|e| err(v.span(), format!("`{field}` is not a duration like \"5s\" or \"2m\": {e}"))),
+        };
+        let operator = Operator { name: file.operator.name, email: file.operator.email };
+        let timeout = duration(&file.sync.timeout, "timeout", Duration::from_secs(10))?;
+        let mut accounts: Vec<Account> = Vec::new();
+        for a in file.accounts {
+            let name = a.name.get_ref().clone();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(err(
+                    a.name.span(),
+                    format!("account name `{name}` must be letters, digits, `-` or `_` (it is typed in commands)"),
+                ));
+            }
+            if accounts.iter().any(|b| b.name() == name) {
+                return Err(err(a.name.span(), format!("account name `{name}` is used twice")));
+            }
+            let Some(kind) = PlatformKind::parse(a.platform.get_ref()) else {
+                return Err(err(
+                    a.platform.span(),
+                    format!("unknown platform `{}` (expected raia, chatvolt or chatdash)", a.platform.get_ref()),
+                ));
+            };
+            let sources: Vec<(&Spanned<String>, KeySource)> = [
+                a.api_key_env.as_ref().map(|v| (v, KeySource::Env(v.get_ref().clone()))),
+                a.api_key_cmd.as_ref().map(|v| (v, KeySource::Command(v.get_ref().clone()))),
+                a.api_key_file.as_ref().map(|v| (v, KeySource::File(expand_home(v.get_ref())))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let (key_span, key_source) = match sources.as_slice() {
+                [(span, source)] => (span.span(), source.clone()),
+                [] => {
+                    return Err(err(
+                        a.name.span(),
+                        format!("account `{name}` needs a key: set one of api_key_env, api_key_cmd or api_key_file"),
+                    ));
+                }
+                [_, (second, _), ..] => {
+                    return Err(err(
+                        second.span(),
+                        format!("account `{name}` has more than one of api_key_env, api_key_cmd, api_key_file"),
+                    ));
+                }
+            };
+            let base_url = match &a.base_url {
+                Some(url) => {
+                    url::Url::parse(url.get_ref())
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .ok_or_else(|| err(url.span(), format!("base_url `{}` is not an http(s) URL", url.get_ref())))?;
+                    url.get_ref().clone()
+                }
+                None => AccountSettings::default_base_url(kind).to_string(),
+            };
+            let bearer = match &a.auth_scheme {
+                None => false,
+                Some(s) if s.get_ref() == "raw" => false,
+                Some(s) if s.get_ref() == "bearer" => true,
+                Some(s) => return Err(err(s.span(), format!("auth_scheme `{}` must be \"raw\" or \"bearer\"", s.get_ref()))),
+            };
+            let mut settings = AccountSettings::new(&name, kind, &base_url, ApiKey::new(""));
+            settings.operator = operator.clone();
+            settings.timeout = timeout;
+            if let Some(states) = a.needs_human_states {
+                settings.needs_human_states = states;
+            }
+            if let Some(states) = a.resolved_states {
+                settings.resolved_states = states;
+            }
+            settings.open_state = a.open_state;
+            settings.author_id = a.author_id;
+            settings.agents = a.agents.unwrap_or_default();
+            settings.experimental_live_agent = a.experimental_live_agent.unwrap_or(false);
+            settings.bearer = bearer;
+            settings.lookback = duration(&a.lookback, "lookback", settings.lookback)?;
+            let (line, column) = line_col(source, key_span.start);
+            accounts.push(Account {
+                settings_without_key: settings,
+                label: a.label,
+                key_source,
+                key_location: format!("{}:{line}:{column}", path.display()),
+            });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            operator,
+            list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
+            thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
+            accounts,
+            warnings: Vec::new(),
+        })
+    }
+}
+
+/// toml's messages can span several lines with a source excerpt; the location is ours.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+fn read_key(source: &KeySource) -> Result<ApiKey, String> {
+    let key = match source {
+        KeySource::Env(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
+        KeySource::File(path) => {
+            let key = std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
+            if let Some(warning) = permissions_warning(path) {
+                eprintln!("warning: {warning}");
+            }
+            key
+        }
+        KeySource::Command(cmd) => {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run api_key_cmd: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("api_key_cmd failed ({})", out.status));
+            }
+            String::from_utf8(out.stdout).map_err(|_| "api_key_cmd printed something that is not text".to_string())?
+        }
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err("the key is empty".into());
+    }
+    Ok(ApiKey::new(key))
+}
+
+/// Files holding keys (or naming where they are) should not be readable by others.
+#[cfg(unix)]
+fn permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!("{} is readable by other users (mode {:o}); run: chmod 600 {}", path.display(), mode & 0o777, path.display())
+    })
+}
+
+#[cfg(not(unix))]
+fn permissions_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// The config file to use: `--config`, then `HANDOFF_CONFIG` (both passed in by clap), then
+/// `$XDG_CONFIG_HOME/handoff/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "handoff").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/handoff`, where logs (and later the local store) live.
+pub fn default_state_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "handoff")?;
+    Some(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("/etc/handoff.toml"), src)
+    }
+
+    const GOOD: &str = r#"
+[operator]
+name = "Dana Reyes"
+email = "dana@example.com"
+
+[sync]
+list_interval = "5s"
+thread_interval = "2s"
+
+[[accounts]]
+name = "store"
+label = "Store bot"
+platform = "raia"
+base_url = "http://127.0.0.1:7878/raia"
+api_key_env = "RAIA_KEY"
+needs_human_states = ["Needs human"]
+resolved_states = ["Resolved"]
+
+[[accounts]]
+name = "volt"
+platform = "chatvolt"
+api_key_cmd = "echo volt-key"
+
+[[accounts]]
+name = "agency"
+platform = "chatdash"
+api_key_file = "/nonexistent/key"
+agents = ["a1", "a2"]
+auth_scheme = "bearer"
+"#;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.accounts.len(), 3);
+        assert_eq!(c.operator.email.as_deref(), Some("dana@example.com"));
+        let store = c.account("store").unwrap();
+        assert_eq!(store.settings_without_key.kind, PlatformKind::Raia);
+        assert_eq!(store.settings_without_key.base_url, "http://127.0.0.1:7878/raia");
+        assert_eq!(store.key_source, KeySource::Env("RAIA_KEY".into()));
+        let volt = c.account("volt").unwrap();
+        assert_eq!(volt.settings_without_key.base_url, "https://api.chatvolt.ai");
+        assert_eq!(volt.resolve().unwrap().key.expose(), "volt-key");
+        let agency = c.account("agency").unwrap();
+        assert!(agency.settings_without_key.bearer);
+        assert_eq!(agency.settings_without_key.agents, vec!["a1", "a2"]);
+        let missing = agency.resolve().unwrap_err().to_string();
+        assert!(missing.starts_with("/etc/handoff.toml:27:16: account `agency`: cannot read key file"), "{missing}");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let cases = [
+            (GOOD.replace("platform = \"chatvolt\"", "platform = \"slack\""), "/etc/handoff.toml:21:12: unknown platform `slack`"),
+            (GOOD.replace("label = \"Store bot\"", "lable = \"x\""), "/etc/handoff.toml:12:1: unknown field `lable`"),
+            (GOOD.replace("api_key_cmd = \"echo volt-key\"", ""), "/etc/handoff.toml:20:8: account `volt` needs a key"),
+            (GOOD.replace("name = \"volt\"", "name = \"my volt\""), "/etc/handoff.toml:20:8: account name `my volt`"),
+            (GOOD.replace("name = \"volt\"", "name = \"store\""), "/etc/handoff.toml:20:8: account name `store` is used twice"),
+            (GOOD.replace("\"5s\"", "\"often\""), "/etc/handoff.toml:7:17: `list_interval` is not a duration"),
+            (GOOD.replace("[sync]", "[sync"), "/etc/handoff.toml:6:6"),
+        ];
+        for (src, want) in cases {
+            let got = parse(&src).unwrap_err().to_string();
+            assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_env_key_is_reported_where_it_is_configured() {
+        let c = parse(&GOOD.replace("RAIA_KEY", "HANDOFF_TEST_SURELY_UNSET_VAR")).unwrap();
+        let e = c.account("store").unwrap().resolve().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "/etc/handoff.toml:15:15: account `store`: environment variable HANDOFF_TEST_SURELY_UNSET_VAR is not set"
+        );
+    }
+
+    #[test]
+    fn settings_debug_never_shows_the_key() {
+        let c = parse(GOOD).unwrap();
+        let settings = c.account("volt").unwrap().resolve().unwrap();
+        assert!(!format!("{settings:?}").contains("volt-key"));
+    }
+}
