@@ -175,6 +175,31 @@ pub fn waiting_since(messages: &[Message]) -> Option<DateTime<Utc>> {
         .map(|m| m.created_at)
 }
 
+/// The inbox's default order: needs a human (longest waiting first), then held by a human
+/// (mine first), then AI by latest activity, then resolved (latest first).
+pub fn queue_order(a: &Conversation, b: &Conversation) -> std::cmp::Ordering {
+    fn group(c: &Conversation) -> u8 {
+        match &c.status {
+            Status::NeedsHuman => 0,
+            Status::Human { by: Holder::Me } => 1,
+            Status::Human { .. } => 2,
+            Status::Ai => 3,
+            Status::Resolved => 4,
+        }
+    }
+    group(a)
+        .cmp(&group(b))
+        .then_with(|| {
+            if group(a) == 0 {
+                let waited = |c: &Conversation| c.waiting_since.unwrap_or(c.updated_at);
+                waited(a).cmp(&waited(b))
+            } else {
+                b.updated_at.cmp(&a.updated_at)
+            }
+        })
+        .then_with(|| a.key.cmp(&b.key))
+}
+
 /// Whether an operation is offered, and if not, why — in words the operator can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Availability {
@@ -239,6 +264,37 @@ mod tests {
             waiting_since(&[msg(Author::Customer, 1), msg(op(), 2), msg(Author::Ai, 3), msg(Author::Customer, 4)]),
             t(4)
         );
+    }
+
+    #[test]
+    fn queue_order_puts_the_longest_waiting_handoff_first() {
+        let at = |m| Utc.with_ymd_and_hms(2026, 1, 1, 12, m, 0).unwrap();
+        let conv = |id: &str, status: Status, minute: u32| Conversation {
+            key: ConversationKey::new("a", id),
+            platform: PlatformKind::Raia,
+            customer_name: id.into(),
+            customer_contact: None,
+            channel: None,
+            status,
+            assignee: None,
+            unread: None,
+            preview: None,
+            created_at: at(0),
+            updated_at: at(minute),
+            waiting_since: None,
+        };
+        let mut list = vec![
+            conv("done", Status::Resolved, 50),
+            conv("ai-old", Status::Ai, 10),
+            conv("ai-new", Status::Ai, 40),
+            conv("theirs", Status::Human { by: Holder::Other("Sam".into()) }, 45),
+            conv("mine", Status::Human { by: Holder::Me }, 5),
+            conv("need-recent", Status::NeedsHuman, 30),
+            conv("need-long", Status::NeedsHuman, 20),
+        ];
+        list.sort_by(queue_order);
+        let ids: Vec<&str> = list.iter().map(|c| c.key.id.as_str()).collect();
+        assert_eq!(ids, ["need-long", "need-recent", "mine", "theirs", "ai-new", "ai-old", "done"]);
     }
 
     #[test]

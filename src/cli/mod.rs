@@ -1,0 +1,422 @@
+//! The command line: the headless commands that make every platform scriptable, and the
+//! sandbox. Each command resolves only the accounts it uses.
+
+pub mod output;
+#[cfg(feature = "sandbox")]
+mod sandbox;
+
+use crate::config::{Config, ConfigError};
+use crate::domain::{Conversation, ConversationKey, Holder, Status, queue_order, waiting_since};
+use crate::platform::{self, Platform, PlatformError};
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use futures::StreamExt;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(name = "handoff", version, about = "A terminal inbox for live-agent handoff (raia, Chatvolt, ChatDash)")]
+pub struct Cli {
+    /// Config file [default: $XDG_CONFIG_HOME/handoff/config.toml]
+    #[arg(long, global = true, env = "HANDOFF_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where logs (and local state) live [default: $XDG_STATE_HOME/handoff]
+    #[arg(long, global = true, env = "HANDOFF_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List conversations of every account (or one), those needing a human first
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum)]
+        status: Option<StatusFilter>,
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// Show one conversation and its messages
+    Show {
+        /// ACCOUNT/ID, as `list` prints it
+        conversation: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a conversation over from the AI (manual mode)
+    Take {
+        conversation: String,
+        /// Take it even if another operator holds it
+        #[arg(long)]
+        force: bool,
+    },
+    /// Hand a conversation back to the AI
+    Release { conversation: String },
+    /// Mark a conversation resolved
+    Resolve { conversation: String },
+    /// Assign a conversation to an operator by email (Chatvolt) [default: your email]
+    Assign { conversation: String, email: Option<String> },
+    /// Mark a conversation read on the platform (ChatDash)
+    Read { conversation: String },
+    /// Send TEXT to the customer as the operator (`-` reads it from stdin)
+    Send { conversation: String, text: String },
+    /// Check every account: config, key, server, key accepted
+    Doctor,
+    /// Serve the raia, Chatvolt and ChatDash APIs on loopback with a simulated world
+    #[cfg(feature = "sandbox")]
+    Sandbox(sandbox::SandboxArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum StatusFilter {
+    Ai,
+    NeedsHuman,
+    Human,
+    Resolved,
+}
+
+impl StatusFilter {
+    fn matches(self, status: &Status) -> bool {
+        matches!(
+            (self, status),
+            (StatusFilter::Ai, Status::Ai)
+                | (StatusFilter::NeedsHuman, Status::NeedsHuman)
+                | (StatusFilter::Human, Status::Human { .. })
+                | (StatusFilter::Resolved, Status::Resolved)
+        )
+    }
+}
+
+/// Why a command failed, and so its exit status: 2 for configuration and usage, 1 for what
+/// a platform answered.
+pub enum Failure {
+    Usage(String),
+    Config(ConfigError),
+    Platform(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Config(e)
+    }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        eprintln!(
+            "handoff: the interactive inbox is not built yet.\n\
+             The headless commands work today: `handoff list`, `show`, `take`, `send`, `release`,\n\
+             `resolve`, `doctor`, and `handoff sandbox` for a local stand-in. See `handoff --help`."
+        );
+        return ExitCode::from(2);
+    };
+    let result = match command {
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Doctor => doctor(cli.config).await,
+        command => {
+            let config = match load_config(cli.config) {
+                Ok(config) => config,
+                Err(failure) => return report(failure),
+            };
+            headless(&config, command).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+fn report(failure: Failure) -> ExitCode {
+    let (message, code) = match failure {
+        Failure::Usage(m) => (m, 2),
+        Failure::Config(e) => (e.to_string(), 2),
+        Failure::Platform(m) => (m, 1),
+    };
+    eprintln!("handoff: {message}");
+    ExitCode::from(code)
+}
+
+fn config_path(flag: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    flag.or_else(crate::config::default_path)
+        .ok_or_else(|| Failure::Usage("cannot find a config directory; pass --config PATH".into()))
+}
+
+fn load_config(flag: Option<PathBuf>) -> Result<Config, Failure> {
+    let path = config_path(flag)?;
+    if !path.exists() {
+        return Err(Failure::Usage(format!(
+            "no config file at {} — create one (see README, \"Connect real accounts\") or pass --config",
+            path.display()
+        )));
+    }
+    let config = Config::load(&path)?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(config)
+}
+
+fn connect(config: &Config, name: &str) -> Result<Arc<dyn Platform>, Failure> {
+    let account = config.account(name).ok_or_else(|| {
+        let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
+        Failure::Usage(format!("no account named `{name}` in {} (accounts: {})", config.path.display(), names.join(", ")))
+    })?;
+    let settings = account.resolve()?;
+    let client = platform::http::client(settings.timeout);
+    Ok(platform::connect(settings, client))
+}
+
+fn target(raw: &str) -> Result<ConversationKey, Failure> {
+    ConversationKey::parse(raw)
+        .ok_or_else(|| Failure::Usage(format!("`{raw}` is not ACCOUNT/ID (as `handoff list` prints it)")))
+}
+
+fn platform_failure(key: &ConversationKey, e: PlatformError) -> Failure {
+    Failure::Platform(format!("{key}: {e}"))
+}
+
+/// Prints to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => print(&format!("{json}\n")),
+        Err(e) => eprintln!("handoff: cannot encode JSON: {e}"),
+    }
+}
+
+async fn headless(config: &Config, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::List { json, status, account } => list(config, json, status, account).await,
+        Command::Show { conversation, json } => show(config, &conversation, json).await,
+        Command::Take { conversation, force } => {
+            let key = target(&conversation)?;
+            let p = connect(config, &key.account)?;
+            if !force {
+                let current = p.get_conversation(&key.id).await.map_err(|e| platform_failure(&key, e))?;
+                if let Status::Human { by: Holder::Other(who) } = &current.status {
+                    return Err(Failure::Platform(format!(
+                        "{key} is held by {who}; pass --force to take it over anyway"
+                    )));
+                }
+            }
+            let c = p.take_over(&key.id).await.map_err(|e| platform_failure(&key, e))?;
+            print(&format!("{key}: taken over — {}\n", output::status_words(&c.status)));
+            Ok(())
+        }
+        Command::Release { conversation } => {
+            act(config, &conversation, "handed back to the AI", |p, id| Box::pin(async move { p.hand_back(&id).await }))
+                .await
+        }
+        Command::Resolve { conversation } => {
+            act(config, &conversation, "resolved", |p, id| Box::pin(async move { p.resolve(&id).await })).await
+        }
+        Command::Assign { conversation, email } => {
+            let email = email
+                .or_else(|| config.operator.email.clone())
+                .ok_or_else(|| Failure::Usage("give an EMAIL or set [operator] email in the config".into()))?;
+            let done = format!("assigned to {email}");
+            act(config, &conversation, &done, move |p, id| Box::pin(async move { p.assign(&id, &email).await })).await
+        }
+        Command::Read { conversation } => {
+            let key = target(&conversation)?;
+            let p = connect(config, &key.account)?;
+            p.mark_read(&key.id).await.map_err(|e| platform_failure(&key, e))?;
+            print(&format!("{key}: marked read\n"));
+            Ok(())
+        }
+        Command::Send { conversation, text } => send(config, &conversation, text).await,
+        Command::Doctor => unreachable_command(),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(_) => unreachable_command(),
+    }
+}
+
+/// `run` dispatches these before loading the config; reaching here is a bug in dispatch, not
+/// something a user can cause, so say so rather than panic.
+fn unreachable_command() -> Result<(), Failure> {
+    Err(Failure::Usage("internal error: command dispatched twice".into()))
+}
+
+/// The future of one conversation action (take, release, resolve, assign).
+type ActionFuture = std::pin::Pin<Box<dyn std::future::Future<Output = platform::Result<Conversation>> + Send>>;
+
+async fn act(
+    config: &Config,
+    conversation: &str,
+    done: &str,
+    action: impl FnOnce(Arc<dyn Platform>, String) -> ActionFuture,
+) -> Result<(), Failure> {
+    let key = target(conversation)?;
+    let p = connect(config, &key.account)?;
+    let c = action(p, key.id.clone()).await.map_err(|e| platform_failure(&key, e))?;
+    print(&format!("{key}: {done} — now {}\n", output::status_words(&c.status)));
+    Ok(())
+}
+
+async fn send(config: &Config, conversation: &str, text: String) -> Result<(), Failure> {
+    let key = target(conversation)?;
+    let text = if text == "-" {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .map_err(|e| Failure::Usage(format!("cannot read the message from stdin: {e}")))?;
+        buf.trim_end_matches('\n').to_string()
+    } else {
+        text
+    };
+    if text.trim().is_empty() {
+        return Err(Failure::Usage("the message is empty; nothing was sent".into()));
+    }
+    let p = connect(config, &key.account)?;
+    let sent = p.send(&key.id, &text).await.map_err(|e| platform_failure(&key, e))?;
+    print(&format!("{key}: sent (message {})\n", sent.id));
+    Ok(())
+}
+
+async fn list(config: &Config, json: bool, status: Option<StatusFilter>, account: Option<String>) -> Result<(), Failure> {
+    let names: Vec<&str> = match &account {
+        Some(name) => vec![name.as_str()],
+        None => config.accounts.iter().map(|a| a.name()).collect(),
+    };
+    if names.is_empty() {
+        return Err(Failure::Usage(format!("no accounts in {}", config.path.display())));
+    }
+    let platforms = names.iter().map(|n| connect(config, n)).collect::<Result<Vec<_>, _>>()?;
+    // Every account at once; one that fails is reported and the others still print.
+    let answers = futures::future::join_all(platforms.iter().map(|p| p.list_conversations(None))).await;
+    let mut conversations = Vec::new();
+    let mut failed = Vec::new();
+    for (p, answer) in platforms.iter().zip(answers) {
+        match answer {
+            Ok(listing) => conversations.extend(listing.conversations.into_iter().map(|c| (p.clone(), c))),
+            Err(e) => failed.push(format!("account {}: {e}", p.account())),
+        }
+    }
+    conversations.retain(|(_, c)| status.map_or(!matches!(c.status, Status::Resolved), |s| s.matches(&c.status)));
+    // The wait of a conversation that needs a human is in its messages: read those (only).
+    let mut conversations: Vec<Conversation> = futures::stream::iter(conversations)
+        .map(|(p, mut c)| async move {
+            if c.status == Status::NeedsHuman {
+                if let Ok(messages) = p.list_messages(&c.key.id).await {
+                    c.waiting_since = waiting_since(&messages);
+                }
+            }
+            c
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    conversations.sort_by(queue_order);
+    if json {
+        let rows: Vec<output::ConversationJson> = conversations.iter().map(Into::into).collect();
+        print_json(&rows);
+    } else {
+        print(&output::conversation_table(&conversations, Utc::now()));
+    }
+    for f in &failed {
+        eprintln!("handoff: {f}");
+    }
+    if failed.is_empty() { Ok(()) } else { Err(Failure::Platform(format!("{} account(s) failed", failed.len()))) }
+}
+
+async fn show(config: &Config, conversation: &str, json: bool) -> Result<(), Failure> {
+    let key = target(conversation)?;
+    let p = connect(config, &key.account)?;
+    let (c, messages) = futures::future::join(p.get_conversation(&key.id), p.list_messages(&key.id)).await;
+    let mut c = c.map_err(|e| platform_failure(&key, e))?;
+    let messages = messages.map_err(|e| platform_failure(&key, e))?;
+    c.waiting_since = waiting_since(&messages);
+    if json {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            conversation: output::ConversationJson<'a>,
+            messages: Vec<output::MessageJson<'a>>,
+        }
+        print_json(&Shown { conversation: (&c).into(), messages: messages.iter().map(Into::into).collect() });
+    } else {
+        print(&output::thread(&c, &messages, Utc::now()));
+    }
+    Ok(())
+}
+
+async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
+    let path = config_path(flag)?;
+    if !path.exists() {
+        print(&format!(
+            "config   no file at {} (`handoff` would open the demo; see README to connect accounts)\n",
+            path.display()
+        ));
+        return Err(Failure::Platform("no config file".into()));
+    }
+    let config = Config::load(&path)?;
+    print(&format!("config   {} ok, {} account(s)\n", path.display(), config.accounts.len()));
+    for warning in &config.warnings {
+        print(&format!("warning  {warning}\n"));
+    }
+    let mut problems = 0;
+    for account in &config.accounts {
+        let s = &account.settings_without_key;
+        print(&format!("\n{} ({}, {})\n", account.name(), s.kind, s.base_url));
+        let settings = match account.resolve() {
+            Ok(settings) => {
+                print(&format!("  key      found ({})\n", describe_source(&account.key_source)));
+                settings
+            }
+            Err(e) => {
+                problems += 1;
+                print(&format!("  key      MISSING: {}\n", e.message));
+                continue;
+            }
+        };
+        let p = platform::connect(settings, platform::http::client(s.timeout));
+        let line = match p.check().await {
+            Ok(()) => "  server   reachable, key accepted\n".to_string(),
+            Err(e @ PlatformError::BadKey { .. }) => {
+                problems += 1;
+                format!("  server   reachable, KEY REJECTED: {e}\n")
+            }
+            Err(e @ (PlatformError::Network(_) | PlatformError::Timeout(_))) => {
+                problems += 1;
+                format!("  server   UNREACHABLE: {e}\n")
+            }
+            Err(e) => {
+                problems += 1;
+                format!("  server   reachable, but: {e}\n")
+            }
+        };
+        print(&line);
+        let caps = p.capabilities();
+        let unavailable: Vec<String> = [
+            ("take over", &caps.take_over),
+            ("reply", &caps.send),
+            ("resolve", &caps.resolve),
+            ("assign", &caps.assign),
+            ("mark read", &caps.mark_read),
+        ]
+        .iter()
+        .filter_map(|(what, a)| a.reason().map(|why| format!("    {what}: {why}\n")))
+        .collect();
+        if !unavailable.is_empty() {
+            print(&format!("  not available here:\n{}", unavailable.concat()));
+        }
+    }
+    if problems == 0 { Ok(()) } else { Err(Failure::Platform(format!("{problems} problem(s) found"))) }
+}
+
+fn describe_source(source: &crate::config::KeySource) -> String {
+    match source {
+        crate::config::KeySource::Env(var) => format!("environment variable {var}"),
+        crate::config::KeySource::Command(_) => "api_key_cmd".into(),
+        crate::config::KeySource::File(path) => format!("file {}", path.display()),
+    }
+}

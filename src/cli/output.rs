@@ -1,0 +1,235 @@
+//! How conversations and messages look on the command line: aligned tables for people, JSON
+//! for scripts. Everything printed here was sanitised when it entered the model.
+
+use crate::domain::{Author, Conversation, Holder, Message, Status};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The short status mark used in tables (and, later, the inbox): readable without colour.
+pub fn status_mark(status: &Status) -> &'static str {
+    match status {
+        Status::Ai => "AI",
+        Status::NeedsHuman => "NEED",
+        Status::Human { by: Holder::Me } => "YOU",
+        Status::Human { .. } => "HUM",
+        Status::Resolved => "DONE",
+    }
+}
+
+/// "3m", "2h", "5d": how long ago, for a glance.
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
+    }
+}
+
+/// Cuts `text` to at most `width` terminal columns (with an ellipsis) and pads it to exactly
+/// `width`, measuring wide characters properly.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    if text.width() <= width {
+        out.push_str(text);
+        used = text.width();
+    } else {
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w + 1 > width {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+pub fn conversation_table(conversations: &[Conversation], now: DateTime<Utc>) -> String {
+    let mut out = format!(
+        "{} {} {} {} {} {} {}\n",
+        fit("STATUS", 6),
+        fit("CUSTOMER", 22),
+        fit("CHANNEL", 10),
+        fit("ASSIGNEE", 16),
+        fit("UNREAD", 6),
+        fit("WAIT/LAST", 10),
+        "CONVERSATION"
+    );
+    for c in conversations {
+        let when = match (&c.status, c.waiting_since) {
+            (Status::NeedsHuman, Some(since)) => format!("waits {}", ago(since, now)),
+            _ => ago(c.updated_at, now),
+        };
+        let unread = c.unread.map_or("-".to_string(), |n| n.to_string());
+        out.push_str(&format!(
+            "{} {} {} {} {} {} {}\n",
+            fit(status_mark(&c.status), 6),
+            fit(&c.customer_name, 22),
+            fit(c.channel.as_deref().unwrap_or("-"), 10),
+            fit(c.assignee.as_deref().unwrap_or("-"), 16),
+            fit(&unread, 6),
+            fit(&when, 10),
+            c.key
+        ));
+    }
+    out
+}
+
+pub fn status_words(status: &Status) -> String {
+    match status {
+        Status::Ai => "AI is answering".into(),
+        Status::NeedsHuman => "NEEDS A HUMAN".into(),
+        Status::Human { by: Holder::Me } => "held by you".into(),
+        Status::Human { by: Holder::Other(who) } => format!("held by {who}"),
+        Status::Human { by: Holder::Unknown } => "held by a human".into(),
+        Status::Resolved => "resolved".into(),
+    }
+}
+
+pub fn author_label(message: &Message) -> String {
+    match &message.author {
+        Author::Customer => message.author_name.clone().unwrap_or_else(|| "Customer".into()),
+        Author::Ai => "AI".into(),
+        Author::Operator { is_me: true, .. } => "You".into(),
+        Author::Operator { name: Some(name), .. } => name.clone(),
+        Author::Operator { .. } => "Operator".into(),
+        Author::System => "System".into(),
+    }
+}
+
+pub fn thread(conversation: &Conversation, messages: &[Message], now: DateTime<Utc>) -> String {
+    let c = conversation;
+    let mut out = format!(
+        "{} · {} · {} ({}) · {}\n",
+        c.customer_name,
+        c.channel.as_deref().unwrap_or("no channel"),
+        c.key,
+        c.platform,
+        status_words(&c.status)
+    );
+    if let Some(contact) = &c.customer_contact {
+        out.push_str(&format!("contact: {contact}\n"));
+    }
+    if let Some(assignee) = &c.assignee {
+        out.push_str(&format!("assigned: {assignee}\n"));
+    }
+    if let (Status::NeedsHuman, Some(since)) = (&c.status, c.waiting_since) {
+        out.push_str(&format!("waiting for {}\n", ago(since, now)));
+    }
+    out.push('\n');
+    let mut day = None;
+    for m in messages {
+        let date = m.created_at.date_naive();
+        if day != Some(date) {
+            out.push_str(&format!("── {} ──\n", date.format("%a %Y-%m-%d")));
+            day = Some(date);
+        }
+        let label = format!("{} {}", m.created_at.format("%H:%M"), author_label(m));
+        let mut lines = m.text.lines();
+        out.push_str(&format!("{label}: {}\n", lines.next().unwrap_or("")));
+        for line in lines {
+            out.push_str(&format!("{:width$}  {line}\n", "", width = label.width()));
+        }
+        for a in &m.attachments {
+            out.push_str(&format!("{:width$}  [attachment: {}]\n", "", a.name, width = label.width()));
+        }
+    }
+    if messages.is_empty() {
+        out.push_str("(no messages)\n");
+    }
+    out
+}
+
+/// The JSON shape of a conversation (stable: scripts depend on it).
+#[derive(Serialize)]
+pub struct ConversationJson<'a> {
+    account: &'a str,
+    id: &'a str,
+    platform: &'static str,
+    status: &'static str,
+    held_by: Option<String>,
+    customer_name: &'a str,
+    customer_contact: Option<&'a str>,
+    channel: Option<&'a str>,
+    assignee: Option<&'a str>,
+    unread: Option<u32>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    waiting_since: Option<DateTime<Utc>>,
+}
+
+impl<'a> From<&'a Conversation> for ConversationJson<'a> {
+    fn from(c: &'a Conversation) -> Self {
+        ConversationJson {
+            account: &c.key.account,
+            id: &c.key.id,
+            platform: c.platform.name(),
+            status: c.status.name(),
+            held_by: match &c.status {
+                Status::Human { by: Holder::Me } => Some("me".into()),
+                Status::Human { by: Holder::Other(who) } => Some(who.clone()),
+                _ => None,
+            },
+            customer_name: &c.customer_name,
+            customer_contact: c.customer_contact.as_deref(),
+            channel: c.channel.as_deref(),
+            assignee: c.assignee.as_deref(),
+            unread: c.unread,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            waiting_since: c.waiting_since,
+        }
+    }
+}
+
+/// The JSON shape of a message.
+#[derive(Serialize)]
+pub struct MessageJson<'a> {
+    id: &'a str,
+    author: &'static str,
+    author_name: Option<String>,
+    text: &'a str,
+    created_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a Message> for MessageJson<'a> {
+    fn from(m: &'a Message) -> Self {
+        let author_name = match &m.author {
+            Author::Operator { name, .. } => name.clone(),
+            _ => m.author_name.clone(),
+        };
+        MessageJson { id: &m.id, author: m.author.name(), author_name, text: &m.text, created_at: m.created_at }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_measures_wide_characters() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("李小龙", 6), "李小龙");
+        assert_eq!(fit("李小龙x", 6), "李小… ");
+        assert_eq!(fit("abcdefgh", 5), "abcd…");
+        assert_eq!(fit("", 2), "  ");
+    }
+
+    #[test]
+    fn ago_reads_at_a_glance() {
+        let now = Utc::now();
+        assert_eq!(ago(now - chrono::TimeDelta::seconds(5), now), "5s");
+        assert_eq!(ago(now - chrono::TimeDelta::minutes(7), now), "7m");
+        assert_eq!(ago(now - chrono::TimeDelta::hours(3), now), "3h");
+        assert_eq!(ago(now - chrono::TimeDelta::days(2), now), "2d");
+        assert_eq!(ago(now + chrono::TimeDelta::seconds(5), now), "0s");
+    }
+}
