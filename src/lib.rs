@@ -2,8 +2,10 @@
 //! `domain` is the common language, `platform` the adapters, `sandbox` the stand-in server,
 //! `config` the accounts and keys, `cli` the headless commands.
 
+pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod logging;
 pub mod platform;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
