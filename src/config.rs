@@ -26,7 +26,10 @@ impl ConfigError {
             }
             None => file.display().to_string(),
         };
-        ConfigError { location, message: message.into() }
+        ConfigError {
+            location,
+            message: message.into(),
+        }
     }
 }
 
@@ -112,7 +115,10 @@ impl Account {
             location: self.key_location.clone(),
             message: format!("account `{}`: {message}", self.name()),
         })?;
-        Ok(AccountSettings { key, ..self.settings_without_key.clone() })
+        Ok(AccountSettings {
+            key,
+            ..self.settings_without_key.clone()
+        })
     }
 }
 
@@ -143,15 +149,22 @@ impl Config {
     }
 
     pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
-        let file: File = toml::from_str(source)
-            .map_err(|e| ConfigError::at(path, source, e.span(), first_line(e.message())))?;
+        let file: File =
+            toml::from_str(source).map_err(|e| ConfigError::at(path, source, e.span(), first_line(e.message())))?;
         let err = |span: std::ops::Range<usize>, message: String| ConfigError::at(path, source, Some(span), message);
         let duration = |value: &Option<Spanned<String>>, field: &str, default: Duration| match value {
             None => Ok(default),
-            Some(v) => humantime::parse_duration(v.get_ref())
-                .map_err(|e| err(v.span(), format!("`{field}` is not a duration like \"5s\" or \"2m\": {e}"))),
+            Some(v) => humantime::parse_duration(v.get_ref()).map_err(|e| {
+                err(
+                    v.span(),
+                    format!("`{field}` is not a duration like \"5s\" or \"2m\": {e}"),
+                )
+            }),
         };
-        let operator = Operator { name: file.operator.name, email: file.operator.email };
+        let operator = Operator {
+            name: file.operator.name,
+            email: file.operator.email,
+        };
         let timeout = duration(&file.sync.timeout, "timeout", Duration::from_secs(10))?;
         let mut accounts: Vec<Account> = Vec::new();
         for a in file.accounts {
@@ -168,13 +181,20 @@ impl Config {
             let Some(kind) = PlatformKind::parse(a.platform.get_ref()) else {
                 return Err(err(
                     a.platform.span(),
-                    format!("unknown platform `{}` (expected raia, chatvolt or chatdash)", a.platform.get_ref()),
+                    format!(
+                        "unknown platform `{}` (expected raia, chatvolt or chatdash)",
+                        a.platform.get_ref()
+                    ),
                 ));
             };
             let sources: Vec<(&Spanned<String>, KeySource)> = [
                 a.api_key_env.as_ref().map(|v| (v, KeySource::Env(v.get_ref().clone()))),
-                a.api_key_cmd.as_ref().map(|v| (v, KeySource::Command(v.get_ref().clone()))),
-                a.api_key_file.as_ref().map(|v| (v, KeySource::File(expand_home(v.get_ref())))),
+                a.api_key_cmd
+                    .as_ref()
+                    .map(|v| (v, KeySource::Command(v.get_ref().clone()))),
+                a.api_key_file
+                    .as_ref()
+                    .map(|v| (v, KeySource::File(expand_home(v.get_ref())))),
             ]
             .into_iter()
             .flatten()
@@ -199,7 +219,12 @@ impl Config {
                     url::Url::parse(url.get_ref())
                         .ok()
                         .filter(|u| matches!(u.scheme(), "http" | "https"))
-                        .ok_or_else(|| err(url.span(), format!("base_url `{}` is not an http(s) URL", url.get_ref())))?;
+                        .ok_or_else(|| {
+                            err(
+                                url.span(),
+                                format!("base_url `{}` is not an http(s) URL", url.get_ref()),
+                            )
+                        })?;
                     url.get_ref().clone()
                 }
                 None => AccountSettings::default_base_url(kind).to_string(),
@@ -208,7 +233,12 @@ impl Config {
                 None => false,
                 Some(s) if s.get_ref() == "raw" => false,
                 Some(s) if s.get_ref() == "bearer" => true,
-                Some(s) => return Err(err(s.span(), format!("auth_scheme `{}` must be \"raw\" or \"bearer\"", s.get_ref()))),
+                Some(s) => {
+                    return Err(err(
+                        s.span(),
+                        format!("auth_scheme `{}` must be \"raw\" or \"bearer\"", s.get_ref()),
+                    ));
+                }
             };
             let mut settings = AccountSettings::new(&name, kind, &base_url, ApiKey::new(""));
             settings.operator = operator.clone();
@@ -260,7 +290,8 @@ fn read_key(source: &KeySource) -> Result<ApiKey, String> {
     let key = match source {
         KeySource::Env(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
         KeySource::File(path) => {
-            let key = std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
+            let key =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
             if let Some(warning) = permissions_warning(path) {
                 eprintln!("warning: {warning}");
             }
@@ -293,7 +324,12 @@ fn permissions_warning(path: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     (mode & 0o077 != 0).then(|| {
-        format!("{} is readable by other users (mode {:o}); run: chmod 600 {}", path.display(), mode & 0o777, path.display())
+        format!(
+            "{} is readable by other users (mode {:o}); run: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
     })
 }
 
@@ -369,18 +405,39 @@ auth_scheme = "bearer"
         assert!(agency.settings_without_key.bearer);
         assert_eq!(agency.settings_without_key.agents, vec!["a1", "a2"]);
         let missing = agency.resolve().unwrap_err().to_string();
-        assert!(missing.starts_with("/etc/handoff.toml:27:16: account `agency`: cannot read key file"), "{missing}");
+        assert!(
+            missing.starts_with("/etc/handoff.toml:27:16: account `agency`: cannot read key file"),
+            "{missing}"
+        );
     }
 
     #[test]
     fn errors_name_file_line_and_field() {
         let cases = [
-            (GOOD.replace("platform = \"chatvolt\"", "platform = \"slack\""), "/etc/handoff.toml:21:12: unknown platform `slack`"),
-            (GOOD.replace("label = \"Store bot\"", "lable = \"x\""), "/etc/handoff.toml:12:1: unknown field `lable`"),
-            (GOOD.replace("api_key_cmd = \"echo volt-key\"", ""), "/etc/handoff.toml:20:8: account `volt` needs a key"),
-            (GOOD.replace("name = \"volt\"", "name = \"my volt\""), "/etc/handoff.toml:20:8: account name `my volt`"),
-            (GOOD.replace("name = \"volt\"", "name = \"store\""), "/etc/handoff.toml:20:8: account name `store` is used twice"),
-            (GOOD.replace("\"5s\"", "\"often\""), "/etc/handoff.toml:7:17: `list_interval` is not a duration"),
+            (
+                GOOD.replace("platform = \"chatvolt\"", "platform = \"slack\""),
+                "/etc/handoff.toml:21:12: unknown platform `slack`",
+            ),
+            (
+                GOOD.replace("label = \"Store bot\"", "lable = \"x\""),
+                "/etc/handoff.toml:12:1: unknown field `lable`",
+            ),
+            (
+                GOOD.replace("api_key_cmd = \"echo volt-key\"", ""),
+                "/etc/handoff.toml:20:8: account `volt` needs a key",
+            ),
+            (
+                GOOD.replace("name = \"volt\"", "name = \"my volt\""),
+                "/etc/handoff.toml:20:8: account name `my volt`",
+            ),
+            (
+                GOOD.replace("name = \"volt\"", "name = \"store\""),
+                "/etc/handoff.toml:20:8: account name `store` is used twice",
+            ),
+            (
+                GOOD.replace("\"5s\"", "\"often\""),
+                "/etc/handoff.toml:7:17: `list_interval` is not a duration",
+            ),
             (GOOD.replace("[sync]", "[sync"), "/etc/handoff.toml:6:6"),
         ];
         for (src, want) in cases {

@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
-#[command(name = "handoff", version, about = "A terminal inbox for live-agent handoff (raia, Chatvolt, ChatDash)")]
+#[command(
+    name = "handoff",
+    version,
+    about = "A terminal inbox for live-agent handoff (raia, Chatvolt, ChatDash)"
+)]
 pub struct Cli {
     /// Config file [default: $XDG_CONFIG_HOME/handoff/config.toml]
     #[arg(long, global = true, env = "HANDOFF_CONFIG", value_name = "PATH")]
@@ -59,7 +63,10 @@ pub enum Command {
     /// Mark a conversation resolved
     Resolve { conversation: String },
     /// Assign a conversation to an operator by email (Chatvolt) [default: your email]
-    Assign { conversation: String, email: Option<String> },
+    Assign {
+        conversation: String,
+        email: Option<String>,
+    },
     /// Mark a conversation read on the platform (ChatDash)
     Read { conversation: String },
     /// Send TEXT to the customer as the operator (`-` reads it from stdin)
@@ -165,7 +172,11 @@ fn load_config(flag: Option<PathBuf>) -> Result<Config, Failure> {
 fn connect(config: &Config, name: &str) -> Result<Arc<dyn Platform>, Failure> {
     let account = config.account(name).ok_or_else(|| {
         let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
-        Failure::Usage(format!("no account named `{name}` in {} (accounts: {})", config.path.display(), names.join(", ")))
+        Failure::Usage(format!(
+            "no account named `{name}` in {} (accounts: {})",
+            config.path.display(),
+            names.join(", ")
+        ))
     })?;
     let settings = account.resolve()?;
     let client = platform::http::client(settings.timeout);
@@ -202,7 +213,10 @@ async fn headless(config: &Config, command: Command) -> Result<(), Failure> {
             let key = target(&conversation)?;
             let p = connect(config, &key.account)?;
             if !force {
-                let current = p.get_conversation(&key.id).await.map_err(|e| platform_failure(&key, e))?;
+                let current = p
+                    .get_conversation(&key.id)
+                    .await
+                    .map_err(|e| platform_failure(&key, e))?;
                 if let Status::Human { by: Holder::Other(who) } = &current.status {
                     return Err(Failure::Platform(format!(
                         "{key} is held by {who}; pass --force to take it over anyway"
@@ -214,18 +228,26 @@ async fn headless(config: &Config, command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Release { conversation } => {
-            act(config, &conversation, "handed back to the AI", |p, id| Box::pin(async move { p.hand_back(&id).await }))
-                .await
+            act(config, &conversation, "handed back to the AI", |p, id| {
+                Box::pin(async move { p.hand_back(&id).await })
+            })
+            .await
         }
         Command::Resolve { conversation } => {
-            act(config, &conversation, "resolved", |p, id| Box::pin(async move { p.resolve(&id).await })).await
+            act(config, &conversation, "resolved", |p, id| {
+                Box::pin(async move { p.resolve(&id).await })
+            })
+            .await
         }
         Command::Assign { conversation, email } => {
             let email = email
                 .or_else(|| config.operator.email.clone())
                 .ok_or_else(|| Failure::Usage("give an EMAIL or set [operator] email in the config".into()))?;
             let done = format!("assigned to {email}");
-            act(config, &conversation, &done, move |p, id| Box::pin(async move { p.assign(&id, &email).await })).await
+            act(config, &conversation, &done, move |p, id| {
+                Box::pin(async move { p.assign(&id, &email).await })
+            })
+            .await
         }
         Command::Read { conversation } => {
             let key = target(&conversation)?;
@@ -283,7 +305,12 @@ async fn send(config: &Config, conversation: &str, text: String) -> Result<(), F
     Ok(())
 }
 
-async fn list(config: &Config, json: bool, status: Option<StatusFilter>, account: Option<String>) -> Result<(), Failure> {
+async fn list(
+    config: &Config,
+    json: bool,
+    status: Option<StatusFilter>,
+    account: Option<String>,
+) -> Result<(), Failure> {
     let names: Vec<&str> = match &account {
         Some(name) => vec![name.as_str()],
         None => config.accounts.iter().map(|a| a.name()).collect(),
@@ -291,7 +318,10 @@ async fn list(config: &Config, json: bool, status: Option<StatusFilter>, account
     if names.is_empty() {
         return Err(Failure::Usage(format!("no accounts in {}", config.path.display())));
     }
-    let platforms = names.iter().map(|n| connect(config, n)).collect::<Result<Vec<_>, _>>()?;
+    let platforms = names
+        .iter()
+        .map(|n| connect(config, n))
+        .collect::<Result<Vec<_>, _>>()?;
     // Every account at once; one that fails is reported and the others still print.
     let answers = futures::future::join_all(platforms.iter().map(|p| p.list_conversations(None))).await;
     let mut conversations = Vec::new();
@@ -306,10 +336,10 @@ async fn list(config: &Config, json: bool, status: Option<StatusFilter>, account
     // The wait of a conversation that needs a human is in its messages: read those (only).
     let mut conversations: Vec<Conversation> = futures::stream::iter(conversations)
         .map(|(p, mut c)| async move {
-            if c.status == Status::NeedsHuman {
-                if let Ok(messages) = p.list_messages(&c.key.id).await {
-                    c.waiting_since = waiting_since(&messages);
-                }
+            if c.status == Status::NeedsHuman
+                && let Ok(messages) = p.list_messages(&c.key.id).await
+            {
+                c.waiting_since = waiting_since(&messages);
             }
             c
         })
@@ -326,7 +356,11 @@ async fn list(config: &Config, json: bool, status: Option<StatusFilter>, account
     for f in &failed {
         eprintln!("handoff: {f}");
     }
-    if failed.is_empty() { Ok(()) } else { Err(Failure::Platform(format!("{} account(s) failed", failed.len()))) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Platform(format!("{} account(s) failed", failed.len())))
+    }
 }
 
 async fn show(config: &Config, conversation: &str, json: bool) -> Result<(), Failure> {
@@ -342,7 +376,10 @@ async fn show(config: &Config, conversation: &str, json: bool) -> Result<(), Fai
             conversation: output::ConversationJson<'a>,
             messages: Vec<output::MessageJson<'a>>,
         }
-        print_json(&Shown { conversation: (&c).into(), messages: messages.iter().map(Into::into).collect() });
+        print_json(&Shown {
+            conversation: (&c).into(),
+            messages: messages.iter().map(Into::into).collect(),
+        });
     } else {
         print(&output::thread(&c, &messages, Utc::now()));
     }
@@ -359,7 +396,11 @@ async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
         return Err(Failure::Platform("no config file".into()));
     }
     let config = Config::load(&path)?;
-    print(&format!("config   {} ok, {} account(s)\n", path.display(), config.accounts.len()));
+    print(&format!(
+        "config   {} ok, {} account(s)\n",
+        path.display(),
+        config.accounts.len()
+    ));
     for warning in &config.warnings {
         print(&format!("warning  {warning}\n"));
     }
@@ -369,7 +410,10 @@ async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
         print(&format!("\n{} ({}, {})\n", account.name(), s.kind, s.base_url));
         let settings = match account.resolve() {
             Ok(settings) => {
-                print(&format!("  key      found ({})\n", describe_source(&account.key_source)));
+                print(&format!(
+                    "  key      found ({})\n",
+                    describe_source(&account.key_source)
+                ));
                 settings
             }
             Err(e) => {
@@ -410,7 +454,11 @@ async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
             print(&format!("  not available here:\n{}", unavailable.concat()));
         }
     }
-    if problems == 0 { Ok(()) } else { Err(Failure::Platform(format!("{problems} problem(s) found"))) }
+    if problems == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Platform(format!("{problems} problem(s) found")))
+    }
 }
 
 fn describe_source(source: &crate::config::KeySource) -> String {

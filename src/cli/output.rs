@@ -139,7 +139,12 @@ pub fn thread(conversation: &Conversation, messages: &[Message], now: DateTime<U
             out.push_str(&format!("{:width$}  {line}\n", "", width = label.width()));
         }
         for a in &m.attachments {
-            out.push_str(&format!("{:width$}  [attachment: {}]\n", "", a.name, width = label.width()));
+            out.push_str(&format!(
+                "{:width$}  [attachment: {}]\n",
+                "",
+                a.name,
+                width = label.width()
+            ));
         }
     }
     if messages.is_empty() {
@@ -206,7 +211,13 @@ impl<'a> From<&'a Message> for MessageJson<'a> {
             Author::Operator { name, .. } => name.clone(),
             _ => m.author_name.clone(),
         };
-        MessageJson { id: &m.id, author: m.author.name(), author_name, text: &m.text, created_at: m.created_at }
+        MessageJson {
+            id: &m.id,
+            author: m.author.name(),
+            author_name,
+            text: &m.text,
+            created_at: m.created_at,
+        }
     }
 }
 

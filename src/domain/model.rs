@@ -44,7 +44,10 @@ pub struct ConversationKey {
 
 impl ConversationKey {
     pub fn new(account: impl Into<String>, id: impl Into<String>) -> Self {
-        ConversationKey { account: account.into(), id: id.into() }
+        ConversationKey {
+            account: account.into(),
+            id: id.into(),
+        }
     }
 
     /// Parses `account/id`; the id may itself contain `/`.
@@ -254,14 +257,25 @@ mod tests {
 
     #[test]
     fn waiting_since_follows_the_last_operator_reply() {
-        let op = || Author::Operator { name: None, is_me: true };
+        let op = || Author::Operator {
+            name: None,
+            is_me: true,
+        };
         let t = |m| Some(Utc.with_ymd_and_hms(2026, 1, 1, 12, m, 0).unwrap());
         assert_eq!(waiting_since(&[]), None);
-        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Customer, 2)]), t(1));
+        assert_eq!(
+            waiting_since(&[msg(Author::Customer, 1), msg(Author::Customer, 2)]),
+            t(1)
+        );
         assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Ai, 2)]), t(1));
         assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(op(), 2)]), None);
         assert_eq!(
-            waiting_since(&[msg(Author::Customer, 1), msg(op(), 2), msg(Author::Ai, 3), msg(Author::Customer, 4)]),
+            waiting_since(&[
+                msg(Author::Customer, 1),
+                msg(op(), 2),
+                msg(Author::Ai, 3),
+                msg(Author::Customer, 4)
+            ]),
             t(4)
         );
     }
@@ -283,18 +297,27 @@ mod tests {
             updated_at: at(minute),
             waiting_since: None,
         };
-        let mut list = vec![
+        let mut list = [
             conv("done", Status::Resolved, 50),
             conv("ai-old", Status::Ai, 10),
             conv("ai-new", Status::Ai, 40),
-            conv("theirs", Status::Human { by: Holder::Other("Sam".into()) }, 45),
+            conv(
+                "theirs",
+                Status::Human {
+                    by: Holder::Other("Sam".into()),
+                },
+                45,
+            ),
             conv("mine", Status::Human { by: Holder::Me }, 5),
             conv("need-recent", Status::NeedsHuman, 30),
             conv("need-long", Status::NeedsHuman, 20),
         ];
         list.sort_by(queue_order);
         let ids: Vec<&str> = list.iter().map(|c| c.key.id.as_str()).collect();
-        assert_eq!(ids, ["need-long", "need-recent", "mine", "theirs", "ai-new", "ai-old", "done"]);
+        assert_eq!(
+            ids,
+            ["need-long", "need-recent", "mine", "theirs", "ai-new", "ai-old", "done"]
+        );
     }
 
     #[test]

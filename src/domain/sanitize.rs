@@ -174,18 +174,15 @@ mod tests {
     fn no_control_character_survives_any_input() {
         // Every two-character combination of interesting characters, as a cheap exhaustive check.
         let interesting = [
-            '\x1b', '[', ']', '\\', '\x07', 'P', 'a', '\u{9b}', '\u{9c}', '\u{9d}', '\n', '\r',
-            '\t', '\u{202e}', '0', ';', 'm',
+            '\x1b', '[', ']', '\\', '\x07', 'P', 'a', '\u{9b}', '\u{9c}', '\u{9d}', '\n', '\r', '\t', '\u{202e}', '0',
+            ';', 'm',
         ];
         for a in interesting {
             for b in interesting {
                 for c in interesting {
                     let s: String = [a, b, c, 'z'].iter().collect();
                     let out = sanitize(&s);
-                    assert!(
-                        !out.chars().any(|c| is_dropped(c) && c != '\n'),
-                        "{s:?} -> {out:?}"
-                    );
+                    assert!(!out.chars().any(|c| is_dropped(c) && c != '\n'), "{s:?} -> {out:?}");
                 }
             }
         }

@@ -27,7 +27,11 @@ pub struct Chatvolt {
 
 impl Chatvolt {
     pub fn new(settings: AccountSettings, client: reqwest::Client) -> Self {
-        let auth = Auth { header: AUTHORIZATION, prefix: "Bearer ", key: settings.key.clone() };
+        let auth = Auth {
+            header: AUTHORIZATION,
+            prefix: "Bearer ",
+            key: settings.key.clone(),
+        };
         let http = Http::new(client, &settings.base_url, auth, "chatvolt", settings.timeout);
         Chatvolt { http, settings }
     }
@@ -35,7 +39,8 @@ impl Chatvolt {
     /// POSTs an action whose answer is `{success, message}`, then reads the conversation back
     /// so the caller sees the platform's state, not a guess.
     async fn act(&self, id: &str, action: &str, body: serde_json::Value) -> Result<Conversation> {
-        self.post_action(&format!("/conversations/{}/{action}", segment(id)), body).await?;
+        self.post_action(&format!("/conversations/{}/{action}", segment(id)), body)
+            .await?;
         self.get_conversation(id).await
     }
 
@@ -91,13 +96,22 @@ impl Platform for Chatvolt {
                 })
                 .to_string()
             });
-            conversations.extend(page.into_iter().map(|c| map_conversation(c, &self.settings.name, &self.settings.operator)));
+            conversations.extend(
+                page.into_iter()
+                    .map(|c| map_conversation(c, &self.settings.name, &self.settings.operator)),
+            );
             if !full {
-                return Ok(Listing { conversations, complete: true });
+                return Ok(Listing {
+                    conversations,
+                    complete: true,
+                });
             }
         }
         tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
-        Ok(Listing { conversations, complete: false })
+        Ok(Listing {
+            conversations,
+            complete: false,
+        })
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
@@ -131,10 +145,17 @@ impl Platform for Chatvolt {
         let answer: WireSent = self.http.send(Method::POST, &path, &json!({"message": text})).await?;
         let wire = match answer.message {
             Some(message) if answer.success != Some(false) => message,
-            _ => return Err(PlatformError::NotAllowed { reason: "Chatvolt did not accept the message".into() }),
+            _ => {
+                return Err(PlatformError::NotAllowed {
+                    reason: "Chatvolt did not accept the message".into(),
+                });
+            }
         };
         let mut message = map_message(wire);
-        message.author = Author::Operator { name: self.settings.operator.name.clone(), is_me: true };
+        message.author = Author::Operator {
+            name: self.settings.operator.name.clone(),
+            is_me: true,
+        };
         Ok(message)
     }
 
@@ -237,11 +258,17 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Opera
         .or_else(|| field(wire.title.as_deref()))
         .or_else(|| field(wire.ai_user_identifier.as_deref()))
         .unwrap_or_else(|| format!("Visitor #{}", id_tail(wire.visitor_id.as_deref().unwrap_or(&wire.id))));
-    let assignees: Vec<String> =
-        wire.assignees.unwrap_or_default().iter().filter_map(|a| field(a.email.as_deref())).collect();
+    let assignees: Vec<String> = wire
+        .assignees
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| field(a.email.as_deref()))
+        .collect();
     let status = match (wire.status.as_deref(), wire.is_ai_enabled.unwrap_or(true)) {
         (Some("RESOLVED"), _) => Status::Resolved,
-        (_, false) => Status::Human { by: me.holder(&assignees.iter().map(String::as_str).collect::<Vec<_>>()) },
+        (_, false) => Status::Human {
+            by: me.holder(&assignees.iter().map(String::as_str).collect::<Vec<_>>()),
+        },
         (Some("HUMAN_REQUESTED"), true) => Status::NeedsHuman,
         _ => Status::Ai,
     };
@@ -272,7 +299,10 @@ fn id_tail(id: &str) -> String {
 pub(crate) fn map_message(wire: WireMessage) -> Message {
     let author = match (wire.from.as_str(), &wire.user_id) {
         ("agent", _) => Author::Ai,
-        ("human", Some(_)) => Author::Operator { name: None, is_me: false },
+        ("human", Some(_)) => Author::Operator {
+            name: None,
+            is_me: false,
+        },
         ("human", None) => Author::Customer,
         _ => Author::System,
     };
@@ -303,7 +333,10 @@ mod tests {
     use crate::platform::http::decode;
 
     fn me() -> Operator {
-        Operator { name: Some("Dana Reyes".into()), email: Some("dana@example.com".into()) }
+        Operator {
+            name: Some("Dana Reyes".into()),
+            email: Some("dana@example.com".into()),
+        }
     }
 
     fn conversation(json: &str) -> Conversation {
@@ -333,7 +366,8 @@ mod tests {
 
     #[test]
     fn minimal_conversation_falls_back_sensibly() {
-        let c = conversation(r#"{"id":"abcdef123","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#);
+        let c =
+            conversation(r#"{"id":"abcdef123","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"}"#);
         assert_eq!(c.customer_name, "Visitor #f123");
         assert_eq!(c.status, Status::Ai);
         assert_eq!(c.unread, Some(0));
@@ -353,8 +387,16 @@ mod tests {
             .status
         };
         assert_eq!(status("RESOLVED", false, ""), Status::Resolved);
-        assert_eq!(status("UNRESOLVED", false, "dana@example.com"), Status::Human { by: Holder::Me });
-        assert_eq!(status("HUMAN_REQUESTED", false, "sam@example.com"), Status::Human { by: Holder::Other("sam@example.com".into()) });
+        assert_eq!(
+            status("UNRESOLVED", false, "dana@example.com"),
+            Status::Human { by: Holder::Me }
+        );
+        assert_eq!(
+            status("HUMAN_REQUESTED", false, "sam@example.com"),
+            Status::Human {
+                by: Holder::Other("sam@example.com".into())
+            }
+        );
         assert_eq!(status("UNRESOLVED", false, ""), Status::Human { by: Holder::Unknown });
         assert_eq!(status("HUMAN_REQUESTED", true, ""), Status::NeedsHuman);
         assert_eq!(status("UNRESOLVED", true, ""), Status::Ai);
@@ -364,14 +406,35 @@ mod tests {
     fn message_authorship() {
         let m = |json: &str| map_message(decode(json.as_bytes()).unwrap());
         let t = r#""createdAt":"2026-11-20T10:00:00.000Z""#;
-        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"human","visitorId":"v",{t}}}"#)).author, Author::Customer);
-        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"human","contactId":"c",{t}}}"#)).author, Author::Customer);
-        assert_eq!(m(&format!(r#"{{"id":"1","text":"hi","from":"agent","agentId":"a",{t}}}"#)).author, Author::Ai);
+        assert_eq!(
+            m(&format!(
+                r#"{{"id":"1","text":"hi","from":"human","visitorId":"v",{t}}}"#
+            ))
+            .author,
+            Author::Customer
+        );
+        assert_eq!(
+            m(&format!(
+                r#"{{"id":"1","text":"hi","from":"human","contactId":"c",{t}}}"#
+            ))
+            .author,
+            Author::Customer
+        );
+        assert_eq!(
+            m(&format!(r#"{{"id":"1","text":"hi","from":"agent","agentId":"a",{t}}}"#)).author,
+            Author::Ai
+        );
         assert_eq!(
             m(&format!(r#"{{"id":"1","text":"hi","from":"human","userId":"u",{t}}}"#)).author,
-            Author::Operator { name: None, is_me: false }
+            Author::Operator {
+                name: None,
+                is_me: false
+            }
         );
-        assert_eq!(m(&format!(r#"{{"id":"1","html":"<b>x</b>","from":"bot",{t}}}"#)).author, Author::System);
+        assert_eq!(
+            m(&format!(r#"{{"id":"1","html":"<b>x</b>","from":"bot",{t}}}"#)).author,
+            Author::System
+        );
     }
 
     #[test]
@@ -394,8 +457,10 @@ mod tests {
         let err = decode::<Vec<WireConversation>>(br#"[{"id":"a","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z"},{"id":"b","updatedAt":"2026-11-20T10:00:00Z"}]"#)
             .unwrap_err();
         assert!(err.to_string().contains("createdAt"), "{err}");
-        let err = decode::<Vec<WireConversation>>(br#"[{"id":"a","createdAt":"yesterday","updatedAt":"2026-11-20T10:00:00Z"}]"#)
-            .unwrap_err();
+        let err = decode::<Vec<WireConversation>>(
+            br#"[{"id":"a","createdAt":"yesterday","updatedAt":"2026-11-20T10:00:00Z"}]"#,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("[0].createdAt"), "{err}");
     }
 }

@@ -15,7 +15,11 @@ pub enum PlatformError {
     #[error("rate limited by the server{}", retry_hint(*.retry_after))]
     RateLimited { retry_after: Option<Duration> },
     #[error("server error (HTTP {status}){}{}", detail_hint(detail), retry_hint(*.retry_after))]
-    Server { status: u16, detail: String, retry_after: Option<Duration> },
+    Server {
+        status: u16,
+        detail: String,
+        retry_after: Option<Duration>,
+    },
     #[error("no answer within {}s (timed out)", .0.as_secs())]
     Timeout(Duration),
     #[error("network down or server unreachable: {0}")]
@@ -32,9 +36,7 @@ impl PlatformError {
     /// How long the server asked us to wait, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            PlatformError::RateLimited { retry_after } | PlatformError::Server { retry_after, .. } => {
-                *retry_after
-            }
+            PlatformError::RateLimited { retry_after } | PlatformError::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -75,7 +77,11 @@ fn retry_hint(retry_after: Option<Duration>) -> String {
 }
 
 fn detail_hint(detail: &str) -> String {
-    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
 }
 
 pub type Result<T, E = PlatformError> = std::result::Result<T, E>;

@@ -45,7 +45,13 @@ pub struct Http {
 
 impl Http {
     pub fn new(client: reqwest::Client, base: &str, auth: Auth, platform: &'static str, timeout: Duration) -> Self {
-        Http { client, base: base.trim_end_matches('/').to_string(), auth, platform, timeout }
+        Http {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+            auth,
+            platform,
+            timeout,
+        }
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
@@ -72,10 +78,18 @@ impl Http {
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>> {
         let url = format!("{}{}", self.base, path);
-        let mut key = HeaderValue::from_str(&format!("{}{}", self.auth.prefix, self.auth.key.expose()))
-            .map_err(|_| PlatformError::BadKey { platform: self.platform, status: 0 })?;
+        let mut key =
+            HeaderValue::from_str(&format!("{}{}", self.auth.prefix, self.auth.key.expose())).map_err(|_| {
+                PlatformError::BadKey {
+                    platform: self.platform,
+                    status: 0,
+                }
+            })?;
         key.set_sensitive(true);
-        let mut req = self.client.request(method.clone(), &url).header(self.auth.header.clone(), key);
+        let mut req = self
+            .client
+            .request(method.clone(), &url)
+            .header(self.auth.header.clone(), key);
         if !query.is_empty() {
             req = req.query(query);
         }
@@ -86,12 +100,16 @@ impl Http {
         let status = resp.status();
         tracing::debug!(platform = self.platform, %method, path, status = status.as_u16(), "request");
         if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {
-            return Err(PlatformError::TooLarge { limit_mib: MAX_BODY >> 20 });
+            return Err(PlatformError::TooLarge {
+                limit_mib: MAX_BODY >> 20,
+            });
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
             if bytes.len() + chunk.len() > MAX_BODY {
-                return Err(PlatformError::TooLarge { limit_mib: MAX_BODY >> 20 });
+                return Err(PlatformError::TooLarge {
+                    limit_mib: MAX_BODY >> 20,
+                });
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -118,10 +136,12 @@ impl Http {
 fn host_of(base: &str) -> String {
     url::Url::parse(base)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_string(),
-        }))
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
         .unwrap_or_else(|| "the server".into())
 }
 
@@ -146,13 +166,30 @@ pub fn map_status(platform: &'static str, status: StatusCode, headers: &HeaderMa
     let detail = error_detail(body);
     let retry_after = retry_after(headers, Utc::now());
     match status.as_u16() {
-        401 | 403 => PlatformError::BadKey { platform, status: status.as_u16() },
-        404 => PlatformError::NotFound { what: if detail.is_empty() { "no such conversation".into() } else { detail } },
+        401 | 403 => PlatformError::BadKey {
+            platform,
+            status: status.as_u16(),
+        },
+        404 => PlatformError::NotFound {
+            what: if detail.is_empty() {
+                "no such conversation".into()
+            } else {
+                detail
+            },
+        },
         429 => PlatformError::RateLimited { retry_after },
         400..=499 => PlatformError::NotAllowed {
-            reason: if detail.is_empty() { format!("HTTP {}", status.as_u16()) } else { detail },
+            reason: if detail.is_empty() {
+                format!("HTTP {}", status.as_u16())
+            } else {
+                detail
+            },
         },
-        code => PlatformError::Server { status: code, detail, retry_after },
+        code => PlatformError::Server {
+            status: code,
+            detail,
+            retry_after,
+        },
     }
 }
 
@@ -182,9 +219,18 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
     (at - now).to_std().ok().map(|d| d.min(Duration::from_secs(3600)))
 }
 
-/// Encodes an id for use as one path segment, so an id cannot change the path.
+/// Characters left as they are in a path segment: RFC 3986's unreserved set.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Encodes an id for use as one path segment, so an id cannot change the path. URL parsing
+/// treats `.`, `..` and their percent-encoded forms as path steps, so those ids are escaped
+/// twice: the server then sees a literal id that matches nothing.
 pub fn segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+    if !id.is_empty() && id.chars().all(|c| c == '.') {
+        return id.replace('.', "%252E");
+    }
+    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -203,15 +249,29 @@ mod tests {
         let e = |code: u16, body: &str| map_status("raia", StatusCode::from_u16(code).unwrap(), &none, body.as_bytes());
         assert_eq!(e(403, "{}").class(), "bad_key");
         assert_eq!(e(401, "{}").class(), "bad_key");
-        assert_eq!(e(404, r#"{"message":"Conversation not found."}"#), PlatformError::NotFound { what: "Conversation not found.".into() });
+        assert_eq!(
+            e(404, r#"{"message":"Conversation not found."}"#),
+            PlatformError::NotFound {
+                what: "Conversation not found.".into()
+            }
+        );
         assert_eq!(
             e(400, r#"{"status":400,"message":"Conversation must be in manual mode"}"#),
-            PlatformError::NotAllowed { reason: "Conversation must be in manual mode".into() }
+            PlatformError::NotAllowed {
+                reason: "Conversation must be in manual mode".into()
+            }
         );
         assert_eq!(e(400, "").class(), "not_allowed");
-        assert_eq!(e(500, r#"{"error":"boom"}"#).to_string(), "server error (HTTP 500): boom");
         assert_eq!(
-            e(401, r#"{"success":false,"error":{"message":"Unauthorized","code":401}}"#).class(),
+            e(500, r#"{"error":"boom"}"#).to_string(),
+            "server error (HTTP 500): boom"
+        );
+        assert_eq!(
+            e(
+                401,
+                r#"{"success":false,"error":{"message":"Unauthorized","code":401}}"#
+            )
+            .class(),
             "bad_key"
         );
         let limited = map_status("x", StatusCode::TOO_MANY_REQUESTS, &headers("7"), b"");
@@ -222,13 +282,20 @@ mod tests {
     #[test]
     fn error_bodies_are_sanitised() {
         let none = HeaderMap::new();
-        let e = map_status("x", StatusCode::BAD_GATEWAY, &none, b"{\"error\":\"\\u001b]0;pwn\\u0007bad\"}");
+        let e = map_status(
+            "x",
+            StatusCode::BAD_GATEWAY,
+            &none,
+            b"{\"error\":\"\\u001b]0;pwn\\u0007bad\"}",
+        );
         assert_eq!(e.to_string(), "server error (HTTP 502): bad");
     }
 
     #[test]
     fn retry_after_accepts_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let h = headers("Thu, 01 Jan 2026 00:00:30 GMT");
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
         assert_eq!(retry_after(&headers("soon"), now), None);
@@ -253,7 +320,11 @@ mod tests {
 
     #[test]
     fn ids_cannot_escape_their_segment() {
-        assert_eq!(segment("../../admin?x=1"), "%2E%2E%2F%2E%2E%2Fadmin%3Fx%3D1");
-        assert_eq!(segment("abc123"), "abc123");
+        assert_eq!(segment("../../admin?x=1"), "..%2F..%2Fadmin%3Fx%3D1");
+        assert_eq!(segment("1f4838f6-730f_a.b~c"), "1f4838f6-730f_a.b~c");
+        assert_eq!(segment(".."), "%252E%252E");
+        assert_eq!(segment("a b/#"), "a%20b%2F%23");
+        let url = url::Url::parse(&format!("http://h/conversations/{}/mode", segment(".."))).unwrap();
+        assert_eq!(url.path(), "/conversations/%252E%252E/mode");
     }
 }

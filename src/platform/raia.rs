@@ -67,9 +67,17 @@ impl States {
 
 impl Raia {
     pub fn new(settings: AccountSettings, client: reqwest::Client) -> Self {
-        let auth = Auth { header: HeaderName::from_static("agent-secret-key"), prefix: "", key: settings.key.clone() };
+        let auth = Auth {
+            header: HeaderName::from_static("agent-secret-key"),
+            prefix: "",
+            key: settings.key.clone(),
+        };
         let http = Http::new(client, &settings.base_url, auth, "raia", settings.timeout);
-        Raia { http, settings, states: Mutex::new(None) }
+        Raia {
+            http,
+            settings,
+            states: Mutex::new(None),
+        }
     }
 
     /// The states, fetched once per run (and again after a failure).
@@ -89,7 +97,12 @@ impl Raia {
 
     async fn to_conversation(&self, wire: WireConversation) -> Result<Conversation> {
         let states = self.states().await?;
-        Ok(map_conversation(wire, &self.settings.name, &states, &self.settings.operator))
+        Ok(map_conversation(
+            wire,
+            &self.settings.name,
+            &states,
+            &self.settings.operator,
+        ))
     }
 
     fn path(id: &str, rest: &str) -> String {
@@ -140,18 +153,29 @@ impl Platform for Raia {
                 ("orderDirection", "DESC".to_string()),
             ];
             if let Some(since) = since {
-                query.push(("startDate", (since - SKEW).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+                query.push((
+                    "startDate",
+                    (since - SKEW).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ));
             }
             let wire: WirePage = self.http.get("/external/conversations", &query).await?;
             conversations.extend(
-                wire.data.into_iter().map(|c| map_conversation(c, &self.settings.name, &states, &self.settings.operator)),
+                wire.data
+                    .into_iter()
+                    .map(|c| map_conversation(c, &self.settings.name, &states, &self.settings.operator)),
             );
             if !wire.has_next_page {
-                return Ok(Listing { conversations, complete: since.is_none() });
+                return Ok(Listing {
+                    conversations,
+                    complete: since.is_none(),
+                });
             }
         }
         tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
-        Ok(Listing { conversations, complete: false })
+        Ok(Listing {
+            conversations,
+            complete: false,
+        })
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
@@ -166,21 +190,34 @@ impl Platform for Raia {
     }
 
     async fn take_over(&self, id: &str) -> Result<Conversation> {
-        let wire: WireConversation = self.http.send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "manual"})).await?;
+        let wire: WireConversation = self
+            .http
+            .send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "manual"}))
+            .await?;
         let states = self.states().await?;
         // A human picked it up: move it out of the needs-human state, or it would still ask
         // for one (a needs-human state outranks manual mode, platforms.md §4.3).
         let picked_up = match (&wire.conversation_state_id, &states.open) {
-            (Some(state), Some(open)) if states.needs_human.contains(state) => {
-                Some(self.http.send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": open})).await?)
-            }
+            (Some(state), Some(open)) if states.needs_human.contains(state) => Some(
+                self.http
+                    .send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": open}))
+                    .await?,
+            ),
             _ => None,
         };
-        Ok(map_conversation(picked_up.unwrap_or(wire), &self.settings.name, &states, &self.settings.operator))
+        Ok(map_conversation(
+            picked_up.unwrap_or(wire),
+            &self.settings.name,
+            &states,
+            &self.settings.operator,
+        ))
     }
 
     async fn hand_back(&self, id: &str) -> Result<Conversation> {
-        let wire = self.http.send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "ai"})).await?;
+        let wire = self
+            .http
+            .send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "ai"}))
+            .await?;
         self.to_conversation(wire).await
     }
 
@@ -189,7 +226,10 @@ impl Platform for Raia {
         if let Some(author) = &self.settings.author_id {
             body["authorId"] = json!(author);
         }
-        let wire: WireMessage = self.http.send(Method::POST, &Self::path(id, "/send-manual-message"), &body).await?;
+        let wire: WireMessage = self
+            .http
+            .send(Method::POST, &Self::path(id, "/send-manual-message"), &body)
+            .await?;
         let mut message = map_message(wire);
         if let Author::Operator { is_me, .. } = &mut message.author {
             *is_me = true;
@@ -204,8 +244,20 @@ impl Platform for Raia {
                 "none of this account's resolved_states exists on the raia agent".into(),
             ));
         };
-        let wire = self.http.send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": resolved})).await?;
-        Ok(map_conversation(wire, &self.settings.name, &states, &self.settings.operator))
+        let wire = self
+            .http
+            .send(
+                Method::PUT,
+                &Self::path(id, ""),
+                &json!({"conversationStateId": resolved}),
+            )
+            .await?;
+        Ok(map_conversation(
+            wire,
+            &self.settings.name,
+            &states,
+            &self.settings.operator,
+        ))
     }
 }
 
@@ -291,7 +343,11 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
     } else if states.needs_human.contains(state) {
         Status::NeedsHuman
     } else if wire.mode.as_deref() == Some("manual") {
-        let names: Vec<&str> = assignee.iter().chain(assignee_email.iter()).map(String::as_str).collect();
+        let names: Vec<&str> = assignee
+            .iter()
+            .chain(assignee_email.iter())
+            .map(String::as_str)
+            .collect();
         Status::Human { by: me.holder(&names) }
     } else {
         Status::Ai
@@ -316,10 +372,17 @@ pub(crate) fn map_message(wire: WireMessage) -> Message {
     let author = match wire.sender_role.as_str() {
         "conversation_user" => Author::Customer,
         "assistant" => Author::Ai,
-        "manual_assistant" => Author::Operator { name: None, is_me: false },
+        "manual_assistant" => Author::Operator {
+            name: None,
+            is_me: false,
+        },
         _ => Author::System,
     };
-    let text = wire.message.filter(|m| !m.is_empty()).or(wire.raw_message).unwrap_or_default();
+    let text = wire
+        .message
+        .filter(|m| !m.is_empty())
+        .or(wire.raw_message)
+        .unwrap_or_default();
     Message {
         id: wire.id,
         author,
@@ -352,7 +415,10 @@ mod tests {
 
     fn settings() -> AccountSettings {
         let mut s = AccountSettings::new("store", PlatformKind::Raia, "http://x", crate::domain::ApiKey::new("k"));
-        s.operator = Operator { name: Some("Dana Reyes".into()), email: Some("dana@example.com".into()) };
+        s.operator = Operator {
+            name: Some("Dana Reyes".into()),
+            email: Some("dana@example.com".into()),
+        };
         s
     }
 
@@ -361,7 +427,12 @@ mod tests {
     }
 
     fn conversation(json: &str) -> Conversation {
-        map_conversation(decode(json.as_bytes()).unwrap(), "store", &states(), &settings().operator)
+        map_conversation(
+            decode(json.as_bytes()).unwrap(),
+            "store",
+            &states(),
+            &settings().operator,
+        )
     }
 
     const FULL: &str = r#"{
@@ -411,7 +482,12 @@ mod tests {
         assert_eq!(status("manual", "s-done", "null"), Status::Resolved);
         assert_eq!(status("manual", "s-need", "null"), Status::NeedsHuman);
         assert_eq!(status("manual", "s-new", dana), Status::Human { by: Holder::Me });
-        assert_eq!(status("manual", "s-new", sam), Status::Human { by: Holder::Other("Sam Ortiz".into()) });
+        assert_eq!(
+            status("manual", "s-new", sam),
+            Status::Human {
+                by: Holder::Other("Sam Ortiz".into())
+            }
+        );
         assert_eq!(status("manual", "", "null"), Status::Human { by: Holder::Unknown });
         assert_eq!(status("ai", "s-need", "null"), Status::NeedsHuman);
         assert_eq!(status("ai", "s-new", "null"), Status::Ai);
@@ -442,10 +518,25 @@ mod tests {
         };
         assert_eq!(m("conversation_user", "").author, Author::Customer);
         assert_eq!(m("assistant", "").author, Author::Ai);
-        assert_eq!(m("manual_assistant", "").author, Author::Operator { name: None, is_me: false });
+        assert_eq!(
+            m("manual_assistant", "").author,
+            Author::Operator {
+                name: None,
+                is_me: false
+            }
+        );
         assert_eq!(m("something_new", "").author, Author::System);
-        let files = m("conversation_user", r#","files":[{"id":"f1","fileName":"receipt.pdf","openAIFileId":"x"}]"#);
-        assert_eq!(files.attachments, vec![Attachment { name: "receipt.pdf".into(), reference: Some("f1".into()) }]);
+        let files = m(
+            "conversation_user",
+            r#","files":[{"id":"f1","fileName":"receipt.pdf","openAIFileId":"x"}]"#,
+        );
+        assert_eq!(
+            files.attachments,
+            vec![Attachment {
+                name: "receipt.pdf".into(),
+                reference: Some("f1".into())
+            }]
+        );
         let raw = map_message(
             decode(br#"{"id":"m","message":"","rawMessage":"\u001b[2Jraw \u202etext","senderRole":"assistant","createdAt":"2026-11-20T10:00:00Z"}"#)
                 .unwrap(),

@@ -1,0 +1,881 @@
+//! ChatDash's public API (platforms.md §1, §7.1–7.3): the agency key in `Authorization`,
+//! conversations listed per agent inside a `createdAt` window, messages without ids, and no
+//! documented takeover — only an experimental one behind `experimental_live_agent`.
+
+use super::http::{Auth, Http, segment};
+use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, unavailable};
+use crate::domain::{
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind, Status,
+    sanitize, sanitize_line,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use reqwest::Method;
+use reqwest::header::AUTHORIZATION;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// Why takeover and hand-back are off without the flag (platforms.md §7.1).
+const NO_TAKEOVER: &str =
+    "ChatDash's public API has no takeover; enable experimental_live_agent or use the ChatDash dashboard";
+/// Why replies are off without the flag: they ride on the same experiment.
+const NO_REPLY: &str =
+    "ChatDash's public API cannot reply to the customer; enable experimental_live_agent or use the ChatDash dashboard";
+const NO_ASSIGN: &str = "ChatDash's API has no assignment";
+
+/// The window `check` asks for when agents are configured: small, so the answer is cheap.
+const CHECK_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// Escaped in the agent part of a conversation id, so the first `:` always ends the agent.
+const AGENT_PART: &AsciiSet = &CONTROLS.add(b'%').add(b':');
+
+pub struct Chatdash {
+    http: Http,
+    settings: AccountSettings,
+    /// Agent ids from `GET /agents`, once per run (again after a failure or an empty answer).
+    agents: Mutex<Option<Arc<Vec<String>>>>,
+}
+
+impl Chatdash {
+    pub fn new(settings: AccountSettings, client: reqwest::Client) -> Self {
+        let prefix = if settings.bearer { "Bearer " } else { "" };
+        let auth = Auth {
+            header: AUTHORIZATION,
+            prefix,
+            key: settings.key.clone(),
+        };
+        let http = Http::new(client, &settings.base_url, auth, "chatdash", settings.timeout);
+        Chatdash {
+            http,
+            settings,
+            agents: Mutex::new(None),
+        }
+    }
+
+    /// The agents to list: from config, else from `GET /agents` (cached).
+    async fn agents(&self) -> Result<Arc<Vec<String>>> {
+        if !self.settings.agents.is_empty() {
+            return Ok(Arc::new(usable_agents(self.settings.agents.iter().cloned())));
+        }
+        let mut cached = self.agents.lock().await;
+        if let Some(agents) = cached.as_ref() {
+            return Ok(agents.clone());
+        }
+        let agents = Arc::new(self.fetch_agents().await?);
+        // An empty agency is asked again next time, so a newly created agent shows up.
+        if !agents.is_empty() {
+            *cached = Some(agents.clone());
+        }
+        Ok(agents)
+    }
+
+    async fn fetch_agents(&self) -> Result<Vec<String>> {
+        // Decoded into ids only: the answer also carries each agent's platform API keys,
+        // which must never be kept, shown or logged.
+        let wire: Vec<WireAgent> = self.http.get("/agents", &[]).await?;
+        agent_ids(wire)
+    }
+
+    async fn fetch(&self, agent: &str, conversation: &str) -> Result<Conversation> {
+        let wire = self.http.get(&path(agent, conversation, ""), &[]).await?;
+        Ok(map_conversation(
+            wire,
+            &self.settings.name,
+            agent,
+            &self.settings.operator,
+        ))
+    }
+
+    /// A `PUT` on the conversation, then the conversation as it now is: the PUT answers only
+    /// `{message}`.
+    async fn update(&self, id: &str, body: serde_json::Value) -> Result<Conversation> {
+        let (agent, conversation) = split_id(id)?;
+        self.http
+            .send_unit(Method::PUT, &path(&agent, conversation, ""), &body)
+            .await?;
+        self.fetch(&agent, conversation).await
+    }
+
+    fn live_agent(&self, reason: &str) -> Result<()> {
+        if self.settings.experimental_live_agent {
+            Ok(())
+        } else {
+            Err(unavailable(Some(reason)))
+        }
+    }
+}
+
+#[async_trait]
+impl Platform for Chatdash {
+    fn account(&self) -> &str {
+        &self.settings.name
+    }
+
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Chatdash
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let live = |reason: &str| {
+            if self.settings.experimental_live_agent {
+                Availability::Yes
+            } else {
+                Availability::No(reason.into())
+            }
+        };
+        Capabilities {
+            take_over: live(NO_TAKEOVER),
+            hand_back: live(NO_TAKEOVER),
+            send: live(NO_REPLY),
+            resolve: Availability::Yes,
+            assign: Availability::No(NO_ASSIGN.into()),
+            mark_read: Availability::Yes,
+            unread_counts: true,
+            needs_human_signal: true,
+        }
+    }
+
+    async fn check(&self) -> Result<()> {
+        match usable_agents(self.settings.agents.iter().cloned()).first() {
+            Some(agent) => {
+                let query = window(Utc::now(), CHECK_WINDOW);
+                let _: Vec<IgnoredAny> = self.http.get(&conversations_path(agent), &query).await?;
+            }
+            None => {
+                // A real request every time (the cache would skip it), which also fills the cache.
+                let agents = Arc::new(self.fetch_agents().await?);
+                if !agents.is_empty() {
+                    *self.agents.lock().await = Some(agents);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every agent's conversations created within `lookback`. The window is on `createdAt`, so
+    /// `since` cannot narrow it: the answer is always complete (within the window).
+    async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
+        let agents = self.agents().await?;
+        let query = window(Utc::now(), self.settings.lookback);
+        let mut conversations = Vec::new();
+        // One agent at a time: one request in flight per account (platforms.md §7.10). A failed
+        // agent fails the listing, since a complete listing with an agent missing would read as
+        // all its conversations gone.
+        for agent in agents.iter() {
+            let wire: Vec<WireConversation> = self.http.get(&conversations_path(agent), &query).await?;
+            conversations.extend(
+                wire.into_iter()
+                    .map(|c| map_conversation(c, &self.settings.name, agent, &self.settings.operator)),
+            );
+        }
+        Ok(Listing {
+            conversations,
+            complete: true,
+        })
+    }
+
+    async fn get_conversation(&self, id: &str) -> Result<Conversation> {
+        let (agent, conversation) = split_id(id)?;
+        self.fetch(&agent, conversation).await
+    }
+
+    async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
+        let (agent, conversation) = split_id(id)?;
+        let wire: Vec<WireMessage> = self.http.get(&path(&agent, conversation, "/messages"), &[]).await?;
+        Ok(map_messages(id, wire))
+    }
+
+    /// Experimental (platforms.md §7.1): the documented PUT body has no `status`.
+    async fn take_over(&self, id: &str) -> Result<Conversation> {
+        self.live_agent(NO_TAKEOVER)?;
+        let me = &self.settings.operator;
+        let mut body = json!({"status": "human"});
+        // Blank ones are omitted like missing ones, so they cannot erase a name on the server.
+        if let Some(name) = me.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            body["liveAgentName"] = json!(name);
+        }
+        if let Some(email) = me.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            body["liveAgentId"] = json!(email);
+        }
+        self.update(id, body).await
+    }
+
+    async fn hand_back(&self, id: &str) -> Result<Conversation> {
+        self.live_agent(NO_TAKEOVER)?;
+        self.update(id, json!({"status": "ai"})).await
+    }
+
+    /// Experimental (platforms.md §7.1): pushes an `agent` message; whether the widget user sees
+    /// it is unconfirmed. The POST answers only `{message}`, so the message is built here.
+    async fn send(&self, id: &str, text: &str) -> Result<Message> {
+        self.live_agent(NO_REPLY)?;
+        let (agent, conversation) = split_id(id)?;
+        let body = json!({"messages": [{"sender": "agent", "type": "text", "content": {"text": text}}]});
+        self.http
+            .send_unit(Method::POST, &path(&agent, conversation, "/messages"), &body)
+            .await?;
+        Ok(sent_message(
+            id,
+            text,
+            field(self.settings.operator.name.as_deref()),
+            Utc::now(),
+        ))
+    }
+
+    /// `endedAt` set and `isLive` false is what reads back as resolved (platforms.md §4.3).
+    async fn resolve(&self, id: &str) -> Result<Conversation> {
+        self.update(id, json!({"endedAt": iso(Utc::now()), "isLive": false}))
+            .await
+    }
+
+    async fn mark_read(&self, id: &str) -> Result<()> {
+        let (agent, conversation) = split_id(id)?;
+        self.http
+            .send_unit(Method::PUT, &path(&agent, conversation, ""), &json!({"read": true}))
+            .await
+    }
+}
+
+// ---- conversation ids ----
+//
+// Every ChatDash path needs the agent as well as the conversation, but the common model keys a
+// conversation by one id. So the id is `"{agentId}:{_id}"` (the agent part percent-escapes `%`,
+// `:` and control characters, which real ObjectIds never contain, so it reads as the raw ids),
+// and every call splits it back. The first `:` separates the two.
+
+pub(crate) fn conversation_id(agent: &str, conversation: &str) -> String {
+    format!("{}:{conversation}", utf8_percent_encode(agent, AGENT_PART))
+}
+
+/// The agent and conversation in an id made by [`conversation_id`]; anything else is not a
+/// ChatDash conversation of ours.
+pub(crate) fn split_id(id: &str) -> Result<(String, &str)> {
+    let not_found = || PlatformError::NotFound {
+        what: format!(
+            "ChatDash conversation `{}` (ids look like agentId:conversationId)",
+            sanitize_line(id)
+        ),
+    };
+    let (agent, conversation) = id.split_once(':').ok_or_else(not_found)?;
+    let agent = percent_decode_str(agent).decode_utf8().map_err(|_| not_found())?;
+    if agent.is_empty() || conversation.is_empty() {
+        return Err(not_found());
+    }
+    Ok((agent.into_owned(), conversation))
+}
+
+fn conversations_path(agent: &str) -> String {
+    format!("/agents/{}/conversations", segment(agent))
+}
+
+fn path(agent: &str, conversation: &str, rest: &str) -> String {
+    format!("{}/{}{rest}", conversations_path(agent), segment(conversation))
+}
+
+/// Agent ids without blanks and repeats, in their first order.
+fn usable_agents(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let id = id.trim();
+        if !id.is_empty() && !out.iter().any(|seen| seen == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+/// `_id`, or `id` where the server names it so; an agent with neither is malformed.
+pub(crate) fn agent_ids(wire: Vec<WireAgent>) -> Result<Vec<String>> {
+    let ids = wire
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.mongo_id
+                .or(a.id)
+                .ok_or_else(|| PlatformError::Malformed(format!("field `[{i}]._id`: missing field `_id`")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(usable_agents(ids))
+}
+
+/// ChatDash's date format, `YYYY-MM-DDTHH:mm:ss.sssZ`.
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `startDate`/`endDate` reaching `lookback` back from `now` (never before 1970, so an absurd
+/// lookback cannot produce a date the server rejects).
+pub(crate) fn window(now: DateTime<Utc>, lookback: Duration) -> Vec<(&'static str, String)> {
+    let start = TimeDelta::from_std(lookback)
+        .ok()
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::UNIX_EPOCH)
+        .max(DateTime::UNIX_EPOCH);
+    vec![("startDate", iso(start)), ("endDate", iso(now))]
+}
+
+// ---- wire types: ChatDash's JSON, tolerant of missing optional and unknown extra fields ----
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireAgent {
+    #[serde(rename = "_id")]
+    pub mongo_id: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireConversation {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub instagram_username: Option<String>,
+    pub channel: Option<String>,
+    pub status: Option<String>,
+    pub live_agent_name: Option<String>,
+    pub live_agent_id: Option<String>,
+    /// Only whether it is set matters, so any JSON value is accepted.
+    pub ended_at: Option<serde_json::Value>,
+    pub is_live: Option<bool>,
+    pub read: Option<bool>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireMessage {
+    pub sender: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub content: Option<WireContent>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct WireContent {
+    pub text: Option<String>,
+}
+
+// ---- mapping (platforms.md §4.2–4.4) ----
+
+/// `agent` is the agent the conversation was fetched under, which every later call needs.
+pub(crate) fn map_conversation(wire: WireConversation, account: &str, agent: &str, me: &Operator) -> Conversation {
+    let phone = field(wire.phone.as_deref());
+    let instagram = field(wire.instagram_username.as_deref());
+    let contact = phone.or(instagram);
+    let customer_name = field(wire.name.as_deref())
+        .or_else(|| contact.clone())
+        .unwrap_or_else(|| "Visitor".into());
+    let assignee = field(wire.live_agent_name.as_deref());
+    let status = map_status(&wire, assignee.as_deref(), me);
+    Conversation {
+        key: ConversationKey::new(account, conversation_id(agent, &wire.id)),
+        platform: PlatformKind::Chatdash,
+        customer_name,
+        customer_contact: contact,
+        channel: field(wire.channel.as_deref()),
+        status,
+        assignee,
+        // `read` is a boolean only; missing means unread (the spec's default is false).
+        unread: Some(if wire.read.unwrap_or(false) { 0 } else { 1 }),
+        preview: None,
+        created_at: wire.created_at,
+        updated_at: wire.updated_at,
+        waiting_since: None,
+    }
+}
+
+/// Top to bottom (platforms.md §4.3). `isLive` means the session is still running, so an ended
+/// but still-live conversation is not resolved.
+fn map_status(wire: &WireConversation, live_agent_name: Option<&str>, me: &Operator) -> Status {
+    let ended = match &wire.ended_at {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
+        Some(_) => true,
+    };
+    if ended && !wire.is_live.unwrap_or(false) {
+        return Status::Resolved;
+    }
+    let status = wire.status.as_deref().map(str::trim).unwrap_or_default();
+    if status.eq_ignore_ascii_case("human") {
+        let live_agent_id = field(wire.live_agent_id.as_deref());
+        let names: Vec<&str> = live_agent_name.into_iter().chain(live_agent_id.as_deref()).collect();
+        Status::Human { by: me.holder(&names) }
+    } else if status.eq_ignore_ascii_case("pending") {
+        Status::NeedsHuman
+    } else {
+        Status::Ai
+    }
+}
+
+/// Messages oldest first, each with an id synthesised from its place in the server's list.
+pub(crate) fn map_messages(conversation_id: &str, wire: Vec<WireMessage>) -> Vec<Message> {
+    let mut messages: Vec<Message> = wire
+        .into_iter()
+        .enumerate()
+        .map(|(position, m)| map_message(conversation_id, position, m))
+        .collect();
+    // Stable, so messages with the same time keep the server's order.
+    messages.sort_by_key(|m| m.created_at);
+    messages
+}
+
+pub(crate) fn map_message(conversation_id: &str, position: usize, wire: WireMessage) -> Message {
+    let author = match wire.sender.as_str() {
+        "user" => Author::Customer,
+        "bot" => Author::Ai,
+        "agent" => Author::Operator {
+            name: None,
+            is_me: false,
+        },
+        _ => Author::System,
+    };
+    let text = wire.content.and_then(|c| c.text).filter(|t| !t.is_empty());
+    let text = match (text, wire.kind.as_deref().map(str::trim)) {
+        (Some(text), _) => sanitize(&text),
+        // Only `text` is documented; say that something else was there rather than show nothing.
+        (None, Some(kind)) if !kind.is_empty() && kind != "text" => {
+            format!("[{}]", sanitize_line(kind))
+        }
+        (None, _) => String::new(),
+    };
+    Message {
+        id: message_id(conversation_id, position, &wire.sender, wire.created_at),
+        author,
+        author_name: None,
+        text,
+        created_at: wire.created_at,
+        attachments: vec![],
+        delivery: Delivery::Sent,
+    }
+}
+
+/// ChatDash messages have no ids (platforms.md §7.3): one from (conversation id, createdAt,
+/// sender, position in the list). The same input gives the same id on every run and build.
+pub(crate) fn message_id(conversation_id: &str, position: usize, sender: &str, created_at: DateTime<Utc>) -> String {
+    let millis = created_at.timestamp_millis().to_string();
+    let position_text = position.to_string();
+    let hash = fingerprint(&[conversation_id, &millis, sender, &position_text]);
+    format!("{position}-{hash:016x}")
+}
+
+/// The operator's own message as sent, built locally. Its id is in its own `sent-` namespace:
+/// the server's copy gets a position-based id once the thread is fetched again.
+pub(crate) fn sent_message(conversation_id: &str, text: &str, operator: Option<String>, now: DateTime<Utc>) -> Message {
+    let millis = now.timestamp_millis().to_string();
+    let hash = fingerprint(&[conversation_id, &millis, "agent", text]);
+    Message {
+        id: format!("sent-{hash:016x}"),
+        author: Author::Operator {
+            name: operator,
+            is_me: true,
+        },
+        author_name: None,
+        text: sanitize(text),
+        created_at: now,
+        attachments: vec![],
+        delivery: Delivery::Sent,
+    }
+}
+
+/// FNV-1a over the parts, each ended by 0xFF (a byte UTF-8 never contains, so parts cannot run
+/// into each other). Hand-written because std's hasher may change between Rust releases.
+fn fingerprint(parts: &[&str]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    for part in parts {
+        for &byte in part.as_bytes().iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::http::decode;
+    use super::*;
+    use crate::domain::{ApiKey, Holder};
+    use chrono::TimeZone;
+
+    fn me() -> Operator {
+        Operator {
+            name: Some("Dana Ops".into()),
+            email: Some("dana@example.com".into()),
+        }
+    }
+
+    fn conv(json: &str) -> Conversation {
+        let wire: WireConversation = decode(json.as_bytes()).unwrap();
+        map_conversation(wire, "dash", "agent1", &me())
+    }
+
+    fn status_of(fields: &str) -> Status {
+        let json = format!(
+            r#"{{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"{fields}}}"#
+        );
+        conv(&json).status
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 10, minute, 0).unwrap()
+    }
+
+    fn adapter(experimental: bool) -> Chatdash {
+        let mut settings = AccountSettings::new(
+            "dash",
+            PlatformKind::Chatdash,
+            "http://127.0.0.1:9/chatdash/v1/public",
+            ApiKey::new("CD.k"),
+        );
+        settings.experimental_live_agent = experimental;
+        Chatdash::new(settings, reqwest::Client::new())
+    }
+
+    #[test]
+    fn maps_a_full_conversation() {
+        let c = conv(
+            r#"{
+              "_id": "665f1c2e9b1d4a0012ab34cd", "agentId": "agent1", "platformId": "vf-123",
+              "leadId": "l1", "campaignId": "k1", "name": "Ann Lee", "read": true,
+              "browser": "Firefox", "device": "desktop", "os": "Linux", "countryCode": "PT",
+              "ipAddress": "192.0.2.1", "record": true, "interacted": true, "channel": "WhatsApp",
+              "phone": "+351900000000", "phoneSecondary": "+351911111111",
+              "instagramId": "ig1", "instagramUsername": "ann.lee", "cost": 0.12, "duration": 3.5,
+              "url": "https://example.com/rec", "noAnswer": false, "status": "human",
+              "liveAgentName": "Bob", "liveAgentId": "bob@example.com", "isLive": true,
+              "note": "n", "topic": "t", "subtopic": "s", "summary": "sum",
+              "evaluation": {"isSuccess": true, "reason": "ok"},
+              "mistunderstoodQueries": [{"question": "q"}], "customAnalysis": {}, "metadata": {"k": 1},
+              "createdAt": "2026-03-01T10:00:00.000Z", "updatedAt": "2026-03-01T10:05:00.000Z"
+            }"#,
+        );
+        assert_eq!(c.key, ConversationKey::new("dash", "agent1:665f1c2e9b1d4a0012ab34cd"));
+        assert_eq!(c.platform, PlatformKind::Chatdash);
+        assert_eq!(c.customer_name, "Ann Lee");
+        assert_eq!(c.customer_contact.as_deref(), Some("+351900000000"));
+        assert_eq!(c.channel.as_deref(), Some("WhatsApp"));
+        assert_eq!(
+            c.status,
+            Status::Human {
+                by: Holder::Other("Bob".into())
+            }
+        );
+        assert_eq!(c.assignee.as_deref(), Some("Bob"));
+        assert_eq!(c.unread, Some(0));
+        assert_eq!(c.preview, None);
+        assert_eq!(c.created_at, at(0));
+        assert_eq!(c.updated_at, at(5));
+    }
+
+    #[test]
+    fn required_fields_alone_default_sensibly() {
+        let c = conv(r#"{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00Z"}"#);
+        assert_eq!(c.key.id, "agent1:c1");
+        assert_eq!(c.customer_name, "Visitor");
+        assert_eq!(c.customer_contact, None);
+        assert_eq!(c.channel, None);
+        assert_eq!(c.status, Status::Ai);
+        assert_eq!(c.assignee, None);
+        assert_eq!(c.unread, Some(1), "missing read is unread (spec default false)");
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_nulls_are_absent() {
+        let c = conv(
+            r#"{"_id":"c1","brandNew":{"x":[1,2]},"name":null,"phone":null,"endedAt":null,"read":null,
+                "instagramUsername":"  ann.ig ","status":"pending","__v":0,
+                "createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"}"#,
+        );
+        assert_eq!(c.customer_name, "ann.ig");
+        assert_eq!(c.customer_contact.as_deref(), Some("ann.ig"));
+        assert_eq!(c.status, Status::NeedsHuman);
+        assert_eq!(c.unread, Some(1));
+    }
+
+    #[test]
+    fn customer_name_falls_back_through_phone_and_instagram() {
+        let c = conv(
+            r#"{"_id":"c1","name":"  ","phone":"+1555","instagramUsername":"ig",
+                "createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"}"#,
+        );
+        assert_eq!(c.customer_name, "+1555");
+        assert_eq!(c.customer_contact.as_deref(), Some("+1555"));
+    }
+
+    #[test]
+    fn status_rows_top_to_bottom() {
+        let ended = r#","endedAt":"2026-03-01T10:04:00.000Z""#;
+        assert_eq!(status_of(ended), Status::Resolved, "ended, isLive missing = false");
+        assert_eq!(
+            status_of(&format!(r#"{ended},"isLive":false,"status":"human""#)),
+            Status::Resolved
+        );
+        assert_eq!(
+            status_of(&format!(r#"{ended},"isLive":false,"status":"pending""#)),
+            Status::Resolved
+        );
+        assert_eq!(
+            status_of(&format!(r#"{ended},"isLive":true"#)),
+            Status::Ai,
+            "still live: not resolved"
+        );
+        assert_eq!(
+            status_of(&format!(r#"{ended},"isLive":true,"status":"pending""#)),
+            Status::NeedsHuman
+        );
+        assert_eq!(status_of(r#","isLive":false"#), Status::Ai, "not ended: not resolved");
+        assert_eq!(status_of(r#","endedAt":"""#), Status::Ai, "an empty endedAt is not set");
+        assert_eq!(status_of(r#","status":"human""#), Status::Human { by: Holder::Unknown });
+        assert_eq!(status_of(r#","status":"pending""#), Status::NeedsHuman);
+        assert_eq!(status_of(r#","status":"ai""#), Status::Ai);
+        assert_eq!(status_of(r#","status":"something-new""#), Status::Ai);
+    }
+
+    #[test]
+    fn holder_is_me_other_or_unknown() {
+        let human = |extra: &str| status_of(&format!(r#","status":"human"{extra}"#));
+        assert_eq!(
+            human(r#","liveAgentName":"dana ops""#),
+            Status::Human { by: Holder::Me }
+        );
+        assert_eq!(
+            human(r#","liveAgentId":"DANA@example.com""#),
+            Status::Human { by: Holder::Me }
+        );
+        assert_eq!(
+            human(r#","liveAgentName":"Bob","liveAgentId":"dana@example.com""#),
+            Status::Human { by: Holder::Me }
+        );
+        assert_eq!(
+            human(r#","liveAgentName":"Bob""#),
+            Status::Human {
+                by: Holder::Other("Bob".into())
+            }
+        );
+        assert_eq!(
+            human(r#","liveAgentId":"u-77""#),
+            Status::Human {
+                by: Holder::Other("u-77".into())
+            }
+        );
+        assert_eq!(human(r#","liveAgentName":" ""#), Status::Human { by: Holder::Unknown });
+        assert_eq!(human(""), Status::Human { by: Holder::Unknown });
+    }
+
+    #[test]
+    fn hostile_strings_are_removed() {
+        let c = conv(
+            r#"{"_id":"c1","name":"\u001b]52;c;ZWNobyBwd25lZA==\u0007Ann \u202eeL\u202c\u001b[2J",
+                "channel":"\u001b]0;pwned\u0007Web\u001b[31mchat","status":"human",
+                "liveAgentName":"\u001b]8;;https://evil.example\u001b\\Bob\u001b]8;;\u001b\\",
+                "createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"}"#,
+        );
+        assert_eq!(c.customer_name, "Ann eL");
+        assert_eq!(c.channel.as_deref(), Some("Webchat"));
+        assert_eq!(c.assignee.as_deref(), Some("Bob"));
+        assert_eq!(
+            c.status,
+            Status::Human {
+                by: Holder::Other("Bob".into())
+            }
+        );
+
+        let wire: Vec<WireMessage> = decode(
+            br#"[{"sender":"user","type":"text","createdAt":"2026-03-01T10:00:00.000Z",
+                  "content":{"text":"hi\u001b]52;c;cm0gLXJmIH4=\u0007 there\n\u2067evil\u2069\u001b[1A"}}]"#,
+        )
+        .unwrap();
+        let messages = map_messages("agent1:c1", wire);
+        assert_eq!(messages[0].text, "hi there\nevil");
+    }
+
+    #[test]
+    fn missing_created_at_is_malformed_and_named() {
+        let err = decode::<WireConversation>(br#"{"_id":"c1","updatedAt":"2026-03-01T10:05:00.000Z"}"#).unwrap_err();
+        assert_eq!(err.class(), "malformed");
+        assert!(err.to_string().contains("createdAt"), "{err}");
+
+        let list = br#"[{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"},
+                        {"_id":"c2","createdAt":"yesterday","updatedAt":"2026-03-01T10:05:00.000Z"}]"#;
+        let err = decode::<Vec<WireConversation>>(list).unwrap_err();
+        assert!(err.to_string().contains("[1].createdAt"), "{err}");
+
+        let err = decode::<Vec<WireMessage>>(br#"[{"sender":"bot","content":{"text":"x"}}]"#).unwrap_err();
+        assert!(err.to_string().contains("createdAt"), "{err}");
+    }
+
+    #[test]
+    fn messages_map_authors_and_sort_oldest_first() {
+        let wire: Vec<WireMessage> = decode(
+            br#"[
+              {"sender":"bot","type":"text","content":{"text":"second"},"createdAt":"2026-03-01T10:02:00.000Z","metadata":{"model":"m","total":3}},
+              {"sender":"user","type":"text","content":{"text":"first"},"createdAt":"2026-03-01T10:01:00.000Z"},
+              {"sender":"agent","type":"text","content":{"text":"third"},"createdAt":"2026-03-01T10:03:00.000Z"},
+              {"sender":"webhook","type":"text","content":{"text":"fourth"},"createdAt":"2026-03-01T10:03:00.000Z"},
+              {"sender":"user","type":"image","createdAt":"2026-03-01T10:04:00.000Z"}
+            ]"#,
+        )
+        .unwrap();
+        let messages = map_messages("agent1:c1", wire);
+        let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second", "third", "fourth", "[image]"]);
+        let authors: Vec<Author> = messages.iter().map(|m| m.author.clone()).collect();
+        assert_eq!(
+            authors,
+            [
+                Author::Customer,
+                Author::Ai,
+                Author::Operator {
+                    name: None,
+                    is_me: false
+                },
+                Author::System,
+                Author::Customer
+            ]
+        );
+        assert_eq!(messages[0].created_at, at(1));
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.delivery == Delivery::Sent && m.attachments.is_empty())
+        );
+    }
+
+    #[test]
+    fn synthesised_ids_are_stable_and_distinct() {
+        let json = br#"[
+          {"sender":"user","type":"text","content":{"text":"ok"},"createdAt":"2026-03-01T10:01:00.000Z"},
+          {"sender":"user","type":"text","content":{"text":"ok"},"createdAt":"2026-03-01T10:01:00.000Z"}
+        ]"#;
+        let first = map_messages("agent1:c1", decode(json).unwrap());
+        let again = map_messages("agent1:c1", decode(json).unwrap());
+        assert_ne!(first[0].id, first[1].id, "identical messages at different positions");
+        assert_eq!(first[0].id, again[0].id);
+        assert_eq!(first[1].id, again[1].id);
+        // Pinned, so a change to the scheme (which would duplicate stored messages) is noticed.
+        assert_eq!(first[0].id, "0-bf7c0016f4d378a8");
+        assert!(first[0].id.starts_with("0-") && first[1].id.starts_with("1-"));
+        let other = map_messages("agent1:c2", decode(json).unwrap());
+        assert_ne!(first[0].id, other[0].id, "another conversation");
+        assert_ne!(message_id("c", 0, "user", at(1)), message_id("c", 0, "bot", at(1)));
+        assert_ne!(message_id("c", 0, "user", at(1)), message_id("c", 0, "user", at(2)));
+        assert_eq!(fingerprint(&["ab", "c"]), fingerprint(&["ab", "c"]));
+        assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+    }
+
+    #[test]
+    fn sent_message_is_mine_and_sanitised() {
+        let m = sent_message("agent1:c1", "hello\u{1b}[2J there", Some("Dana Ops".into()), at(9));
+        assert_eq!(
+            m.author,
+            Author::Operator {
+                name: Some("Dana Ops".into()),
+                is_me: true
+            }
+        );
+        assert_eq!(m.text, "hello there");
+        assert_eq!(m.created_at, at(9));
+        assert_eq!(m.delivery, Delivery::Sent);
+        assert!(m.id.starts_with("sent-"));
+        assert_eq!(m.id, sent_message("agent1:c1", "hello\u{1b}[2J there", None, at(9)).id);
+    }
+
+    #[test]
+    fn conversation_ids_round_trip() {
+        assert_eq!(conversation_id("a1", "c1"), "a1:c1");
+        assert_eq!(split_id("a1:c1").unwrap(), ("a1".to_string(), "c1"));
+        let odd = conversation_id("ag:ent%1", "c:2");
+        assert_eq!(split_id(&odd).unwrap(), ("ag:ent%1".to_string(), "c:2"));
+        for bad in ["noagent", ":c1", "a1:", "", "%FF:c1"] {
+            assert_eq!(split_id(bad).unwrap_err().class(), "not_found", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn agents_accept_either_id_field() {
+        let wire: Vec<WireAgent> = decode(
+            br#"[{"_id":"a1","name":"Shop","apiKey":"sk-secret","platform":"voiceflow"},
+                 {"id":"a2","name":"Desk"},{"_id":"a1","id":"ignored"},{"_id":" "}]"#,
+        )
+        .unwrap();
+        assert_eq!(agent_ids(wire).unwrap(), ["a1", "a2"]);
+        let wire: Vec<WireAgent> = decode(br#"[{"_id":"a1"},{"name":"nameless"}]"#).unwrap();
+        let err = agent_ids(wire).unwrap_err();
+        assert_eq!(err.class(), "malformed");
+        assert!(err.to_string().contains("[1]._id"), "{err}");
+    }
+
+    #[test]
+    fn window_is_iso_with_millis() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 8, 12, 0, 0).unwrap();
+        let q = window(now, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(
+            q,
+            [
+                ("startDate", "2026-03-01T12:00:00.000Z".to_string()),
+                ("endDate", "2026-03-08T12:00:00.000Z".to_string())
+            ]
+        );
+        let q = window(now, Duration::MAX);
+        assert_eq!(q[0].1, "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn capabilities_follow_the_flag() {
+        let off = adapter(false).capabilities();
+        assert_eq!(off.take_over, Availability::No(NO_TAKEOVER.into()));
+        assert_eq!(off.hand_back, Availability::No(NO_TAKEOVER.into()));
+        assert!(!off.send.is_yes());
+        assert!(off.resolve.is_yes() && off.mark_read.is_yes());
+        assert_eq!(off.assign, Availability::No(NO_ASSIGN.into()));
+        assert!(off.unread_counts && off.needs_human_signal);
+        let on = adapter(true).capabilities();
+        assert!(on.take_over.is_yes() && on.hand_back.is_yes() && on.send.is_yes());
+        assert!(!on.assign.is_yes());
+        assert_eq!(
+            NO_TAKEOVER,
+            "ChatDash's public API has no takeover; enable experimental_live_agent or use the ChatDash dashboard"
+        );
+    }
+
+    #[tokio::test]
+    async fn gated_operations_fail_before_any_request() {
+        // The base URL points at a closed port: an attempted request would be a network error.
+        let dash = adapter(false);
+        assert_eq!(
+            dash.take_over("a1:c1").await.unwrap_err(),
+            PlatformError::Unavailable(NO_TAKEOVER.into())
+        );
+        assert_eq!(
+            dash.hand_back("a1:c1").await.unwrap_err(),
+            PlatformError::Unavailable(NO_TAKEOVER.into())
+        );
+        assert_eq!(
+            dash.send("a1:c1", "hi").await.unwrap_err(),
+            PlatformError::Unavailable(NO_REPLY.into())
+        );
+        assert_eq!(
+            dash.assign("a1:c1", "x@example.com").await.unwrap_err(),
+            PlatformError::Unavailable(NO_ASSIGN.into())
+        );
+        assert_eq!(
+            dash.get_conversation("no-agent").await.unwrap_err().class(),
+            "not_found"
+        );
+        assert_eq!(dash.mark_read("no-agent").await.unwrap_err().class(), "not_found");
+        assert_eq!(
+            adapter(true).send("no-agent", "hi").await.unwrap_err().class(),
+            "not_found"
+        );
+    }
+}
