@@ -1,0 +1,403 @@
+//! The real binary against the sandbox: the headless commands as a script would use them, the
+//! requests they produce, and what must never come out of them (escape sequences, keys).
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use common::*;
+use handoff::sandbox::{SandboxHandle, SandboxKeys, SandboxOptions};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn handoff(config: &Path, state: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"));
+    cmd.args(args)
+        .env("HANDOFF_CONFIG", config)
+        .env("HANDOFF_STATE_DIR", state)
+        .env("HANDOFF_LOG", "debug")
+        .env_remove("HANDOFF_SANDBOX_RAIA_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).await.unwrap();
+    drop(input);
+    let out = child.wait_with_output().await.unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A temp dir with a config for the sandbox's three accounts; keys come from files.
+fn setup(h: &SandboxHandle, dir: &Path, experimental: bool) -> PathBuf {
+    let keys = h.keys();
+    for (name, key) in [("raia", &keys.raia), ("volt", &keys.chatvolt), ("dash", &keys.chatdash)] {
+        let path = dir.join(format!("{name}.key"));
+        std::fs::write(&path, key).unwrap();
+        set_private(&path);
+    }
+    let config = format!(
+        r#"
+[operator]
+name = "Dana Reyes"
+email = "dana@example.com"
+
+[[accounts]]
+name = "raia"
+platform = "raia"
+base_url = "{raia}"
+api_key_file = "{dir}/raia.key"
+
+[[accounts]]
+name = "volt"
+platform = "chatvolt"
+base_url = "{volt}"
+api_key_file = "{dir}/volt.key"
+
+[[accounts]]
+name = "dash"
+platform = "chatdash"
+base_url = "{dash}"
+api_key_file = "{dir}/dash.key"
+experimental_live_agent = {experimental}
+"#,
+        raia = h.raia_base(),
+        volt = h.chatvolt_base(),
+        dash = h.chatdash_base(),
+        dir = dir.display(),
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    set_private(&path);
+    path
+}
+
+fn set_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+async fn secret_world() -> SandboxHandle {
+    let keys = SandboxKeys {
+        raia: "raia-SECRET-7f3a9c".into(),
+        chatvolt: "volt-SECRET-2b8e41".into(),
+        chatdash: "CD.dash-SECRET-95d0e7".into(),
+    };
+    handoff::sandbox::start(SandboxOptions {
+        speed: 0.0,
+        conversations: 12,
+        keys,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn only(log: &[Value], method: &str, part: &str) -> Vec<Value> {
+    log.iter()
+        .filter(|r| r["method"] == method && r["path"].as_str().is_some_and(|p| p.contains(part)))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raia_take_send_release_produce_exactly_the_documented_requests() {
+    let h = quiet(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let id = create(
+        &h,
+        "raia",
+        "Ann Lee",
+        "needs_human",
+        json!([{"author": "customer", "text": "A person please"}]),
+    )
+    .await;
+    let target = format!("raia/{id}");
+    clear_received(&h).await;
+
+    let take = handoff(&config, dir.path(), &["take", &target], None).await;
+    assert_eq!(take.code, 0, "{}", take.stderr);
+    let send = handoff(&config, dir.path(), &["send", &target, "Hi Ann, Dana here."], None).await;
+    assert_eq!(send.code, 0, "{}", send.stderr);
+    let release = handoff(&config, dir.path(), &["release", &target], None).await;
+    assert_eq!(release.code, 0, "{}", release.stderr);
+
+    let log = received(&h).await;
+    let writes: Vec<(String, String, Value)> = log
+        .iter()
+        .filter(|r| r["method"] != "GET")
+        .map(|r| {
+            assert_eq!(
+                r["headers"]["agent-secret-key"], "[redacted]",
+                "sent with the raia key header"
+            );
+            (
+                r["method"].as_str().unwrap().into(),
+                r["path"].as_str().unwrap().into(),
+                r["body"].clone(),
+            )
+        })
+        .collect();
+    let base = format!("/raia/external/conversations/{id}");
+    assert_eq!(
+        writes[0],
+        ("PUT".into(), format!("{base}/mode"), json!({"mode": "manual"}))
+    );
+    // (a takeover also moves the conversation out of "Needs human": a PUT of the state)
+    let rest: Vec<_> = writes.iter().filter(|w| w.1 != base).cloned().collect();
+    assert_eq!(
+        rest,
+        vec![
+            ("PUT".into(), format!("{base}/mode"), json!({"mode": "manual"})),
+            (
+                "POST".into(),
+                format!("{base}/send-manual-message"),
+                json!({"message": "Hi Ann, Dana here."})
+            ),
+            ("PUT".into(), format!("{base}/mode"), json!({"mode": "ai"})),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chatvolt_and_chatdash_equivalents() {
+    let h = quiet(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), true);
+
+    let volt_id = create(
+        &h,
+        "chatvolt",
+        "Ben",
+        "needs_human",
+        json!([{"author": "customer", "text": "help"}]),
+    )
+    .await;
+    let volt = format!("volt/{volt_id}");
+    clear_received(&h).await;
+    for args in [vec!["take", &volt], vec!["send", &volt, "-"], vec!["release", &volt]] {
+        let run = handoff(&config, dir.path(), &args, Some("From stdin\n")).await;
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let log = received(&h).await;
+    assert_eq!(
+        only(&log, "POST", "/set-ai-enabled")
+            .iter()
+            .map(|r| r["body"].clone())
+            .collect::<Vec<_>>(),
+        vec![json!({"enabled": false}), json!({"enabled": true})]
+    );
+    let sent = only(&log, "POST", &format!("/conversation/message/conversationId/{volt_id}"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["body"], json!({"message": "From stdin"}));
+    assert_eq!(sent[0]["headers"]["authorization"], "[redacted]");
+
+    let list = handoff(&config, dir.path(), &["list", "--account", "dash", "--json"], None).await;
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let dash = format!("dash/{}", rows[0]["id"].as_str().unwrap());
+    clear_received(&h).await;
+    for args in [
+        vec!["take", &dash],
+        vec!["send", &dash, "A person here"],
+        vec!["release", &dash],
+    ] {
+        let run = handoff(&config, dir.path(), &args, None).await;
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let log = received(&h).await;
+    let puts = only(&log, "PUT", "/conversations/");
+    assert_eq!(puts.first().unwrap()["body"]["status"], "human");
+    assert_eq!(puts.last().unwrap()["body"], json!({"status": "ai"}));
+    assert_eq!(
+        only(&log, "POST", "/messages")[0]["body"],
+        json!({"messages": [{"sender": "agent", "type": "text", "content": {"text": "A person here"}}]})
+    );
+}
+
+const HOSTILE_NAME: &str = "\u{1b}]0;pwned\u{7}Eve\u{1b}[31m Red\u{1b}[0m\u{202e}rekcah\u{202c}";
+const HOSTILE_TEXT: &str = "hello \u{1b}]52;c;ZWNobyBvd25lZA==\u{7}there \u{1b}]8;;https://evil.example\u{1b}\\link\u{1b}]8;;\u{1b}\\ \u{9b}2J\u{9d}2;t\u{9c} \u{1b}P1$q\u{1b}\\ \u{2067}iso\u{2069} \u{1b}[2J\u{1b}[H bye";
+
+/// Nothing that could drive a terminal, raw or JSON-escaped.
+fn assert_clean(what: &str, out: &str) {
+    for (i, c) in out.chars().enumerate() {
+        let bad = (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!bad, "{what}: control character {c:?} at {i} in:\n{out}");
+    }
+    for escaped in ["\\u001b", "\\u001B", "\\u0007", "\\u009b", "\\u202e", "\\u2067"] {
+        assert!(!out.contains(escaped), "{what}: {escaped} in:\n{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_text_never_leaves_the_program() {
+    let h = quiet(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let mut targets = vec![];
+    for (platform, account) in [("raia", "raia"), ("chatvolt", "volt"), ("chatdash", "dash")] {
+        let id = create(
+            &h,
+            platform,
+            HOSTILE_NAME,
+            "needs_human",
+            json!([{"author": "customer", "text": HOSTILE_TEXT}]),
+        )
+        .await;
+        targets.push((account, id));
+    }
+    let list = handoff(&config, dir.path(), &["list"], None).await;
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert_clean("list", &list.stdout);
+    assert!(
+        list.stdout.contains("Eve Redrekcah"),
+        "the readable part stays:\n{}",
+        list.stdout
+    );
+    let json = handoff(
+        &config,
+        dir.path(),
+        &["list", "--json", "--status", "needs-human"],
+        None,
+    )
+    .await;
+    assert_clean("list --json", &json.stdout);
+    let rows: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(rows.iter().filter(|r| r["customer_name"] == "Eve Redrekcah").count(), 3);
+
+    let dash_rows = handoff(&config, dir.path(), &["list", "--json", "--account", "dash"], None).await;
+    let dash_rows: Vec<Value> = serde_json::from_str(&dash_rows.stdout).unwrap();
+    for (account, id) in targets {
+        let id = if account == "dash" {
+            dash_rows
+                .iter()
+                .find(|r| r["id"].as_str().unwrap().ends_with(&id))
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        } else {
+            id
+        };
+        let target = format!("{account}/{id}");
+        let show = handoff(&config, dir.path(), &["show", &target], None).await;
+        assert_eq!(show.code, 0, "{}", show.stderr);
+        assert_clean("show", &show.stdout);
+        assert!(show.stdout.contains("hello there link"), "{}", show.stdout);
+        let show = handoff(&config, dir.path(), &["show", "--json", &target], None).await;
+        assert_clean("show --json", &show.stdout);
+        let v: Value = serde_json::from_str(&show.stdout).unwrap();
+        assert!(v["messages"][0]["text"].as_str().unwrap().ends_with(" bye"));
+    }
+    let log = std::fs::read_to_string(dir.path().join("handoff.log")).unwrap_or_default();
+    assert_clean("log", &log);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_never_appear_in_output_errors_or_logs() {
+    let h = secret_world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), true);
+    let id = create(
+        &h,
+        "raia",
+        "Kim",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
+    let target = format!("raia/{id}");
+    let mut everything = String::new();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["doctor"],
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["show", &target],
+        vec!["send", &target, "refused outside manual mode"],
+        vec!["take", &target],
+        vec!["send", &target, "hello"],
+        vec!["release", &target],
+        vec!["show", "raia/does-not-exist"],
+    ];
+    for args in &runs {
+        let run = handoff(&config, dir.path(), args, None).await;
+        everything.push_str(&run.stdout);
+        everything.push_str(&run.stderr);
+    }
+    // Now with a wrong key everywhere: the errors must not echo what was sent.
+    let wrong = dir.path().join("raia.key");
+    std::fs::write(&wrong, "raia-SECRET-wrong-0000").unwrap();
+    let run = handoff(&config, dir.path(), &["list"], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("key rejected by raia"), "{}", run.stderr);
+    everything.push_str(&run.stdout);
+    everything.push_str(&run.stderr);
+    let doctor = handoff(&config, dir.path(), &["doctor"], None).await;
+    assert!(doctor.stdout.contains("KEY REJECTED"), "{}", doctor.stdout);
+    everything.push_str(&doctor.stdout);
+
+    let log = std::fs::read_to_string(dir.path().join("handoff.log")).unwrap();
+    assert!(log.contains("request"), "the log has the requests (debug level): {log}");
+    everything.push_str(&log);
+    for key in [
+        "raia-SECRET-7f3a9c",
+        "volt-SECRET-2b8e41",
+        "CD.dash-SECRET-95d0e7",
+        "raia-SECRET-wrong-0000",
+        "SECRET",
+    ] {
+        assert!(!everything.contains(key), "{key} leaked:\n{everything}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_config_and_usage_exit_2_with_a_located_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[accounts]]\nname = \"x\"\nplatform = \"slack\"\napi_key_env = \"K\"\n",
+    )
+    .unwrap();
+    let run = handoff(&config, dir.path(), &["list"], None).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:3:12: unknown platform `slack`", config.display())),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(
+        &config,
+        "[[accounts]]\nname = \"x\"\nplatform = \"raia\"\napi_key_env = \"HANDOFF_TEST_UNSET_KEY\"\n",
+    )
+    .unwrap();
+    let run = handoff(&config, dir.path(), &["list"], None).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("4:15: account `x`: environment variable HANDOFF_TEST_UNSET_KEY is not set"),
+        "{}",
+        run.stderr
+    );
+
+    let run = handoff(&config, dir.path(), &["show", "no-slash"], None).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not ACCOUNT/ID"), "{}", run.stderr);
+
+    let run = handoff(&dir.path().join("missing.toml"), dir.path(), &["list"], None).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no config file at"), "{}", run.stderr);
+}

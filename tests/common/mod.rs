@@ -1,0 +1,87 @@
+//! Shared by the integration tests: a sandbox on loopback and adapters pointed at it.
+#![allow(dead_code)]
+
+use handoff::domain::{ApiKey, PlatformKind};
+use handoff::platform::{self, AccountSettings, Operator, Platform};
+use handoff::sandbox::{self, SandboxHandle, SandboxOptions};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A quiet world (speed 0): nothing changes unless a test makes it.
+pub async fn quiet(conversations: usize) -> SandboxHandle {
+    sandbox::start(SandboxOptions {
+        speed: 0.0,
+        conversations,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+pub fn me() -> Operator {
+    Operator {
+        name: Some("Dana Reyes".into()),
+        email: Some("dana@example.com".into()),
+    }
+}
+
+pub fn settings(h: &SandboxHandle, kind: PlatformKind) -> AccountSettings {
+    let (name, base, key) = match kind {
+        PlatformKind::Raia => ("raia", h.raia_base(), h.keys().raia.clone()),
+        PlatformKind::Chatvolt => ("volt", h.chatvolt_base(), h.keys().chatvolt.clone()),
+        PlatformKind::Chatdash => ("dash", h.chatdash_base(), h.keys().chatdash.clone()),
+    };
+    let mut s = AccountSettings::new(name, kind, &base, ApiKey::new(key));
+    s.operator = me();
+    s
+}
+
+pub fn adapter(settings: AccountSettings) -> Arc<dyn Platform> {
+    let client = platform::http::client(settings.timeout);
+    platform::connect(settings, client)
+}
+
+pub async fn control(h: &SandboxHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method, format!("{}/_sandbox/{path}", h.url()));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.expect("control API answers");
+    assert!(resp.status().is_success(), "control {path}: {}", resp.status());
+    resp.json().await.unwrap_or(Value::Null)
+}
+
+/// Makes a conversation with exactly these strings; returns its platform id.
+pub async fn create(h: &SandboxHandle, platform: &str, name: &str, status: &str, messages: Value) -> String {
+    let v = control(
+        h,
+        reqwest::Method::POST,
+        "conversations",
+        Some(json!({"platform": platform, "customer_name": name, "status": status, "messages": messages})),
+    )
+    .await;
+    v["id"].as_str().expect("control API returns the id").to_string()
+}
+
+pub async fn received(h: &SandboxHandle) -> Vec<Value> {
+    control(h, reqwest::Method::GET, "received", None)
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub async fn clear_received(h: &SandboxHandle) {
+    control(h, reqwest::Method::DELETE, "received", None).await;
+}
+
+pub async fn arm(h: &SandboxHandle, method: &str, path: &str, action: Value) {
+    control(
+        h,
+        reqwest::Method::POST,
+        "faults",
+        Some(json!({"method": method, "path": path, "action": action})),
+    )
+    .await;
+}
