@@ -1,0 +1,307 @@
+//! The knobs that make the sandbox misbehave on purpose: latency, a random failure rate, a
+//! per-key rate limit, and one-shot faults armed through `/_sandbox/faults`.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    time::{Duration, Instant},
+};
+
+use axum::http::StatusCode;
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
+use serde_json::{Value, json};
+
+/// Runtime settings (start options, changed by `POST /_sandbox/settings`).
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    pub latency: Duration,
+    pub fail_rate: f64,
+    pub rate_limit: Option<u32>,
+    pub speed: f64,
+}
+
+impl Settings {
+    pub(super) fn to_json(&self) -> Value {
+        json!({
+            "latency_ms": u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
+            "fail_rate": self.fail_rate,
+            "rate_limit": self.rate_limit,
+            "speed": self.speed,
+        })
+    }
+}
+
+pub(super) fn clamp_rate(rate: f64) -> f64 {
+    if rate.is_finite() { rate.clamp(0.0, 1.0) } else { 0.0 }
+}
+
+pub(super) fn clamp_speed(speed: f64) -> f64 {
+    if speed.is_finite() { speed.max(0.0) } else { 0.0 }
+}
+
+/// What an armed fault does to the request it catches.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Action {
+    /// Answer this status (the request is not applied).
+    Status {
+        status: StatusCode,
+        retry_after: Option<u64>,
+        body: Option<Value>,
+    },
+    /// Wait, then handle the request normally.
+    Delay(Duration),
+    /// Apply the request, then answer 200 with a body that is not JSON.
+    Malformed,
+    /// Close the connection without applying the request.
+    DropBefore,
+    /// Apply the request, then close the connection without a response.
+    DropAfter,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct ArmedFault {
+    pub method: String,
+    pub path: String,
+    pub action: Action,
+}
+
+impl ArmedFault {
+    /// `{method, path, action}` from the control API.
+    pub(super) fn parse(body: &Value) -> Result<ArmedFault, String> {
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{key} must be a non-empty string"))
+        };
+        let method = text("method")?.to_ascii_uppercase();
+        let path = text("path")?;
+        let action = body
+            .get("action")
+            .ok_or("action is required")
+            .and_then(|a| parse_action(a).map_err(|_| "invalid action"))
+            .map_err(|e| {
+                format!(
+                    "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any}}, \
+                     {{\"delay_ms\":N}}, {{\"malformed\":true}} or {{\"drop\":\"before\"|\"after\"}}"
+                )
+            })?;
+        Ok(ArmedFault { method, path, action })
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.eq_ignore_ascii_case(method) && path.ends_with(&self.path)
+    }
+
+    pub(super) fn to_json(&self) -> Value {
+        let action = match &self.action {
+            Action::Status {
+                status,
+                retry_after,
+                body,
+            } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body}),
+            Action::Delay(d) => {
+                json!({"delay_ms": u64::try_from(d.as_millis()).unwrap_or(u64::MAX)})
+            }
+            Action::Malformed => json!({"malformed": true}),
+            Action::DropBefore => json!({"drop": "before"}),
+            Action::DropAfter => json!({"drop": "after"}),
+        };
+        json!({"method": self.method, "path": self.path, "action": action})
+    }
+}
+
+fn parse_action(a: &Value) -> Result<Action, ()> {
+    if let Some(status) = a.get("status") {
+        let status = status
+            .as_u64()
+            .and_then(|n| u16::try_from(n).ok())
+            .filter(|n| (200..=599).contains(n))
+            .and_then(|n| StatusCode::from_u16(n).ok())
+            .ok_or(())?;
+        let retry_after = match a.get("retry_after") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().ok_or(())?),
+        };
+        let body = a.get("body").cloned();
+        return Ok(Action::Status {
+            status,
+            retry_after,
+            body,
+        });
+    }
+    if let Some(ms) = a.get("delay_ms") {
+        return ms.as_u64().map(|ms| Action::Delay(Duration::from_millis(ms))).ok_or(());
+    }
+    if a.get("malformed") == Some(&Value::Bool(true)) {
+        return Ok(Action::Malformed);
+    }
+    match a.get("drop").and_then(Value::as_str) {
+        Some("before") => Ok(Action::DropBefore),
+        Some("after") => Ok(Action::DropAfter),
+        _ => Err(()),
+    }
+}
+
+/// A fixed one-minute window per key.
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
+pub(super) struct Faults {
+    armed: VecDeque<ArmedFault>,
+    windows: HashMap<String, Window>,
+    rng: StdRng,
+}
+
+impl Faults {
+    pub(super) fn new(seed: u64) -> Self {
+        Faults {
+            armed: VecDeque::new(),
+            windows: HashMap::new(),
+            // Its own stream, so failures do not shift the world's randomness.
+            rng: StdRng::seed_from_u64(seed ^ 0x5eed_fa11),
+        }
+    }
+
+    pub(super) fn arm(&mut self, fault: ArmedFault) -> usize {
+        self.armed.push_back(fault);
+        self.armed.len()
+    }
+
+    pub(super) fn armed(&self) -> Vec<Value> {
+        self.armed.iter().map(ArmedFault::to_json).collect()
+    }
+
+    pub(super) fn clear_armed(&mut self) {
+        self.armed.clear();
+    }
+
+    /// Takes the first armed fault for this request, if any (one-shot).
+    pub(super) fn take_armed(&mut self, method: &str, path: &str) -> Option<Action> {
+        let index = self.armed.iter().position(|f| f.matches(method, path))?;
+        self.armed.remove(index).map(|f| f.action)
+    }
+
+    /// Counts a request for `key`; `Err(retry_after_secs)` once the minute's budget is spent.
+    pub(super) fn check_rate(&mut self, key: &str, limit: u32) -> Result<(), u64> {
+        self.check_rate_at(key, limit, Instant::now())
+    }
+
+    fn check_rate_at(&mut self, key: &str, limit: u32, now: Instant) -> Result<(), u64> {
+        let window = self
+            .windows
+            .entry(key.to_owned())
+            .or_insert(Window { started: now, count: 0 });
+        let elapsed = now.saturating_duration_since(window.started);
+        if elapsed >= WINDOW {
+            *window = Window { started: now, count: 0 };
+        }
+        if window.count >= limit {
+            let left = WINDOW.saturating_sub(now.saturating_duration_since(window.started));
+            return Err(left.as_secs_f64().ceil().max(1.0) as u64);
+        }
+        window.count += 1;
+        Ok(())
+    }
+
+    /// Forgets the rate windows (when the limit changes).
+    pub(super) fn reset_rate_windows(&mut self) {
+        self.windows.clear();
+    }
+
+    /// With probability `rate`, a random 500/502/503.
+    pub(super) fn roll_failure(&mut self, rate: f64) -> Option<StatusCode> {
+        if rate <= 0.0 || !self.rng.random_bool(clamp_rate(rate)) {
+            return None;
+        }
+        [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ]
+        .choose(&mut self.rng)
+        .copied()
+    }
+}
+
+pub(super) fn failure_message(status: StatusCode) -> &'static str {
+    status.canonical_reason().unwrap_or("Internal Server Error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(method: &str, path: &str, action: Value) -> Result<ArmedFault, String> {
+        ArmedFault::parse(&json!({"method": method, "path": path, "action": action}))
+    }
+
+    #[test]
+    fn parses_every_action() {
+        let f = fault("get", "/x", json!({"status": 503, "retry_after": 2}));
+        assert!(matches!(
+            f.map(|f| f.action),
+            Ok(Action::Status {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                retry_after: Some(2),
+                body: None
+            })
+        ));
+        let f = fault("GET", "/x", json!({"delay_ms": 10}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::Delay(Duration::from_millis(10))));
+        let f = fault("GET", "/x", json!({"malformed": true}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::Malformed));
+        let f = fault("GET", "/x", json!({"drop": "before"}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::DropBefore));
+        let f = fault("GET", "/x", json!({"drop": "after"}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::DropAfter));
+        assert!(fault("GET", "/x", json!({"drop": "sideways"})).is_err());
+        assert!(fault("GET", "/x", json!({"status": 99})).is_err());
+        assert!(fault("", "/x", json!({"malformed": true})).is_err());
+    }
+
+    #[test]
+    fn armed_faults_are_one_shot_and_match_by_suffix() {
+        let mut faults = Faults::new(1);
+        for path in ["/messages", "/raia/external/conversations"] {
+            if let Ok(f) = fault("GET", path, json!({"malformed": true})) {
+                faults.arm(f);
+            }
+        }
+        assert_eq!(faults.take_armed("POST", "/raia/external/conversations"), None);
+        assert_eq!(
+            faults.take_armed("get", "/raia/external/conversations"),
+            Some(Action::Malformed)
+        );
+        assert_eq!(faults.take_armed("GET", "/raia/external/conversations"), None);
+        assert_eq!(
+            faults.take_armed("GET", "/chatvolt/conversation/a/messages"),
+            Some(Action::Malformed)
+        );
+        assert!(faults.armed().is_empty());
+    }
+
+    #[test]
+    fn rate_window() {
+        let mut faults = Faults::new(1);
+        let t0 = Instant::now();
+        assert_eq!(faults.check_rate_at("k", 2, t0), Ok(()));
+        assert_eq!(faults.check_rate_at("k", 2, t0), Ok(()));
+        assert_eq!(faults.check_rate_at("k", 2, t0 + Duration::from_secs(10)), Err(50));
+        assert_eq!(faults.check_rate_at("other", 2, t0), Ok(()));
+        assert_eq!(faults.check_rate_at("k", 2, t0 + Duration::from_secs(61)), Ok(()));
+    }
+
+    #[test]
+    fn failure_rate_extremes() {
+        let mut faults = Faults::new(1);
+        assert!((0..100).all(|_| faults.roll_failure(0.0).is_none()));
+        assert!((0..100).all(|_| faults.roll_failure(1.0).is_some()));
+    }
+}
