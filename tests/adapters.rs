@@ -171,7 +171,11 @@ async fn chatvolt_cursor_takeover_assign_reply_resolve() {
         }
     );
     let back = volt.hand_back(&id).await.unwrap();
-    assert!(!matches!(back.status, Status::Human { .. }));
+    assert_eq!(
+        back.status,
+        Status::Ai,
+        "the request for a human was answered by the takeover"
+    );
     let done = volt.resolve(&id).await.unwrap();
     assert_eq!(done.status, Status::Resolved);
 
@@ -184,9 +188,13 @@ async fn chatvolt_cursor_takeover_assign_reply_resolve() {
         requests(&log, "POST", "/conversation/message/conversationId/")[0]["body"],
         json!({"message": "Hola José"})
     );
+    let statuses: Vec<_> = requests(&log, "POST", "/set-status")
+        .iter()
+        .map(|r| r["body"].clone())
+        .collect();
     assert_eq!(
-        requests(&log, "POST", "/set-status")[0]["body"],
-        json!({"status": "RESOLVED"})
+        statuses,
+        vec![json!({"status": "UNRESOLVED"}), json!({"status": "RESOLVED"})]
     );
     assert_eq!(
         requests(&log, "POST", "/assign")[0]["body"],

@@ -128,12 +128,22 @@ impl Platform for Chatvolt {
     }
 
     async fn take_over(&self, id: &str) -> Result<Conversation> {
-        let conversation = self.act(id, "set-ai-enabled", json!({"enabled": false})).await?;
-        // Assigning is what tells other operators who holds it; without an email we cannot.
-        match &self.settings.operator.email {
-            Some(email) => self.act(id, "assign", json!({"email": email})).await,
-            None => Ok(conversation),
+        let path = |action: &str| format!("/conversations/{}/{action}", segment(id));
+        self.post_action(&path("set-ai-enabled"), json!({"enabled": false}))
+            .await?;
+        // A human picked it up, so the request for one is answered. Chatvolt keeps
+        // HUMAN_REQUESTED until told otherwise (§7.9); left set, the conversation would ask
+        // for a human again as soon as it is handed back.
+        let wire: WireConversation = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
+        if wire.status.as_deref() == Some("HUMAN_REQUESTED") {
+            self.post_action(&path("set-status"), json!({"status": "UNRESOLVED"}))
+                .await?;
         }
+        // Assigning is what tells other operators who holds it; without an email we cannot.
+        if let Some(email) = &self.settings.operator.email {
+            self.post_action(&path("assign"), json!({"email": email})).await?;
+        }
+        self.get_conversation(id).await
     }
 
     async fn hand_back(&self, id: &str) -> Result<Conversation> {
