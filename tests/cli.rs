@@ -401,3 +401,51 @@ async fn bad_config_and_usage_exit_2_with_a_located_message() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no config file at"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_command_serves_and_prints_a_working_config() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(["sandbox", "--port", "0", "--speed", "0", "--raia-key", "cli-raia-key"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("Press Ctrl+C") {
+            break;
+        }
+    }
+    assert!(
+        printed.contains("cli-raia-key"),
+        "it prints the keys it accepts:\n{printed}"
+    );
+    let url = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("it prints its address")
+        .trim_end_matches('/')
+        .to_string();
+    let base = url.trim_end_matches("/raia");
+    let answer = reqwest::Client::new()
+        .get(format!("{base}/raia/external/conversations"))
+        .header("Agent-Secret-Key", "cli-raia-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let log: Vec<Value> = reqwest::get(format!("{base}/_sandbox/received"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["headers"]["agent-secret-key"], "[redacted]");
+    child.kill().await.unwrap();
+}
