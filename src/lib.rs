@@ -2,6 +2,7 @@
 //! `domain` is the common language, `platform` the adapters, `sandbox` the stand-in server,
 //! `config` the accounts and keys, `cli` the headless commands.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,12 @@
+//! The application: Model, Msg, Cmd, update — pure, no terminal, no I/O.
+
+pub mod compose;
+pub mod key;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod update;
+
+pub use model::Model;
+pub use msg::{Cmd, Connection, Msg, Op};
+pub use update::update;

@@ -1,0 +1,368 @@
+//! The state of the inbox. Owned by one task; changed only by `update`.
+
+use super::compose::Composer;
+use super::keymap::Keymap;
+use super::msg::{Connection, Op};
+use crate::domain::{Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, Status, queue_order};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// Below this the layout cannot show a usable inbox; the view says so instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// From this width the list and the thread stand side by side.
+pub const TWO_PANE_WIDTH: u16 = 100;
+/// Lines per conversation in the list: the summary line and the preview line.
+pub const ROW_HEIGHT: usize = 2;
+
+/// The list's views, switched with 1–4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    NeedsYou,
+    Mine,
+    All,
+    Resolved,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::NeedsYou, View::Mine, View::All, View::Resolved];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::NeedsYou => "Needs you",
+            View::Mine => "Mine",
+            View::All => "All",
+            View::Resolved => "Resolved",
+        }
+    }
+
+    pub fn shows(self, status: &Status) -> bool {
+        match self {
+            View::NeedsYou => *status == Status::NeedsHuman,
+            View::Mine => *status == Status::Human { by: Holder::Me },
+            View::All => *status != Status::Resolved,
+            View::Resolved => *status == Status::Resolved,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Thread,
+    Compose,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Confirm {
+    /// Someone else holds it: taking it from them needs a yes.
+    TakeFrom { key: ConversationKey, holder: String },
+    /// Messages are still on their way.
+    Quit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Help,
+    Confirm(Confirm),
+}
+
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub name: String,
+    pub label: Option<String>,
+    pub kind: PlatformKind,
+    pub capabilities: Capabilities,
+    pub connection: Connection,
+    /// The first sync completed: until then the list is incomplete and says so.
+    pub synced: bool,
+}
+
+/// What we know of one conversation's messages.
+#[derive(Clone, Debug, Default)]
+pub struct Thread {
+    /// As the platform last returned them, oldest first.
+    pub messages: Vec<Message>,
+    /// The operator's own messages on their way or refused, shown after the platform's.
+    pub outgoing: Vec<(u64, Message)>,
+    pub loaded: bool,
+    pub error: Option<String>,
+    /// How many messages the operator has seen; later ones are "new".
+    pub seen: usize,
+    /// Where the "new" divider stands, while the thread shows it.
+    pub divider: Option<usize>,
+    /// Messages hidden below the bottom of the pane (0 = following the latest).
+    pub scroll: usize,
+}
+
+impl Thread {
+    /// Every message to show: the platform's, then ours in flight.
+    pub fn all(&self) -> impl DoubleEndedIterator<Item = &Message> {
+        self.messages.iter().chain(self.outgoing.iter().map(|(_, m)| m))
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len() + self.outgoing.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A message in the status bar, gone at `until`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    pub until: DateTime<Utc>,
+}
+
+/// How long a notice stays: errors longer, so they can be read.
+pub const NOTICE: TimeDelta = TimeDelta::seconds(5);
+pub const ERROR_NOTICE: TimeDelta = TimeDelta::seconds(12);
+
+pub struct Model {
+    pub now: DateTime<Utc>,
+    pub width: u16,
+    pub height: u16,
+    pub keymap: Keymap,
+    /// Shown in the banner: this is the embedded demo, not real accounts.
+    pub demo: bool,
+    pub accounts: Vec<Account>,
+    pub conversations: HashMap<ConversationKey, Conversation>,
+    pub threads: HashMap<ConversationKey, Thread>,
+    pub drafts: HashMap<ConversationKey, Composer>,
+    /// Conversations this operator took over and the platform confirmed, where the platform
+    /// cannot name the holder itself (raia): they count as held by me.
+    pub mine: HashSet<ConversationKey>,
+    /// The current view's conversations, in queue order, filtered.
+    pub rows: Vec<ConversationKey>,
+    pub counts: HashMap<View, usize>,
+    pub view: View,
+    /// The text filter applied to the list (empty = none).
+    pub filter: String,
+    /// The filter being typed, while the filter line is open.
+    pub filter_input: Option<String>,
+    /// The selected conversation: selection follows it when rows move.
+    pub selected: Option<ConversationKey>,
+    pub cursor: usize,
+    /// The first list row on screen.
+    pub list_top: usize,
+    pub open: Option<ConversationKey>,
+    pub focus: Focus,
+    pub overlay: Option<Overlay>,
+    /// Operations on their way, per conversation (one at a time).
+    pub busy: HashMap<ConversationKey, Op>,
+    pub sending: usize,
+    pub next_client_id: u64,
+    pub notice: Option<Notice>,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(accounts: Vec<Account>, keymap: Keymap, demo: bool, now: DateTime<Utc>) -> Model {
+        let mut model = Model {
+            now,
+            width: 80,
+            height: 24,
+            keymap,
+            demo,
+            accounts,
+            conversations: HashMap::new(),
+            threads: HashMap::new(),
+            drafts: HashMap::new(),
+            mine: HashSet::new(),
+            rows: Vec::new(),
+            counts: HashMap::new(),
+            view: View::All,
+            filter: String::new(),
+            filter_input: None,
+            selected: None,
+            cursor: 0,
+            list_top: 0,
+            open: None,
+            focus: Focus::List,
+            overlay: None,
+            busy: HashMap::new(),
+            sending: 0,
+            next_client_id: 1,
+            notice: None,
+            quit: false,
+        };
+        model.refresh_rows();
+        model
+    }
+
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    pub fn two_panes(&self) -> bool {
+        self.width >= TWO_PANE_WIDTH
+    }
+
+    /// Conversation rows that fit in the list pane (title bar, status bar and borders aside).
+    pub fn list_capacity(&self) -> usize {
+        (self.height as usize).saturating_sub(4) / ROW_HEIGHT
+    }
+
+    pub fn selected_conversation(&self) -> Option<&Conversation> {
+        self.selected.as_ref().and_then(|k| self.conversations.get(k))
+    }
+
+    /// The conversation an action applies to: the open one while the thread has focus, else
+    /// the selected row.
+    pub fn target(&self) -> Option<ConversationKey> {
+        match self.focus {
+            Focus::Thread | Focus::Compose => self.open.clone().or_else(|| self.selected.clone()),
+            Focus::List => self.selected.clone(),
+        }
+    }
+
+    /// Rebuilds the current view's rows and the counts, keeping the selection on the same
+    /// conversation when rows move. Cost: one pass and one sort over the conversations.
+    pub fn refresh_rows(&mut self) {
+        let mut counts: HashMap<View, usize> = View::ALL.iter().map(|v| (*v, 0)).collect();
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<&Conversation> = Vec::new();
+        for c in self.conversations.values() {
+            if !needle.is_empty() && !matches_filter(c, &needle) {
+                continue;
+            }
+            for v in View::ALL {
+                if v.shows(&c.status) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            if self.view.shows(&c.status) {
+                rows.push(c);
+            }
+        }
+        rows.sort_by(|a, b| queue_order(a, b));
+        self.rows = rows.into_iter().map(|c| c.key.clone()).collect();
+        self.counts = counts;
+        let position = self.selected.as_ref().and_then(|k| self.rows.iter().position(|r| r == k));
+        match position {
+            Some(i) => self.cursor = i,
+            None => {
+                // The selected conversation left this view: stay at the same place in the list.
+                self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+                self.selected = self.rows.get(self.cursor).cloned();
+            }
+        }
+        self.keep_cursor_visible();
+    }
+
+    pub fn select_index(&mut self, index: usize) {
+        if self.rows.is_empty() {
+            self.cursor = 0;
+            self.selected = None;
+            return;
+        }
+        self.cursor = index.min(self.rows.len() - 1);
+        self.selected = Some(self.rows[self.cursor].clone());
+        self.keep_cursor_visible();
+    }
+
+    pub fn keep_cursor_visible(&mut self) {
+        let capacity = self.list_capacity().max(1);
+        if self.cursor < self.list_top {
+            self.list_top = self.cursor;
+        } else if self.cursor >= self.list_top + capacity {
+            self.list_top = self.cursor + 1 - capacity;
+        }
+        self.list_top = self.list_top.min(self.rows.len().saturating_sub(capacity));
+    }
+
+    /// Takes in a conversation as the platform reports it. A human-held conversation whose
+    /// holder the platform cannot name counts as mine if I took it over; any other status
+    /// ends that.
+    pub fn absorb(&mut self, mut c: Conversation) {
+        match &c.status {
+            Status::Human { by: Holder::Unknown } if self.mine.contains(&c.key) => {
+                c.status = Status::Human { by: Holder::Me };
+            }
+            Status::Human { by: Holder::Me } => {
+                self.mine.insert(c.key.clone());
+            }
+            _ => {
+                self.mine.remove(&c.key);
+            }
+        }
+        // What the adapters cannot know from a list (waiting time, preview) stays as the
+        // messages told us.
+        if let Some(old) = self.conversations.get(&c.key) {
+            c.waiting_since = c.waiting_since.or(old.waiting_since);
+            c.preview = c.preview.take().or_else(|| old.preview.clone());
+        }
+        self.conversations.insert(c.key.clone(), c);
+    }
+
+    /// Whether the operator can send in this conversation now, or what to do first.
+    pub fn can_send(&self, key: &ConversationKey) -> Result<(), String> {
+        let Some(c) = self.conversations.get(key) else {
+            return Err("this conversation is no longer listed".into());
+        };
+        if let Some(why) = self.account(&key.account).and_then(|a| a.capabilities.send.reason()) {
+            return Err(why.to_string());
+        }
+        let take = self.keymap.hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);
+        match &c.status {
+            Status::Human { by: Holder::Me } => Ok(()),
+            Status::Human { by: Holder::Other(who) } => Err(format!("{who} holds it — press {take} to take over")),
+            Status::Human { by: Holder::Unknown } => Err(format!("another human holds it — press {take} to take over")),
+            Status::Resolved => Err("resolved — nothing to send".into()),
+            Status::Ai | Status::NeedsHuman => Err(format!("the AI has it — press {take} to take over")),
+        }
+    }
+
+    /// The next moment the screen changes without any input: a notice expiring, a relative
+    /// time on screen ticking over to the next minute, a retry countdown. `None`: nothing
+    /// changes on its own (a static screen draws no frames).
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        let mut next: Option<DateTime<Utc>> = self.notice.as_ref().map(|n| n.until);
+        let mut consider = |t: DateTime<Utc>| {
+            if t > self.now && next.is_none_or(|n| t < n) {
+                next = Some(t);
+            }
+        };
+        if self.accounts.iter().any(|a| matches!(a.connection, Connection::Retrying { .. })) {
+            consider(self.now + TimeDelta::seconds(1));
+        }
+        let visible = self.rows.iter().skip(self.list_top).take(self.list_capacity());
+        for key in visible.chain(self.open.iter()) {
+            if let Some(c) = self.conversations.get(key) {
+                consider(next_minute(shown_time(c), self.now));
+            }
+        }
+        next
+    }
+}
+
+/// The time a row shows as "how long": waiting since, or the last activity.
+pub fn shown_time(c: &Conversation) -> DateTime<Utc> {
+    match (&c.status, c.waiting_since) {
+        (Status::NeedsHuman, Some(since)) => since,
+        _ => c.updated_at,
+    }
+}
+
+/// When `now - since` next crosses a whole minute.
+fn next_minute(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let elapsed = (now - since).num_seconds().max(0);
+    since + TimeDelta::seconds((elapsed / 60 + 1) * 60)
+}
+
+fn matches_filter(c: &Conversation, needle: &str) -> bool {
+    let hay = |s: &str| s.to_lowercase().contains(needle);
+    hay(&c.customer_name)
+        || hay(&c.key.account)
+        || c.channel.as_deref().is_some_and(hay)
+        || c.preview.as_deref().is_some_and(hay)
+        || c.assignee.as_deref().is_some_and(hay)
+}

@@ -1,0 +1,83 @@
+//! What flows into `update` (Msg) and out of it (Cmd). Everything the program does passes
+//! through these two types: terminal input, sync results and timers come in as `Msg`; HTTP and
+//! other effects go out as `Cmd` and come back, later, as `Msg`.
+
+use super::key::Key;
+use crate::domain::{Conversation, ConversationKey, Message};
+use chrono::{DateTime, Utc};
+
+/// How an account's connection stands, as the status bar shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Connection {
+    /// No answer yet since start.
+    Connecting,
+    Ok,
+    /// The last request failed; the next try is at `at`.
+    Retrying { at: DateTime<Utc>, error: String },
+    /// 401/403: polling stopped until the key is fixed (hammering a bad key helps nobody).
+    BadKey(String),
+}
+
+/// The operations an operator starts on a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    TakeOver,
+    HandBack,
+    Resolve,
+    MarkRead,
+}
+
+impl Op {
+    pub fn doing(self) -> &'static str {
+        match self {
+            Op::TakeOver => "taking over",
+            Op::HandBack => "handing back to the AI",
+            Op::Resolve => "resolving",
+            Op::MarkRead => "marking read",
+        }
+    }
+
+    pub fn done(self) -> &'static str {
+        match self {
+            Op::TakeOver => "taken over — you hold it now",
+            Op::HandBack => "handed back to the AI",
+            Op::Resolve => "resolved",
+            Op::MarkRead => "marked read",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(Key),
+    /// Bracketed paste: the text arrives whole, never as keystrokes.
+    Paste(String),
+    Resize { width: u16, height: u16 },
+    /// A deadline passed (a relative time on screen changed, a message expired, a retry).
+    Tick,
+    /// What changed in an account's conversations since the last sync: new or updated ones,
+    /// and ones that are gone. Sent after every first sync, then only when something changed.
+    Synced { account: String, changed: Vec<Conversation>, removed: Vec<ConversationKey> },
+    /// A conversation's messages, oldest first (the whole thread as the platform returns it);
+    /// sent when they differ from the last ones sent for it.
+    Thread { key: ConversationKey, messages: Vec<Message> },
+    /// Fetching a thread failed.
+    ThreadFailed { key: ConversationKey, error: String },
+    Connection { account: String, state: Connection },
+    /// The platform's answer to an operation: the conversation as it now is, or why not.
+    Done { key: ConversationKey, op: Op, result: Result<Option<Conversation>, String> },
+    /// The platform's answer to a send.
+    Sent { key: ConversationKey, client_id: u64, result: Result<Message, String> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cmd {
+    Act { key: ConversationKey, op: Op },
+    Send { key: ConversationKey, client_id: u64, text: String },
+    /// The conversation on screen changed: the sync engine polls it fast (or none).
+    Watch(Option<ConversationKey>),
+    /// Poll every account now (after the operator asked, or a reconnect).
+    Refresh,
+    Bell,
+    Quit,
+}

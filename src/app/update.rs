@@ -1,0 +1,568 @@
+//! `update`: a message in, the model changed, commands out. No I/O, no clock of its own: the
+//! time comes in as `now`, so every case is a table test.
+
+use super::compose::Composer;
+use super::key::{Key, KeyCode};
+use super::keymap::{Action, Context};
+use super::model::{Confirm, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
+use super::msg::{Cmd, Msg, Op};
+use crate::domain::{Author, Conversation, ConversationKey, Delivery, Holder, Message, Status, waiting_since};
+use chrono::{DateTime, Utc};
+
+/// The longest preview kept for a list row.
+const PREVIEW_CHARS: usize = 120;
+
+pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
+    model.now = now;
+    if model.notice.as_ref().is_some_and(|n| n.until <= now) {
+        model.notice = None;
+    }
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Paste(text) => on_paste(model, &text),
+        Msg::Resize { width, height } => {
+            model.width = width;
+            model.height = height;
+            model.keep_cursor_visible();
+            vec![]
+        }
+        Msg::Tick => vec![],
+        Msg::Synced { account, changed, removed } => {
+            let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
+            let had_need: Vec<ConversationKey> = changed
+                .iter()
+                .filter(|c| model.conversations.get(&c.key).is_some_and(|old| old.status == Status::NeedsHuman))
+                .map(|c| c.key.clone())
+                .collect();
+            let mut new_handoffs = 0;
+            for c in changed {
+                if c.status == Status::NeedsHuman && !had_need.contains(&c.key) {
+                    new_handoffs += 1;
+                }
+                if let Some(old) = model.conversations.get(&c.key)
+                    && let Status::Human { by: Holder::Me } = old.status
+                    && let Status::Human { by: Holder::Other(who) } = &c.status
+                {
+                    notice(model, format!("{} was taken over by {who}", c.customer_name), true);
+                }
+                model.absorb(c);
+            }
+            for key in removed {
+                model.conversations.remove(&key);
+                model.threads.remove(&key);
+            }
+            if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+                a.synced = true;
+            }
+            model.refresh_rows();
+            // A customer newly asking for a human rings the bell (not on the first load).
+            if new_handoffs > 0 && !first { vec![Cmd::Bell] } else { vec![] }
+        }
+        Msg::Thread { key, messages } => {
+            on_thread(model, key, messages);
+            vec![]
+        }
+        Msg::ThreadFailed { key, error } => {
+            let thread = model.threads.entry(key).or_default();
+            thread.error = Some(error);
+            vec![]
+        }
+        Msg::Connection { account, state } => {
+            if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+                a.connection = state;
+            }
+            vec![]
+        }
+        Msg::Done { key, op, result } => {
+            model.busy.remove(&key);
+            let name = customer(model, &key);
+            match result {
+                Ok(conversation) => {
+                    if let Some(c) = conversation {
+                        if op == Op::TakeOver && matches!(c.status, Status::Human { .. }) {
+                            model.mine.insert(key.clone());
+                        }
+                        model.absorb(c);
+                    } else if op == Op::MarkRead
+                        && let Some(c) = model.conversations.get_mut(&key)
+                    {
+                        c.unread = c.unread.map(|_| 0);
+                    }
+                    if op != Op::MarkRead {
+                        notice(model, format!("{name}: {}", op.done()), false);
+                    }
+                    model.refresh_rows();
+                }
+                Err(e) => notice(model, format!("{name}: {} failed — {e}", op.doing()), true),
+            }
+            vec![]
+        }
+        Msg::Sent { key, client_id, result } => {
+            model.sending = model.sending.saturating_sub(1);
+            let name = customer(model, &key);
+            let thread = model.threads.entry(key.clone()).or_default();
+            let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+                return vec![];
+            };
+            match result {
+                Ok(message) => {
+                    thread.outgoing.remove(i);
+                    if !thread.messages.iter().any(|m| m.id == message.id) {
+                        thread.messages.push(message);
+                        thread.seen = thread.messages.len();
+                    }
+                    notice(model, format!("sent to {name}"), false);
+                }
+                Err(e) => {
+                    let text = thread.outgoing[i].1.text.clone();
+                    thread.outgoing[i].1.delivery = Delivery::Failed(e.clone());
+                    // The words are never lost: back into an empty draft, ready to edit or resend.
+                    let draft = model.drafts.entry(key).or_default();
+                    if draft.is_empty() {
+                        draft.insert(&text);
+                    }
+                    notice(model, format!("not sent to {name} — {e} (your text is back in the draft)"), true);
+                }
+            }
+            vec![]
+        }
+    }
+}
+
+fn customer(model: &Model, key: &ConversationKey) -> String {
+    model.conversations.get(key).map_or_else(|| key.to_string(), |c| c.customer_name.clone())
+}
+
+fn notice(model: &mut Model, text: String, error: bool) {
+    let until = model.now + if error { ERROR_NOTICE } else { NOTICE };
+    model.notice = Some(Notice { text, error, until });
+}
+
+fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
+    let is_open = model.open.as_ref() == Some(&key);
+    let watching = is_open && model.focus != Focus::List;
+    let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0) as usize;
+    let thread = model.threads.entry(key.clone()).or_default();
+    if !thread.loaded {
+        // First sight: what the platform counts as unread is new.
+        thread.seen = messages.len().saturating_sub(unread);
+    }
+    if messages.len() > thread.seen && thread.divider.is_none() {
+        thread.divider = Some(thread.seen);
+    }
+    // Ours that the platform now lists are no longer "on their way".
+    thread.outgoing.retain(|(_, o)| {
+        !matches!(o.delivery, Delivery::Pending) || !messages.iter().any(|m| m.text == o.text && is_operator(m))
+    });
+    thread.messages = messages;
+    thread.loaded = true;
+    thread.error = None;
+    if watching && thread.scroll == 0 {
+        thread.seen = thread.messages.len();
+    }
+    let preview = thread.messages.last().map(|m| preview_of(&m.text));
+    let waiting = waiting_since(&thread.messages);
+    if let Some(c) = model.conversations.get_mut(&key) {
+        c.preview = preview;
+        c.waiting_since = waiting;
+        model.refresh_rows();
+    }
+}
+
+fn is_operator(m: &Message) -> bool {
+    matches!(m.author, Author::Operator { .. })
+}
+
+/// The first line of a message, short enough for a list row.
+fn preview_of(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    line.chars().take(PREVIEW_CHARS).collect()
+}
+
+fn context(model: &Model) -> Context {
+    match (&model.overlay, &model.filter_input, model.focus) {
+        (Some(Overlay::Help), _, _) => Context::Help,
+        (Some(Overlay::Confirm(_)), _, _) => Context::Confirm,
+        (None, Some(_), _) => Context::Filter,
+        (None, None, Focus::Compose) => Context::Compose,
+        (None, None, Focus::Thread) => Context::Thread,
+        (None, None, Focus::List) => Context::List,
+    }
+}
+
+fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
+    let ctx = context(model);
+    let action = model.keymap.action(ctx, key);
+    match ctx {
+        Context::Help => {
+            if matches!(action, Some(Action::Back | Action::Help)) {
+                model.overlay = None;
+            }
+            if action == Some(Action::ForceQuit) {
+                return quit(model, true);
+            }
+            vec![]
+        }
+        Context::Confirm => match action {
+            Some(Action::Yes) => confirmed(model),
+            Some(Action::No | Action::Back) => {
+                model.overlay = None;
+                vec![]
+            }
+            Some(Action::ForceQuit) => quit(model, true),
+            _ => vec![],
+        },
+        Context::Filter => on_filter_key(model, key, action),
+        Context::Compose => match action {
+            Some(Action::Send) => send(model),
+            Some(Action::NewLine) => {
+                if let Some(d) = open_draft(model) {
+                    d.newline();
+                }
+                vec![]
+            }
+            Some(Action::LeaveCompose | Action::Back) => {
+                model.focus = Focus::Thread;
+                vec![]
+            }
+            Some(Action::ForceQuit) => quit(model, true),
+            Some(Action::FocusNext) => {
+                model.focus = Focus::List;
+                vec![]
+            }
+            _ => {
+                if let Some(d) = open_draft(model) {
+                    d.input(key);
+                }
+                vec![]
+            }
+        },
+        Context::List | Context::Thread | Context::Global => match action {
+            Some(action) => act(model, action),
+            None => vec![],
+        },
+    }
+}
+
+fn open_draft(model: &mut Model) -> Option<&mut Composer> {
+    let key = model.open.clone()?;
+    Some(model.drafts.entry(key).or_default())
+}
+
+fn on_filter_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Open) => {
+            model.filter = model.filter_input.take().unwrap_or_default().trim().to_string();
+            model.refresh_rows();
+            model.select_index(0);
+        }
+        Some(Action::Back) => {
+            // Esc on an empty line also clears an applied filter.
+            if model.filter_input.as_deref().is_some_and(str::is_empty) {
+                model.filter.clear();
+            }
+            model.filter_input = None;
+            model.refresh_rows();
+        }
+        Some(Action::ForceQuit) => return quit(model, true),
+        _ => {
+            let input = model.filter_input.get_or_insert_with(String::new);
+            match key.code {
+                KeyCode::Char(c) if !key.ctrl && !key.alt => input.push(c),
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    vec![]
+}
+
+fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
+    // Pasted text is remote-ish (anything can be on a clipboard): the same sanitiser.
+    let clean = crate::domain::sanitize(text);
+    if let Some(input) = &mut model.filter_input {
+        input.push_str(&crate::domain::sanitize_line(&clean));
+    } else if model.focus == Focus::Compose
+        && let Some(d) = open_draft(model)
+    {
+        d.insert(&clean);
+    } else if model.open.is_some() {
+        // A paste outside the compose box lands in it (whole), never sends anything.
+        model.focus = Focus::Compose;
+        if let Some(d) = open_draft(model) {
+            d.insert(&clean);
+        }
+    }
+    vec![]
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
+    let in_thread = model.focus == Focus::Thread;
+    match action {
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last
+            if in_thread =>
+        {
+            scroll_thread(model, action);
+            vec![]
+        }
+        Action::JumpLatest => {
+            if let Some(t) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) {
+                t.scroll = 0;
+                t.seen = t.messages.len();
+            }
+            vec![]
+        }
+        Action::Down => move_cursor(model, 1),
+        Action::Up => move_cursor(model, -1),
+        Action::PageDown => move_cursor(model, model.list_capacity().max(1) as isize),
+        Action::PageUp => move_cursor(model, -(model.list_capacity().max(1) as isize)),
+        Action::First => {
+            model.select_index(0);
+            vec![]
+        }
+        Action::Last => {
+            model.select_index(model.rows.len().saturating_sub(1));
+            vec![]
+        }
+        Action::Open => match model.selected.clone() {
+            Some(key) => open(model, key),
+            None => vec![],
+        },
+        Action::Back => {
+            if model.focus != Focus::List {
+                leave_thread(model);
+                model.focus = Focus::List;
+            } else if !model.filter.is_empty() {
+                model.filter.clear();
+                model.refresh_rows();
+            }
+            vec![]
+        }
+        Action::FocusNext => {
+            model.focus = match (model.focus, model.open.is_some()) {
+                (Focus::List, true) => Focus::Thread,
+                (Focus::Thread, true) => Focus::Compose,
+                _ => Focus::List,
+            };
+            vec![]
+        }
+        Action::Compose => {
+            if model.open.is_none()
+                && let Some(key) = model.selected.clone()
+            {
+                let cmds = open(model, key);
+                model.focus = Focus::Compose;
+                return cmds;
+            }
+            if model.open.is_some() {
+                model.focus = Focus::Compose;
+            }
+            vec![]
+        }
+        Action::TakeOver => take_over(model, false),
+        Action::HandBack => operate(model, Op::HandBack),
+        Action::Resolve => operate(model, Op::Resolve),
+        Action::NextNeedingHuman => next_needing_human(model),
+        Action::ViewNeedsYou => switch_view(model, View::NeedsYou),
+        Action::ViewMine => switch_view(model, View::Mine),
+        Action::ViewAll => switch_view(model, View::All),
+        Action::ViewResolved => switch_view(model, View::Resolved),
+        Action::Filter => {
+            model.filter_input = Some(model.filter.clone());
+            vec![]
+        }
+        Action::Help => {
+            model.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Action::Quit => quit(model, false),
+        Action::ForceQuit => quit(model, true),
+        Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
+    }
+}
+
+fn move_cursor(model: &mut Model, delta: isize) -> Vec<Cmd> {
+    let target = (model.cursor as isize + delta).max(0) as usize;
+    model.select_index(target);
+    vec![]
+}
+
+fn scroll_thread(model: &mut Model, action: Action) {
+    let page = (model.height as usize / 4).max(1);
+    let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) else {
+        return;
+    };
+    let max = thread.len().saturating_sub(1);
+    thread.scroll = match action {
+        Action::Up => thread.scroll + 1,
+        Action::Down => thread.scroll.saturating_sub(1),
+        Action::PageUp => thread.scroll + page,
+        Action::PageDown => thread.scroll.saturating_sub(page),
+        Action::First => max,
+        _ => 0,
+    }
+    .min(max);
+    if thread.scroll == 0 {
+        thread.seen = thread.messages.len();
+    }
+}
+
+/// Opens a conversation in the thread pane: watched (polled fast), marked read where the
+/// platform keeps read state.
+fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
+    if model.open.as_ref() != Some(&key) {
+        leave_thread(model);
+    }
+    model.open = Some(key.clone());
+    model.focus = Focus::Thread;
+    let thread = model.threads.entry(key.clone()).or_default();
+    thread.scroll = 0;
+    let mut cmds = vec![Cmd::Watch(Some(key.clone()))];
+    let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
+    let can_mark = model.account(&key.account).is_some_and(|a| a.capabilities.mark_read.is_yes());
+    if unread > 0 && can_mark {
+        cmds.push(Cmd::Act { key, op: Op::MarkRead });
+    }
+    cmds
+}
+
+/// Leaving a thread: everything in it counts as seen; the divider goes.
+fn leave_thread(model: &mut Model) {
+    if let Some(t) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) {
+        t.seen = t.messages.len();
+        t.divider = None;
+    }
+}
+
+fn take_over(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
+    let Some(key) = model.target() else {
+        return vec![];
+    };
+    if !confirmed
+        && let Some(Conversation { status: Status::Human { by: Holder::Other(who) }, .. }) =
+            model.conversations.get(&key)
+    {
+        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom { key, holder: who.clone() }));
+        return vec![];
+    }
+    if model.conversations.get(&key).is_some_and(|c| c.status == Status::Human { by: Holder::Me }) {
+        notice(model, "you already hold this conversation".into(), false);
+        return vec![];
+    }
+    start(model, key, Op::TakeOver)
+}
+
+fn operate(model: &mut Model, op: Op) -> Vec<Cmd> {
+    match model.target() {
+        Some(key) => start(model, key, op),
+        None => vec![],
+    }
+}
+
+/// Starts an operation if the platform offers it and nothing else is on its way for this
+/// conversation; otherwise says why.
+fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
+    if let Some(other) = model.busy.get(&key) {
+        notice(model, format!("still {} — wait for the answer", other.doing()), true);
+        return vec![];
+    }
+    let availability = model.account(&key.account).map(|a| match op {
+        Op::TakeOver => a.capabilities.take_over.clone(),
+        Op::HandBack => a.capabilities.hand_back.clone(),
+        Op::Resolve => a.capabilities.resolve.clone(),
+        Op::MarkRead => a.capabilities.mark_read.clone(),
+    });
+    if let Some(why) = availability.as_ref().and_then(|a| a.reason()) {
+        notice(model, format!("cannot do this here: {why}"), true);
+        return vec![];
+    }
+    model.busy.insert(key.clone(), op);
+    notice(model, format!("{}…", op.doing()), false);
+    vec![Cmd::Act { key, op }]
+}
+
+fn confirmed(model: &mut Model) -> Vec<Cmd> {
+    match model.overlay.take() {
+        Some(Overlay::Confirm(Confirm::TakeFrom { key, .. })) => {
+            let saved = (model.focus, model.selected.clone(), model.open.clone());
+            // Act on the conversation that was asked about, whatever moved meanwhile.
+            model.selected = Some(key.clone());
+            model.focus = Focus::List;
+            let cmds = take_over(model, true);
+            (model.focus, model.selected, model.open) = saved;
+            cmds
+        }
+        Some(Overlay::Confirm(Confirm::Quit)) => {
+            model.quit = true;
+            vec![Cmd::Quit]
+        }
+        _ => vec![],
+    }
+}
+
+fn send(model: &mut Model) -> Vec<Cmd> {
+    let Some(key) = model.open.clone() else {
+        return vec![];
+    };
+    let text = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
+    if text.trim().is_empty() {
+        return vec![];
+    }
+    if let Err(why) = model.can_send(&key) {
+        notice(model, format!("not sent: {why}"), true);
+        return vec![];
+    }
+    let client_id = model.next_client_id;
+    model.next_client_id += 1;
+    model.sending += 1;
+    let message = Message {
+        id: format!("local-{client_id}"),
+        author: Author::Operator { name: None, is_me: true },
+        author_name: None,
+        text: text.clone(),
+        created_at: model.now,
+        attachments: vec![],
+        delivery: Delivery::Pending,
+    };
+    let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
+    thread.outgoing.push((client_id, message));
+    thread.scroll = 0;
+    if let Some(d) = model.drafts.get_mut(&key) {
+        d.clear();
+    }
+    vec![Cmd::Send { key, client_id, text }]
+}
+
+fn next_needing_human(model: &mut Model) -> Vec<Cmd> {
+    let mut waiting: Vec<&Conversation> =
+        model.conversations.values().filter(|c| c.status == Status::NeedsHuman).collect();
+    waiting.sort_by(|a, b| crate::domain::queue_order(a, b));
+    let Some(key) = waiting.first().map(|c| c.key.clone()) else {
+        notice(model, "nobody is waiting for a human".into(), false);
+        return vec![];
+    };
+    if !model.view.shows(&Status::NeedsHuman) || !model.filter.is_empty() {
+        model.view = View::NeedsYou;
+        model.filter.clear();
+    }
+    model.selected = Some(key.clone());
+    model.refresh_rows();
+    open(model, key)
+}
+
+fn switch_view(model: &mut Model, view: View) -> Vec<Cmd> {
+    model.view = view;
+    model.refresh_rows();
+    vec![]
+}
+
+fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
+    if !force && model.sending > 0 {
+        model.overlay = Some(Overlay::Confirm(Confirm::Quit));
+        return vec![];
+    }
+    model.quit = true;
+    vec![Cmd::Quit]
+}

@@ -1,0 +1,355 @@
+//! `update` as a table: a message in, the model and the commands out. No terminal, no network.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use handoff::app::key::{Key, KeyCode};
+use handoff::app::keymap::Keymap;
+use handoff::app::model::{Account, Confirm, Focus, Overlay, View};
+use handoff::app::{Cmd, Connection, Model, Msg, Op, update};
+use handoff::domain::{
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
+};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn caps(takeover: bool) -> Capabilities {
+    let yes_or = |ok: bool| if ok { Availability::Yes } else { Availability::No("no takeover in this API".into()) };
+    Capabilities {
+        take_over: yes_or(takeover),
+        hand_back: yes_or(takeover),
+        send: yes_or(takeover),
+        resolve: Availability::Yes,
+        assign: Availability::No("no".into()),
+        mark_read: Availability::Yes,
+        unread_counts: true,
+        needs_human_signal: true,
+    }
+}
+
+fn account(name: &str, takeover: bool) -> Account {
+    Account {
+        name: name.into(),
+        label: None,
+        kind: PlatformKind::Raia,
+        capabilities: caps(takeover),
+        connection: Connection::Connecting,
+        synced: false,
+    }
+}
+
+fn conv(account: &str, id: &str, status: Status, minutes_ago: i64) -> Conversation {
+    Conversation {
+        key: ConversationKey::new(account, id),
+        platform: PlatformKind::Raia,
+        customer_name: format!("Customer {id}"),
+        customer_contact: None,
+        channel: Some("webchat".into()),
+        status,
+        assignee: None,
+        unread: Some(0),
+        preview: None,
+        created_at: t0() - TimeDelta::hours(1),
+        updated_at: t0() - TimeDelta::minutes(minutes_ago),
+        waiting_since: None,
+    }
+}
+
+fn msg(id: &str, author: Author, text: &str, minute: i64) -> Message {
+    Message {
+        id: id.into(),
+        author,
+        author_name: None,
+        text: text.into(),
+        created_at: t0() + TimeDelta::minutes(minute),
+        attachments: vec![],
+        delivery: Delivery::Sent,
+    }
+}
+
+fn key(s: &str) -> ConversationKey {
+    ConversationKey::parse(s).unwrap()
+}
+
+/// A model with two accounts and a mixed inbox, synced.
+fn inbox() -> Model {
+    let mut m = Model::new(vec![account("a", true), account("dash", false)], Keymap::defaults(), false, t0());
+    m.width = 120;
+    m.height = 40;
+    let changed = vec![
+        conv("a", "ai-old", Status::Ai, 50),
+        conv("a", "ai-new", Status::Ai, 5),
+        conv("a", "need-recent", Status::NeedsHuman, 2),
+        conv("a", "need-long", Status::NeedsHuman, 10),
+        conv("a", "theirs", Status::Human { by: Holder::Other("Sam".into()) }, 3),
+        conv("a", "done", Status::Resolved, 1),
+        conv("dash", "d1", Status::Ai, 7),
+    ];
+    run(&mut m, Msg::Synced { account: "a".into(), changed, removed: vec![] });
+    m
+}
+
+fn run(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    update(m, msg, t0())
+}
+
+fn press(m: &mut Model, keys: &str) -> Vec<Cmd> {
+    let mut cmds = vec![];
+    for c in keys.chars() {
+        cmds.extend(run(m, Msg::Key(Key::new(KeyCode::Char(c)))));
+    }
+    cmds
+}
+
+fn special(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+    run(m, Msg::Key(Key::new(code)))
+}
+
+fn ids(m: &Model) -> Vec<&str> {
+    m.rows.iter().map(|k| k.id.as_str()).collect()
+}
+
+#[test]
+fn rows_follow_the_queue_order_and_views_count() {
+    let mut m = inbox();
+    assert_eq!(ids(&m), ["need-long", "need-recent", "theirs", "ai-new", "d1", "ai-old"]);
+    assert_eq!(m.counts[&View::NeedsYou], 2);
+    assert_eq!(m.counts[&View::Mine], 0);
+    assert_eq!(m.counts[&View::All], 6);
+    assert_eq!(m.counts[&View::Resolved], 1);
+    press(&mut m, "1");
+    assert_eq!(ids(&m), ["need-long", "need-recent"]);
+    press(&mut m, "4");
+    assert_eq!(ids(&m), ["done"]);
+    press(&mut m, "3");
+    // The text filter narrows every view's count too.
+    press(&mut m, "/");
+    press(&mut m, "ai-n");
+    special(&mut m, KeyCode::Enter);
+    assert_eq!(ids(&m), ["ai-new"]);
+    assert_eq!(m.filter, "ai-n");
+    special(&mut m, KeyCode::Esc);
+    assert_eq!(m.rows.len(), 6, "Esc in the list clears the filter");
+}
+
+#[test]
+fn selection_stays_on_the_same_conversation_when_rows_move() {
+    let mut m = inbox();
+    press(&mut m, "jjj");
+    assert_eq!(m.selected, Some(key("a/ai-new")));
+    let cursor = m.cursor;
+    // A new handoff sorts above: the rows move, the selection does not.
+    let cmds = run(
+        &mut m,
+        Msg::Synced { account: "a".into(), changed: vec![conv("a", "new", Status::NeedsHuman, 60)], removed: vec![] },
+    );
+    assert_eq!(cmds, vec![Cmd::Bell], "a new handoff rings");
+    assert_eq!(m.selected, Some(key("a/ai-new")));
+    assert_eq!(m.cursor, cursor + 1);
+    // The selected one disappears: the cursor stays where it was.
+    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![], removed: vec![key("a/ai-new")] });
+    assert_eq!(m.cursor, cursor + 1);
+    assert_eq!(m.selected.as_ref(), m.rows.get(m.cursor));
+    // Movement stops at both ends.
+    press(&mut m, "G");
+    press(&mut m, "j");
+    assert_eq!(m.cursor, m.rows.len() - 1);
+    press(&mut m, "gk");
+    assert_eq!(m.cursor, 0);
+}
+
+#[test]
+fn take_over_reply_hand_back() {
+    let mut m = inbox();
+    // Open the longest-waiting conversation with n.
+    let cmds = press(&mut m, "n");
+    assert_eq!(m.open, Some(key("a/need-long")));
+    assert!(cmds.contains(&Cmd::Watch(Some(key("a/need-long")))));
+    // Typing before holding it: the draft is kept, Enter refuses with what to do.
+    press(&mut m, "i");
+    assert_eq!(m.focus, Focus::Compose);
+    press(&mut m, "Hello");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(cmds.is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("press t to take over"), "{:?}", m.notice);
+    assert_eq!(m.drafts[&key("a/need-long")].text(), "Hello");
+    // Take over: a command, busy until the platform answers.
+    special(&mut m, KeyCode::Esc);
+    let cmds = press(&mut m, "t");
+    assert_eq!(cmds, vec![Cmd::Act { key: key("a/need-long"), op: Op::TakeOver }]);
+    assert!(press(&mut m, "t").is_empty(), "one operation at a time");
+    // raia cannot name the holder: the confirmed takeover makes it mine.
+    let taken = conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0);
+    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::TakeOver, result: Ok(Some(taken)) });
+    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Human { by: Holder::Me });
+    assert_eq!(m.counts[&View::Mine], 1);
+    // And a later sync that says the same keeps it mine.
+    let again = conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0);
+    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![again], removed: vec![] });
+    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Human { by: Holder::Me });
+    // Now Enter sends; the message shows as pending until the platform answers.
+    press(&mut m, "i");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert_eq!(cmds, vec![Cmd::Send { key: key("a/need-long"), client_id: 1, text: "Hello".into() }]);
+    assert!(m.drafts[&key("a/need-long")].is_empty());
+    let thread = &m.threads[&key("a/need-long")];
+    assert_eq!(thread.outgoing[0].1.delivery, Delivery::Pending);
+    assert_eq!(m.sending, 1);
+    let sent = msg("m9", Author::Operator { name: None, is_me: true }, "Hello", 1);
+    run(&mut m, Msg::Sent { key: key("a/need-long"), client_id: 1, result: Ok(sent) });
+    let thread = &m.threads[&key("a/need-long")];
+    assert!(thread.outgoing.is_empty());
+    assert_eq!(thread.messages.last().unwrap().id, "m9");
+    assert_eq!(m.sending, 0);
+    // Hand back.
+    special(&mut m, KeyCode::Esc);
+    let cmds = press(&mut m, "a");
+    assert_eq!(cmds, vec![Cmd::Act { key: key("a/need-long"), op: Op::HandBack }]);
+    let back = conv("a", "need-long", Status::Ai, 0);
+    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::HandBack, result: Ok(Some(back)) });
+    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Ai);
+    assert_eq!(m.counts[&View::Mine], 0);
+}
+
+#[test]
+fn a_failed_send_keeps_the_words() {
+    let mut m = inbox();
+    m.mine.insert(key("a/ai-new"));
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0)],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(key("a/ai-new"));
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    press(&mut m, "i");
+    press(&mut m, "Are you there?");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert_eq!(cmds.len(), 1);
+    run(&mut m, Msg::Sent { key: key("a/ai-new"), client_id: 1, result: Err("no answer within 10s".into()) });
+    let thread = &m.threads[&key("a/ai-new")];
+    assert_eq!(thread.outgoing[0].1.delivery, Delivery::Failed("no answer within 10s".into()));
+    assert_eq!(m.drafts[&key("a/ai-new")].text(), "Are you there?", "the text is back in the draft");
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error && notice.text.contains("not sent"), "{notice:?}");
+}
+
+#[test]
+fn taking_from_another_operator_asks_first() {
+    let mut m = inbox();
+    m.selected = Some(key("a/theirs"));
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    assert_eq!(m.overlay, Some(Overlay::Confirm(Confirm::TakeFrom { key: key("a/theirs"), holder: "Sam".into() })));
+    assert!(press(&mut m, "n").is_empty());
+    assert_eq!(m.overlay, None);
+    press(&mut m, "t");
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Act { key: key("a/theirs"), op: Op::TakeOver }]);
+}
+
+#[test]
+fn unavailable_actions_say_why_and_send_nothing() {
+    let mut m = inbox();
+    m.selected = Some(key("dash/d1"));
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error && notice.text.contains("no takeover in this API"), "{notice:?}");
+}
+
+#[test]
+fn errors_are_shown_and_the_model_keeps_the_platform_state() {
+    let mut m = inbox();
+    m.selected = Some(key("a/need-long"));
+    m.refresh_rows();
+    press(&mut m, "t");
+    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::TakeOver, result: Err("server error (HTTP 500)".into()) });
+    assert_eq!(m.conversations[&key("a/need-long")].status, Status::NeedsHuman, "no guess");
+    assert!(m.busy.is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("taking over failed — server error (HTTP 500)"));
+    let at = t0() + TimeDelta::seconds(8);
+    run(&mut m, Msg::Connection { account: "a".into(), state: Connection::Retrying { at, error: "timeout".into() } });
+    assert_eq!(m.accounts[0].connection, Connection::Retrying { at, error: "timeout".into() });
+    // A retry countdown on screen is a deadline (once a second); a notice is too.
+    assert!(m.next_deadline().unwrap() <= t0() + TimeDelta::seconds(1));
+}
+
+#[test]
+fn another_operator_taking_mine_is_said_at_once() {
+    let mut m = inbox();
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "ai-old", Status::Human { by: Holder::Me }, 0)],
+            removed: vec![],
+        },
+    );
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "ai-old", Status::Human { by: Holder::Other("Sam".into()) }, 0)],
+            removed: vec![],
+        },
+    );
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.text.contains("taken over by Sam"), "{notice:?}");
+}
+
+#[test]
+fn new_messages_get_a_divider_a_preview_and_a_wait() {
+    let mut m = inbox();
+    m.selected = Some(key("a/need-long"));
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    special(&mut m, KeyCode::Esc);
+    let k = key("a/need-long");
+    let first = vec![msg("1", Author::Customer, "hi", 0), msg("2", Author::Ai, "hello", 1)];
+    run(&mut m, Msg::Thread { key: k.clone(), messages: first.clone() });
+    assert_eq!(m.threads[&k].divider, None, "nothing new on first sight");
+    let mut more = first;
+    more.push(msg("3", Author::Customer, "a person please\nnow", 2));
+    run(&mut m, Msg::Thread { key: k.clone(), messages: more });
+    assert_eq!(m.threads[&k].divider, Some(2));
+    let c = &m.conversations[&k];
+    assert_eq!(c.preview.as_deref(), Some("a person please"));
+    assert_eq!(c.waiting_since, Some(t0()), "waiting since the first unanswered customer message");
+}
+
+#[test]
+fn a_big_paste_stays_in_the_draft() {
+    let mut m = inbox();
+    special(&mut m, KeyCode::Enter);
+    let paste = "line one\nline two\n\u{1b}[31mline three\u{1b}[0m\nline four";
+    let cmds = run(&mut m, Msg::Paste(paste.into()));
+    assert!(cmds.is_empty(), "a paste never sends");
+    assert_eq!(m.focus, Focus::Compose);
+    let draft = m.drafts[m.open.as_ref().unwrap()].text();
+    assert_eq!(draft, "line one\nline two\nline three\nline four");
+}
+
+#[test]
+fn quitting_while_sending_asks() {
+    let mut m = inbox();
+    m.sending = 1;
+    assert!(press(&mut m, "q").is_empty());
+    assert_eq!(m.overlay, Some(Overlay::Confirm(Confirm::Quit)));
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Quit]);
+    let mut m = inbox();
+    assert_eq!(run(&mut m, Msg::Key(Key::ctrl('c'))), vec![Cmd::Quit]);
+    assert!(m.quit);
+}
+
+#[test]
+fn a_static_screen_has_no_deadline_but_minutes_on_screen_do() {
+    let mut m = Model::new(vec![account("a", true)], Keymap::defaults(), false, t0());
+    assert_eq!(m.next_deadline(), None);
+    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![conv("a", "x", Status::Ai, 3)], removed: vec![] });
+    // Updated 3 minutes ago: the row says "3m" until the 4th minute.
+    assert_eq!(m.next_deadline(), Some(t0() + TimeDelta::minutes(1)));
+}
