@@ -164,8 +164,12 @@ fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
     let waiting = waiting_since(&thread.messages);
     if let Some(c) = model.conversations.get_mut(&key) {
         c.preview = preview;
+        // The order depends on the wait (and a filter on the preview): re-sort only then.
+        let reorder = c.waiting_since != waiting || !model.filter.is_empty();
         c.waiting_since = waiting;
-        model.refresh_rows();
+        if reorder {
+            model.refresh_rows();
+        }
     }
 }
 
