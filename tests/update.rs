@@ -201,6 +201,11 @@ fn take_over_reply_hand_back() {
     assert!(thread.outgoing.is_empty());
     assert_eq!(thread.messages.last().unwrap().id, "m9");
     assert_eq!(m.sending, 0);
+    // The platform lists it as "an operator" on the next poll; it stays "me".
+    let listed = msg("m9", Author::Operator { name: None, is_me: false }, "Hello", 1);
+    run(&mut m, Msg::Thread { key: key("a/need-long"), messages: vec![listed] });
+    let last = m.threads[&key("a/need-long")].messages.last().unwrap().clone();
+    assert_eq!(last.author, Author::Operator { name: None, is_me: true });
     // Hand back.
     special(&mut m, KeyCode::Esc);
     let cmds = press(&mut m, "a");

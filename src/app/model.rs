@@ -85,6 +85,8 @@ pub struct Thread {
     pub messages: Vec<Message>,
     /// The operator's own messages on their way or refused, shown after the platform's.
     pub outgoing: Vec<(u64, Message)>,
+    /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
+    pub sent_ids: HashSet<String>,
     pub loaded: bool,
     pub error: Option<String>,
     /// How many messages the operator has seen; later ones are "new".

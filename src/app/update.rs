@@ -107,6 +107,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             match result {
                 Ok(message) => {
                     thread.outgoing.remove(i);
+                    thread.sent_ids.insert(message.id.clone());
                     if !thread.messages.iter().any(|m| m.id == message.id) {
                         thread.messages.push(message);
                         thread.seen = thread.messages.len();
@@ -155,6 +156,13 @@ fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
         !matches!(o.delivery, Delivery::Pending) || !messages.iter().any(|m| m.text == o.text && is_operator(m))
     });
     thread.messages = messages;
+    for m in &mut thread.messages {
+        if let Author::Operator { is_me, .. } = &mut m.author
+            && thread.sent_ids.contains(&m.id)
+        {
+            *is_me = true;
+        }
+    }
     thread.loaded = true;
     thread.error = None;
     if watching && thread.scroll == 0 {

@@ -17,11 +17,12 @@ pub fn status_mark(status: &Status) -> &'static str {
     }
 }
 
-/// "3m", "2h", "5d": how long ago, for a glance.
+/// "now", "3m", "2h", "5d": how long ago, for a glance. Minutes are the finest unit, so a
+/// screen showing these changes at most once a minute (the inbox wakes only for that).
 pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - then).num_seconds().max(0);
     match secs {
-        0..60 => format!("{secs}s"),
+        0..60 => "now".to_string(),
         60..3600 => format!("{}m", secs / 60),
         3600..86400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86400),
@@ -237,10 +238,10 @@ mod tests {
     #[test]
     fn ago_reads_at_a_glance() {
         let now = Utc::now();
-        assert_eq!(ago(now - chrono::TimeDelta::seconds(5), now), "5s");
+        assert_eq!(ago(now - chrono::TimeDelta::seconds(5), now), "now");
         assert_eq!(ago(now - chrono::TimeDelta::minutes(7), now), "7m");
         assert_eq!(ago(now - chrono::TimeDelta::hours(3), now), "3h");
         assert_eq!(ago(now - chrono::TimeDelta::days(2), now), "2d");
-        assert_eq!(ago(now + chrono::TimeDelta::seconds(5), now), "0s");
+        assert_eq!(ago(now + chrono::TimeDelta::seconds(5), now), "now");
     }
 }
