@@ -323,7 +323,7 @@ fn new_messages_get_a_divider_a_preview_and_a_wait() {
     assert_eq!(m.threads[&k].divider, Some(2));
     let c = &m.conversations[&k];
     assert_eq!(c.preview.as_deref(), Some("a person please"));
-    assert_eq!(c.waiting_since, Some(t0()), "waiting since the first unanswered customer message");
+    assert_eq!(c.waiting_since, Some(t0() + TimeDelta::minutes(2)), "since the customer message nobody answered");
 }
 
 #[test]

@@ -164,18 +164,15 @@ pub struct Conversation {
     pub waiting_since: Option<DateTime<Utc>>,
 }
 
-/// Since when the customer has been waiting: the first customer message after the last
-/// operator message. AI messages do not end the wait (as in Chatwoot's `waiting_since`: a bot
-/// reply does not count as being attended to).
+/// Since when the customer has been waiting (design.md §4): the first customer message with
+/// no AI or human reply after it. A conversation where the AI answered last is not waiting;
+/// one where the customer asked for a person and got no answer waits from that question.
 pub fn waiting_since(messages: &[Message]) -> Option<DateTime<Utc>> {
-    let after_last_operator = messages
+    let after_last_reply = messages
         .iter()
-        .rposition(|m| matches!(m.author, Author::Operator { .. }))
+        .rposition(|m| matches!(m.author, Author::Operator { .. } | Author::Ai))
         .map_or(0, |i| i + 1);
-    messages[after_last_operator..]
-        .iter()
-        .find(|m| m.author == Author::Customer)
-        .map(|m| m.created_at)
+    messages[after_last_reply..].iter().find(|m| m.author == Author::Customer).map(|m| m.created_at)
 }
 
 /// The inbox's default order: needs a human (longest waiting first), then held by a human
@@ -256,28 +253,18 @@ mod tests {
     }
 
     #[test]
-    fn waiting_since_follows_the_last_operator_reply() {
-        let op = || Author::Operator {
-            name: None,
-            is_me: true,
-        };
+    fn waiting_since_follows_the_last_reply() {
+        let op = || Author::Operator { name: None, is_me: true };
         let t = |m| Some(Utc.with_ymd_and_hms(2026, 1, 1, 12, m, 0).unwrap());
         assert_eq!(waiting_since(&[]), None);
-        assert_eq!(
-            waiting_since(&[msg(Author::Customer, 1), msg(Author::Customer, 2)]),
-            t(1)
-        );
-        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Ai, 2)]), t(1));
+        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Customer, 2)]), t(1));
+        assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(Author::Ai, 2)]), None);
         assert_eq!(waiting_since(&[msg(Author::Customer, 1), msg(op(), 2)]), None);
         assert_eq!(
-            waiting_since(&[
-                msg(Author::Customer, 1),
-                msg(op(), 2),
-                msg(Author::Ai, 3),
-                msg(Author::Customer, 4)
-            ]),
+            waiting_since(&[msg(Author::Customer, 1), msg(op(), 2), msg(Author::Ai, 3), msg(Author::Customer, 4)]),
             t(4)
         );
+        assert_eq!(waiting_since(&[msg(Author::Ai, 1), msg(Author::Customer, 2), msg(Author::System, 3)]), t(2));
     }
 
     #[test]
