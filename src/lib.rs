@@ -10,3 +10,4 @@ pub mod logging;
 pub mod platform;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod sync;

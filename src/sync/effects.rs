@@ -1,0 +1,23 @@
+//! The operator's operations and sends, each one request, never retried: a retried send can
+//! reach the customer twice, and a retried takeover can race another operator's (platforms.md
+//! §4.6, §7.11). The UI offers "retry?" instead.
+
+use crate::app::Op;
+use crate::domain::{Conversation, Message};
+use crate::platform::Platform;
+
+/// Carries out `op`; the conversation as the platform now has it (`None` for a read mark).
+pub(super) async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Conversation>, String> {
+    let result = match op {
+        Op::TakeOver => platform.take_over(id).await.map(Some),
+        Op::HandBack => platform.hand_back(id).await.map(Some),
+        Op::Resolve => platform.resolve(id).await.map(Some),
+        Op::MarkRead => platform.mark_read(id).await.map(|()| None),
+    };
+    result.map_err(|error| error.to_string())
+}
+
+/// Sends `text` as the operator; the message as the platform stored it.
+pub(super) async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, String> {
+    platform.send(id, text).await.map_err(|error| error.to_string())
+}

@@ -1,0 +1,208 @@
+//! The sync engine: one poller task per account, and the effects runner for the commands
+//! `update` returns (design.md §2–§3). Nothing here holds the Model: results go back to its
+//! owner as [`Msg`] over a channel, and [`Engine::handle`] never waits for anything.
+//!
+//! - [`poller`]: lists, the thread on screen and needs-human threads, one request in flight per
+//!   account, backoff and `Retry-After` on errors, a stop on a rejected key.
+//! - [`effects`]: take over, hand back, resolve, mark read and send, each once.
+//! - [`backoff`]: how long to wait after failures.
+
+mod backoff;
+mod effects;
+mod poller;
+
+use crate::app::{Cmd, Msg, Op};
+use crate::domain::ConversationKey;
+use crate::platform::Platform;
+use poller::{Control, Poller};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::task::JoinSet;
+
+/// How often to poll when all is well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Intervals {
+    /// Each account's conversation list.
+    pub list: Duration,
+    /// The conversation on screen.
+    pub thread: Duration,
+}
+
+impl Intervals {
+    /// A zero interval would poll in a busy loop, a huge one would overflow the clock.
+    const MIN: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(24 * 3600);
+
+    fn clamped(self) -> Intervals {
+        Intervals {
+            list: self.list.clamp(Self::MIN, Self::MAX),
+            thread: self.thread.clamp(Self::MIN, Self::MAX),
+        }
+    }
+}
+
+/// The running engine. Dropping it stops every task, as [`Engine::shutdown`] does.
+pub struct Engine {
+    accounts: HashMap<String, Account>,
+    tx: UnboundedSender<Msg>,
+    /// Pollers and in-flight operations; dropping the set aborts them all.
+    tasks: Mutex<JoinSet<()>>,
+    /// Where tasks are spawned, so `handle` works from any thread.
+    runtime: Option<Handle>,
+    stopped: AtomicBool,
+}
+
+struct Account {
+    platform: Arc<dyn Platform>,
+    control: UnboundedSender<Control>,
+}
+
+impl Engine {
+    /// Spawns one poller task per account and returns at once. Results go to `tx`.
+    ///
+    /// Must be called inside a tokio runtime; outside one it logs an error and the engine does
+    /// nothing (operations are answered with an error).
+    pub fn start(platforms: Vec<Arc<dyn Platform>>, intervals: Intervals, tx: UnboundedSender<Msg>) -> Engine {
+        let runtime = Handle::try_current().ok();
+        if runtime.is_none() {
+            tracing::error!("sync engine started outside a tokio runtime: nothing will be polled");
+        }
+        let engine = Engine {
+            accounts: HashMap::new(),
+            tx,
+            tasks: Mutex::new(JoinSet::new()),
+            runtime,
+            stopped: AtomicBool::new(false),
+        };
+        engine.with_pollers(platforms, intervals.clamped())
+    }
+
+    fn with_pollers(mut self, platforms: Vec<Arc<dyn Platform>>, intervals: Intervals) -> Engine {
+        for platform in platforms {
+            let name = platform.account().to_string();
+            if self.accounts.contains_key(&name) {
+                // Keys are `account/id`: two accounts with one name would mix their conversations.
+                tracing::warn!(account = %name, "two accounts share this name; polling only the first");
+                continue;
+            }
+            let (control, control_rx) = mpsc::unbounded_channel();
+            let poller = Poller::new(platform.clone(), intervals, self.tx.clone(), control_rx);
+            self.spawn(poller.run());
+            self.accounts.insert(name, Account { platform, control });
+        }
+        self
+    }
+
+    /// Carries out one command from `update`: Act and Send run in spawned tasks and report
+    /// `Msg::Done` / `Msg::Sent`; Watch tells the pollers which conversation is on screen;
+    /// Refresh makes every poller poll now (also un-sticks a BadKey account). Bell and Quit
+    /// are not the engine's: ignored.
+    pub fn handle(&self, cmd: Cmd) {
+        if self.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        match cmd {
+            Cmd::Act { key, op } => self.act(key, op),
+            Cmd::Send { key, client_id, text } => self.send(key, client_id, text),
+            Cmd::Watch(key) => self.watch(key.as_ref()),
+            Cmd::Refresh => {
+                for account in self.accounts.values() {
+                    let _ = account.control.send(Control::Refresh);
+                }
+            }
+            Cmd::Bell | Cmd::Quit => {}
+        }
+    }
+
+    /// Stops every task: pollers and operations still in flight.
+    pub fn shutdown(&self) {
+        let mut tasks = self.tasks();
+        self.stopped.store(true, Ordering::Relaxed);
+        tasks.abort_all();
+    }
+
+    fn act(&self, key: ConversationKey, op: Op) {
+        let (platform, control) = match self.account(&key.account) {
+            Ok(account) => account,
+            Err(error) => {
+                let result = Err(error);
+                let _ = self.tx.send(Msg::Done { key, op, result });
+                return;
+            }
+        };
+        let tx = self.tx.clone();
+        self.spawn(async move {
+            let result = effects::act(&*platform, &key.id, op).await;
+            let done = result.is_ok();
+            let _ = tx.send(Msg::Done { key, op, result });
+            if done {
+                let _ = control.send(Control::Nudge);
+            }
+        });
+    }
+
+    fn send(&self, key: ConversationKey, client_id: u64, text: String) {
+        let (platform, control) = match self.account(&key.account) {
+            Ok(account) => account,
+            Err(error) => {
+                let result = Err(error);
+                let _ = self.tx.send(Msg::Sent { key, client_id, result });
+                return;
+            }
+        };
+        let tx = self.tx.clone();
+        self.spawn(async move {
+            let result = effects::send(&*platform, &key.id, &text).await;
+            let sent = result.is_ok();
+            let _ = tx.send(Msg::Sent { key, client_id, result });
+            if sent {
+                let _ = control.send(Control::Nudge);
+            }
+        });
+    }
+
+    /// Every poller hears it: the one whose conversation is on screen watches it, the others
+    /// stop watching theirs.
+    fn watch(&self, key: Option<&ConversationKey>) {
+        for (name, account) in &self.accounts {
+            let id = key.filter(|k| &k.account == name).map(|k| k.id.clone());
+            let _ = account.control.send(Control::Watch(id));
+        }
+    }
+
+    /// The account's adapter and its poller's control channel, or why an operation cannot run.
+    fn account(&self, name: &str) -> Result<(Arc<dyn Platform>, UnboundedSender<Control>), String> {
+        if self.runtime.is_none() {
+            return Err("the sync engine is not running (no tokio runtime)".into());
+        }
+        let account = self.accounts.get(name).ok_or_else(|| unknown_account(name))?;
+        Ok((account.platform.clone(), account.control.clone()))
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let Some(runtime) = &self.runtime else {
+            return;
+        };
+        let mut tasks = self.tasks();
+        // Checked under the lock, so nothing starts after `shutdown` aborted the rest.
+        if self.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        // Reap finished operations so the set does not grow over a long shift.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn_on(task, runtime);
+    }
+
+    fn tasks(&self) -> MutexGuard<'_, JoinSet<()>> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn unknown_account(name: &str) -> String {
+    format!("unknown account {name:?}: it is not in the config")
+}

@@ -1,0 +1,508 @@
+//! The sync engine against the sandbox over loopback: first sync, a quiet world that stays
+//! quiet, the thread on screen, errors and backoff, a rejected key, operations and sends.
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use chrono::{TimeDelta, Utc};
+use common::*;
+use handoff::app::{Cmd, Connection, Msg, Op};
+use handoff::domain::{ApiKey, Conversation, ConversationKey, PlatformKind, Status};
+use handoff::platform::Platform;
+use handoff::sandbox::SandboxHandle;
+use handoff::sync::{Engine, Intervals};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::time::{Instant, timeout};
+
+const LIST: Duration = Duration::from_millis(200);
+const THREAD: Duration = Duration::from_millis(100);
+/// Room for a loaded test machine on top of the intervals under test.
+const SLACK: Duration = Duration::from_millis(500);
+const ACCOUNTS: [&str; 3] = ["raia", "volt", "dash"];
+
+fn intervals() -> Intervals {
+    Intervals {
+        list: LIST,
+        thread: THREAD,
+    }
+}
+
+fn all_three(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
+    PlatformKind::ALL
+        .into_iter()
+        .map(|kind| adapter(settings(h, kind)))
+        .collect()
+}
+
+fn start(platforms: Vec<Arc<dyn Platform>>, intervals: Intervals) -> (Engine, UnboundedReceiver<Msg>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Engine::start(platforms, intervals, tx), rx)
+}
+
+/// Every message that arrives during `period`.
+async fn collect(rx: &mut UnboundedReceiver<Msg>, period: Duration) -> Vec<Msg> {
+    let deadline = Instant::now() + period;
+    let mut seen = Vec::new();
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        seen.push(msg);
+    }
+    seen
+}
+
+/// The first message `pick` accepts within `within`, and the ones passed over on the way.
+/// Fails the test (listing what did arrive) when none does.
+async fn wait_for<T>(
+    rx: &mut UnboundedReceiver<Msg>,
+    within: Duration,
+    what: &str,
+    mut pick: impl FnMut(&Msg) -> Option<T>,
+) -> (T, Vec<Msg>) {
+    let deadline = Instant::now() + within;
+    let mut passed = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg)) => match pick(&msg) {
+                Some(found) => return (found, passed),
+                None => passed.push(msg),
+            },
+            Ok(None) => panic!("channel closed while waiting for {what}; saw {passed:#?}"),
+            Err(_) => panic!("no {what} within {within:?}; saw {passed:#?}"),
+        }
+    }
+}
+
+/// Waits for the first `Synced` of each account; returns their conversations and every
+/// message seen until then.
+async fn first_syncs(
+    rx: &mut UnboundedReceiver<Msg>,
+    accounts: &[&str],
+    within: Duration,
+) -> (HashMap<String, Vec<Conversation>>, Vec<Msg>) {
+    let deadline = Instant::now() + within;
+    let mut synced: HashMap<String, Vec<Conversation>> = HashMap::new();
+    let mut seen = Vec::new();
+    while accounts.iter().any(|a| !synced.contains_key(*a)) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(msg)) => {
+                if let Msg::Synced { account, changed, .. } = &msg {
+                    synced.entry(account.clone()).or_insert_with(|| changed.clone());
+                }
+                seen.push(msg);
+            }
+            _ => panic!("not every account synced within {within:?}; saw {seen:#?}"),
+        }
+    }
+    (synced, seen)
+}
+
+fn connection_of<'a>(msg: &'a Msg, of: &str) -> Option<&'a Connection> {
+    match msg {
+        Msg::Connection { account, state } if account == of => Some(state),
+        _ => None,
+    }
+}
+
+fn requests_to(log: &[Value], prefix: &str) -> usize {
+    log.iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with(prefix)))
+        .count()
+}
+
+async fn say(h: &SandboxHandle, platform: &str, id: &str, text: &str) {
+    control(
+        h,
+        reqwest::Method::POST,
+        "say",
+        Some(json!({"platform": platform, "id": id, "text": text})),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn first_sync_delivers_every_conversation_of_every_account() {
+    let h = quiet(24).await;
+    let (_engine, mut rx) = start(all_three(&h), intervals());
+    let (synced, mut seen) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+    seen.extend(collect(&mut rx, LIST * 2).await);
+
+    for (platform, account) in all_three(&h).into_iter().zip(ACCOUNTS) {
+        let listing = timeout(Duration::from_secs(5), platform.list_conversations(None))
+            .await
+            .expect("the adapter answers")
+            .expect("the adapter lists");
+        let by_id = |list: &[Conversation]| -> HashMap<String, Conversation> {
+            list.iter().map(|c| (c.key.id.clone(), c.clone())).collect()
+        };
+        assert!(!listing.conversations.is_empty(), "{account} has conversations");
+        assert_eq!(by_id(&synced[account]), by_id(&listing.conversations), "{account}");
+
+        let states: Vec<&Connection> = seen.iter().filter_map(|m| connection_of(m, account)).collect();
+        assert_eq!(states, [&Connection::Ok], "{account}: one Ok, nothing else");
+        let ok_at = seen.iter().position(|m| connection_of(m, account).is_some());
+        let synced_at = seen
+            .iter()
+            .position(|m| matches!(m, Msg::Synced { account: a, .. } if a == account));
+        assert!(ok_at < synced_at, "{account}: Ok comes before the first Synced");
+    }
+}
+
+#[tokio::test]
+async fn a_quiet_world_produces_no_messages() {
+    let h = quiet(24).await;
+    let (_engine, mut rx) = start(all_three(&h), intervals());
+    first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+
+    // The threads of conversations that need a human follow the first lists; let them land.
+    let mut settling = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let batch = collect(&mut rx, LIST * 2).await;
+        if batch.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still busy after 3 s: {batch:#?}");
+        settling.extend(batch);
+    }
+    assert!(
+        settling.iter().all(|m| matches!(m, Msg::Thread { .. })),
+        "only needs-human threads follow the first sync: {settling:#?}"
+    );
+
+    clear_received(&h).await;
+    let quiet_period = collect(&mut rx, LIST * 5).await;
+    assert!(quiet_period.is_empty(), "a quiet world is silent: {quiet_period:#?}");
+    // …while polling goes on.
+    let log = received(&h).await;
+    for prefix in ["/raia", "/chatvolt", "/chatdash"] {
+        assert!(requests_to(&log, prefix) >= 3, "{prefix} kept polling: {}", log.len());
+    }
+    // raia can answer only what changed: after the first full list, it is asked for that.
+    let raia_lists: Vec<&Value> = log
+        .iter()
+        .filter(|r| r["path"] == "/raia/external/conversations")
+        .collect();
+    assert!(
+        raia_lists
+            .iter()
+            .all(|r| r["query"].as_str().is_some_and(|q| q.contains("startDate="))),
+        "{raia_lists:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_watched_thread_follows_the_customer_without_any_command() {
+    let h = quiet(6).await;
+    let id = create(
+        &h,
+        "raia",
+        "Ann Lee",
+        "ai",
+        json!([{"author": "customer", "text": "Where is my order?"}]),
+    )
+    .await;
+    let key = ConversationKey::new("raia", &id);
+    let (engine, mut rx) = start(all_three(&h), intervals());
+    first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+
+    engine.handle(Cmd::Watch(Some(key.clone())));
+    let (messages, _) = wait_for(&mut rx, THREAD + SLACK, "the watched thread", |m| match m {
+        Msg::Thread { key: k, messages } if *k == key => Some(messages.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(messages.last().map(|m| m.text.as_str()), Some("Where is my order?"));
+
+    say(&h, "raia", &id, "Hello? Anyone there?").await;
+    let said = Instant::now();
+    let (mut thread_in, mut listed_in) = (None, None);
+    while thread_in.is_none() || listed_in.is_none() {
+        let (msg, _) = wait_for(&mut rx, LIST + SLACK, "the new message", |m| Some(m.clone())).await;
+        match msg {
+            Msg::Thread { key: k, messages } if k == key => {
+                assert_eq!(messages.last().map(|m| m.text.as_str()), Some("Hello? Anyone there?"));
+                thread_in.get_or_insert(said.elapsed());
+            }
+            Msg::Synced { changed, .. } if changed.iter().any(|c| c.key == key) => {
+                listed_in.get_or_insert(said.elapsed());
+            }
+            _ => {}
+        }
+    }
+    let (thread_in, listed_in) = (thread_in.unwrap_or_default(), listed_in.unwrap_or_default());
+    assert!(thread_in <= THREAD + SLACK, "thread after {thread_in:?}");
+    assert!(listed_in <= LIST + SLACK, "list after {listed_in:?}");
+}
+
+#[tokio::test]
+async fn a_server_error_backs_off_and_recovers_while_others_go_on() {
+    let h = quiet(12).await;
+    let (_engine, mut rx) = start(all_three(&h), intervals());
+    let (synced, _) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+    let volt_id = synced["volt"].first().expect("volt has conversations").key.id.clone();
+
+    arm(&h, "GET", "/raia/external/conversations", json!({"status": 500})).await;
+    let (state, _) = wait_for(&mut rx, LIST + SLACK, "raia retrying", |m| {
+        connection_of(m, "raia").cloned()
+    })
+    .await;
+    let Connection::Retrying { at, error } = state else {
+        panic!("expected Retrying, got {state:?}");
+    };
+    assert!(error.contains("500"), "{error}");
+    assert!(
+        at > Utc::now() + TimeDelta::milliseconds(500),
+        "backs off about a second: {at}"
+    );
+
+    // Chatvolt does not wait for raia.
+    say(&h, "chatvolt", &volt_id, "still there?").await;
+    let (_, passed) = wait_for(&mut rx, LIST + SLACK, "volt's change", |m| match m {
+        Msg::Synced { account, changed, .. } if account == "volt" && changed.iter().any(|c| c.key.id == volt_id) => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert!(
+        !passed.iter().any(|m| connection_of(m, "raia") == Some(&Connection::Ok)),
+        "volt delivered while raia was still backing off"
+    );
+
+    wait_for(&mut rx, Duration::from_secs(2), "raia ok again", |m| {
+        (connection_of(m, "raia") == Some(&Connection::Ok)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rejected_key_stops_polling_until_refresh() {
+    let h = quiet(6).await;
+    let mut volt = settings(&h, PlatformKind::Chatvolt);
+    volt.key = ApiKey::new("wrong-key".to_string());
+    let platforms = vec![adapter(settings(&h, PlatformKind::Raia)), adapter(volt)];
+    let (engine, mut rx) = start(platforms, intervals());
+
+    let (state, _) = wait_for(&mut rx, Duration::from_secs(3), "volt's verdict", |m| {
+        connection_of(m, "volt").cloned()
+    })
+    .await;
+    assert!(
+        matches!(state, Connection::BadKey(ref e) if e.contains("key")),
+        "{state:?}"
+    );
+
+    clear_received(&h).await;
+    let later = collect(&mut rx, LIST * 5).await;
+    assert!(!later.iter().any(|m| connection_of(m, "volt").is_some()), "{later:#?}");
+    let log = received(&h).await;
+    assert_eq!(
+        requests_to(&log, "/chatvolt"),
+        0,
+        "no request with a rejected key: {log:#?}"
+    );
+    assert!(requests_to(&log, "/raia") > 0, "the other account goes on");
+
+    engine.handle(Cmd::Refresh);
+    let (state, _) = wait_for(&mut rx, SLACK, "volt reconnecting", |m| {
+        connection_of(m, "volt").cloned()
+    })
+    .await;
+    assert_eq!(state, Connection::Connecting);
+    let (state, _) = wait_for(&mut rx, Duration::from_secs(3), "volt's new verdict", |m| {
+        connection_of(m, "volt").cloned()
+    })
+    .await;
+    assert!(matches!(state, Connection::BadKey(_)), "{state:?}");
+    let log = received(&h).await;
+    assert!(requests_to(&log, "/chatvolt") >= 1, "Refresh tried again");
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let h = quiet(6).await;
+    arm(
+        &h,
+        "GET",
+        "/chatvolt/conversation",
+        json!({"status": 429, "retry_after": 3}),
+    )
+    .await;
+    let started = Utc::now();
+    let (_engine, mut rx) = start(vec![adapter(settings(&h, PlatformKind::Chatvolt))], intervals());
+
+    let (state, _) = wait_for(&mut rx, Duration::from_secs(3), "volt rate limited", |m| {
+        connection_of(m, "volt").cloned()
+    })
+    .await;
+    let Connection::Retrying { at, .. } = state else {
+        panic!("expected Retrying, got {state:?}");
+    };
+    assert!(
+        at >= started + TimeDelta::seconds(3),
+        "retry at {at}, started {started}"
+    );
+
+    // Well past the usual first backoff (≤ 1.2 s), nothing is asked of the server.
+    clear_received(&h).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(requests_to(&received(&h).await, "/chatvolt"), 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_account_does_not_hold_up_the_others() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("its address").port()
+    };
+    let h = quiet(6).await;
+    let mut down = settings(&h, PlatformKind::Raia);
+    down.name = "down".into();
+    down.base_url = format!("http://127.0.0.1:{closed_port}/raia");
+    let mut platforms = vec![adapter(down)];
+    platforms.extend(all_three(&h));
+    let (_engine, mut rx) = start(platforms, intervals());
+
+    let (_, seen) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(2)).await;
+    let seen = if seen.iter().any(|m| connection_of(m, "down").is_some()) {
+        seen
+    } else {
+        collect(&mut rx, SLACK).await
+    };
+    let state = seen.iter().find_map(|m| connection_of(m, "down"));
+    assert!(
+        matches!(state, Some(Connection::Retrying { error, .. }) if error.contains("unreachable")),
+        "{state:?}"
+    );
+}
+
+#[tokio::test]
+async fn take_over_and_send_once_each() {
+    let h = quiet(6).await;
+    let id = create(
+        &h,
+        "raia",
+        "Ann Lee",
+        "needs_human",
+        json!([{"author": "customer", "text": "I need a person"}]),
+    )
+    .await;
+    let key = ConversationKey::new("raia", &id);
+    // Slow polling, so what follows an operation is the engine's nudge, not the next tick.
+    let slow = Intervals {
+        list: Duration::from_secs(30),
+        thread: Duration::from_secs(30),
+    };
+    let (engine, mut rx) = start(vec![adapter(settings(&h, PlatformKind::Raia))], slow);
+    first_syncs(&mut rx, &["raia"], Duration::from_secs(5)).await;
+
+    // Not in manual mode yet: the platform refuses, and the send is not tried again.
+    clear_received(&h).await;
+    engine.handle(Cmd::Send {
+        key: key.clone(),
+        client_id: 1,
+        text: "Hi, Dana here".into(),
+    });
+    let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the refused send", |m| match m {
+        Msg::Sent {
+            client_id: 1, result, ..
+        } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    let error = result.expect_err("raia refuses outside manual mode");
+    assert!(error.contains("manual mode"), "{error}");
+
+    engine.handle(Cmd::Act {
+        key: key.clone(),
+        op: Op::TakeOver,
+    });
+    let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the takeover", |m| match m {
+        Msg::Done {
+            key: k,
+            op: Op::TakeOver,
+            result,
+        } if *k == key => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    let taken = result.expect("takeover succeeds").expect("with the conversation");
+    assert!(matches!(taken.status, Status::Human { .. }), "{:?}", taken.status);
+    wait_for(
+        &mut rx,
+        Duration::from_secs(2),
+        "the list after the takeover",
+        |m| match m {
+            Msg::Synced { changed, .. } => changed
+                .iter()
+                .any(|c| c.key == key && matches!(c.status, Status::Human { .. }))
+                .then_some(()),
+            _ => None,
+        },
+    )
+    .await;
+
+    engine.handle(Cmd::Send {
+        key: key.clone(),
+        client_id: 2,
+        text: "Hi, Dana here".into(),
+    });
+    let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the send", |m| match m {
+        Msg::Sent {
+            client_id: 2, result, ..
+        } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    let message = result.expect("the send succeeds");
+    assert_eq!(message.text, "Hi, Dana here");
+
+    let log = received(&h).await;
+    let sends: Vec<&Value> = log
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/send-manual-message")))
+        .collect();
+    let statuses: HashSet<u64> = sends.iter().filter_map(|r| r["status"].as_u64()).collect();
+    assert_eq!(sends.len(), 2, "one request per send, no retry: {sends:#?}");
+    assert_eq!(statuses, HashSet::from([400, 200]), "{sends:#?}");
+}
+
+#[tokio::test]
+async fn commands_for_an_unknown_account_are_answered() {
+    let h = quiet(3).await;
+    let (engine, mut rx) = start(all_three(&h), intervals());
+    let key = ConversationKey::new("nope", "1");
+    engine.handle(Cmd::Act {
+        key: key.clone(),
+        op: Op::Resolve,
+    });
+    engine.handle(Cmd::Send {
+        key: key.clone(),
+        client_id: 7,
+        text: "hi".into(),
+    });
+    engine.handle(Cmd::Bell);
+    let (done, _) = wait_for(&mut rx, SLACK, "Done", |m| match m {
+        Msg::Done { result, .. } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(done.is_err_and(|e| e.contains("unknown account")));
+    let (sent, _) = wait_for(&mut rx, SLACK, "Sent", |m| match m {
+        Msg::Sent {
+            client_id: 7, result, ..
+        } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(sent.is_err_and(|e| e.contains("unknown account")));
+
+    // Shutdown stops every task; with the engine gone, nothing holds the channel open.
+    engine.shutdown();
+    drop(engine);
+    let closed = timeout(Duration::from_secs(2), async { while rx.recv().await.is_some() {} }).await;
+    assert!(closed.is_ok(), "every task let go of the channel");
+}
