@@ -1,0 +1,201 @@
+//! The list pane: two lines per conversation, only the rows that fit are looked at, so the cost
+//! follows the pane's height, not the number of conversations.
+
+use super::Theme;
+use super::layout::{self, gap, styled};
+use super::text;
+use crate::app::model::{Model, ROW_HEIGHT, View, shown_time};
+use crate::cli::output::{ago, status_mark};
+use crate::domain::{Conversation, Status};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Width of the status mark column ("NEED" is the longest).
+const MARK_WIDTH: usize = 4;
+/// Width of the time column, right-aligned ("waits 12m").
+const TIME_WIDTH: usize = 9;
+/// Account handles longer than this are cut in the row (the thread header shows them whole).
+const MAX_ACCOUNT_WIDTH: usize = 12;
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focused: bool) {
+    let title = vec![
+        styled(model.view.title(), theme.bold),
+        Span::raw(format!(" ({})", model.rows.len())),
+    ];
+    let mut block = layout::pane(theme, focused, title, area.width);
+    let capacity = usize::from(area.height.saturating_sub(2)) / ROW_HEIGHT;
+    let top = first_visible(model, capacity);
+    if model.rows.len() > capacity && !model.rows.is_empty() {
+        // Where we are in a long list: the scrollbar of a list too long to draw.
+        let position = format!(
+            " {}/{} ",
+            model.cursor.saturating_add(1).min(model.rows.len()),
+            model.rows.len()
+        );
+        block = block.title_bottom(Line::from(styled(position, theme.dim)).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+    if model.rows.is_empty() {
+        let line = Line::from(styled(empty_text(model), theme.dim));
+        frame.render_widget(
+            Paragraph::new(layout::fit_line(line.spans, usize::from(inner.width))),
+            layout::row(inner, 1),
+        );
+        return;
+    }
+    let columns = Columns::new(model, usize::from(inner.width));
+    for (slot, index) in (top..model.rows.len()).take(capacity).enumerate() {
+        let Some(c) = model.conversations.get(&model.rows[index]) else {
+            continue;
+        };
+        let y = u16::try_from(slot * ROW_HEIGHT).unwrap_or(u16::MAX);
+        let rect = Rect {
+            y: inner.y.saturating_add(y),
+            height: (ROW_HEIGHT as u16).min(inner.height.saturating_sub(y)),
+            ..inner
+        };
+        let selected = index == model.cursor;
+        if selected {
+            frame.buffer_mut().set_style(rect, theme.selected);
+        }
+        let lines = row_lines(model, theme, c, &columns);
+        frame.render_widget(Paragraph::new(lines), rect);
+    }
+}
+
+/// The first row on screen: the model's, moved if needed so the cursor shows even when the
+/// frame is smaller than the model thinks.
+fn first_visible(model: &Model, capacity: usize) -> usize {
+    let capacity = capacity.max(1);
+    let mut top = model.list_top;
+    if model.cursor < top {
+        top = model.cursor;
+    } else if model.cursor >= top.saturating_add(capacity) {
+        top = model.cursor + 1 - capacity;
+    }
+    top.min(model.rows.len().saturating_sub(1))
+}
+
+fn empty_text(model: &Model) -> String {
+    if model.accounts.iter().any(|a| !a.synced) {
+        return "No conversations yet — syncing…".into();
+    }
+    if !model.filter.is_empty() {
+        return format!("Nothing here matches \"{}\".", model.filter);
+    }
+    match model.view {
+        View::NeedsYou => "Nobody needs you right now.".into(),
+        View::Mine => "You hold no conversations.".into(),
+        View::All => "No open conversations.".into(),
+        View::Resolved => "Nothing resolved yet.".into(),
+    }
+}
+
+/// Column widths for one frame, shrinking the optional columns on a narrow pane.
+struct Columns {
+    width: usize,
+    account: usize,
+    time: usize,
+    name: usize,
+}
+
+impl Columns {
+    fn new(model: &Model, width: usize) -> Columns {
+        // The lead: unread dot, space, mark, space.
+        let lead = MARK_WIDTH + 3;
+        let account = model
+            .accounts
+            .iter()
+            .map(|a| text::width(&a.name))
+            .max()
+            .unwrap_or(0)
+            .min(MAX_ACCOUNT_WIDTH);
+        let mut columns = Columns {
+            width,
+            account,
+            time: TIME_WIDTH,
+            name: 0,
+        };
+        // Keep the name readable: drop the account column first, then the time.
+        for _ in 0..2 {
+            columns.name = width.saturating_sub(lead + columns.right() + 1);
+            if columns.name >= 8 {
+                break;
+            }
+            if columns.account > 0 {
+                columns.account = 0;
+            } else {
+                columns.time = 0;
+            }
+        }
+        columns.name = width.saturating_sub(lead + columns.right() + 1);
+        columns
+    }
+
+    fn right(&self) -> usize {
+        match (self.account, self.time) {
+            (0, 0) => 0,
+            (0, t) => t,
+            (a, 0) => a,
+            (a, t) => a + 1 + t,
+        }
+    }
+}
+
+fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
+    let unread = c.unread.unwrap_or(0) > 0;
+    let name_style = if unread { theme.bold } else { Style::new() };
+    let mut first = vec![
+        styled(if unread { "●" } else { " " }, theme.unread),
+        gap(1),
+        styled(text::pad(status_mark(&c.status), MARK_WIDTH), theme.mark(&c.status)),
+        gap(1),
+        styled(text::pad(&c.customer_name, columns.name), name_style),
+    ];
+    if columns.right() > 0 {
+        first.push(gap(1));
+    }
+    if columns.account > 0 {
+        first.push(styled(text::pad(&c.key.account, columns.account), theme.dim));
+        if columns.time > 0 {
+            first.push(gap(1));
+        }
+    }
+    if columns.time > 0 {
+        let since = ago(shown_time(c), model.now);
+        let (when, style) = match (&c.status, c.waiting_since) {
+            (Status::NeedsHuman, Some(_)) => (format!("waits {since}"), theme.mark_need),
+            _ => (since, Style::new()),
+        };
+        first.push(styled(text::pad_left(&when, columns.time), style));
+    }
+
+    // Line 2, under the name: what is happening to it, then channel · preview.
+    let indent = MARK_WIDTH + 3;
+    let mut second = vec![gap(indent)];
+    if let Some(op) = model.busy.get(&c.key) {
+        second.push(styled(format!("{}… ", op.doing()), theme.warn));
+    }
+    let mut detail = String::new();
+    if let Some(channel) = &c.channel {
+        detail.push_str(channel);
+    }
+    if let Some(preview) = &c.preview {
+        if !detail.is_empty() {
+            detail.push_str(" · ");
+        }
+        // One line on screen, whatever the platform sent, and no more of it than can show.
+        let shown = preview.chars().take(columns.width.saturating_mul(4));
+        detail.extend(shown.map(|ch| if ch == '\n' { ' ' } else { ch }));
+    }
+    second.push(styled(detail, theme.dim));
+    let second = layout::fit_line(second, columns.width);
+    vec![layout::fit_line(first, columns.width), second]
+}

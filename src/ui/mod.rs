@@ -1,0 +1,105 @@
+//! The view: a pure function of `&Model` (and a theme) into a ratatui frame. It draws only what
+//! is visible — list rows that fit, messages that fit — so a frame costs what the screen size
+//! costs, never what the number of conversations or messages costs (design.md §3).
+
+mod compose;
+mod help;
+mod layout;
+mod list;
+mod status;
+mod text;
+mod theme;
+mod thread;
+
+pub use theme::Theme;
+
+use crate::app::keymap::{Action, Context};
+use crate::app::model::{Focus, MIN_HEIGHT, MIN_WIDTH, Model, Overlay, TWO_PANE_WIDTH};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+/// The list's share of a two-pane screen, and its least width.
+const LIST_PERCENT: u16 = 40;
+const LIST_MIN_WIDTH: u16 = 38;
+
+/// Draws the whole screen for `model`. Any frame size works, 0×0 included.
+pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
+    let screen = frame.area();
+    if screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
+        too_small(frame, screen, model, theme);
+        return;
+    }
+    let title = layout::row(screen, 0);
+    let status = layout::row(screen, screen.height - 1);
+    let body = Rect {
+        y: screen.y + 1,
+        height: screen.height - 2,
+        ..screen
+    };
+    status::title_bar(frame, title, model, theme);
+
+    let open = model.open.as_ref();
+    if screen.width >= TWO_PANE_WIDTH {
+        let share = u32::from(screen.width) * u32::from(LIST_PERCENT) / 100;
+        let list_width = u16::try_from(share)
+            .unwrap_or(u16::MAX)
+            .max(LIST_MIN_WIDTH)
+            .min(screen.width);
+        let list_area = Rect {
+            width: list_width,
+            ..body
+        };
+        let right = Rect {
+            x: body.x + list_width,
+            width: body.width - list_width,
+            ..body
+        };
+        list::render(frame, list_area, model, theme, model.focus == Focus::List);
+        match open {
+            Some(key) => thread::render(frame, right, model, theme, key),
+            None => thread::render_placeholder(frame, right, model, theme),
+        }
+    } else {
+        match open {
+            Some(key) if model.focus != Focus::List => thread::render(frame, body, model, theme, key),
+            _ => list::render(frame, body, model, theme, true),
+        }
+    }
+    status::status_bar(frame, status, model, theme);
+
+    match &model.overlay {
+        Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
+        Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
+        None => {}
+    }
+}
+
+/// Below the least usable size: say so, and how to leave, centred, cut to whatever fits.
+fn too_small(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme) {
+    if screen.is_empty() {
+        return;
+    }
+    let width = usize::from(screen.width);
+    let mut lines: Vec<Line> = Vec::new();
+    let message = format!(
+        "terminal too small (need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{})",
+        screen.width, screen.height
+    );
+    for l in text::wrap(&message, width) {
+        lines.push(Line::from(layout::styled(l, theme.bold)).centered());
+    }
+    let quit = model.keymap.hint(Context::Global, Action::Quit);
+    lines.push(
+        Line::from(layout::styled(
+            text::truncate(&format!("{quit} to quit"), width),
+            theme.dim,
+        ))
+        .centered(),
+    );
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).min(screen.height);
+    lines.truncate(usize::from(height));
+    let area = layout::centered(screen, screen.width, height);
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,281 @@
+//! The title bar (views with counts, the filter, the demo banner) and the status bar (mode, key
+//! hints or the current notice, each account's connection). Both shorten themselves to fit.
+
+use super::Theme;
+use super::layout::{self, gap, spans_width, styled};
+use super::text;
+use crate::app::Connection;
+use crate::app::keymap::{Action, Context};
+use crate::app::model::{Focus, Model, Overlay, View};
+use crate::domain::{Holder, Status};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Longest first; the shortest always keeps the word DEMO.
+const DEMO_BANNERS: [&str; 4] = [
+    "DEMO — sandbox data · connect real accounts: see README",
+    "DEMO — sandbox data · see README",
+    "DEMO · see README",
+    "DEMO",
+];
+
+pub fn title_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let width = usize::from(area.width);
+    let brand = vec![styled("handoff", theme.title), gap(1)];
+    let filter = if model.filter.is_empty() {
+        Vec::new()
+    } else {
+        vec![gap(1), styled(format!("filter: \"{}\"", model.filter), theme.warn)]
+    };
+    let banners: Vec<Option<&str>> = if model.demo {
+        DEMO_BANNERS.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    // The first arrangement that fits: full tabs before a full banner, the brand goes last.
+    let mut chosen = None;
+    'search: for with_brand in [true, false] {
+        for compact in [false, true] {
+            for banner in &banners {
+                let mut left = if with_brand { brand.clone() } else { Vec::new() };
+                left.extend(tabs(model, theme, compact));
+                left.extend(filter.iter().cloned());
+                let right = banner.map(|b| styled(format!(" {b} "), theme.demo));
+                let right_width = right.as_ref().map_or(0, |r| text::width(&r.content) + 1);
+                if spans_width(&left) + right_width <= width {
+                    chosen = Some((left, right));
+                    break 'search;
+                }
+            }
+        }
+    }
+    let (left, right) = chosen.unwrap_or_else(|| {
+        // Nothing fits whole: DEMO first (it must show), then whatever fits of the tabs.
+        let right = model.demo.then(|| styled(" DEMO ", theme.demo));
+        let room = width.saturating_sub(right.as_ref().map_or(0, |r| text::width(&r.content) + 1));
+        let mut left = tabs(model, theme, true);
+        left.extend(filter.iter().cloned());
+        (layout::fit_line(left, room).spans, right)
+    });
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+    if let Some(right) = right {
+        let w = u16::try_from(text::width(&right.content))
+            .unwrap_or(u16::MAX)
+            .min(area.width);
+        let rect = Rect {
+            x: area.right().saturating_sub(w),
+            width: w,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(Line::from(right)), rect);
+    }
+}
+
+/// The four views with their key and count; the active one emphasised. `compact` keeps the
+/// names of the active view only.
+fn tabs(model: &Model, theme: &Theme, compact: bool) -> Vec<Span<'static>> {
+    View::ALL
+        .into_iter()
+        .map(|view| {
+            let action = match view {
+                View::NeedsYou => Action::ViewNeedsYou,
+                View::Mine => Action::ViewMine,
+                View::All => Action::ViewAll,
+                View::Resolved => Action::ViewResolved,
+            };
+            let key = model.keymap.hint(Context::List, action);
+            let count = model.counts.get(&view).copied().unwrap_or(0);
+            let active = view == model.view;
+            let label = if compact && !active {
+                format!(" {key} ({count}) ")
+            } else {
+                format!(" {key} {} ({count}) ", view.title())
+            };
+            styled(label, if active { theme.tab_active } else { theme.tab })
+        })
+        .collect()
+}
+
+pub fn status_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let width = usize::from(area.width);
+    if let Some(input) = &model.filter_input {
+        filter_line(frame, area, model, theme, input);
+        return;
+    }
+    let mut left = vec![styled(format!(" {} ", mode(model)), theme.mode), gap(1)];
+    match &model.notice {
+        Some(n) => left.push(styled(n.text.clone(), if n.error { theme.error } else { theme.notice })),
+        None => {
+            for (i, (key, word)) in hints(model).into_iter().enumerate() {
+                if i > 0 {
+                    left.push(gap(2));
+                }
+                left.push(styled(key, theme.key));
+                left.push(Span::raw(format!(" {word}")));
+            }
+        }
+    }
+    let full = accounts(model, theme, false);
+    let short = accounts(model, theme, true);
+    let left_width = spans_width(&left);
+    let right = if left_width + 2 + spans_width(&full) <= width {
+        full
+    } else {
+        short
+    };
+    // The accounts keep at most half the bar when the left needs the room, and give way to an
+    // error entirely while it shows (it is gone in seconds; the accounts come back).
+    let urgent = model.notice.as_ref().is_some_and(|n| n.error);
+    let left_claim = if urgent { left_width } else { left_width.min(width / 2) };
+    let right_room = spans_width(&right).min(width.saturating_sub(left_claim + 2));
+    let right = layout::fit_line(right, right_room).spans;
+    let right_width = spans_width(&right);
+    let left = if left_width + 2 + right_width <= width {
+        left
+    } else {
+        drop_to_fit(left, width.saturating_sub(right_width + 2))
+    };
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+    let w = u16::try_from(right_width).unwrap_or(u16::MAX).min(area.width);
+    let rect = Rect {
+        x: area.right().saturating_sub(w),
+        width: w,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(Line::from(right)), rect);
+}
+
+/// Cuts the left side to `max` cells: whole hints are dropped from the end before anything is
+/// cut mid-word (a notice is cut with `…`).
+fn drop_to_fit(mut spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static>> {
+    // Hints come as [mode, gap, key, word, (gap, key, word)…]: drop groups of three.
+    while spans.len() > 5 && spans_width(&spans) > max {
+        spans.truncate(spans.len() - 3);
+    }
+    layout::fit_line(spans, max).spans
+}
+
+fn mode(model: &Model) -> &'static str {
+    match (&model.overlay, model.focus) {
+        (Some(Overlay::Help), _) => "HELP",
+        (Some(Overlay::Confirm(_)), _) => "CONFIRM",
+        (None, Focus::List) => "LIST",
+        (None, Focus::Thread) => "THREAD",
+        (None, Focus::Compose) => "REPLY",
+    }
+}
+
+/// The few keys worth knowing right now, from the live keymap (unbound ones are left out).
+fn hints(model: &Model) -> Vec<(String, &'static str)> {
+    let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
+        (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
+        (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
+        (None, Focus::List) => {
+            let mut w = vec![(Action::Help, "help")];
+            if model.selected.is_some() {
+                w.push((Action::Open, "open"));
+            }
+            w.extend(holding_hint(model));
+            w.extend([(Action::NextNeedingHuman, "next waiting"), (Action::Filter, "filter")]);
+            (Context::List, w)
+        }
+        (None, Focus::Thread) => {
+            let mut w = vec![(Action::Help, "help")];
+            let target = model.target();
+            if target.as_ref().is_some_and(|k| model.can_send(k).is_ok()) {
+                w.push((Action::Compose, "reply"));
+            }
+            w.extend(holding_hint(model));
+            if model
+                .open
+                .as_ref()
+                .and_then(|k| model.threads.get(k))
+                .is_some_and(|t| t.scroll > 0)
+            {
+                w.push((Action::JumpLatest, "latest"));
+            }
+            w.push((Action::Back, "back"));
+            (Context::Thread, w)
+        }
+        (None, Focus::Compose) => (
+            Context::Compose,
+            vec![
+                (Action::Help, "help"),
+                (Action::Send, "send"),
+                (Action::NewLine, "newline"),
+                (Action::LeaveCompose, "leave"),
+            ],
+        ),
+    };
+    wanted
+        .into_iter()
+        .filter_map(|(action, word)| model.keymap.keys(context, action).first().map(|k| (k.label(), word)))
+        .collect()
+}
+
+/// Take over or hand back, whichever applies to the conversation the keys act on.
+fn holding_hint(model: &Model) -> Option<(Action, &'static str)> {
+    let c = model.target().and_then(|k| model.conversations.get(&k))?;
+    match &c.status {
+        Status::Human { by: Holder::Me } => Some((Action::HandBack, "hand back")),
+        Status::Resolved => None,
+        _ => Some((Action::TakeOver, "take over")),
+    }
+}
+
+/// Each account's connection in symbols and words (`raia ✓  volt ⟳ 12s  dash ✗ key rejected`).
+/// `short` drops the words but keeps the symbols.
+fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (i, a) in model.accounts.iter().enumerate() {
+        if i > 0 {
+            spans.push(gap(2));
+        }
+        spans.push(Span::raw(format!("{} ", a.name)));
+        let (words, style): (String, Style) = match &a.connection {
+            Connection::Connecting => ("…".into(), theme.dim),
+            Connection::Ok => ("✓".into(), theme.ok),
+            Connection::Retrying { at, .. } => {
+                let secs = (*at - model.now).num_seconds().max(0);
+                (format!("⟳ {secs}s"), theme.warn)
+            }
+            Connection::BadKey(_) if short => ("✗".into(), theme.error),
+            Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
+        };
+        spans.push(styled(words, style));
+    }
+    if !spans.is_empty() {
+        spans.push(gap(1));
+    }
+    spans
+}
+
+fn filter_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, input: &str) {
+    let width = usize::from(area.width);
+    let apply = model.keymap.hint(Context::Filter, Action::Open);
+    let cancel = model.keymap.hint(Context::Filter, Action::Back);
+    let right = vec![
+        styled(apply, theme.key),
+        Span::raw(" apply  "),
+        styled(cancel, theme.key),
+        Span::raw(" cancel "),
+    ];
+    let right_width = spans_width(&right);
+    let room = width.saturating_sub(right_width + 2);
+    // Long input: show its end, where the typing happens.
+    let shown = text::tail(input, room.saturating_sub(2));
+    let left = vec![styled("/", theme.key), Span::raw(shown), styled("▏", theme.bold)];
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+    if right_width + 2 <= width {
+        let w = u16::try_from(right_width).unwrap_or(u16::MAX);
+        let rect = Rect {
+            x: area.right().saturating_sub(w),
+            width: w,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(Line::from(right)), rect);
+    }
+}

@@ -1,0 +1,833 @@
+//! View snapshots: whole screens on ratatui's TestBackend, compared with insta. Each model is
+//! built by hand with a fixed clock, so a snapshot changes only when the screen does.
+
+use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+use handoff::app::Connection;
+use handoff::app::Op;
+use handoff::app::compose::Composer;
+use handoff::app::keymap::Keymap;
+use handoff::app::model::{Account, Confirm, Focus, Model, Notice, Overlay, Thread, View};
+use handoff::domain::{
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message,
+    PlatformKind, Status,
+};
+use handoff::ui::{Theme, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn ago(seconds: i64) -> DateTime<Utc> {
+    now() - TimeDelta::seconds(seconds)
+}
+
+fn theme(no_color: bool) -> Theme {
+    let mut theme = Theme::new(no_color);
+    // Times as UTC, whatever the machine's zone.
+    theme.offset = FixedOffset::east_opt(0).unwrap();
+    theme
+}
+
+fn capabilities(live: bool) -> Capabilities {
+    let yes_or = |why: &str| {
+        if live {
+            Availability::Yes
+        } else {
+            Availability::No(why.into())
+        }
+    };
+    Capabilities {
+        take_over: yes_or("ChatDash's public API cannot take a conversation over"),
+        hand_back: yes_or("ChatDash's public API cannot hand a conversation back"),
+        send: yes_or("ChatDash's public API cannot send as a human"),
+        resolve: Availability::Yes,
+        assign: Availability::No("not on this platform".into()),
+        mark_read: Availability::Yes,
+        unread_counts: true,
+        needs_human_signal: true,
+    }
+}
+
+fn account(name: &str, kind: PlatformKind, connection: Connection, synced: bool) -> Account {
+    Account {
+        name: name.into(),
+        label: None,
+        kind,
+        capabilities: capabilities(kind != PlatformKind::Chatdash),
+        connection,
+        synced,
+    }
+}
+
+/// One account per connection state.
+fn accounts() -> Vec<Account> {
+    vec![
+        account("raia", PlatformKind::Raia, Connection::Ok, true),
+        account(
+            "volt",
+            PlatformKind::Chatvolt,
+            Connection::Retrying {
+                at: now() + TimeDelta::seconds(12),
+                error: "503".into(),
+            },
+            true,
+        ),
+        account("dash", PlatformKind::Chatdash, Connection::BadKey("401".into()), true),
+        account("shop", PlatformKind::Raia, Connection::Connecting, true),
+    ]
+}
+
+fn platform(account: &str) -> PlatformKind {
+    match account {
+        "volt" => PlatformKind::Chatvolt,
+        "dash" => PlatformKind::Chatdash,
+        _ => PlatformKind::Raia,
+    }
+}
+
+struct Conv {
+    key: &'static str,
+    name: &'static str,
+    status: Status,
+    channel: &'static str,
+    preview: &'static str,
+    unread: u32,
+    updated: i64,
+    waiting: Option<i64>,
+}
+
+fn conversation(c: &Conv) -> Conversation {
+    let key = ConversationKey::parse(c.key).unwrap();
+    Conversation {
+        platform: platform(&key.account),
+        key,
+        customer_name: c.name.into(),
+        customer_contact: None,
+        channel: Some(c.channel.into()),
+        status: c.status.clone(),
+        assignee: None,
+        unread: Some(c.unread),
+        preview: Some(c.preview.into()),
+        created_at: ago(86_400 * 2),
+        updated_at: ago(c.updated),
+        waiting_since: c.waiting.map(ago),
+    }
+}
+
+fn conversations() -> Vec<Conversation> {
+    let other = |who: &str| Status::Human {
+        by: Holder::Other(who.into()),
+    };
+    let me = Status::Human { by: Holder::Me };
+    let rows = [
+        Conv {
+            key: "raia/c1",
+            name: "Ann Lee",
+            status: Status::NeedsHuman,
+            channel: "web",
+            preview: "Can I talk to a real person please?",
+            unread: 2,
+            updated: 60,
+            waiting: Some(240),
+        },
+        Conv {
+            key: "volt/v1",
+            name: "Bruno Díaz",
+            status: Status::NeedsHuman,
+            channel: "whatsapp",
+            preview: "¿Hay alguien ahí?",
+            unread: 0,
+            updated: 30,
+            waiting: Some(95),
+        },
+        Conv {
+            key: "dash/d1",
+            name: "李小龙",
+            status: Status::NeedsHuman,
+            channel: "telegram",
+            preview: "我的订单在哪里？已经等了三天了",
+            unread: 1,
+            updated: 120,
+            waiting: Some(420),
+        },
+        Conv {
+            key: "raia/c2",
+            name: "Carla Mendes",
+            status: me.clone(),
+            channel: "web",
+            preview: "Thanks, that helps a lot",
+            unread: 0,
+            updated: 180,
+            waiting: None,
+        },
+        Conv {
+            key: "volt/v2",
+            name: "Dmitri Volkov",
+            status: other("Sam Lee"),
+            channel: "email",
+            preview: "Let me check with the warehouse",
+            unread: 0,
+            updated: 600,
+            waiting: None,
+        },
+        Conv {
+            key: "raia/c3",
+            name: "Eve Martin",
+            status: Status::Human { by: Holder::Unknown },
+            channel: "web",
+            preview: "Order #5521 is on its way",
+            unread: 0,
+            updated: 900,
+            waiting: None,
+        },
+        Conv {
+            key: "volt/v3",
+            name: "Farah Haddad",
+            status: Status::Ai,
+            channel: "whatsapp",
+            preview: "مرحبا، كيف يمكنني المساعدة؟",
+            unread: 0,
+            updated: 300,
+            waiting: None,
+        },
+        Conv {
+            key: "dash/d2",
+            name: "Gus 👩‍💻 Okafor",
+            status: Status::Ai,
+            channel: "web",
+            preview: "The AI suggested a refund 👍🏽",
+            unread: 3,
+            updated: 1_500,
+            waiting: None,
+        },
+        Conv {
+            key: "raia/c5",
+            name: "Maximilian Alexander von Habsburg-Lothringen",
+            status: Status::Ai,
+            channel: "instagram",
+            preview: "Do you ship to Liechtenstein? And how long does it usually take?",
+            unread: 0,
+            updated: 7_200,
+            waiting: None,
+        },
+        Conv {
+            key: "raia/c4",
+            name: "Hana Sato",
+            status: Status::Resolved,
+            channel: "web",
+            preview: "All sorted, thank you!",
+            unread: 0,
+            updated: 86_400,
+            waiting: None,
+        },
+        Conv {
+            key: "volt/v4",
+            name: "Ivan Petrov",
+            status: Status::Resolved,
+            channel: "email",
+            preview: "Refund received",
+            unread: 0,
+            updated: 200_000,
+            waiting: None,
+        },
+    ];
+    rows.iter().map(conversation).collect()
+}
+
+fn key(s: &str) -> ConversationKey {
+    ConversationKey::parse(s).unwrap()
+}
+
+/// The standard inbox: every status, one unread, one busy, sized for the terminal.
+fn model(width: u16, height: u16, demo: bool) -> Model {
+    let mut model = Model::new(accounts(), Keymap::defaults(), demo, now());
+    model.width = width;
+    model.height = height;
+    for c in conversations() {
+        model.absorb(c);
+    }
+    model.busy.insert(key("volt/v3"), Op::TakeOver);
+    model.refresh_rows();
+    model.select_index(0);
+    model
+}
+
+fn message(id: &str, author: Author, text: &str, at: DateTime<Utc>) -> Message {
+    Message {
+        id: id.into(),
+        author,
+        author_name: None,
+        text: text.into(),
+        created_at: at,
+        attachments: vec![],
+        delivery: Delivery::Sent,
+    }
+}
+
+fn me() -> Author {
+    Author::Operator {
+        name: Some("Dana Reyes".into()),
+        is_me: true,
+    }
+}
+
+/// Carla's thread: yesterday's and today's messages, a "new" divider, one of ours on its way and
+/// one refused, and a draft.
+fn open_carla(model: &mut Model, focus: Focus) {
+    let k = key("raia/c2");
+    let yesterday = ago(86_400 + 3_600);
+    let mut messages = vec![
+        message(
+            "1",
+            Author::Customer,
+            "Hi! My order #4417 arrived damaged — the box was crushed.",
+            yesterday,
+        ),
+        message(
+            "2",
+            Author::Ai,
+            "I'm sorry to hear that. Could you send a photo of the damage?",
+            yesterday + TimeDelta::seconds(20),
+        ),
+        message(
+            "3",
+            Author::Customer,
+            "Here it is.",
+            yesterday + TimeDelta::seconds(300),
+        ),
+        message(
+            "4",
+            Author::Ai,
+            "Thanks. I've asked a colleague to look at it.",
+            ago(7_200),
+        ),
+        message(
+            "5",
+            Author::Operator {
+                name: Some("Sam Lee".into()),
+                is_me: false,
+            },
+            "Hi Carla, Sam here. I'll pass you to Dana who handles replacements.",
+            ago(3_600),
+        ),
+        message(
+            "6",
+            me(),
+            "Hello Carla, this is Dana. A replacement is on its way.",
+            ago(1_800),
+        ),
+        message("7", Author::Customer, "Thanks, that helps a lot", ago(180)),
+        message(
+            "8",
+            Author::Customer,
+            "Will it arrive before Friday?\nI'm travelling after that.",
+            ago(170),
+        ),
+    ];
+    messages[2].attachments.push(Attachment {
+        name: "damage.jpg".into(),
+        reference: None,
+    });
+    let mut pending = message("local-1", me(), "Yes — it ships today by express.", ago(20));
+    pending.delivery = Delivery::Pending;
+    let mut failed = message("local-2", me(), "Tracking number to follow.", ago(10));
+    failed.delivery = Delivery::Failed("rate limited (429)".into());
+    let thread = Thread {
+        seen: 6,
+        divider: Some(6),
+        messages,
+        outgoing: vec![(1, pending), (2, failed)],
+        loaded: true,
+        ..Thread::default()
+    };
+    model.threads.insert(k.clone(), thread);
+    model.drafts.insert(
+        k.clone(),
+        Composer::with_text("I'll send the tracking number\nas soon as I have it."),
+    );
+    model.selected = Some(k.clone());
+    model.refresh_rows();
+    model.open = Some(k);
+    model.focus = focus;
+}
+
+fn render(model: &Model, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| view(frame, model, theme)).unwrap();
+    terminal
+}
+
+#[test]
+fn list_80x24() {
+    let model = model(80, 24, true);
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("list_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+#[test]
+fn thread_80x24_single_pane() {
+    let mut model = model(80, 24, false);
+    let k = key("raia/c1");
+    let thread = Thread {
+        messages: vec![
+            message(
+                "1",
+                Author::Customer,
+                "Hello, my parcel says delivered but it is not here.",
+                ago(600),
+            ),
+            message(
+                "2",
+                Author::Ai,
+                "I'm sorry! Let me look up your order. Could you give me the order number?",
+                ago(590),
+            ),
+            message("3", Author::Customer, "It's 88213", ago(400)),
+            message(
+                "4",
+                Author::Ai,
+                "Thanks. The carrier shows it was left at the front desk at 10:02.",
+                ago(390),
+            ),
+            message("5", Author::Customer, "Can I talk to a real person please?", ago(240)),
+        ],
+        loaded: true,
+        seen: 5,
+        ..Thread::default()
+    };
+    model.threads.insert(k.clone(), thread);
+    model.conversations.get_mut(&k).unwrap().customer_contact = Some("ann@example.com".into());
+    model.open = Some(k);
+    model.focus = Focus::Thread;
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("thread_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+#[test]
+fn two_panes_120x40() {
+    let mut model = model(120, 40, false);
+    open_carla(&mut model, Focus::Compose);
+    let terminal = render(&model, &theme(false), 120, 40);
+    insta::assert_snapshot!("two_panes_120x40", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+    // The terminal cursor sits at the end of the draft, inside the compose box.
+    let cursor = terminal.backend().cursor_position();
+    assert_eq!((cursor.x, cursor.y), (70, 37), "{cursor:?}");
+}
+
+#[test]
+fn help_overlay_120x40() {
+    let mut model = model(120, 40, false);
+    model.overlay = Some(Overlay::Help);
+    let terminal = render(&model, &theme(false), 120, 40);
+    insta::assert_snapshot!("help_120x40", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+#[test]
+fn help_overlay_80x24_is_cut_not_overflowing() {
+    let mut model = model(80, 24, false);
+    model.overlay = Some(Overlay::Help);
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("help_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+#[test]
+fn confirm_overlay_80x24() {
+    let mut model = model(80, 24, false);
+    let k = key("volt/v2");
+    model.selected = Some(k.clone());
+    model.refresh_rows();
+    model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom {
+        key: k,
+        holder: "Sam Lee".into(),
+    }));
+    model.notice = Some(Notice {
+        text: "taking over…".into(),
+        error: false,
+        until: now() + TimeDelta::seconds(5),
+    });
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("confirm_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+#[test]
+fn quit_confirm_and_filter_line_80x24() {
+    let mut model = model(80, 24, false);
+    model.overlay = Some(Overlay::Confirm(Confirm::Quit));
+    model.filter = "ann".into();
+    model.refresh_rows();
+    model.filter_input = Some("ann".into());
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("quit_confirm_filter_80x24", terminal.backend());
+}
+
+#[test]
+fn empty_views_say_why() {
+    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    model.view = View::NeedsYou;
+    model.refresh_rows();
+    let terminal = render(&model, &theme(false), 60, 15);
+    insta::assert_snapshot!("empty_needs_you_60x15", terminal.backend());
+
+    model.accounts[3].synced = false;
+    model.notice = Some(Notice {
+        text: "volt: could not list conversations — 503 Service Unavailable, retrying in 12s".into(),
+        error: true,
+        until: now() + TimeDelta::seconds(12),
+    });
+    let terminal = render(&model, &theme(false), 60, 15);
+    insta::assert_snapshot!("empty_syncing_60x15", terminal.backend());
+}
+
+#[test]
+fn tiny_terminal() {
+    let model = model(40, 10, false);
+    let terminal = render(&model, &theme(false), 40, 10);
+    insta::assert_snapshot!("tiny_40x10", terminal.backend());
+}
+
+#[test]
+fn degenerate_sizes_do_not_panic() {
+    let theme = theme(false);
+    let mut model = model(0, 0, true);
+    open_carla(&mut model, Focus::Compose);
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (0, 24),
+        (80, 0),
+        (1, 40),
+        (200, 1),
+        (59, 15),
+        (60, 14),
+        (500, 200),
+    ] {
+        render(&model, &theme, w, h);
+    }
+    // Sizes around every threshold (too small, two panes, help columns), in each focus and with
+    // each overlay.
+    let overlays = [None, Some(Overlay::Help), Some(Overlay::Confirm(Confirm::Quit))];
+    let mut terminal = Terminal::new(TestBackend::new(1, 1)).unwrap();
+    for focus in [Focus::List, Focus::Thread, Focus::Compose] {
+        for overlay in &overlays {
+            model.focus = focus;
+            model.overlay = overlay.clone();
+            for w in (0..=130).step_by(13).chain(58..=61).chain(98..=101) {
+                for h in (0..=45).step_by(9).chain(13..=16) {
+                    model.width = w;
+                    model.height = h;
+                    terminal.backend_mut().resize(w, h);
+                    terminal.draw(|frame| view(frame, &model, &theme)).unwrap();
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn wide_and_right_to_left_text_80x24() {
+    let mut model = model(80, 24, false);
+    let k = key("dash/d1");
+    let mut messages = vec![
+        message(
+            "1",
+            Author::Customer,
+            "我的订单在哪里？已经等了三天了，请帮我查一下物流信息。谢谢！这是我第一次在你们店里买东西。",
+            ago(500),
+        ),
+        message(
+            "2",
+            Author::Ai,
+            "Family emoji 👨‍👩‍👧‍👦 and a coder 👩🏽‍💻, thumbs 👍🏽👍🏿, flags 🇯🇵🇧🇷 — all two columns wide, never cut in half 🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉",
+            ago(450),
+        ),
+        message(
+            "3",
+            Author::Customer,
+            "مرحبا، أريد أن أعرف متى سيصل طلبي. لقد انتظرت طويلا وأحتاج إليه قبل نهاية الأسبوع",
+            ago(400),
+        ),
+        message(
+            "4",
+            Author::Customer,
+            "שלום, ההזמנה שלי עדיין לא הגיעה. אפשר לבדוק בבקשה מה קרה איתה?",
+            ago(300),
+        ),
+        message(
+            "5",
+            Author::Customer,
+            "ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ and mixed 한국어 텍스트 with ｶﾞｷﾞ halfwidth",
+            ago(200),
+        ),
+    ];
+    messages[0].author_name = Some("李小龙".into());
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            messages,
+            loaded: true,
+            seen: 5,
+            ..Thread::default()
+        },
+    );
+    model.open = Some(k);
+    model.focus = Focus::Thread;
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("wide_rtl_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+/// A wide character is never split or drawn over: the cell it covers is blank (ratatui does not
+/// draw that cell, so anything there would be lost), and it does not run past the right edge.
+fn assert_no_split_wide_chars(terminal: &Terminal<TestBackend>) {
+    let buffer = terminal.backend().buffer();
+    for y in 0..buffer.area.height {
+        let mut x = 0;
+        while x < buffer.area.width {
+            let symbol = buffer[(x, y)].symbol();
+            let w = unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
+            assert!(x + w <= buffer.area.width, "row {y}: {symbol:?} overflows at {x}");
+            if w == 2 {
+                let covered = buffer[(x + 1, y)].symbol();
+                assert!(
+                    covered == " " || covered.is_empty(),
+                    "row {y}: {symbol:?} at {x} covers {covered:?}"
+                );
+            }
+            x += w;
+        }
+    }
+}
+
+#[test]
+fn no_color_has_no_colours_and_keeps_the_selection() {
+    let theme = theme(true);
+    let mut screens = Vec::new();
+    let list = model(80, 24, true);
+    screens.push(render(&list, &theme, 80, 24));
+    let mut two = model(120, 40, false);
+    open_carla(&mut two, Focus::Compose);
+    two.notice = Some(Notice {
+        text: "not sent".into(),
+        error: true,
+        until: now() + TimeDelta::seconds(5),
+    });
+    screens.push(render(&two, &theme, 120, 40));
+    two.overlay = Some(Overlay::Help);
+    screens.push(render(&two, &theme, 120, 40));
+    two.focus = Focus::Thread;
+    two.overlay = Some(Overlay::Confirm(Confirm::Quit));
+    screens.push(render(&two, &theme, 120, 40));
+    for terminal in &screens {
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!(cell.fg, Color::Reset, "fg of {:?}", cell.symbol());
+            assert_eq!(cell.bg, Color::Reset, "bg of {:?}", cell.symbol());
+        }
+    }
+    // The selected row is in reverse video: visible without colour.
+    let buffer = screens[0].backend().buffer();
+    let row: Vec<_> = (0..buffer.area.width).map(|x| &buffer[(x, 2)]).collect();
+    for (x, cell) in row.iter().enumerate().skip(1).take(row.len() - 2) {
+        // The second cell of a wide character is not drawn on its own: the first one covers it.
+        let continuation = unicode_width::UnicodeWidthStr::width(row[x - 1].symbol()) == 2;
+        assert!(
+            continuation || cell.modifier.contains(Modifier::REVERSED),
+            "cell {x} of the selected row"
+        );
+    }
+    assert!(row.iter().map(|c| c.symbol()).collect::<String>().contains("NEED"));
+    // With colour, the same screen uses colour.
+    let coloured = render(&list, &self::theme(false), 80, 24);
+    assert!(
+        coloured
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset)
+    );
+}
+
+#[test]
+fn huge_inbox_renders_only_what_is_visible() {
+    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    model.width = 120;
+    model.height = 40;
+    for i in 0..100_000 {
+        let c = Conv {
+            key: "raia/x",
+            name: "Customer",
+            status: if i % 10 == 0 { Status::NeedsHuman } else { Status::Ai },
+            channel: "web",
+            preview: "hello",
+            unread: 0,
+            updated: i,
+            waiting: Some(i),
+        };
+        let mut c = conversation(&c);
+        c.key = ConversationKey::new("raia", format!("x{i}"));
+        c.customer_name = format!("Customer {i}");
+        model.absorb(c);
+    }
+    model.refresh_rows();
+    model.select_index(0);
+    let k = ConversationKey::new("raia", "x0");
+    let messages: Vec<Message> = (0..5_000)
+        .map(|i| {
+            message(
+                &i.to_string(),
+                if i % 2 == 0 { Author::Customer } else { Author::Ai },
+                &format!("message number {i}"),
+                ago(5_000 - i),
+            )
+        })
+        .collect();
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            messages,
+            loaded: true,
+            seen: 5_000,
+            ..Thread::default()
+        },
+    );
+    model.open = Some(k);
+    model.focus = Focus::Thread;
+
+    let terminal = render(&model, &theme(false), 120, 40);
+    let buffer = terminal.backend().buffer();
+    let line = |y: u16| {
+        (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect::<String>()
+    };
+    let lines: Vec<String> = (0..buffer.area.height).map(line).collect();
+    // The list pane shows exactly list_capacity rows, and says where in the 100 000 it is.
+    let rows = lines
+        .iter()
+        .filter(|l| l.contains("Customer ") && (l.contains(" AI ") || l.contains("NEED")))
+        .count();
+    assert_eq!(rows, model.list_capacity());
+    assert!(lines.iter().any(|l| l.contains("1/100000")), "{lines:#?}");
+    // The thread shows the newest messages at the bottom, the last one last.
+    let last = lines.iter().rposition(|l| l.contains("message number")).unwrap();
+    assert!(lines[last].contains("message number 4999"), "{}", lines[last]);
+    assert!(lines.iter().any(|l| l.contains("message number 4990")));
+    assert!(!lines.iter().any(|l| l.contains("message number 4000")));
+    // Scrolled far up: the same shape, older messages, the hint to jump back.
+    model.threads.get_mut(&key("raia/x0")).unwrap().scroll = 4_000;
+    let terminal = render(&model, &theme(false), 120, 40);
+    let buffer = terminal.backend().buffer();
+    let text: String = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        text.contains("message number 999\n") || text.contains("message number 999 "),
+        "{text}"
+    );
+    assert!(text.contains("↓ 4000 newer — G to jump to latest"), "{text}");
+}
+
+/// The screen's text, one string per row.
+fn screen_text(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn thread_loading_failing_and_scrolled() {
+    let mut model = model(80, 24, false);
+    let k = key("raia/c1");
+    model.open = Some(k.clone());
+    model.focus = Focus::Thread;
+    let shows = |model: &Model, words: &str| {
+        let lines = screen_text(&render(model, &theme(false), 80, 24));
+        assert!(
+            lines.iter().any(|l| l.contains(words)),
+            "{words:?} not on screen: {lines:#?}"
+        );
+    };
+    // Nothing fetched yet.
+    shows(&model, "loading messages…");
+    // The first fetch failed: why, and that it will try again.
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            error: Some("timed out".into()),
+            ..Thread::default()
+        },
+    );
+    shows(&model, "Could not load the messages: timed out. Trying again shortly…");
+    // Loaded once, then a refresh failed: the messages stay, the error is on top.
+    let messages = (0..30)
+        .map(|i| message(&i.to_string(), Author::Customer, &format!("line {i}"), ago(600 - i)))
+        .collect();
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            messages,
+            loaded: true,
+            seen: 30,
+            error: Some("HTTP 502".into()),
+            ..Thread::default()
+        },
+    );
+    shows(&model, "⚠ could not refresh: HTTP 502 — retrying");
+    shows(&model, "line 29");
+    // Scrolled up by 3: the newest three are hidden and the hint says how to get back.
+    model.threads.get_mut(&k).unwrap().scroll = 3;
+    shows(&model, "↓ 3 newer — G to jump to latest");
+    let lines = screen_text(&render(&model, &theme(false), 80, 24));
+    assert!(lines.iter().any(|l| l.contains("line 26")));
+    assert!(!lines.iter().any(|l| l.contains("line 27")));
+    // The compose box grows with the draft, up to 6 lines.
+    model
+        .drafts
+        .insert(k.clone(), Composer::with_text("1\n2\n3\n4\n5\n6\n7\n8"));
+    model.focus = Focus::Compose;
+    let lines = screen_text(&render(&model, &theme(false), 80, 24));
+    let top = lines
+        .iter()
+        .position(|l| l.starts_with("┏ the AI has it"))
+        .expect("compose box title");
+    assert_eq!(lines.len() - 1 - top, 6, "{lines:#?}");
+}
+
+#[test]
+fn a_huge_message_shows_its_end() {
+    let mut model = model(80, 24, false);
+    let k = key("raia/c1");
+    let mut text: String = (0..200_000).map(|i| format!("w{i} ")).collect();
+    text.push_str("THE END");
+    let messages = vec![message("1", Author::Customer, &text, ago(60))];
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            messages,
+            loaded: true,
+            seen: 1,
+            ..Thread::default()
+        },
+    );
+    model.open = Some(k);
+    model.focus = Focus::Thread;
+    let lines = screen_text(&render(&model, &theme(false), 80, 24));
+    let last = lines.iter().rposition(|l| l.contains("w1999")).unwrap();
+    assert!(lines[last].contains("w199998 w199999 THE END"), "{lines:#?}");
+    assert!(lines[last - 1].contains("w199990"), "{lines:#?}");
+}
