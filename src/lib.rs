@@ -11,3 +11,5 @@ pub mod platform;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod sync;
+pub mod tui;
+pub mod ui;

@@ -1,6 +1,7 @@
 //! The command line: the headless commands that make every platform scriptable, and the
 //! sandbox. Each command resolves only the accounts it uses.
 
+mod inbox;
 pub mod output;
 #[cfg(feature = "sandbox")]
 mod sandbox;
@@ -73,6 +74,8 @@ pub enum Command {
     Send { conversation: String, text: String },
     /// Check every account: config, key, server, key accepted
     Doctor,
+    /// Open the inbox on the embedded sandbox (what `handoff` does without a config)
+    Demo,
     /// Serve the raia, Chatvolt and ChatDash APIs on loopback with a simulated world
     #[cfg(feature = "sandbox")]
     Sandbox(sandbox::SandboxArgs),
@@ -114,16 +117,20 @@ impl From<ConfigError> for Failure {
 
 pub async fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
-        eprintln!(
-            "handoff: the interactive inbox is not built yet.\n\
-             The headless commands work today: `handoff list`, `show`, `take`, `send`, `release`,\n\
-             `resolve`, `doctor`, and `handoff sandbox` for a local stand-in. See `handoff --help`."
-        );
-        return ExitCode::from(2);
+        // No command: the inbox, on the config if there is one, else on the demo.
+        let path = match config_path(cli.config) {
+            Ok(path) => path,
+            Err(failure) => return report(failure),
+        };
+        if path.exists() {
+            return finish(inbox::from_config(&path).await);
+        }
+        return finish(inbox::demo().await);
     };
     let result = match command {
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Demo => inbox::demo().await,
         Command::Doctor => doctor(cli.config).await,
         command => {
             let config = match load_config(cli.config) {
@@ -133,6 +140,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             headless(&config, command).await
         }
     };
+    finish(result)
+}
+
+fn finish(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(failure),
@@ -149,7 +160,7 @@ fn report(failure: Failure) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn config_path(flag: Option<PathBuf>) -> Result<PathBuf, Failure> {
+pub(crate) fn config_path(flag: Option<PathBuf>) -> Result<PathBuf, Failure> {
     flag.or_else(crate::config::default_path)
         .ok_or_else(|| Failure::Usage("cannot find a config directory; pass --config PATH".into()))
 }
@@ -257,7 +268,7 @@ async fn headless(config: &Config, command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Send { conversation, text } => send(config, &conversation, text).await,
-        Command::Doctor => unreachable_command(),
+        Command::Doctor | Command::Demo => unreachable_command(),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => unreachable_command(),
     }

@@ -1,0 +1,176 @@
+//! Render, sync and ingest at inbox scale. The figures go in the README's performance section.
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use handoff::app::keymap::Keymap;
+use handoff::app::model::{Account, Focus};
+use handoff::app::{Connection, Model, Msg, update};
+use handoff::domain::{
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
+};
+use handoff::ui::{Theme, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn accounts() -> Vec<Account> {
+    ["raia", "volt", "dash"]
+        .into_iter()
+        .map(|name| Account {
+            name: name.into(),
+            label: None,
+            kind: PlatformKind::Raia,
+            capabilities: Capabilities {
+                take_over: Availability::Yes,
+                hand_back: Availability::Yes,
+                send: Availability::Yes,
+                resolve: Availability::Yes,
+                assign: Availability::Yes,
+                mark_read: Availability::Yes,
+                unread_counts: true,
+                needs_human_signal: true,
+            },
+            connection: Connection::Ok,
+            synced: true,
+        })
+        .collect()
+}
+
+fn conversations(n: usize, round: i64) -> Vec<Conversation> {
+    (0..n)
+        .map(|i| {
+            let status = match i % 10 {
+                0 => Status::NeedsHuman,
+                1 => Status::Human { by: Holder::Me },
+                2 => Status::Human {
+                    by: Holder::Other("Sam Lee".into()),
+                },
+                3 => Status::Resolved,
+                _ => Status::Ai,
+            };
+            Conversation {
+                key: ConversationKey::new(["raia", "volt", "dash"][i % 3], format!("conv-{i:06}")),
+                platform: PlatformKind::Raia,
+                customer_name: format!("Customer {i}"),
+                customer_contact: None,
+                channel: Some("webchat".into()),
+                status,
+                assignee: None,
+                unread: Some((i % 4) as u32),
+                preview: Some("Hi, I have a question about my order, it has not arrived yet".into()),
+                created_at: now() - TimeDelta::days(2),
+                updated_at: now() - TimeDelta::seconds((i as i64 * 7) % 86_400 + round),
+                waiting_since: None,
+            }
+        })
+        .collect()
+}
+
+fn messages(n: usize) -> Vec<Message> {
+    (0..n)
+        .map(|i| Message {
+            id: format!("m{i}"),
+            author: if i % 2 == 0 { Author::Customer } else { Author::Ai },
+            author_name: None,
+            text: format!("Message {i}: could you tell me where my parcel is? 注文番号は {i} です 📦"),
+            created_at: now() - TimeDelta::minutes((n - i) as i64),
+            attachments: vec![],
+            delivery: Delivery::Sent,
+        })
+        .collect()
+}
+
+fn loaded(n: usize) -> Model {
+    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    model.width = 200;
+    model.height = 60;
+    let batch = conversations(n, 0);
+    let open = batch[0].key.clone();
+    update(
+        &mut model,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: batch,
+            removed: vec![],
+        },
+        now(),
+    );
+    model.selected = Some(open.clone());
+    model.refresh_rows();
+    model.open = Some(open.clone());
+    model.focus = Focus::Thread;
+    update(
+        &mut model,
+        Msg::Thread {
+            key: open,
+            messages: messages(5_000),
+        },
+        now(),
+    );
+    model
+}
+
+fn render(c: &mut Criterion) {
+    let theme = Theme::new(false);
+    for n in [10_000, 100_000] {
+        let model = loaded(n);
+        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+        c.bench_function(&format!("render 200x60, {n} conversations, 5k-message thread"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
+            })
+        });
+    }
+}
+
+fn sync(c: &mut Criterion) {
+    c.bench_function("apply a sync batch of 10k conversations (into 10k)", |b| {
+        b.iter_batched(
+            || (loaded(10_000), conversations(10_000, 30)),
+            |(mut model, batch)| {
+                update(
+                    &mut model,
+                    Msg::Synced {
+                        account: "raia".into(),
+                        changed: batch,
+                        removed: vec![],
+                    },
+                    now(),
+                );
+                model
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("a key press (j) with 100k conversations", |b| {
+        let mut model = loaded(100_000);
+        model.focus = Focus::List;
+        let j = handoff::app::key::Key::new(handoff::app::key::KeyCode::Char('j'));
+        b.iter(|| update(&mut model, Msg::Key(j), now()))
+    });
+}
+
+fn ingest(c: &mut Criterion) {
+    c.bench_function("ingest a 10k-message thread", |b| {
+        b.iter_batched(
+            || (loaded(1_000), messages(10_000)),
+            |(mut model, batch)| {
+                let key = model.open.clone().expect("open");
+                update(&mut model, Msg::Thread { key, messages: batch }, now());
+                model
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
+    targets = render, sync, ingest
+}
+criterion_main!(benches);

@@ -1,0 +1,122 @@
+//! Starting the interactive inbox: on the configured accounts, or on the embedded demo.
+
+use super::Failure;
+use crate::app::keymap::Keymap;
+use crate::config::Config;
+use crate::platform::{self, Platform};
+use crate::sync::Intervals;
+use crate::tui::{Inbox, run};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The user's keymap, merged over the default; problems become start-up warnings.
+fn keymap() -> (Keymap, Vec<String>) {
+    let user = directories::ProjectDirs::from("", "", "handoff").map(|d| d.config_dir().join("keymap.toml"));
+    Keymap::load(user.as_deref().filter(|p| p.exists()))
+}
+
+pub async fn from_config(path: &Path) -> Result<(), Failure> {
+    let config = Config::load(path)?;
+    if config.accounts.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no accounts in {} — add one (see README)",
+            path.display()
+        )));
+    }
+    let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
+    let mut labels = Vec::new();
+    for account in &config.accounts {
+        let settings = account.resolve()?;
+        platforms.push(platform::connect(
+            settings.clone(),
+            platform::http::client(settings.timeout),
+        ));
+        labels.push(account.label.clone());
+    }
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(config.warnings.iter().cloned());
+    let intervals = Intervals {
+        list: config.list_interval,
+        thread: config.thread_interval,
+    };
+    start(Inbox {
+        platforms,
+        labels,
+        intervals,
+        keymap,
+        warnings,
+        demo: false,
+    })
+    .await
+}
+
+#[cfg(feature = "sandbox")]
+pub async fn demo() -> Result<(), Failure> {
+    use crate::domain::{ApiKey, PlatformKind};
+    use crate::platform::{AccountSettings, Operator};
+    let world = crate::sandbox::start(crate::sandbox::SandboxOptions::default())
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot start the demo sandbox: {e}")))?;
+    let keys = world.keys().clone();
+    let operator = Operator {
+        name: Some("You (demo)".into()),
+        email: Some("you@demo.example".into()),
+    };
+    let accounts = [
+        ("raia", PlatformKind::Raia, world.raia_base(), keys.raia),
+        ("volt", PlatformKind::Chatvolt, world.chatvolt_base(), keys.chatvolt),
+        ("dash", PlatformKind::Chatdash, world.chatdash_base(), keys.chatdash),
+    ];
+    let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
+    for (name, kind, base, key) in accounts {
+        let mut settings = AccountSettings::new(name, kind, &base, ApiKey::new(key));
+        settings.operator = operator.clone();
+        settings.agents = world.chatdash_agents();
+        // The sandbox implements the experimental ChatDash takeover, so the demo shows it.
+        settings.experimental_live_agent = true;
+        platforms.push(platform::connect(
+            settings,
+            platform::http::client(Duration::from_secs(10)),
+        ));
+    }
+    let labels = vec![
+        Some("raia (demo)".into()),
+        Some("Chatvolt (demo)".into()),
+        Some("ChatDash (demo)".into()),
+    ];
+    let (keymap, warnings) = keymap();
+    let intervals = Intervals {
+        list: Duration::from_secs(3),
+        thread: Duration::from_secs(1),
+    };
+    let result = start(Inbox {
+        platforms,
+        labels,
+        intervals,
+        keymap,
+        warnings,
+        demo: true,
+    })
+    .await;
+    world.shutdown().await;
+    result
+}
+
+#[cfg(not(feature = "sandbox"))]
+pub async fn demo() -> Result<(), Failure> {
+    Err(Failure::Usage(
+        "no config file, and this build has no demo (built without the `sandbox` feature); see README".into(),
+    ))
+}
+
+async fn start(inbox: Inbox) -> Result<(), Failure> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(Failure::Usage(
+            "the inbox needs a terminal (stdout is not one); try `handoff list`".into(),
+        ));
+    }
+    run(inbox)
+        .await
+        .map_err(|e| Failure::Platform(format!("the inbox stopped: {e}")))
+}

@@ -1,0 +1,241 @@
+//! The terminal: set up and restore it symmetrically, turn its events into `Msg`, run the loop
+//! that owns the `Model`, and draw — only after something changed.
+
+use crate::app::key::{Key, KeyCode};
+use crate::app::keymap::Keymap;
+use crate::app::model::Account;
+use crate::app::{Cmd, Model, Msg, update};
+use crate::platform::Platform;
+use crate::sync::{Engine, Intervals};
+use crate::ui::{Theme, view};
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange, Event, EventStream,
+    KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, Write, stdout};
+use std::sync::Arc;
+
+/// Everything the inbox needs to start.
+pub struct Inbox {
+    pub platforms: Vec<Arc<dyn Platform>>,
+    pub labels: Vec<Option<String>>,
+    pub intervals: Intervals,
+    pub keymap: Keymap,
+    /// Said once in the status bar at start (keymap conflicts, config warnings).
+    pub warnings: Vec<String>,
+    pub demo: bool,
+}
+
+/// Puts the terminal in the state the inbox needs. Every step here has its undo in
+/// [`restore`], in reverse order.
+fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+    enable_raw_mode()?;
+    crossterm::execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)?;
+    Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+/// Gives the terminal back as it was. Safe to call more than once (panic hook, then exit).
+pub fn restore() {
+    let _ = crossterm::execute!(
+        stdout(),
+        EndSynchronizedUpdate,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal before any panic report is printed (after color-eyre's hook is in).
+fn install_panic_restore() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+pub async fn run(inbox: Inbox) -> color_eyre::Result<()> {
+    install_panic_restore();
+    let mut terminal = setup()?;
+    let result = event_loop(&mut terminal, inbox).await;
+    restore();
+    result
+}
+
+async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: Inbox) -> color_eyre::Result<()> {
+    let theme = Theme::new(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    let accounts = inbox
+        .platforms
+        .iter()
+        .zip(&inbox.labels)
+        .map(|(p, label)| Account {
+            name: p.account().to_string(),
+            label: label.clone(),
+            kind: p.kind(),
+            capabilities: p.capabilities(),
+            connection: crate::app::Connection::Connecting,
+            synced: false,
+        })
+        .collect();
+    let now = chrono::Utc::now();
+    let mut model = Model::new(accounts, inbox.keymap, inbox.demo, now);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let engine = Engine::start(inbox.platforms, inbox.intervals, tx);
+    let mut events = EventStream::new();
+    let mut signals = Signals::new()?;
+
+    let size = terminal.size()?;
+    let mut pending = vec![Msg::Resize {
+        width: size.width,
+        height: size.height,
+    }];
+    if !inbox.warnings.is_empty() {
+        tracing::warn!(warnings = ?inbox.warnings, "starting with warnings");
+        model.notice = Some(crate::app::model::Notice {
+            text: inbox.warnings.join("; "),
+            error: true,
+            until: now + chrono::TimeDelta::seconds(20),
+        });
+    }
+    loop {
+        // Apply everything that is waiting, then draw once.
+        while let Ok(msg) = rx.try_recv() {
+            pending.push(msg);
+        }
+        let changed = !pending.is_empty();
+        for msg in pending.drain(..) {
+            for cmd in update(&mut model, msg, chrono::Utc::now()) {
+                match cmd {
+                    Cmd::Quit => {}
+                    Cmd::Bell => {
+                        let mut out = stdout();
+                        let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+                    }
+                    other => engine.handle(other),
+                }
+            }
+        }
+        if model.quit {
+            break;
+        }
+        if changed {
+            draw(terminal, &model, &theme)?;
+        }
+        let deadline = model.next_deadline();
+        let sleep = async {
+            match deadline {
+                Some(at) => {
+                    let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+                    tokio::time::sleep(wait).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => pending.extend(translate(event)),
+                // The terminal is gone (SSH dropped): nothing more can be shown or typed.
+                Some(Err(_)) | None => break,
+            },
+            msg = rx.recv() => pending.extend(msg),
+            _ = sleep => pending.push(Msg::Tick),
+            _ = signals.recv() => break,
+        }
+    }
+    engine.shutdown();
+    Ok(())
+}
+
+fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, model: &Model, theme: &Theme) -> std::io::Result<()> {
+    // Synchronized output: the terminal shows the frame whole (ignored where unsupported).
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view(frame, model, theme))?;
+    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// A terminal event as the app understands it; `None` for what it ignores (key releases,
+/// mouse, focus).
+fn translate(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => to_key(key).map(Msg::Key),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+fn to_key(key: KeyEvent) -> Option<Key> {
+    let code = match key.code {
+        CtKey::Char(c) => KeyCode::Char(c),
+        CtKey::Enter => KeyCode::Enter,
+        CtKey::Esc => KeyCode::Esc,
+        CtKey::Tab => KeyCode::Tab,
+        CtKey::BackTab => KeyCode::BackTab,
+        CtKey::Backspace => KeyCode::Backspace,
+        CtKey::Delete => KeyCode::Delete,
+        CtKey::Up => KeyCode::Up,
+        CtKey::Down => KeyCode::Down,
+        CtKey::Left => KeyCode::Left,
+        CtKey::Right => KeyCode::Right,
+        CtKey::Home => KeyCode::Home,
+        CtKey::End => KeyCode::End,
+        CtKey::PageUp => KeyCode::PageUp,
+        CtKey::PageDown => KeyCode::PageDown,
+        CtKey::Insert => KeyCode::Insert,
+        CtKey::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    let m = key.modifiers;
+    Some(
+        Key::from_parts(
+            code,
+            m.contains(KeyModifiers::CONTROL),
+            m.contains(KeyModifiers::ALT),
+            m.contains(KeyModifiers::SHIFT),
+        )
+        .normalized(),
+    )
+}
+
+/// SIGTERM and SIGHUP end the program cleanly (the terminal restored), like `q`.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

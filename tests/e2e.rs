@@ -1,0 +1,319 @@
+//! The real binary in a pseudo-terminal against the sandbox, read back through a terminal
+//! emulator (vt100), driven as an operator would.
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use common::*;
+use handoff::sandbox::SandboxHandle;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The program on a PTY, its screen parsed as it arrives.
+struct Term {
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for counting redraws.
+    bytes: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _dir: tempfile::TempDir,
+}
+
+impl Term {
+    fn start(config: &str, cols: u16, rows: u16) -> Term {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, config).unwrap();
+        // A config others can read gets a warning on screen; these tests look at other things.
+        std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_handoff"));
+        cmd.env("HANDOFF_CONFIG", &config_path);
+        cmd.env("HANDOFF_STATE_DIR", dir.path());
+        cmd.env("XDG_CONFIG_HOME", dir.path());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let (p, b) = (parser.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            let _master = pty.master; // kept open while reading
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                b.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Term {
+            parser,
+            bytes,
+            writer,
+            child,
+            _dir: dir,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str, within: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < within,
+                "waited {within:?} for {text:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn written(&self) -> usize {
+        self.bytes.lock().unwrap().len()
+    }
+
+    fn frames_since(&self, offset: usize) -> usize {
+        let bytes = self.bytes.lock().unwrap();
+        count(&bytes[offset..], b"\x1b[?2026h")
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+fn config(h: &SandboxHandle, extra: &str) -> String {
+    let k = h.keys();
+    format!(
+        r#"
+[operator]
+name = "Dana Reyes"
+email = "dana@example.com"
+
+[sync]
+list_interval = "400ms"
+thread_interval = "300ms"
+
+[[accounts]]
+name = "raia"
+platform = "raia"
+base_url = "{}"
+api_key_cmd = "echo {}"
+
+[[accounts]]
+name = "volt"
+platform = "chatvolt"
+base_url = "{}"
+api_key_cmd = "echo {}"
+{extra}"#,
+        h.raia_base(),
+        k.raia,
+        h.chatvolt_base(),
+        k.chatvolt
+    )
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The tokio runtime for the sandbox; the test itself drives the PTY synchronously.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn an_operator_takes_over_replies_and_hands_back() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Wanda Waiting",
+        "needs_human",
+        json!([{"author": "customer", "text": "Can I talk to a person?"}]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("Wanda Waiting", WAIT);
+    rt.block_on(clear_received(&h));
+    // Find her as an operator would: filter the list, open the conversation.
+    t.keys("/Wanda\r");
+    t.wait_for("filter: \"Wanda\"", WAIT);
+    t.keys("\r");
+    t.wait_for("Can I talk to a person?", WAIT);
+    t.keys("t");
+    t.wait_for("taken over", WAIT);
+    t.keys("i");
+    t.keys("Hi Wanda, Dana here.");
+    t.keys("\r");
+    t.wait_for("sent to Wanda Waiting", WAIT);
+    let screen = t.wait_for("Hi Wanda, Dana here.", WAIT);
+    assert!(!screen.contains("sending…"), "the message shows as sent:\n{screen}");
+    t.keys("\x1b"); // leave the compose box
+    t.keys("a");
+    t.wait_for("handed back to the AI", WAIT);
+
+    let log = rt.block_on(received(&h));
+    let writes: Vec<(String, String, Value)> = log
+        .iter()
+        .filter(|r| r["method"] != "GET")
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().into(),
+                r["path"].as_str().unwrap().into(),
+                r["body"].clone(),
+            )
+        })
+        .collect();
+    let base = format!("/raia/external/conversations/{id}");
+    let flow: Vec<_> = writes.iter().filter(|w| w.1 != base).cloned().collect();
+    assert_eq!(
+        flow,
+        vec![
+            ("PUT".into(), format!("{base}/mode"), json!({"mode": "manual"})),
+            (
+                "POST".into(),
+                format!("{base}/send-manual-message"),
+                json!({"message": "Hi Wanda, Dana here."})
+            ),
+            ("PUT".into(), format!("{base}/mode"), json!({"mode": "ai"})),
+        ]
+    );
+    t.keys("q");
+}
+
+#[test]
+fn nothing_happening_draws_nothing() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let t = Term::start(&config(&h, ""), 100, 30);
+    t.wait_for("raia ✓", WAIT);
+    std::thread::sleep(Duration::from_secs(1));
+    let before = t.written();
+    std::thread::sleep(Duration::from_secs(4));
+    // Relative times on screen change at minute boundaries: at most one such frame.
+    let frames = t.frames_since(before);
+    assert!(
+        frames <= 1,
+        "{frames} frames drawn while idle ({} bytes)",
+        t.written() - before
+    );
+}
+
+#[test]
+fn a_customer_message_appears_without_a_keypress() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Pat Patient",
+        "needs_human",
+        json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("Pat Patient", WAIT);
+    t.keys("/Pat\r");
+    t.wait_for("filter: \"Pat\"", WAIT);
+    t.keys("\r");
+    t.wait_for("hello?", WAIT);
+    rt.block_on(control(
+        &h,
+        reqwest::Method::POST,
+        "say",
+        Some(json!({"platform": "raia", "id": id, "text": "still there? it's urgent"})),
+    ));
+    // Within a thread interval (300 ms here) and a list interval, with no key pressed.
+    let screen = t.wait_for("still there? it's urgent", Duration::from_secs(3));
+    assert!(
+        screen.matches("still there? it's urgent").count() >= 2,
+        "in the thread and as the list preview:\n{screen}"
+    );
+}
+
+#[test]
+fn failing_platforms_show_in_the_status_bar_and_the_rest_keeps_working() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let extra = format!(
+        r#"
+[[accounts]]
+name = "down"
+platform = "chatvolt"
+base_url = "http://127.0.0.1:{closed}"
+api_key_cmd = "echo x"
+
+[[accounts]]
+name = "badkey"
+platform = "raia"
+base_url = "{}"
+api_key_cmd = "echo wrong"
+"#,
+        h.raia_base()
+    );
+    // Every list on Chatvolt answers 500 for a while: that account retries, the others work.
+    for _ in 0..50 {
+        rt.block_on(arm(&h, "GET", "/chatvolt/conversation", json!({"status": 500})));
+    }
+    let mut t = Term::start(&config(&h, &extra), 120, 40);
+    let screen = t.wait_for("key rejected", WAIT);
+    assert!(screen.contains("raia ✓"), "the good account works:\n{screen}");
+    t.wait_for("down ⟳", WAIT);
+    t.wait_for("volt ⟳", WAIT);
+    // The UI still answers keys.
+    t.keys("?");
+    t.wait_for("take over", WAIT);
+    t.keys("\x1b");
+    t.keys("q");
+}
+
+#[test]
+fn too_small_a_terminal_says_so() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(3));
+    let t = Term::start(&config(&h, ""), 40, 10);
+    t.wait_for("too small", WAIT);
+}
