@@ -27,20 +27,19 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             vec![]
         }
         Msg::Tick => vec![],
-        Msg::Synced { account, changed, removed } => {
+        Msg::Synced {
+            account,
+            changed,
+            removed,
+        } => {
             let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
-            let had_need: Vec<ConversationKey> = changed
-                .iter()
-                .filter(|c| model.conversations.get(&c.key).is_some_and(|old| old.status == Status::NeedsHuman))
-                .map(|c| c.key.clone())
-                .collect();
             let mut new_handoffs = 0;
             for c in changed {
-                if c.status == Status::NeedsHuman && !had_need.contains(&c.key) {
+                let old = model.conversations.get(&c.key).map(|o| &o.status);
+                if c.status == Status::NeedsHuman && old != Some(&Status::NeedsHuman) {
                     new_handoffs += 1;
                 }
-                if let Some(old) = model.conversations.get(&c.key)
-                    && let Status::Human { by: Holder::Me } = old.status
+                if old == Some(&Status::Human { by: Holder::Me })
                     && let Status::Human { by: Holder::Other(who) } = &c.status
                 {
                     notice(model, format!("{} was taken over by {who}", c.customer_name), true);
@@ -56,7 +55,11 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             }
             model.refresh_rows();
             // A customer newly asking for a human rings the bell (not on the first load).
-            if new_handoffs > 0 && !first { vec![Cmd::Bell] } else { vec![] }
+            if new_handoffs > 0 && !first {
+                vec![Cmd::Bell]
+            } else {
+                vec![]
+            }
         }
         Msg::Thread { key, messages } => {
             on_thread(model, key, messages);
@@ -122,7 +125,11 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
                     if draft.is_empty() {
                         draft.insert(&text);
                     }
-                    notice(model, format!("not sent to {name} — {e} (your text is back in the draft)"), true);
+                    notice(
+                        model,
+                        format!("not sent to {name} — {e} (your text is back in the draft)"),
+                        true,
+                    );
                 }
             }
             vec![]
@@ -131,7 +138,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
 }
 
 fn customer(model: &Model, key: &ConversationKey) -> String {
-    model.conversations.get(key).map_or_else(|| key.to_string(), |c| c.customer_name.clone())
+    model
+        .conversations
+        .get(key)
+        .map_or_else(|| key.to_string(), |c| c.customer_name.clone())
 }
 
 fn notice(model: &mut Model, text: String, error: bool) {
@@ -313,9 +323,7 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
 fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
     let in_thread = model.focus == Focus::Thread;
     match action {
-        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last
-            if in_thread =>
-        {
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last if in_thread => {
             scroll_thread(model, action);
             vec![]
         }
@@ -433,7 +441,9 @@ fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     thread.scroll = 0;
     let mut cmds = vec![Cmd::Watch(Some(key.clone()))];
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
-    let can_mark = model.account(&key.account).is_some_and(|a| a.capabilities.mark_read.is_yes());
+    let can_mark = model
+        .account(&key.account)
+        .is_some_and(|a| a.capabilities.mark_read.is_yes());
     if unread > 0 && can_mark {
         cmds.push(Cmd::Act { key, op: Op::MarkRead });
     }
@@ -453,13 +463,22 @@ fn take_over(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
         return vec![];
     };
     if !confirmed
-        && let Some(Conversation { status: Status::Human { by: Holder::Other(who) }, .. }) =
-            model.conversations.get(&key)
+        && let Some(Conversation {
+            status: Status::Human { by: Holder::Other(who) },
+            ..
+        }) = model.conversations.get(&key)
     {
-        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom { key, holder: who.clone() }));
+        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom {
+            key,
+            holder: who.clone(),
+        }));
         return vec![];
     }
-    if model.conversations.get(&key).is_some_and(|c| c.status == Status::Human { by: Holder::Me }) {
+    if model
+        .conversations
+        .get(&key)
+        .is_some_and(|c| c.status == Status::Human { by: Holder::Me })
+    {
         notice(model, "you already hold this conversation".into(), false);
         return vec![];
     }
@@ -531,7 +550,10 @@ fn send(model: &mut Model) -> Vec<Cmd> {
     model.sending += 1;
     let message = Message {
         id: format!("local-{client_id}"),
-        author: Author::Operator { name: None, is_me: true },
+        author: Author::Operator {
+            name: None,
+            is_me: true,
+        },
         author_name: None,
         text: text.clone(),
         created_at: model.now,
@@ -548,8 +570,11 @@ fn send(model: &mut Model) -> Vec<Cmd> {
 }
 
 fn next_needing_human(model: &mut Model) -> Vec<Cmd> {
-    let mut waiting: Vec<&Conversation> =
-        model.conversations.values().filter(|c| c.status == Status::NeedsHuman).collect();
+    let mut waiting: Vec<&Conversation> = model
+        .conversations
+        .values()
+        .filter(|c| c.status == Status::NeedsHuman)
+        .collect();
     waiting.sort_by(|a, b| crate::domain::queue_order(a, b));
     let Some(key) = waiting.first().map(|c| c.key.clone()) else {
         notice(model, "nobody is waiting for a human".into(), false);
