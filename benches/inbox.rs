@@ -116,14 +116,19 @@ fn loaded(n: usize) -> Model {
 
 fn render(c: &mut Criterion) {
     let theme = Theme::new(false);
-    for n in [10_000, 100_000] {
-        let model = loaded(n);
-        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
-        c.bench_function(&format!("render 200x60, {n} conversations, 5k-message thread"), |b| {
-            b.iter(|| {
-                terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
-            })
-        });
+    for (n, width, height) in [(10_000, 200, 60), (100_000, 200, 60), (100_000, 120, 40)] {
+        let mut model = loaded(n);
+        model.width = width;
+        model.height = height;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        c.bench_function(
+            &format!("render {width}x{height}, {n} conversations, 5k-message thread"),
+            |b| {
+                b.iter(|| {
+                    terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
+                })
+            },
+        );
     }
 }
 

@@ -71,7 +71,12 @@ impl Composer {
             KeyCode::Tab => TaKey::Tab,
             _ => return,
         };
-        self.area.input(Input { key: code, ctrl: key.ctrl, alt: key.alt, shift: key.shift });
+        self.area.input(Input {
+            key: code,
+            ctrl: key.ctrl,
+            alt: key.alt,
+            shift: key.shift,
+        });
     }
 
     pub fn move_to_end(&mut self) {

@@ -3,7 +3,7 @@
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
-use crate::domain::{Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, Status, queue_order};
+use crate::domain::{Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, Status, queue_rank};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -229,26 +229,29 @@ impl Model {
     /// Rebuilds the current view's rows and the counts, keeping the selection on the same
     /// conversation when rows move. Cost: one pass and one sort over the conversations.
     pub fn refresh_rows(&mut self) {
-        let mut counts: HashMap<View, usize> = View::ALL.iter().map(|v| (*v, 0)).collect();
+        let mut counts = [0usize; View::ALL.len()];
         let needle = self.filter.to_lowercase();
-        let mut rows: Vec<&Conversation> = Vec::new();
+        let mut rows: Vec<((u8, i64), &ConversationKey)> = Vec::new();
         for c in self.conversations.values() {
             if !needle.is_empty() && !matches_filter(c, &needle) {
                 continue;
             }
-            for v in View::ALL {
-                if v.shows(&c.status) {
-                    *counts.entry(v).or_default() += 1;
-                }
+            for (count, view) in counts.iter_mut().zip(View::ALL) {
+                *count += usize::from(view.shows(&c.status));
             }
             if self.view.shows(&c.status) {
-                rows.push(c);
+                rows.push((queue_rank(c), &c.key));
             }
         }
-        rows.sort_by(|a, b| queue_order(a, b));
-        self.rows = rows.into_iter().map(|c| c.key.clone()).collect();
-        self.counts = counts;
-        let position = self.selected.as_ref().and_then(|k| self.rows.iter().position(|r| r == k));
+        // Ranks computed once per conversation, not once per comparison: this runs on every
+        // sync batch. Ties fall back to the key, so the order is total (as `queue_order`).
+        rows.sort_unstable();
+        self.rows = rows.into_iter().map(|(_, key)| key.clone()).collect();
+        self.counts = View::ALL.into_iter().zip(counts).collect();
+        let position = self
+            .selected
+            .as_ref()
+            .and_then(|k| self.rows.iter().position(|r| r == k));
         match position {
             Some(i) => self.cursor = i,
             None => {
@@ -281,10 +284,10 @@ impl Model {
         self.list_top = self.list_top.min(self.rows.len().saturating_sub(capacity));
     }
 
-    /// Takes in a conversation as the platform reports it. A human-held conversation whose
-    /// holder the platform cannot name counts as mine if I took it over; any other status
-    /// ends that.
-    pub fn absorb(&mut self, mut c: Conversation) {
+    /// Takes in a conversation as the platform reports it, and returns the status it had
+    /// before (`None` if it is new). A human-held conversation whose holder the platform
+    /// cannot name counts as mine if I took it over; any other status ends that.
+    pub fn absorb(&mut self, mut c: Conversation) -> Option<Status> {
         match &c.status {
             Status::Human { by: Holder::Unknown } if self.mine.contains(&c.key) => {
                 c.status = Status::Human { by: Holder::Me };
@@ -292,17 +295,27 @@ impl Model {
             Status::Human { by: Holder::Me } => {
                 self.mine.insert(c.key.clone());
             }
-            _ => {
+            _ if !self.mine.is_empty() => {
                 self.mine.remove(&c.key);
             }
+            _ => {}
         }
-        // What the adapters cannot know from a list (waiting time, preview) stays as the
-        // messages told us.
-        if let Some(old) = self.conversations.get(&c.key) {
-            c.waiting_since = c.waiting_since.or(old.waiting_since);
-            c.preview = c.preview.take().or_else(|| old.preview.clone());
+        // One lookup per conversation: this runs for every conversation of a sync batch.
+        match self.conversations.get_mut(&c.key) {
+            Some(old) => {
+                // What the adapters cannot know from a list (waiting time, preview) stays as
+                // the messages told us.
+                c.waiting_since = c.waiting_since.or(old.waiting_since);
+                if c.preview.is_none() {
+                    c.preview = old.preview.take();
+                }
+                Some(std::mem::replace(old, c).status)
+            }
+            None => {
+                self.conversations.insert(c.key.clone(), c);
+                None
+            }
         }
-        self.conversations.insert(c.key.clone(), c);
     }
 
     /// Whether the operator can send in this conversation now, or what to do first.
@@ -313,7 +326,9 @@ impl Model {
         if let Some(why) = self.account(&key.account).and_then(|a| a.capabilities.send.reason()) {
             return Err(why.to_string());
         }
-        let take = self.keymap.hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);
+        let take = self
+            .keymap
+            .hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);
         match &c.status {
             Status::Human { by: Holder::Me } => Ok(()),
             Status::Human { by: Holder::Other(who) } => Err(format!("{who} holds it — press {take} to take over")),
@@ -333,7 +348,11 @@ impl Model {
                 next = Some(t);
             }
         };
-        if self.accounts.iter().any(|a| matches!(a.connection, Connection::Retrying { .. })) {
+        if self
+            .accounts
+            .iter()
+            .any(|a| matches!(a.connection, Connection::Retrying { .. }))
+        {
             consider(self.now + TimeDelta::seconds(1));
         }
         let visible = self.rows.iter().skip(self.list_top).take(self.list_capacity());

@@ -13,7 +13,10 @@ pub enum Connection {
     Connecting,
     Ok,
     /// The last request failed; the next try is at `at`.
-    Retrying { at: DateTime<Utc>, error: String },
+    Retrying {
+        at: DateTime<Utc>,
+        error: String,
+    },
     /// 401/403: polling stopped until the key is fixed (hammering a bad key helps nobody).
     BadKey(String),
 }
@@ -52,28 +55,59 @@ pub enum Msg {
     Key(Key),
     /// Bracketed paste: the text arrives whole, never as keystrokes.
     Paste(String),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// A deadline passed (a relative time on screen changed, a message expired, a retry).
     Tick,
     /// What changed in an account's conversations since the last sync: new or updated ones,
     /// and ones that are gone. Sent after every first sync, then only when something changed.
-    Synced { account: String, changed: Vec<Conversation>, removed: Vec<ConversationKey> },
+    Synced {
+        account: String,
+        changed: Vec<Conversation>,
+        removed: Vec<ConversationKey>,
+    },
     /// A conversation's messages, oldest first (the whole thread as the platform returns it);
     /// sent when they differ from the last ones sent for it.
-    Thread { key: ConversationKey, messages: Vec<Message> },
+    Thread {
+        key: ConversationKey,
+        messages: Vec<Message>,
+    },
     /// Fetching a thread failed.
-    ThreadFailed { key: ConversationKey, error: String },
-    Connection { account: String, state: Connection },
+    ThreadFailed {
+        key: ConversationKey,
+        error: String,
+    },
+    Connection {
+        account: String,
+        state: Connection,
+    },
     /// The platform's answer to an operation: the conversation as it now is, or why not.
-    Done { key: ConversationKey, op: Op, result: Result<Option<Conversation>, String> },
+    Done {
+        key: ConversationKey,
+        op: Op,
+        result: Result<Option<Conversation>, String>,
+    },
     /// The platform's answer to a send.
-    Sent { key: ConversationKey, client_id: u64, result: Result<Message, String> },
+    Sent {
+        key: ConversationKey,
+        client_id: u64,
+        result: Result<Message, String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cmd {
-    Act { key: ConversationKey, op: Op },
-    Send { key: ConversationKey, client_id: u64, text: String },
+    Act {
+        key: ConversationKey,
+        op: Op,
+    },
+    Send {
+        key: ConversationKey,
+        client_id: u64,
+        text: String,
+    },
     /// The conversation on screen changed: the sync engine polls it fast (or none).
     Watch(Option<ConversationKey>),
     /// Poll every account now (after the operator asked, or a reconnect).

@@ -35,16 +35,18 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
             let mut new_handoffs = 0;
             for c in changed {
-                let old = model.conversations.get(&c.key).map(|o| &o.status);
-                if c.status == Status::NeedsHuman && old != Some(&Status::NeedsHuman) {
+                let (needs_human, taken_by) = match &c.status {
+                    Status::Human { by: Holder::Other(who) } => (false, Some(who.clone())),
+                    status => (*status == Status::NeedsHuman, None),
+                };
+                let name = taken_by.as_ref().map(|_| c.customer_name.clone());
+                let old = model.absorb(c);
+                if needs_human && old != Some(Status::NeedsHuman) {
                     new_handoffs += 1;
                 }
-                if old == Some(&Status::Human { by: Holder::Me })
-                    && let Status::Human { by: Holder::Other(who) } = &c.status
-                {
-                    notice(model, format!("{} was taken over by {who}", c.customer_name), true);
+                if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
+                    notice(model, format!("{name} was taken over by {who}"), true);
                 }
-                model.absorb(c);
             }
             for key in removed {
                 model.conversations.remove(&key);

@@ -65,8 +65,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focus
         if selected {
             frame.buffer_mut().set_style(rect, theme.selected);
         }
-        let lines = row_lines(model, theme, c, &columns);
-        frame.render_widget(Paragraph::new(lines), rect);
+        // Lines already fitted to the width: set straight into the buffer, no reflow.
+        for (dy, line) in (0u16..rect.height).zip(row_lines(model, theme, c, &columns)) {
+            frame
+                .buffer_mut()
+                .set_line(rect.x, rect.y.saturating_add(dy), &line, rect.width);
+        }
     }
 }
 
