@@ -14,7 +14,13 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn caps(takeover: bool) -> Capabilities {
-    let yes_or = |ok: bool| if ok { Availability::Yes } else { Availability::No("no takeover in this API".into()) };
+    let yes_or = |ok: bool| {
+        if ok {
+            Availability::Yes
+        } else {
+            Availability::No("no takeover in this API".into())
+        }
+    };
     Capabilities {
         take_over: yes_or(takeover),
         hand_back: yes_or(takeover),
@@ -73,7 +79,12 @@ fn key(s: &str) -> ConversationKey {
 
 /// A model with two accounts and a mixed inbox, synced.
 fn inbox() -> Model {
-    let mut m = Model::new(vec![account("a", true), account("dash", false)], Keymap::defaults(), false, t0());
+    let mut m = Model::new(
+        vec![account("a", true), account("dash", false)],
+        Keymap::defaults(),
+        false,
+        t0(),
+    );
     m.width = 120;
     m.height = 40;
     let changed = vec![
@@ -81,11 +92,25 @@ fn inbox() -> Model {
         conv("a", "ai-new", Status::Ai, 5),
         conv("a", "need-recent", Status::NeedsHuman, 2),
         conv("a", "need-long", Status::NeedsHuman, 10),
-        conv("a", "theirs", Status::Human { by: Holder::Other("Sam".into()) }, 3),
+        conv(
+            "a",
+            "theirs",
+            Status::Human {
+                by: Holder::Other("Sam".into()),
+            },
+            3,
+        ),
         conv("a", "done", Status::Resolved, 1),
         conv("dash", "d1", Status::Ai, 7),
     ];
-    run(&mut m, Msg::Synced { account: "a".into(), changed, removed: vec![] });
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed,
+            removed: vec![],
+        },
+    );
     m
 }
 
@@ -112,7 +137,10 @@ fn ids(m: &Model) -> Vec<&str> {
 #[test]
 fn rows_follow_the_queue_order_and_views_count() {
     let mut m = inbox();
-    assert_eq!(ids(&m), ["need-long", "need-recent", "theirs", "ai-new", "d1", "ai-old"]);
+    assert_eq!(
+        ids(&m),
+        ["need-long", "need-recent", "theirs", "ai-new", "d1", "ai-old"]
+    );
     assert_eq!(m.counts[&View::NeedsYou], 2);
     assert_eq!(m.counts[&View::Mine], 0);
     assert_eq!(m.counts[&View::All], 6);
@@ -141,13 +169,24 @@ fn selection_stays_on_the_same_conversation_when_rows_move() {
     // A new handoff sorts above: the rows move, the selection does not.
     let cmds = run(
         &mut m,
-        Msg::Synced { account: "a".into(), changed: vec![conv("a", "new", Status::NeedsHuman, 60)], removed: vec![] },
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "new", Status::NeedsHuman, 60)],
+            removed: vec![],
+        },
     );
     assert_eq!(cmds, vec![Cmd::Bell], "a new handoff rings");
     assert_eq!(m.selected, Some(key("a/ai-new")));
     assert_eq!(m.cursor, cursor + 1);
     // The selected one disappears: the cursor stays where it was.
-    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![], removed: vec![key("a/ai-new")] });
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![],
+            removed: vec![key("a/ai-new")],
+        },
+    );
     assert_eq!(m.cursor, cursor + 1);
     assert_eq!(m.selected.as_ref(), m.rows.get(m.cursor));
     // Movement stops at both ends.
@@ -171,47 +210,132 @@ fn take_over_reply_hand_back() {
     press(&mut m, "Hello");
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(cmds.is_empty());
-    assert!(m.notice.as_ref().unwrap().text.contains("press t to take over"), "{:?}", m.notice);
+    assert!(
+        m.notice.as_ref().unwrap().text.contains("press t to take over"),
+        "{:?}",
+        m.notice
+    );
     assert_eq!(m.drafts[&key("a/need-long")].text(), "Hello");
     // Take over: a command, busy until the platform answers.
     special(&mut m, KeyCode::Esc);
     let cmds = press(&mut m, "t");
-    assert_eq!(cmds, vec![Cmd::Act { key: key("a/need-long"), op: Op::TakeOver }]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::Act {
+            key: key("a/need-long"),
+            op: Op::TakeOver
+        }]
+    );
     assert!(press(&mut m, "t").is_empty(), "one operation at a time");
     // raia cannot name the holder: the confirmed takeover makes it mine.
     let taken = conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0);
-    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::TakeOver, result: Ok(Some(taken)) });
-    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Human { by: Holder::Me });
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/need-long"),
+            op: Op::TakeOver,
+            result: Ok(Some(taken)),
+        },
+    );
+    assert_eq!(
+        m.conversations[&key("a/need-long")].status,
+        Status::Human { by: Holder::Me }
+    );
     assert_eq!(m.counts[&View::Mine], 1);
     // And a later sync that says the same keeps it mine.
     let again = conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0);
-    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![again], removed: vec![] });
-    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Human { by: Holder::Me });
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![again],
+            removed: vec![],
+        },
+    );
+    assert_eq!(
+        m.conversations[&key("a/need-long")].status,
+        Status::Human { by: Holder::Me }
+    );
     // Now Enter sends; the message shows as pending until the platform answers.
     press(&mut m, "i");
     let cmds = special(&mut m, KeyCode::Enter);
-    assert_eq!(cmds, vec![Cmd::Send { key: key("a/need-long"), client_id: 1, text: "Hello".into() }]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::Send {
+            key: key("a/need-long"),
+            client_id: 1,
+            text: "Hello".into()
+        }]
+    );
     assert!(m.drafts[&key("a/need-long")].is_empty());
     let thread = &m.threads[&key("a/need-long")];
     assert_eq!(thread.outgoing[0].1.delivery, Delivery::Pending);
     assert_eq!(m.sending, 1);
-    let sent = msg("m9", Author::Operator { name: None, is_me: true }, "Hello", 1);
-    run(&mut m, Msg::Sent { key: key("a/need-long"), client_id: 1, result: Ok(sent) });
+    let sent = msg(
+        "m9",
+        Author::Operator {
+            name: None,
+            is_me: true,
+        },
+        "Hello",
+        1,
+    );
+    run(
+        &mut m,
+        Msg::Sent {
+            key: key("a/need-long"),
+            client_id: 1,
+            result: Ok(sent),
+        },
+    );
     let thread = &m.threads[&key("a/need-long")];
     assert!(thread.outgoing.is_empty());
     assert_eq!(thread.messages.last().unwrap().id, "m9");
     assert_eq!(m.sending, 0);
     // The platform lists it as "an operator" on the next poll; it stays "me".
-    let listed = msg("m9", Author::Operator { name: None, is_me: false }, "Hello", 1);
-    run(&mut m, Msg::Thread { key: key("a/need-long"), messages: vec![listed] });
+    let listed = msg(
+        "m9",
+        Author::Operator {
+            name: None,
+            is_me: false,
+        },
+        "Hello",
+        1,
+    );
+    run(
+        &mut m,
+        Msg::Thread {
+            key: key("a/need-long"),
+            messages: vec![listed],
+        },
+    );
     let last = m.threads[&key("a/need-long")].messages.last().unwrap().clone();
-    assert_eq!(last.author, Author::Operator { name: None, is_me: true });
+    assert_eq!(
+        last.author,
+        Author::Operator {
+            name: None,
+            is_me: true
+        }
+    );
     // Hand back.
     special(&mut m, KeyCode::Esc);
     let cmds = press(&mut m, "a");
-    assert_eq!(cmds, vec![Cmd::Act { key: key("a/need-long"), op: Op::HandBack }]);
+    assert_eq!(
+        cmds,
+        vec![Cmd::Act {
+            key: key("a/need-long"),
+            op: Op::HandBack
+        }]
+    );
     let back = conv("a", "need-long", Status::Ai, 0);
-    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::HandBack, result: Ok(Some(back)) });
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/need-long"),
+            op: Op::HandBack,
+            result: Ok(Some(back)),
+        },
+    );
     assert_eq!(m.conversations[&key("a/need-long")].status, Status::Ai);
     assert_eq!(m.counts[&View::Mine], 0);
 }
@@ -235,10 +359,24 @@ fn a_failed_send_keeps_the_words() {
     press(&mut m, "Are you there?");
     let cmds = special(&mut m, KeyCode::Enter);
     assert_eq!(cmds.len(), 1);
-    run(&mut m, Msg::Sent { key: key("a/ai-new"), client_id: 1, result: Err("no answer within 10s".into()) });
+    run(
+        &mut m,
+        Msg::Sent {
+            key: key("a/ai-new"),
+            client_id: 1,
+            result: Err("no answer within 10s".into()),
+        },
+    );
     let thread = &m.threads[&key("a/ai-new")];
-    assert_eq!(thread.outgoing[0].1.delivery, Delivery::Failed("no answer within 10s".into()));
-    assert_eq!(m.drafts[&key("a/ai-new")].text(), "Are you there?", "the text is back in the draft");
+    assert_eq!(
+        thread.outgoing[0].1.delivery,
+        Delivery::Failed("no answer within 10s".into())
+    );
+    assert_eq!(
+        m.drafts[&key("a/ai-new")].text(),
+        "Are you there?",
+        "the text is back in the draft"
+    );
     let notice = m.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("not sent"), "{notice:?}");
 }
@@ -249,11 +387,23 @@ fn taking_from_another_operator_asks_first() {
     m.selected = Some(key("a/theirs"));
     m.refresh_rows();
     assert!(press(&mut m, "t").is_empty());
-    assert_eq!(m.overlay, Some(Overlay::Confirm(Confirm::TakeFrom { key: key("a/theirs"), holder: "Sam".into() })));
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Confirm(Confirm::TakeFrom {
+            key: key("a/theirs"),
+            holder: "Sam".into()
+        }))
+    );
     assert!(press(&mut m, "n").is_empty());
     assert_eq!(m.overlay, None);
     press(&mut m, "t");
-    assert_eq!(press(&mut m, "y"), vec![Cmd::Act { key: key("a/theirs"), op: Op::TakeOver }]);
+    assert_eq!(
+        press(&mut m, "y"),
+        vec![Cmd::Act {
+            key: key("a/theirs"),
+            op: Op::TakeOver
+        }]
+    );
 }
 
 #[test]
@@ -263,7 +413,10 @@ fn unavailable_actions_say_why_and_send_nothing() {
     m.refresh_rows();
     assert!(press(&mut m, "t").is_empty());
     let notice = m.notice.clone().unwrap();
-    assert!(notice.error && notice.text.contains("no takeover in this API"), "{notice:?}");
+    assert!(
+        notice.error && notice.text.contains("no takeover in this API"),
+        "{notice:?}"
+    );
 }
 
 #[test]
@@ -272,13 +425,45 @@ fn errors_are_shown_and_the_model_keeps_the_platform_state() {
     m.selected = Some(key("a/need-long"));
     m.refresh_rows();
     press(&mut m, "t");
-    run(&mut m, Msg::Done { key: key("a/need-long"), op: Op::TakeOver, result: Err("server error (HTTP 500)".into()) });
-    assert_eq!(m.conversations[&key("a/need-long")].status, Status::NeedsHuman, "no guess");
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/need-long"),
+            op: Op::TakeOver,
+            result: Err("server error (HTTP 500)".into()),
+        },
+    );
+    assert_eq!(
+        m.conversations[&key("a/need-long")].status,
+        Status::NeedsHuman,
+        "no guess"
+    );
     assert!(m.busy.is_empty());
-    assert!(m.notice.as_ref().unwrap().text.contains("taking over failed — server error (HTTP 500)"));
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("taking over failed — server error (HTTP 500)")
+    );
     let at = t0() + TimeDelta::seconds(8);
-    run(&mut m, Msg::Connection { account: "a".into(), state: Connection::Retrying { at, error: "timeout".into() } });
-    assert_eq!(m.accounts[0].connection, Connection::Retrying { at, error: "timeout".into() });
+    run(
+        &mut m,
+        Msg::Connection {
+            account: "a".into(),
+            state: Connection::Retrying {
+                at,
+                error: "timeout".into(),
+            },
+        },
+    );
+    assert_eq!(
+        m.accounts[0].connection,
+        Connection::Retrying {
+            at,
+            error: "timeout".into()
+        }
+    );
     // A retry countdown on screen is a deadline (once a second); a notice is too.
     assert!(m.next_deadline().unwrap() <= t0() + TimeDelta::seconds(1));
 }
@@ -298,7 +483,14 @@ fn another_operator_taking_mine_is_said_at_once() {
         &mut m,
         Msg::Synced {
             account: "a".into(),
-            changed: vec![conv("a", "ai-old", Status::Human { by: Holder::Other("Sam".into()) }, 0)],
+            changed: vec![conv(
+                "a",
+                "ai-old",
+                Status::Human {
+                    by: Holder::Other("Sam".into()),
+                },
+                0,
+            )],
             removed: vec![],
         },
     );
@@ -315,15 +507,31 @@ fn new_messages_get_a_divider_a_preview_and_a_wait() {
     special(&mut m, KeyCode::Esc);
     let k = key("a/need-long");
     let first = vec![msg("1", Author::Customer, "hi", 0), msg("2", Author::Ai, "hello", 1)];
-    run(&mut m, Msg::Thread { key: k.clone(), messages: first.clone() });
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: first.clone(),
+        },
+    );
     assert_eq!(m.threads[&k].divider, None, "nothing new on first sight");
     let mut more = first;
     more.push(msg("3", Author::Customer, "a person please\nnow", 2));
-    run(&mut m, Msg::Thread { key: k.clone(), messages: more });
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: more,
+        },
+    );
     assert_eq!(m.threads[&k].divider, Some(2));
     let c = &m.conversations[&k];
     assert_eq!(c.preview.as_deref(), Some("a person please"));
-    assert_eq!(c.waiting_since, Some(t0() + TimeDelta::minutes(2)), "since the customer message nobody answered");
+    assert_eq!(
+        c.waiting_since,
+        Some(t0() + TimeDelta::minutes(2)),
+        "since the customer message nobody answered"
+    );
 }
 
 #[test]
@@ -354,7 +562,14 @@ fn quitting_while_sending_asks() {
 fn a_static_screen_has_no_deadline_but_minutes_on_screen_do() {
     let mut m = Model::new(vec![account("a", true)], Keymap::defaults(), false, t0());
     assert_eq!(m.next_deadline(), None);
-    run(&mut m, Msg::Synced { account: "a".into(), changed: vec![conv("a", "x", Status::Ai, 3)], removed: vec![] });
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "x", Status::Ai, 3)],
+            removed: vec![],
+        },
+    );
     // Updated 3 minutes ago: the row says "3m" until the 4th minute.
     assert_eq!(m.next_deadline(), Some(t0() + TimeDelta::minutes(1)));
 }
