@@ -36,6 +36,10 @@ pub fn truncate(s: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
     }
+    // Plain printable ASCII (most names and previews): one byte is one cell.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return if s.len() <= max { s.to_string() } else { format!("{}…", &s[..max - 1]) };
+    }
     let mut out = String::new();
     let mut used = 0usize;
     // Where to cut if it turns out too long: the longest prefix that leaves a cell for the `…`.
