@@ -116,6 +116,16 @@ fn loaded(n: usize) -> Model {
 
 fn render(c: &mut Criterion) {
     let theme = Theme::new(false);
+    // The floor: ratatui's own cost for a frame of this size with a full screen of text.
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+    let filler: Vec<ratatui::text::Line> = (0..60).map(|i| ratatui::text::Line::raw(format!("{i:>200}"))).collect();
+    c.bench_function("render 200x60, ratatui alone (a full-screen paragraph)", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| f.render_widget(ratatui::widgets::Paragraph::new(black_box(filler.clone())), f.area()))
+                .expect("draw");
+        })
+    });
     for (n, width, height) in [(10_000, 200, 60), (100_000, 200, 60), (100_000, 120, 40)] {
         let mut model = loaded(n);
         model.width = width;
