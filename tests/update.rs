@@ -573,3 +573,43 @@ fn a_static_screen_has_no_deadline_but_minutes_on_screen_do() {
     // Updated 3 minutes ago: the row says "3m" until the 4th minute.
     assert_eq!(m.next_deadline(), Some(t0() + TimeDelta::minutes(1)));
 }
+
+#[test]
+fn the_first_load_of_each_account_keeps_the_top_of_the_queue_selected() {
+    let mut m = Model::new(
+        vec![account("a", true), account("b", true)],
+        Keymap::defaults(),
+        false,
+        t0(),
+    );
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "x", Status::Ai, 1)],
+            removed: vec![],
+        },
+    );
+    assert_eq!(m.selected, Some(key("a/x")));
+    let waiting = conv("b", "w", Status::NeedsHuman, 30);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "b".into(),
+            changed: vec![waiting],
+            removed: vec![],
+        },
+    );
+    assert_eq!(m.selected, Some(key("b/w")), "the longest wait, at the top");
+    // After that, the selection follows its conversation.
+    let other = conv("b", "v", Status::NeedsHuman, 60);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "b".into(),
+            changed: vec![other],
+            removed: vec![],
+        },
+    );
+    assert_eq!(m.selected, Some(key("b/w")));
+}

@@ -56,6 +56,11 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
                 a.synced = true;
             }
             model.refresh_rows();
+            if first && model.open.is_none() {
+                // While the accounts first load, the top of the queue (the longest wait) stays
+                // selected, rather than whichever account happened to answer first.
+                model.select_index(0);
+            }
             // A customer newly asking for a human rings the bell (not on the first load).
             if new_handoffs > 0 && !first {
                 vec![Cmd::Bell]
