@@ -10,6 +10,7 @@ pub mod logging;
 pub mod platform;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod store;
 pub mod sync;
 pub mod tui;
 pub mod ui;

@@ -31,6 +31,9 @@ pub struct Inbox {
     /// Said once in the status bar at start (keymap conflicts, config warnings).
     pub warnings: Vec<String>,
     pub demo: bool,
+    /// Where drafts are kept across runs (none in the demo), and the drafts found there.
+    pub store: Option<crate::store::Store>,
+    pub drafts: Vec<(crate::domain::ConversationKey, String)>,
 }
 
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
@@ -88,6 +91,12 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
         .collect();
     let now = chrono::Utc::now();
     let mut model = Model::new(accounts, inbox.keymap, inbox.demo, now);
+    for (key, text) in inbox.drafts {
+        model
+            .drafts
+            .insert(key, crate::app::compose::Composer::with_text(&text));
+    }
+    let store = inbox.store;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let engine = Engine::start(inbox.platforms, inbox.intervals, tx);
     let mut events = EventStream::new();
@@ -112,6 +121,7 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             pending.push(msg);
         }
         let changed = !pending.is_empty();
+        let mut later = Vec::new();
         for msg in pending.drain(..) {
             for cmd in update(&mut model, msg, chrono::Utc::now()) {
                 match cmd {
@@ -120,10 +130,19 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         let mut out = stdout();
                         let _ = out.write_all(b"\x07").and_then(|_| out.flush());
                     }
+                    // A small SQLite write, done here so a draft is on disk before the loop
+                    // moves on (and before it exits on quit).
+                    Cmd::SaveDraft { key, text } => {
+                        if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
+                            tracing::error!(error = %e, "saving a draft failed");
+                            later.push(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
                     other => engine.handle(other),
                 }
             }
         }
+        pending.append(&mut later);
         if model.quit {
             break;
         }

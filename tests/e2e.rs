@@ -19,16 +19,28 @@ struct Term {
     bytes: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    _dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
+    cols: u16,
+    rows: u16,
 }
 
 impl Term {
     fn start(config: &str, cols: u16, rows: u16) -> Term {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, config).unwrap();
         // A config others can read gets a warning on screen; these tests look at other things.
         std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        Term::start_in(dir, cols, rows)
+    }
+
+    /// Starts the program again on the same config and state directory.
+    fn restart(&self) -> Term {
+        Term::start_in(self.dir.clone(), self.cols, self.rows)
+    }
+
+    fn start_in(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16) -> Term {
+        let config_path = dir.path().join("config.toml");
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -70,7 +82,9 @@ impl Term {
             bytes,
             writer,
             child,
-            _dir: dir,
+            dir,
+            cols,
+            rows,
         }
     }
 
@@ -316,4 +330,54 @@ fn too_small_a_terminal_says_so() {
     let h = rt.block_on(quiet(3));
     let t = Term::start(&config(&h, ""), 40, 10);
     t.wait_for("too small", WAIT);
+}
+
+#[test]
+fn a_draft_survives_kill_9_to_the_character() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Kim Killed",
+        "needs_human",
+        json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("Kim Killed", WAIT);
+    t.keys("/Kim\r");
+    t.wait_for("filter: \"Kim\"", WAIT);
+    t.keys("\r");
+    t.wait_for("hello?", WAIT);
+    t.keys("i");
+    let draft = "Half a reply — typed before the crash, 李 👋 & co.";
+    t.keys(draft);
+    t.wait_for(draft, WAIT);
+    // Drafts reach the disk within a second of typing.
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = t.child.process_id().expect("a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let mut again = t.restart();
+    again.wait_for("Kim Killed", WAIT);
+    again.keys("/Kim\r");
+    again.wait_for("filter: \"Kim\"", WAIT);
+    again.keys("\r");
+    again.wait_for(draft, WAIT);
+    // And it sends as typed.
+    again.keys("t");
+    again.wait_for("taken over", WAIT);
+    again.keys("i\r");
+    again.wait_for("sent to Kim Killed", WAIT);
+    let log = rt.block_on(received(&h));
+    let sent: Vec<&Value> = log
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/send-manual-message"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["body"], json!({"message": draft}));
 }

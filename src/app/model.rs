@@ -120,6 +120,9 @@ pub struct Notice {
     pub until: DateTime<Utc>,
 }
 
+/// A draft reaches the store at most this long after it was typed.
+pub const DRAFT_SAVE_DELAY: TimeDelta = TimeDelta::seconds(1);
+
 /// How long a notice stays: errors longer, so they can be read.
 pub const NOTICE: TimeDelta = TimeDelta::seconds(5);
 pub const ERROR_NOTICE: TimeDelta = TimeDelta::seconds(12);
@@ -135,6 +138,9 @@ pub struct Model {
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
     pub drafts: HashMap<ConversationKey, Composer>,
+    /// Drafts changed since they were last written to the store, and when they are due.
+    pub unsaved: HashSet<ConversationKey>,
+    pub save_due: Option<DateTime<Utc>>,
     /// Conversations this operator took over and the platform confirmed, where the platform
     /// cannot name the holder itself (raia): they count as held by me.
     pub mine: HashSet<ConversationKey>,
@@ -174,6 +180,8 @@ impl Model {
             conversations: HashMap::new(),
             threads: HashMap::new(),
             drafts: HashMap::new(),
+            unsaved: HashSet::new(),
+            save_due: None,
             mine: HashSet::new(),
             rows: Vec::new(),
             counts: HashMap::new(),
@@ -343,6 +351,9 @@ impl Model {
     /// changes on its own (a static screen draws no frames).
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
         let mut next: Option<DateTime<Utc>> = self.notice.as_ref().map(|n| n.until);
+        if let Some(due) = self.save_due {
+            next = Some(next.map_or(due, |n| n.min(due)));
+        }
         let mut consider = |t: DateTime<Utc>| {
             if t > self.now && next.is_none_or(|n| t < n) {
                 next = Some(t);

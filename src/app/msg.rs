@@ -95,6 +95,8 @@ pub enum Msg {
         client_id: u64,
         result: Result<Message, String>,
     },
+    /// The local store could not save (drafts are then only in memory).
+    StoreFailed(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +114,11 @@ pub enum Cmd {
     Watch(Option<ConversationKey>),
     /// Poll every account now (after the operator asked, or a reconnect).
     Refresh,
+    /// Write a draft to the local store (an empty one is deleted).
+    SaveDraft {
+        key: ConversationKey,
+        text: String,
+    },
     Bell,
     Quit,
 }

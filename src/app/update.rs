@@ -4,7 +4,7 @@
 use super::compose::Composer;
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context};
-use super::model::{Confirm, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
+use super::model::{Confirm, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
 use super::msg::{Cmd, Msg, Op};
 use crate::domain::{Author, Conversation, ConversationKey, Delivery, Holder, Message, Status, waiting_since};
 use chrono::{DateTime, Utc};
@@ -17,6 +17,46 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     if model.notice.as_ref().is_some_and(|n| n.until <= now) {
         model.notice = None;
     }
+    let place = (model.focus, model.open.clone());
+    let mut cmds = handle(model, msg);
+    // Drafts reach the store within a second of typing, and at once when the operator moves
+    // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
+    let moved = (model.focus, model.open.clone()) != place;
+    if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
+        let quit = cmds.iter().position(|c| *c == Cmd::Quit);
+        let saves = flush_drafts(model);
+        // Saved before quitting.
+        match quit {
+            Some(i) => {
+                cmds.splice(i..i, saves);
+            }
+            None => cmds.extend(saves),
+        }
+    }
+    cmds
+}
+
+/// Marks the open conversation's draft as changed: it is saved within a second.
+fn draft_changed(model: &mut Model) {
+    if let Some(key) = model.open.clone() {
+        model.unsaved.insert(key);
+        model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
+    }
+}
+
+fn flush_drafts(model: &mut Model) -> Vec<Cmd> {
+    model.save_due = None;
+    let mut keys: Vec<ConversationKey> = model.unsaved.drain().collect();
+    keys.sort();
+    keys.into_iter()
+        .map(|key| {
+            let text = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
+            Cmd::SaveDraft { key, text }
+        })
+        .collect()
+}
+
+fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Paste(text) => on_paste(model, &text),
@@ -77,6 +117,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             thread.error = Some(error);
             vec![]
         }
+        Msg::StoreFailed(error) => {
+            notice(model, format!("drafts are not being saved: {error}"), true);
+            vec![]
+        }
         Msg::Connection { account, state } => {
             if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
                 a.connection = state;
@@ -128,9 +172,11 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
                     let text = thread.outgoing[i].1.text.clone();
                     thread.outgoing[i].1.delivery = Delivery::Failed(e.clone());
                     // The words are never lost: back into an empty draft, ready to edit or resend.
-                    let draft = model.drafts.entry(key).or_default();
+                    let draft = model.drafts.entry(key.clone()).or_default();
                     if draft.is_empty() {
                         draft.insert(&text);
+                        model.unsaved.insert(key);
+                        model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
                     }
                     notice(
                         model,
@@ -247,6 +293,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             Some(Action::NewLine) => {
                 if let Some(d) = open_draft(model) {
                     d.newline();
+                    draft_changed(model);
                 }
                 vec![]
             }
@@ -262,6 +309,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             _ => {
                 if let Some(d) = open_draft(model) {
                     d.input(key);
+                    draft_changed(model);
                 }
                 vec![]
             }
@@ -313,15 +361,12 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     let clean = crate::domain::sanitize(text);
     if let Some(input) = &mut model.filter_input {
         input.push_str(&crate::domain::sanitize_line(&clean));
-    } else if model.focus == Focus::Compose
-        && let Some(d) = open_draft(model)
-    {
-        d.insert(&clean);
     } else if model.open.is_some() {
         // A paste outside the compose box lands in it (whole), never sends anything.
         model.focus = Focus::Compose;
         if let Some(d) = open_draft(model) {
             d.insert(&clean);
+            draft_changed(model);
         }
     }
     vec![]
@@ -573,7 +618,11 @@ fn send(model: &mut Model) -> Vec<Cmd> {
     if let Some(d) = model.drafts.get_mut(&key) {
         d.clear();
     }
-    vec![Cmd::Send { key, client_id, text }]
+    // The sent text must not come back as a draft after a crash.
+    model.unsaved.insert(key.clone());
+    let mut cmds = flush_drafts(model);
+    cmds.push(Cmd::Send { key, client_id, text });
+    cmds
 }
 
 fn next_needing_human(model: &mut Model) -> Vec<Cmd> {

@@ -4,9 +4,10 @@ use super::Failure;
 use crate::app::keymap::Keymap;
 use crate::config::Config;
 use crate::platform::{self, Platform};
+use crate::store::Store;
 use crate::sync::Intervals;
 use crate::tui::{Inbox, run};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ fn keymap() -> (Keymap, Vec<String>) {
     Keymap::load(user.as_deref().filter(|p| p.exists()))
 }
 
-pub async fn from_config(path: &Path) -> Result<(), Failure> {
+pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), Failure> {
     let config = Config::load(path)?;
     if config.accounts.is_empty() {
         return Err(Failure::Usage(format!(
@@ -40,6 +41,7 @@ pub async fn from_config(path: &Path) -> Result<(), Failure> {
         list: config.list_interval,
         thread: config.thread_interval,
     };
+    let (store, drafts) = open_store(state_dir, &mut warnings);
     start(Inbox {
         platforms,
         labels,
@@ -47,8 +49,41 @@ pub async fn from_config(path: &Path) -> Result<(), Failure> {
         keymap,
         warnings,
         demo: false,
+        store,
+        drafts,
     })
     .await
+}
+
+/// The local store and the drafts in it. If it cannot be opened the inbox still runs, and says
+/// that drafts are only kept in memory.
+fn open_store(
+    state_dir: Option<PathBuf>,
+    warnings: &mut Vec<String>,
+) -> (Option<Store>, Vec<(crate::domain::ConversationKey, String)>) {
+    let Some(dir) = state_dir.or_else(crate::config::default_state_dir) else {
+        warnings.push("no state directory: drafts are kept in memory only".into());
+        return (None, vec![]);
+    };
+    match Store::open(&dir) {
+        Ok((store, opened)) => {
+            if let Some((aside, why)) = opened.moved_aside {
+                warnings.push(format!(
+                    "the local store could not be used ({why}); it was kept as {}",
+                    aside.display()
+                ));
+            }
+            let drafts = store.drafts().unwrap_or_else(|e| {
+                warnings.push(format!("could not read saved drafts: {e}"));
+                vec![]
+            });
+            (Some(store), drafts)
+        }
+        Err(e) => {
+            warnings.push(format!("{e} — drafts are kept in memory only"));
+            (None, vec![])
+        }
+    }
 }
 
 #[cfg(feature = "sandbox")]
@@ -90,15 +125,18 @@ pub async fn demo() -> Result<(), Failure> {
         list: Duration::from_secs(3),
         thread: Duration::from_secs(1),
     };
-    let result = start(Inbox {
+    // The demo's conversations are made up: nothing of it is kept.
+    let inbox = Inbox {
         platforms,
         labels,
         intervals,
         keymap,
         warnings,
         demo: true,
-    })
-    .await;
+        store: None,
+        drafts: vec![],
+    };
+    let result = start(inbox).await;
     world.shutdown().await;
     result
 }

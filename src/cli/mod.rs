@@ -123,7 +123,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(failure) => return report(failure),
         };
         if path.exists() {
-            return finish(inbox::from_config(&path).await);
+            return finish(inbox::from_config(&path, cli.state_dir).await);
         }
         return finish(inbox::demo().await);
     };

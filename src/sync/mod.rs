@@ -100,8 +100,8 @@ impl Engine {
 
     /// Carries out one command from `update`: Act and Send run in spawned tasks and report
     /// `Msg::Done` / `Msg::Sent`; Watch tells the pollers which conversation is on screen;
-    /// Refresh makes every poller poll now (also un-sticks a BadKey account). Bell and Quit
-    /// are not the engine's: ignored.
+    /// Refresh makes every poller poll now (also un-sticks a BadKey account). Bell, Quit and
+    /// SaveDraft are not the engine's: ignored.
     pub fn handle(&self, cmd: Cmd) {
         if self.stopped.load(Ordering::Relaxed) {
             return;
@@ -115,7 +115,7 @@ impl Engine {
                     let _ = account.control.send(Control::Refresh);
                 }
             }
-            Cmd::Bell | Cmd::Quit => {}
+            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } => {}
         }
     }
 

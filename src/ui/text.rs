@@ -38,7 +38,11 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
     // Plain printable ASCII (most names and previews): one byte is one cell.
     if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return if s.len() <= max { s.to_string() } else { format!("{}…", &s[..max - 1]) };
+        return if s.len() <= max {
+            s.to_string()
+        } else {
+            format!("{}…", &s[..max - 1])
+        };
     }
     let mut out = String::new();
     let mut used = 0usize;
