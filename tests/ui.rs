@@ -831,3 +831,41 @@ fn a_huge_message_shows_its_end() {
     assert!(lines[last].contains("w199998 w199999 THE END"), "{lines:#?}");
     assert!(lines[last - 1].contains("w199990"), "{lines:#?}");
 }
+
+#[test]
+fn scrolled_back_to_a_tall_message_it_shows_from_its_start() {
+    let mut model = model(80, 24, false);
+    let k = key("raia/c1");
+    let tall: String = (1..=300).map(|i| format!("line{i}\n")).collect();
+    let messages = vec![
+        message("1", Author::Customer, &tall, ago(60)),
+        message("2", Author::Ai, "a short answer", ago(59)),
+    ];
+    model.threads.insert(
+        k.clone(),
+        Thread {
+            messages,
+            loaded: true,
+            seen: 2,
+            ..Thread::default()
+        },
+    );
+    model.open = Some(k.clone());
+    model.focus = Focus::Thread;
+    // Following the latest: the tall message shows its end, above the answer.
+    let following = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(
+        following.contains("line300") && following.contains("a short answer"),
+        "{following}"
+    );
+    assert!(
+        !following.contains("line1\n") && !following.contains(" line1 "),
+        "{following}"
+    );
+    // One message back: the tall one is at the bottom edge and shows from its start.
+    model.threads.get_mut(&k).unwrap().scroll = 1;
+    let back = screen_text(&render(&model, &theme(false), 80, 24));
+    assert!(back.iter().any(|l| l.contains(" line1 ")), "{back:#?}");
+    assert!(back.iter().any(|l| l.contains("line2")), "{back:#?}");
+    assert!(!back.iter().any(|l| l.contains("line300")), "{back:#?}");
+}

@@ -236,8 +236,16 @@ fn visible_lines(
         } else {
             Style::new()
         };
+        // Scrolled back, the message at the bottom edge is one the operator scrolled to: a
+        // message taller than the pane then shows from its start (its end shows one step
+        // later, above the next message). Following the latest, the newest shows its end.
+        let from_start = index + 1 == end && end < thread.len();
         if !m.text.is_empty() {
-            let shown = visible_tail(&m.text, room, width);
+            let shown = if from_start {
+                visible_head(&m.text, room, width)
+            } else {
+                visible_tail(&m.text, room, width)
+            };
             for l in text::wrap(shown, width.saturating_sub(gutter)) {
                 block.push(Line::from(vec![gap(gutter), styled(l, text_style)]));
             }
@@ -245,6 +253,9 @@ fn visible_lines(
         for a in &m.attachments {
             let l = text::truncate(&format!("[attachment: {}]", a.name), width.saturating_sub(gutter));
             block.push(Line::from(vec![gap(gutter), styled(l, theme.dim)]));
+        }
+        if from_start && block.len() > room {
+            block.truncate(room);
         }
         for line in block.into_iter().rev() {
             lines.push_front(line);
@@ -257,8 +268,8 @@ fn visible_lines(
     lines
 }
 
-/// The part of a message's text that can reach the screen. The pane shows a message's last
-/// lines (scrolling moves by whole messages), so a huge one needs only its end wrapped: this
+/// The part of a message's text that can reach the screen when it shows its last lines (the
+/// newest, or one cut at the top of the pane): a huge one needs only its end wrapped, which
 /// keeps the cost at the screen's size, whatever the message's length.
 fn visible_tail(text: &str, room: usize, width: usize) -> &str {
     // Generous: even emoji sequences of ~12 bytes per column fill the pane from this much.
@@ -271,6 +282,20 @@ fn visible_tail(text: &str, room: usize, width: usize) -> &str {
         start += 1;
     }
     &text[start..]
+}
+
+/// The part of a message's text that can reach the screen when it shows from its start: the
+/// twin of [`visible_tail`].
+fn visible_head(text: &str, room: usize, width: usize) -> &str {
+    let budget = room.saturating_add(1).saturating_mul(width).saturating_mul(16);
+    if text.len() <= budget {
+        return text;
+    }
+    let mut end = budget;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn day_separator(date: NaiveDate, model: &Model, theme: &Theme, width: usize) -> Line<'static> {
