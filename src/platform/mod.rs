@@ -5,6 +5,8 @@ pub mod chatdash;
 pub mod chatvolt;
 mod error;
 pub mod http;
+#[cfg(test)]
+mod proptests;
 pub mod raia;
 
 pub use error::{PlatformError, Result};
