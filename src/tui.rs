@@ -4,7 +4,7 @@
 use crate::app::key::{Key, KeyCode};
 use crate::app::keymap::Keymap;
 use crate::app::model::Account;
-use crate::app::{Cmd, Model, Msg, update};
+use crate::app::{Cmd, Model, Msg, OutboxState, update};
 use crate::platform::Platform;
 use crate::sync::{Engine, Intervals};
 use crate::ui::{Theme, view};
@@ -34,6 +34,9 @@ pub struct Inbox {
     /// Where drafts are kept across runs (none in the demo), and the drafts found there.
     pub store: Option<crate::store::Store>,
     pub drafts: Vec<(crate::domain::ConversationKey, String)>,
+    /// Outgoing messages whose fate was not settled, and where client ids continue from.
+    pub outbox: Vec<crate::store::OutboxEntry>,
+    pub next_client_id: u64,
 }
 
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
@@ -97,6 +100,32 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             .insert(key, crate::app::compose::Composer::with_text(&text));
     }
     let store = inbox.store;
+    // What was on its way when the program last stopped: shown as unknown, checked against
+    // the thread when the conversation is opened, never re-sent on its own.
+    for entry in inbox.outbox {
+        let crate::domain::OutboxState::Unknown(reason) = entry.state else {
+            continue;
+        };
+        let message = crate::domain::Message {
+            id: format!("local-{}", entry.id),
+            author: crate::domain::Author::Operator {
+                name: None,
+                is_me: true,
+            },
+            author_name: None,
+            text: entry.text,
+            created_at: now,
+            attachments: vec![],
+            delivery: crate::domain::Delivery::Unknown(reason),
+        };
+        model
+            .threads
+            .entry(entry.key)
+            .or_default()
+            .outgoing
+            .push((entry.id, message));
+    }
+    model.next_client_id = inbox.next_client_id.max(1);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let engine = Engine::start(inbox.platforms, inbox.intervals, tx);
     let mut events = EventStream::new();
@@ -136,6 +165,35 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
                             tracing::error!(error = %e, "saving a draft failed");
                             later.push(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
+                    Cmd::Outbox {
+                        client_id,
+                        key,
+                        text,
+                        state,
+                    } => {
+                        if let Some(Err(e)) = store.as_ref().map(|s| s.outbox_put(client_id, &key, &text, &state)) {
+                            tracing::error!(error = %e, "recording the outbox failed");
+                            later.push(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
+                    // Durable before it leaves: a message is in the outbox before the request
+                    // is made, or it is not sent at all.
+                    Cmd::Send { key, client_id, text } => {
+                        let recorded = store
+                            .as_ref()
+                            .map(|s| s.outbox_put(client_id, &key, &text, &OutboxState::Sending));
+                        match recorded {
+                            Some(Err(e)) => {
+                                let reason = format!("could not record it locally first, so it was not sent ({e})");
+                                let result = Err(crate::app::SendFailure {
+                                    reason,
+                                    ambiguous: false,
+                                });
+                                later.push(Msg::Sent { key, client_id, result });
+                            }
+                            _ => engine.handle(Cmd::Send { key, client_id, text }),
                         }
                     }
                     other => engine.handle(other),

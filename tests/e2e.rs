@@ -381,3 +381,99 @@ fn a_draft_survives_kill_9_to_the_character() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["body"], json!({"message": draft}));
 }
+
+/// Opens Kim's conversation, takes it over and sends `text` with a one-shot fault armed on the
+/// send: returns the terminal and the conversation id.
+fn send_through_a_fault(
+    rt: &tokio::runtime::Runtime,
+    h: &SandboxHandle,
+    name: &str,
+    drop: &str,
+    text: &str,
+) -> (Term, String) {
+    let id = rt.block_on(create(
+        h,
+        "raia",
+        name,
+        "needs_human",
+        json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let mut t = Term::start(&config(h, ""), 120, 40);
+    t.wait_for(name, WAIT);
+    t.keys(&format!("/{name}\r"));
+    t.keys("\r");
+    t.wait_for("hello?", WAIT);
+    t.keys("t");
+    t.wait_for("taken over", WAIT);
+    rt.block_on(arm(h, "POST", "/send-manual-message", json!({"drop": drop})));
+    t.keys("i");
+    t.keys(text);
+    t.keys("\r");
+    (t, id)
+}
+
+fn copies_on_server(rt: &tokio::runtime::Runtime, h: &SandboxHandle, id: &str, text: &str) -> usize {
+    let state = rt.block_on(control(
+        h,
+        reqwest::Method::GET,
+        &format!("conversations/raia/{id}"),
+        None,
+    ));
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to_string().contains(text))
+        .count()
+}
+
+#[test]
+fn a_send_whose_answer_was_lost_is_found_in_the_thread_not_repeated() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let text = "Your refund is on its way.";
+    let (t, id) = send_through_a_fault(&rt, &h, "Lou Lost", "after", text);
+    // The request arrived, the answer did not: the thread is checked, and it is there.
+    t.wait_for("it did arrive", WAIT);
+    assert_eq!(copies_on_server(&rt, &h, &id, text), 1);
+    let screen = t.screen();
+    assert!(!screen.contains("not sent"), "{screen}");
+    assert_eq!(
+        outbox_states(&t),
+        vec![("sent".to_string(), text.to_string())],
+        "the outbox settled it as sent"
+    );
+}
+
+#[test]
+fn a_send_that_never_arrived_is_offered_back_and_sent_once_by_hand() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let text = "Checking your order now.";
+    let (mut t, id) = send_through_a_fault(&rt, &h, "Nia Nothing", "before", text);
+    // Nothing arrived: unknown, then after the check, failed with the words back in the draft.
+    t.wait_for("it did not arrive", WAIT);
+    assert_eq!(copies_on_server(&rt, &h, &id, text), 0);
+    // The operator sends it again (the draft holds it): exactly one copy on the server.
+    t.keys("\r");
+    t.wait_for("sent to Nia Nothing", WAIT);
+    assert_eq!(copies_on_server(&rt, &h, &id, text), 1);
+    let states = outbox_states(&t);
+    assert_eq!(
+        states,
+        vec![
+            ("failed".to_string(), text.to_string()),
+            ("sent".to_string(), text.to_string())
+        ]
+    );
+}
+
+/// The outbox as the program left it: (state, text) in order.
+fn outbox_states(t: &Term) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
+    let mut q = db.prepare("SELECT state, text FROM outbox ORDER BY id").unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}

@@ -414,7 +414,7 @@ async fn take_over_and_send_once_each() {
     })
     .await;
     let error = result.expect_err("raia refuses outside manual mode");
-    assert!(error.contains("manual mode"), "{error}");
+    assert!(error.reason.contains("manual mode") && !error.ambiguous, "{error:?}");
 
     engine.handle(Cmd::Act {
         key: key.clone(),
@@ -498,7 +498,7 @@ async fn commands_for_an_unknown_account_are_answered() {
         _ => None,
     })
     .await;
-    assert!(sent.is_err_and(|e| e.contains("unknown account")));
+    assert!(sent.is_err_and(|e| e.reason.contains("unknown account")));
 
     // Shutdown stops every task; with the engine gone, nothing holds the channel open.
     engine.shutdown();

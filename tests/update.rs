@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use handoff::app::key::{Key, KeyCode};
 use handoff::app::keymap::Keymap;
 use handoff::app::model::{Account, Confirm, Focus, Overlay, View};
-use handoff::app::{Cmd, Connection, Model, Msg, Op, update};
+use handoff::app::{Cmd, Connection, Model, Msg, Op, OutboxState, SendFailure, update};
 use handoff::domain::{
     Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
 };
@@ -374,13 +374,16 @@ fn a_failed_send_keeps_the_words() {
         Msg::Sent {
             key: key("a/ai-new"),
             client_id: 1,
-            result: Err("no answer within 10s".into()),
+            result: Err(SendFailure {
+                reason: "not allowed now: HTTP 400".into(),
+                ambiguous: false,
+            }),
         },
     );
     let thread = &m.threads[&key("a/ai-new")];
     assert_eq!(
         thread.outgoing[0].1.delivery,
-        Delivery::Failed("no answer within 10s".into())
+        Delivery::Failed("not allowed now: HTTP 400".into())
     );
     assert_eq!(
         m.drafts[&key("a/ai-new")].text(),
@@ -712,5 +715,163 @@ fn a_sent_draft_is_cleared_in_the_store_before_the_send_leaves() {
                 text: "ok".into()
             },
         ]
+    );
+}
+
+/// A model where the operator holds a/ai-new and has just sent "Are you there?" (client id 1).
+fn sent_one() -> Model {
+    let mut m = inbox();
+    m.mine.insert(key("a/ai-new"));
+    let held = conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![held],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(key("a/ai-new"));
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    press(&mut m, "i");
+    press(&mut m, "Are you there?");
+    special(&mut m, KeyCode::Enter);
+    m
+}
+
+#[test]
+fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
+    let mut m = sent_one();
+    let k = key("a/ai-new");
+    let failure = SendFailure {
+        reason: "no answer within 10s (timed out)".into(),
+        ambiguous: true,
+    };
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(failure),
+        },
+    );
+    let text = "Are you there?".to_string();
+    assert_eq!(
+        cmds,
+        vec![
+            Cmd::Outbox {
+                client_id: 1,
+                key: k.clone(),
+                text: text.clone(),
+                state: OutboxState::Unknown("no answer within 10s (timed out)".into())
+            },
+            Cmd::Reconcile {
+                key: k.clone(),
+                client_id: 1,
+                text: text.clone()
+            },
+        ]
+    );
+    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Unknown(_)));
+    assert!(
+        m.drafts[&k].is_empty(),
+        "nothing is offered for resending while unknown"
+    );
+    // It did arrive: settled as sent, nothing else.
+    let mut arrived = m;
+    let cmds = run(
+        &mut arrived,
+        Msg::Reconciled {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(true),
+        },
+    );
+    assert_eq!(
+        cmds[0],
+        Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: text.clone(),
+            state: OutboxState::Sent
+        }
+    );
+    assert!(arrived.threads[&k].outgoing.is_empty());
+    assert!(arrived.drafts[&k].is_empty());
+}
+
+#[test]
+fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
+    let mut m = sent_one();
+    let k = key("a/ai-new");
+    let failure = SendFailure {
+        reason: "the connection broke mid-answer".into(),
+        ambiguous: true,
+    };
+    run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(failure),
+        },
+    );
+    let cmds = run(
+        &mut m,
+        Msg::Reconciled {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(false),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: "Are you there?".into(),
+            state: OutboxState::Failed("no answer, and it is not in the thread".into())
+        }]
+    );
+    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Failed(_)));
+    assert_eq!(
+        m.drafts[&k].text(),
+        "Are you there?",
+        "offered back, to send again by hand"
+    );
+    // A check that could not be made leaves it unknown, and opening the conversation checks again.
+    let mut m = sent_one();
+    let failure = SendFailure {
+        reason: "timed out".into(),
+        ambiguous: true,
+    };
+    run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(failure),
+        },
+    );
+    run(
+        &mut m,
+        Msg::Reconciled {
+            key: k.clone(),
+            client_id: 1,
+            result: Err("network down".into()),
+        },
+    );
+    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Unknown(_)));
+    special(&mut m, KeyCode::Esc);
+    special(&mut m, KeyCode::Esc);
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        cmds.contains(&Cmd::Reconcile {
+            key: k,
+            client_id: 1,
+            text: "Are you there?".into()
+        }),
+        "{cmds:?}"
     );
 }

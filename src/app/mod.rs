@@ -8,5 +8,5 @@ pub mod msg;
 pub mod update;
 
 pub use model::Model;
-pub use msg::{Cmd, Connection, Msg, Op};
+pub use msg::{Cmd, Connection, Msg, Op, OutboxState, SendFailure};
 pub use update::update;

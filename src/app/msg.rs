@@ -50,6 +50,16 @@ impl Op {
     }
 }
 
+/// Why a send did not succeed, and whether it may have arrived anyway (no answer came: a
+/// timeout, a dropped connection, a server error).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SendFailure {
+    pub reason: String,
+    pub ambiguous: bool,
+}
+
+pub use crate::domain::OutboxState;
+
 #[derive(Clone, Debug)]
 pub enum Msg {
     Key(Key),
@@ -93,7 +103,13 @@ pub enum Msg {
     Sent {
         key: ConversationKey,
         client_id: u64,
-        result: Result<Message, String>,
+        result: Result<Message, SendFailure>,
+    },
+    /// Whether an outgoing message whose fate was unknown is now in the thread.
+    Reconciled {
+        key: ConversationKey,
+        client_id: u64,
+        result: Result<bool, String>,
     },
     /// The local store could not save (drafts are then only in memory).
     StoreFailed(String),
@@ -114,6 +130,19 @@ pub enum Cmd {
     Watch(Option<ConversationKey>),
     /// Poll every account now (after the operator asked, or a reconnect).
     Refresh,
+    /// Record an outgoing message's state in the outbox (`Sending` before it leaves).
+    Outbox {
+        client_id: u64,
+        key: ConversationKey,
+        text: String,
+        state: OutboxState,
+    },
+    /// Read the thread to learn whether a message whose send got no answer arrived.
+    Reconcile {
+        key: ConversationKey,
+        client_id: u64,
+        text: String,
+    },
     /// Write a draft to the local store (an empty one is deleted).
     SaveDraft {
         key: ConversationKey,

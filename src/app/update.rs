@@ -5,7 +5,7 @@ use super::compose::Composer;
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context};
 use super::model::{Confirm, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
-use super::msg::{Cmd, Msg, Op};
+use super::msg::{Cmd, Msg, Op, OutboxState, SendFailure};
 use crate::domain::{Author, Conversation, ConversationKey, Delivery, Holder, Message, Status, waiting_since};
 use chrono::{DateTime, Utc};
 
@@ -158,6 +158,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
                 return vec![];
             };
+            let text = thread.outgoing[i].1.text.clone();
             match result {
                 Ok(message) => {
                     thread.outgoing.remove(i);
@@ -167,26 +168,115 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                         thread.seen = thread.messages.len();
                     }
                     notice(model, format!("sent to {name}"), false);
+                    vec![Cmd::Outbox {
+                        client_id,
+                        key,
+                        text,
+                        state: OutboxState::Sent,
+                    }]
                 }
-                Err(e) => {
-                    let text = thread.outgoing[i].1.text.clone();
-                    thread.outgoing[i].1.delivery = Delivery::Failed(e.clone());
-                    // The words are never lost: back into an empty draft, ready to edit or resend.
-                    let draft = model.drafts.entry(key.clone()).or_default();
-                    if draft.is_empty() {
-                        draft.insert(&text);
-                        model.unsaved.insert(key);
-                        model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
-                    }
+                Err(SendFailure {
+                    reason,
+                    ambiguous: true,
+                }) => {
+                    // It may have arrived: never offer to send again before the thread says.
+                    thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
                     notice(
                         model,
-                        format!("not sent to {name} — {e} (your text is back in the draft)"),
+                        format!("no answer from {name}'s platform — checking whether it arrived"),
                         true,
                     );
+                    vec![
+                        Cmd::Outbox {
+                            client_id,
+                            key: key.clone(),
+                            text: text.clone(),
+                            state: OutboxState::Unknown(reason),
+                        },
+                        Cmd::Reconcile { key, client_id, text },
+                    ]
+                }
+                Err(SendFailure {
+                    reason,
+                    ambiguous: false,
+                }) => {
+                    thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
+                    let cmd = Cmd::Outbox {
+                        client_id,
+                        key: key.clone(),
+                        text: text.clone(),
+                        state: OutboxState::Failed(reason.clone()),
+                    };
+                    back_to_draft(model, &key, &text);
+                    notice(
+                        model,
+                        format!("not sent to {name} — {reason} (your text is back in the draft)"),
+                        true,
+                    );
+                    vec![cmd]
                 }
             }
-            vec![]
         }
+        Msg::Reconciled { key, client_id, result } => {
+            let name = customer(model, &key);
+            let thread = model.threads.entry(key.clone()).or_default();
+            let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+                return vec![];
+            };
+            let text = thread.outgoing[i].1.text.clone();
+            match result {
+                Ok(true) => {
+                    thread.outgoing.remove(i);
+                    notice(model, format!("it did arrive: sent to {name}"), false);
+                    vec![
+                        Cmd::Outbox {
+                            client_id,
+                            key,
+                            text,
+                            state: OutboxState::Sent,
+                        },
+                        Cmd::Refresh,
+                    ]
+                }
+                Ok(false) => {
+                    let reason = "no answer, and it is not in the thread".to_string();
+                    thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
+                    back_to_draft(model, &key, &text);
+                    notice(
+                        model,
+                        format!("not sent to {name} — it did not arrive (your text is back in the draft)"),
+                        true,
+                    );
+                    vec![Cmd::Outbox {
+                        client_id,
+                        key,
+                        text,
+                        state: OutboxState::Failed(reason),
+                    }]
+                }
+                Err(e) => {
+                    // Still unknown: checked again when the conversation is opened.
+                    thread.outgoing[i].1.delivery = Delivery::Unknown(format!("could not check: {e}"));
+                    notice(
+                        model,
+                        format!("could not check whether it arrived — {e}; open the conversation to check again"),
+                        true,
+                    );
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+/// The words are never lost: a message that did not go out goes back into an empty draft,
+/// ready to edit or send again (by the operator, never on its own).
+fn back_to_draft(model: &mut Model, key: &ConversationKey, text: &str) {
+    let draft = model.drafts.entry(key.clone()).or_default();
+    if draft.is_empty() {
+        draft.insert(text);
+        model.unsaved.insert(key.clone());
+        model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
     }
 }
 
@@ -492,6 +582,16 @@ fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     let thread = model.threads.entry(key.clone()).or_default();
     thread.scroll = 0;
     let mut cmds = vec![Cmd::Watch(Some(key.clone()))];
+    // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
+    for (client_id, m) in &thread.outgoing {
+        if matches!(m.delivery, Delivery::Unknown(_)) {
+            cmds.push(Cmd::Reconcile {
+                key: key.clone(),
+                client_id: *client_id,
+                text: m.text.clone(),
+            });
+        }
+    }
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
     let can_mark = model
         .account(&key.account)

@@ -42,6 +42,16 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         thread: config.thread_interval,
     };
     let (store, drafts) = open_store(state_dir, &mut warnings);
+    let (outbox, next_client_id) = match &store {
+        Some(s) => match (s.outbox_unsettled(), s.outbox_last_id()) {
+            (Ok(outbox), Ok(last)) => (outbox, last + 1),
+            (Err(e), _) | (_, Err(e)) => {
+                warnings.push(format!("could not read the outbox: {e}"));
+                (vec![], 1)
+            }
+        },
+        None => (vec![], 1),
+    };
     start(Inbox {
         platforms,
         labels,
@@ -51,6 +61,8 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         demo: false,
         store,
         drafts,
+        outbox,
+        next_client_id,
     })
     .await
 }
@@ -135,6 +147,8 @@ pub async fn demo() -> Result<(), Failure> {
         demo: true,
         store: None,
         drafts: vec![],
+        outbox: vec![],
+        next_client_id: 1,
     };
     let result = start(inbox).await;
     world.shutdown().await;

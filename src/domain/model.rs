@@ -121,6 +121,18 @@ impl Author {
 pub enum Delivery {
     Sent,
     Pending,
+    /// No answer came (timeout, dropped connection, crash): it may or may not have arrived,
+    /// and the thread is checked before anything is offered.
+    Unknown(String),
+    Failed(String),
+}
+
+/// Where an outgoing message stands, as the outbox records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxState {
+    Sending,
+    Sent,
+    Unknown(String),
     Failed(String),
 }
 

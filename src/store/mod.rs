@@ -2,13 +2,13 @@
 //! operator typed is lost to a crash, `kill -9` or a dropped SSH session. The database lives in
 //! the state directory (mode 0700) and never holds a key.
 
-use crate::domain::ConversationKey;
+use crate::domain::{ConversationKey, OutboxState};
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 const FILE: &str = "handoff.db";
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +104,71 @@ impl Store {
     }
 }
 
+/// An outgoing message as the outbox last recorded it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    pub id: u64,
+    pub key: ConversationKey,
+    pub text: String,
+    pub state: OutboxState,
+}
+
+impl Store {
+    /// Records an outgoing message's state; `Sending` is written before the request leaves.
+    pub fn outbox_put(
+        &self,
+        id: u64,
+        key: &ConversationKey,
+        text: &str,
+        state: &OutboxState,
+    ) -> Result<(), StoreError> {
+        let (name, reason) = match state {
+            OutboxState::Sending => ("sending", None),
+            OutboxState::Sent => ("sent", None),
+            OutboxState::Unknown(r) => ("unknown", Some(r.as_str())),
+            OutboxState::Failed(r) => ("failed", Some(r.as_str())),
+        };
+        let now = chrono::Utc::now().to_rfc3339();
+        self.db().execute(
+            "INSERT INTO outbox (id, account, conversation, text, state, reason, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+             ON CONFLICT (id) DO UPDATE SET state = ?5, reason = ?6, updated_at = ?7",
+            params![id as i64, key.account, key.id, text, name, reason, now],
+        )?;
+        Ok(())
+    }
+
+    /// Messages whose fate is not settled (sending when the program stopped, or unknown).
+    pub fn outbox_unsettled(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT id, account, conversation, text, state, reason FROM outbox
+             WHERE state IN ('sending', 'unknown') ORDER BY id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let reason: Option<String> = row.get(5)?;
+            let state: String = row.get(4)?;
+            let reason = match state.as_str() {
+                "sending" => "the program stopped before the platform answered".to_string(),
+                _ => reason.unwrap_or_default(),
+            };
+            Ok(OutboxEntry {
+                id: row.get::<_, i64>(0)? as u64,
+                key: ConversationKey::new(row.get::<_, String>(1)?, row.get::<_, String>(2)?),
+                text: row.get(3)?,
+                state: OutboxState::Unknown(reason),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The highest outbox id so far: new messages number on from it, across restarts.
+    pub fn outbox_last_id(&self) -> Result<u64, StoreError> {
+        let id: Option<i64> = self.db().query_row("SELECT MAX(id) FROM outbox", [], |r| r.get(0))?;
+        Ok(id.unwrap_or(0).max(0) as u64)
+    }
+}
+
 /// Opens the file and brings its schema to [`SCHEMA_VERSION`]; an error says why it cannot be
 /// used.
 fn open_and_migrate(path: &Path) -> Result<Connection, String> {
@@ -142,6 +207,24 @@ fn open_and_migrate(path: &Path) -> Result<Connection, String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    if version < 2 {
+        db.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS outbox (
+                 id INTEGER PRIMARY KEY,
+                 account TEXT NOT NULL,
+                 conversation TEXT NOT NULL,
+                 text TEXT NOT NULL,
+                 state TEXT NOT NULL,
+                 reason TEXT,
+                 created_at TEXT NOT NULL,
+                 updated_at TEXT NOT NULL
+             );
+             PRAGMA user_version = 2;
+             COMMIT;",
+        )
+        .map_err(|e| e.to_string())?;
+    }
     // Later schema versions add their steps here, each in its own transaction.
     Ok(db)
 }
@@ -169,6 +252,31 @@ mod tests {
             let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode & 0o077, 0, "the state dir is private");
         }
+    }
+
+    #[test]
+    fn the_outbox_keeps_what_is_not_settled() {
+        let root = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(root.path()).unwrap();
+        let k = ConversationKey::new("raia", "c1");
+        store.outbox_put(1, &k, "one", &OutboxState::Sending).unwrap();
+        store.outbox_put(1, &k, "one", &OutboxState::Sent).unwrap();
+        store.outbox_put(2, &k, "two", &OutboxState::Sending).unwrap();
+        store
+            .outbox_put(3, &k, "three", &OutboxState::Unknown("timed out".into()))
+            .unwrap();
+        store
+            .outbox_put(4, &k, "four", &OutboxState::Failed("HTTP 400".into()))
+            .unwrap();
+        drop(store);
+        let (store, _) = Store::open(root.path()).unwrap();
+        let unsettled = store.outbox_unsettled().unwrap();
+        assert_eq!(
+            unsettled.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
+            ["two", "three"]
+        );
+        assert_eq!(unsettled[1].state, OutboxState::Unknown("timed out".into()));
+        assert_eq!(store.outbox_last_id().unwrap(), 4);
     }
 
     #[test]

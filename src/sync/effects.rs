@@ -2,9 +2,9 @@
 //! reach the customer twice, and a retried takeover can race another operator's (platforms.md
 //! §4.6, §7.11). The UI offers "retry?" instead.
 
-use crate::app::Op;
-use crate::domain::{Conversation, Message};
-use crate::platform::Platform;
+use crate::app::{Op, SendFailure};
+use crate::domain::{Author, Conversation, Message};
+use crate::platform::{Platform, PlatformError};
 
 /// Carries out `op`; the conversation as the platform now has it (`None` for a read mark).
 pub(super) async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Conversation>, String> {
@@ -17,7 +17,24 @@ pub(super) async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Opt
     result.map_err(|error| error.to_string())
 }
 
-/// Sends `text` as the operator; the message as the platform stored it.
-pub(super) async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, String> {
-    platform.send(id, text).await.map_err(|error| error.to_string())
+/// Sends `text` as the operator; the message as the platform stored it. A failure says
+/// whether the message may have arrived anyway (no answer came).
+pub(super) async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, SendFailure> {
+    platform.send(id, text).await.map_err(|error| SendFailure {
+        ambiguous: matches!(
+            error,
+            PlatformError::Timeout(_) | PlatformError::Network(_) | PlatformError::Server { .. }
+        ),
+        reason: error.to_string(),
+    })
+}
+
+/// Whether the thread now holds an operator message with this text: asked only after a send
+/// got no answer, so the answer settles whether it arrived.
+pub(super) async fn arrived(platform: &dyn Platform, id: &str, text: &str) -> Result<bool, String> {
+    let messages = platform.list_messages(id).await.map_err(|error| error.to_string())?;
+    let text = crate::domain::sanitize(text);
+    Ok(messages
+        .iter()
+        .any(|m| matches!(m.author, Author::Operator { .. }) && m.text.trim() == text.trim()))
 }

@@ -115,7 +115,8 @@ impl Engine {
                     let _ = account.control.send(Control::Refresh);
                 }
             }
-            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } => {}
+            Cmd::Reconcile { key, client_id, text } => self.reconcile(key, client_id, text),
+            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } | Cmd::Outbox { .. } => {}
         }
     }
 
@@ -149,8 +150,11 @@ impl Engine {
     fn send(&self, key: ConversationKey, client_id: u64, text: String) {
         let (platform, control) = match self.account(&key.account) {
             Ok(account) => account,
-            Err(error) => {
-                let result = Err(error);
+            Err(reason) => {
+                let result = Err(crate::app::SendFailure {
+                    reason,
+                    ambiguous: false,
+                });
                 let _ = self.tx.send(Msg::Sent { key, client_id, result });
                 return;
             }
@@ -163,6 +167,25 @@ impl Engine {
             if sent {
                 let _ = control.send(Control::Nudge);
             }
+        });
+    }
+
+    fn reconcile(&self, key: ConversationKey, client_id: u64, text: String) {
+        let platform = match self.account(&key.account) {
+            Ok((platform, _)) => platform,
+            Err(error) => {
+                let _ = self.tx.send(Msg::Reconciled {
+                    key,
+                    client_id,
+                    result: Err(error),
+                });
+                return;
+            }
+        };
+        let tx = self.tx.clone();
+        self.spawn(async move {
+            let result = effects::arrived(&*platform, &key.id, &text).await;
+            let _ = tx.send(Msg::Reconciled { key, client_id, result });
         });
     }
 

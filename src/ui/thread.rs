@@ -331,6 +331,10 @@ fn label_line(m: &Message, theme: &Theme, width: usize) -> Line<'static> {
     match &m.delivery {
         Delivery::Sent => {}
         Delivery::Pending => spans.push(styled(" · sending…", theme.warn)),
+        Delivery::Unknown(reason) => spans.push(styled(
+            format!(" · no answer ({reason}) — checking whether it arrived"),
+            theme.warn,
+        )),
         Delivery::Failed(reason) => spans.push(styled(format!(" · not sent: {reason}"), theme.error)),
     }
     layout::fit_line(spans, width)
