@@ -875,3 +875,69 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
+    let mut m = inbox();
+    let k = key("a/ai-new");
+    m.mine.insert(k.clone());
+    let held = conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![held],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    let before = vec![msg("1", Author::Customer, "my order is late", 0)];
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: before.clone(),
+        },
+    );
+    press(&mut m, "i");
+    press(&mut m, "It ships today");
+    // The customer writes while the operator types.
+    let mut after = before;
+    after.push(msg("2", Author::Customer, "never mind, it just arrived!", 1));
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: after,
+        },
+    );
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Send { .. })), "{cmds:?}");
+    match &m.overlay {
+        Some(Overlay::Confirm(Confirm::SendOver { key: asked, what })) => {
+            assert_eq!(asked, &k);
+            assert!(
+                what.contains("from the customer") && what.contains("it just arrived"),
+                "{what}"
+            );
+        }
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    // No: nothing sent, the draft stays.
+    press(&mut m, "n");
+    assert_eq!(m.drafts[&k].text(), "It ships today");
+    // Yes: sent as written, and the next reply starts a fresh count.
+    special(&mut m, KeyCode::Enter);
+    let cmds = press(&mut m, "y");
+    assert!(
+        cmds.contains(&Cmd::Send {
+            key: k.clone(),
+            client_id: 1,
+            text: "It ships today".into()
+        }),
+        "{cmds:?}"
+    );
+    assert_eq!(m.threads[&k].reply_base, None);
+}

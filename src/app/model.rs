@@ -57,6 +57,8 @@ pub enum Focus {
 pub enum Confirm {
     /// Someone else holds it: taking it from them needs a yes.
     TakeFrom { key: ConversationKey, holder: String },
+    /// The conversation moved on while the reply was being written: what changed.
+    SendOver { key: ConversationKey, what: String },
     /// Messages are still on their way.
     Quit,
 }
@@ -95,6 +97,9 @@ pub struct Thread {
     pub divider: Option<usize>,
     /// Messages hidden below the bottom of the pane (0 = following the latest).
     pub scroll: usize,
+    /// How many of the platform's messages there were when the reply being written was
+    /// started: anyone else's after that is news to confirm before sending.
+    pub reply_base: Option<usize>,
 }
 
 impl Thread {

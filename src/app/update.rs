@@ -39,6 +39,12 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
 /// Marks the open conversation's draft as changed: it is saved within a second.
 fn draft_changed(model: &mut Model) {
     if let Some(key) = model.open.clone() {
+        let thread = model.threads.entry(key.clone()).or_default();
+        // Counted once the thread has loaded: before that, everything would look new.
+        if thread.loaded {
+            let seen = thread.messages.len();
+            thread.reply_base.get_or_insert(seen);
+        }
         model.unsaved.insert(key);
         model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
     }
@@ -379,7 +385,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
         },
         Context::Filter => on_filter_key(model, key, action),
         Context::Compose => match action {
-            Some(Action::Send) => send(model),
+            Some(Action::Send) => send(model, false),
             Some(Action::NewLine) => {
                 if let Some(d) = open_draft(model) {
                     d.newline();
@@ -677,6 +683,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
             (model.focus, model.selected, model.open) = saved;
             cmds
         }
+        Some(Overlay::Confirm(Confirm::SendOver { key, .. })) if model.open.as_ref() == Some(&key) => send(model, true),
         Some(Overlay::Confirm(Confirm::Quit)) => {
             model.quit = true;
             vec![Cmd::Quit]
@@ -685,7 +692,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
     }
 }
 
-fn send(model: &mut Model) -> Vec<Cmd> {
+fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
     let Some(key) = model.open.clone() else {
         return vec![];
     };
@@ -695,6 +702,10 @@ fn send(model: &mut Model) -> Vec<Cmd> {
     }
     if let Err(why) = model.can_send(&key) {
         notice(model, format!("not sent: {why}"), true);
+        return vec![];
+    }
+    if !confirmed && let Some(what) = news_since_reply_started(model, &key) {
+        model.overlay = Some(Overlay::Confirm(Confirm::SendOver { key, what }));
         return vec![];
     }
     let client_id = model.next_client_id;
@@ -715,6 +726,7 @@ fn send(model: &mut Model) -> Vec<Cmd> {
     let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
     thread.outgoing.push((client_id, message));
     thread.scroll = 0;
+    thread.reply_base = None;
     if let Some(d) = model.drafts.get_mut(&key) {
         d.clear();
     }
@@ -723,6 +735,36 @@ fn send(model: &mut Model) -> Vec<Cmd> {
     let mut cmds = flush_drafts(model);
     cmds.push(Cmd::Send { key, client_id, text });
     cmds
+}
+
+/// What others said in the conversation since this reply was started (Help Scout's collision
+/// check: do not send over a change the operator has not seen), or `None`.
+fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<String> {
+    let thread = model.threads.get(key)?;
+    let base = thread.reply_base?;
+    let news: Vec<&Message> = thread
+        .messages
+        .iter()
+        .skip(base)
+        .filter(|m| !matches!(m.author, Author::Operator { is_me: true, .. }) && !thread.sent_ids.contains(&m.id))
+        .collect();
+    let latest = news.last()?;
+    let who = match &latest.author {
+        Author::Customer => "the customer".to_string(),
+        Author::Ai => "the AI".to_string(),
+        Author::Operator { name: Some(name), .. } => name.clone(),
+        Author::Operator { .. } => "another operator".to_string(),
+        Author::System => "the platform".to_string(),
+    };
+    let count = if news.len() == 1 {
+        "A new message".to_string()
+    } else {
+        format!("{} new messages", news.len())
+    };
+    Some(format!(
+        "{count} since you started writing; the latest, from {who}: “{}”",
+        preview_of(&latest.text)
+    ))
 }
 
 fn next_needing_human(model: &mut Model) -> Vec<Cmd> {

@@ -242,6 +242,7 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
                 format!("{holder} holds this conversation. Take it over? {yes}/{no}"),
             )
         }
+        Confirm::SendOver { what, .. } => ("Send anyway?".to_string(), format!("{what}. Send anyway? {yes}/{no}")),
         Confirm::Quit => (
             "Quit".to_string(),
             format!("Messages are still sending. Quit anyway? {yes}/{no}"),
