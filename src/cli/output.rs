@@ -4,7 +4,7 @@
 use crate::domain::{Author, Conversation, Holder, Message, Status};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// The short status mark used in tables (and, later, the inbox): readable without colour.
 pub fn status_mark(status: &Status) -> &'static str {
@@ -30,27 +30,9 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// Cuts `text` to at most `width` terminal columns (with an ellipsis) and pads it to exactly
-/// `width`, measuring wide characters properly.
+/// `width`. The inbox's own measure, so a table and the screen agree on every emoji sequence.
 pub fn fit(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if text.width() <= width {
-        out.push_str(text);
-        used = text.width();
-    } else {
-        for c in text.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w + 1 > width {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        out.push('…');
-        used += 1;
-    }
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
-    out
+    crate::ui::text::pad(text, width)
 }
 
 pub fn conversation_table(conversations: &[Conversation], now: DateTime<Utc>) -> String {
@@ -233,6 +215,8 @@ mod tests {
         assert_eq!(fit("李小龙x", 6), "李小… ");
         assert_eq!(fit("abcdefgh", 5), "abcd…");
         assert_eq!(fit("", 2), "  ");
+        // A ZWJ family is one glyph two cells wide, as the terminal draws it.
+        assert_eq!(fit("👩\u{200d}💻x", 4), "👩\u{200d}💻x ");
     }
 
     #[test]

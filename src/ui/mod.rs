@@ -7,7 +7,7 @@ mod help;
 mod layout;
 mod list;
 mod status;
-mod text;
+pub(crate) mod text;
 mod theme;
 mod thread;
 
