@@ -145,6 +145,17 @@ impl Config {
         if let Some(warning) = permissions_warning(path) {
             config.warnings.push(warning);
         }
+        // Checked here rather than when the key is read, so the inbox can show it on screen
+        // (it owns the terminal by the time keys are read) and the commands print it.
+        for account in &config.accounts {
+            if let KeySource::File(file) = &account.key_source
+                && let Some(warning) = permissions_warning(file)
+            {
+                config
+                    .warnings
+                    .push(format!("account `{}`: key file {warning}", account.name()));
+            }
+        }
         Ok(config)
     }
 
@@ -290,12 +301,7 @@ fn read_key(source: &KeySource) -> Result<ApiKey, String> {
     let key = match source {
         KeySource::Env(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
         KeySource::File(path) => {
-            let key =
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-            if let Some(warning) = permissions_warning(path) {
-                eprintln!("warning: {warning}");
-            }
-            key
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?
         }
         KeySource::Command(cmd) => {
             let out = std::process::Command::new("sh")
@@ -461,5 +467,31 @@ auth_scheme = "bearer"
         let c = parse(GOOD).unwrap();
         let settings = c.account("volt").unwrap().resolve().unwrap();
         assert!(!format!("{settings:?}").contains("volt-key"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_files_others_can_read_are_warned_about_and_private_ones_are_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key");
+        std::fs::write(&key, "k").unwrap();
+        let config = dir.path().join("config.toml");
+        let text = GOOD.replace("/nonexistent/key", key.to_str().unwrap());
+        std::fs::write(&config, text).unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warnings = Config::load(&config).unwrap().warnings;
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("account `agency`: key file "),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].contains("chmod 600"), "{}", warnings[0]);
+
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(&config).unwrap().warnings.is_empty());
     }
 }
