@@ -1,10 +1,11 @@
 //! Conversations, messages and what each platform can do, in one shape for all platforms.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Which platform an account talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PlatformKind {
     Raia,
     Chatvolt,
@@ -36,7 +37,7 @@ impl fmt::Display for PlatformKind {
 
 /// A conversation's identity. Ids are only unique inside one account, so the account's short
 /// handle is part of the key. Written `account/id` on screen and in commands.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ConversationKey {
     pub account: String,
     pub id: String,
@@ -64,7 +65,7 @@ impl fmt::Display for ConversationKey {
 }
 
 /// Who holds a conversation that a human has taken over.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Holder {
     /// The operator running this program (matched by name, email or platform user id).
     Me,
@@ -75,7 +76,7 @@ pub enum Holder {
 }
 
 /// Where a conversation stands in the handoff, derived per platform (platforms.md §4.3).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     Ai,
     NeedsHuman,
@@ -96,7 +97,7 @@ impl Status {
 }
 
 /// Who wrote a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Author {
     Customer,
     Ai,
@@ -117,7 +118,7 @@ impl Author {
 
 /// Whether a message reached the platform. Only the operator's own messages are ever anything
 /// but `Sent`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Delivery {
     Sent,
     Pending,
@@ -136,14 +137,14 @@ pub enum OutboxState {
     Failed(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub name: String,
     /// A platform file id or link; never fetched automatically.
     pub reference: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// The platform's id, or one synthesised where the platform has none (ChatDash).
     pub id: String,
@@ -156,7 +157,7 @@ pub struct Message {
     pub delivery: Delivery,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub key: ConversationKey,
     pub platform: PlatformKind,

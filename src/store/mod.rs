@@ -1,14 +1,18 @@
-//! Durable local state (design.md §6), in SQLite: for now the drafts, so that nothing an
-//! operator typed is lost to a crash, `kill -9` or a dropped SSH session. The database lives in
-//! the state directory (mode 0700) and never holds a key.
+//! Durable local state (design.md §6), in SQLite: the drafts and the outbox, so that nothing an
+//! operator typed is lost to a crash, `kill -9` or a dropped SSH session; read marks; and a
+//! cache of conversations and recent messages, so the inbox opens at once and can be read when
+//! every platform is down. The database lives in the state directory (mode 0700) and never
+//! holds a key.
 
-use crate::domain::{ConversationKey, OutboxState};
+use crate::domain::{Conversation, ConversationKey, Message, OutboxState};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 const FILE: &str = "handoff.db";
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +173,176 @@ impl Store {
     }
 }
 
+/// The last message an operator has seen in a conversation: later ones are "new". Kept by id,
+/// with its time for when the id is no longer in the thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMark {
+    pub message_id: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    pub fn read_marks(&self) -> Result<Vec<(ConversationKey, ReadMark)>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare("SELECT account, conversation, message_id, message_at FROM read_marks")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut marks = Vec::new();
+        for row in rows {
+            let (key, message_id, at) = row?;
+            // A mark whose time cannot be read is dropped: the platform's unread count stands in.
+            if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+                let at = at.with_timezone(&Utc);
+                marks.push((key, ReadMark { message_id, at }));
+            }
+        }
+        Ok(marks)
+    }
+
+    pub fn save_read_mark(&self, key: &ConversationKey, mark: &ReadMark) -> Result<(), StoreError> {
+        self.db().execute(
+            "INSERT INTO read_marks (account, conversation, message_id, message_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, conversation) DO UPDATE SET message_id = ?3, message_at = ?4",
+            params![key.account, key.id, mark.message_id, mark.at.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+}
+
+/// How many of a conversation's latest messages the cache keeps: enough to read the context of
+/// a conversation while offline, not a copy of the platform.
+pub const CACHED_MESSAGES: usize = 200;
+
+/// What the cache held at start.
+#[derive(Debug, Default)]
+pub struct Cached {
+    pub conversations: Vec<Conversation>,
+    pub threads: Vec<(ConversationKey, Vec<Message>)>,
+    /// When each account's conversations were last written.
+    pub synced_at: HashMap<String, DateTime<Utc>>,
+}
+
+impl Store {
+    /// The cached conversations and threads of these accounts; other accounts' entries (an
+    /// account renamed or removed from the config) are deleted. A row that cannot be read
+    /// (written by a different build) is skipped: the cache is only a head start.
+    pub fn cache_load(&self, accounts: &[&str]) -> Result<Cached, StoreError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let keep = serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into());
+        for table in ["cached_conversations", "cached_threads", "cached_accounts"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE account NOT IN (SELECT value FROM json_each(?1))"),
+                [&keep],
+            )?;
+        }
+        let mut cached = Cached::default();
+        {
+            let mut statement = tx.prepare("SELECT json FROM cached_conversations")?;
+            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+            for json in rows {
+                if let Ok(c) = serde_json::from_str::<Conversation>(&json?) {
+                    cached.conversations.push(c);
+                }
+            }
+            let mut statement = tx.prepare("SELECT account, conversation, json FROM cached_threads")?;
+            let rows = statement.query_map([], |row| {
+                Ok((
+                    ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (key, json) = row?;
+                if let Ok(messages) = serde_json::from_str::<Vec<Message>>(&json) {
+                    cached.threads.push((key, messages));
+                }
+            }
+            let mut statement = tx.prepare("SELECT account, synced_at FROM cached_accounts")?;
+            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (account, at) = row?;
+                if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+                    cached.synced_at.insert(account, at.with_timezone(&Utc));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(cached)
+    }
+
+    /// Writes what an account's sync changed. `first`: this is the first listing since start,
+    /// so whatever the cache has of this account and the listing does not is gone.
+    pub fn cache_conversations(
+        &self,
+        account: &str,
+        first: bool,
+        changed: &[Conversation],
+        removed: &[ConversationKey],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        if first {
+            let listed: Vec<&str> = changed.iter().map(|c| c.key.id.as_str()).collect();
+            let listed = serde_json::to_string(&listed).unwrap_or_else(|_| "[]".into());
+            for table in ["cached_conversations", "cached_threads"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE account = ?1
+                         AND conversation NOT IN (SELECT value FROM json_each(?2))"
+                    ),
+                    params![account, listed],
+                )?;
+            }
+        }
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO cached_conversations (account, conversation, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
+            )?;
+            for c in changed {
+                let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+                put.execute(params![account, c.key.id, json])?;
+            }
+            for key in removed {
+                tx.execute(
+                    "DELETE FROM cached_conversations WHERE account = ?1 AND conversation = ?2",
+                    params![account, key.id],
+                )?;
+                tx.execute(
+                    "DELETE FROM cached_threads WHERE account = ?1 AND conversation = ?2",
+                    params![account, key.id],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO cached_accounts (account, synced_at) VALUES (?1, ?2)
+             ON CONFLICT (account) DO UPDATE SET synced_at = ?2",
+            params![account, at.to_rfc3339()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps a conversation's latest [`CACHED_MESSAGES`] messages.
+    pub fn cache_thread(&self, key: &ConversationKey, messages: &[Message]) -> Result<(), StoreError> {
+        let recent = &messages[messages.len().saturating_sub(CACHED_MESSAGES)..];
+        let json = serde_json::to_string(recent).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        self.db().execute(
+            "INSERT INTO cached_threads (account, conversation, json) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
+            params![key.account, key.id, json],
+        )?;
+        Ok(())
+    }
+}
+
 /// Opens the file and brings its schema to [`SCHEMA_VERSION`]; an error says why it cannot be
 /// used.
 fn open_and_migrate(path: &Path) -> Result<Connection, String> {
@@ -221,6 +395,37 @@ fn open_and_migrate(path: &Path) -> Result<Connection, String> {
                  updated_at TEXT NOT NULL
              );
              PRAGMA user_version = 2;
+             COMMIT;",
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    if version < 3 {
+        db.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS read_marks (
+                 account TEXT NOT NULL,
+                 conversation TEXT NOT NULL,
+                 message_id TEXT NOT NULL,
+                 message_at TEXT NOT NULL,
+                 PRIMARY KEY (account, conversation)
+             );
+             CREATE TABLE IF NOT EXISTS cached_conversations (
+                 account TEXT NOT NULL,
+                 conversation TEXT NOT NULL,
+                 json TEXT NOT NULL,
+                 PRIMARY KEY (account, conversation)
+             );
+             CREATE TABLE IF NOT EXISTS cached_threads (
+                 account TEXT NOT NULL,
+                 conversation TEXT NOT NULL,
+                 json TEXT NOT NULL,
+                 PRIMARY KEY (account, conversation)
+             );
+             CREATE TABLE IF NOT EXISTS cached_accounts (
+                 account TEXT PRIMARY KEY,
+                 synced_at TEXT NOT NULL
+             );
+             PRAGMA user_version = 3;
              COMMIT;",
         )
         .map_err(|e| e.to_string())?;
@@ -301,5 +506,105 @@ mod tests {
         drop(db);
         let (_, opened) = Store::open(dir.path()).unwrap();
         assert!(opened.moved_aside.unwrap().1.contains("newer handoff"));
+    }
+
+    fn conversation(account: &str, id: &str) -> Conversation {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        Conversation {
+            key: ConversationKey::new(account, id),
+            platform: crate::domain::PlatformKind::Raia,
+            customer_name: format!("customer {id}"),
+            customer_contact: None,
+            channel: Some("web".into()),
+            status: crate::domain::Status::Human {
+                by: crate::domain::Holder::Other("Sam".into()),
+            },
+            assignee: None,
+            unread: None,
+            preview: None,
+            created_at: at,
+            updated_at: at,
+            waiting_since: None,
+        }
+    }
+
+    fn message(i: usize) -> Message {
+        Message {
+            id: format!("m{i}"),
+            author: crate::domain::Author::Customer,
+            author_name: None,
+            text: format!("message {i}"),
+            created_at: chrono::DateTime::from_timestamp(1_700_000_000 + i as i64, 0).unwrap(),
+            attachments: vec![],
+            delivery: crate::domain::Delivery::Sent,
+        }
+    }
+
+    #[test]
+    fn read_marks_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let k = ConversationKey::new("raia", "c1");
+        let first = ReadMark {
+            message_id: "m1".into(),
+            at: message(1).created_at,
+        };
+        let later = ReadMark {
+            message_id: "m7".into(),
+            at: message(7).created_at,
+        };
+        store.save_read_mark(&k, &first).unwrap();
+        store.save_read_mark(&k, &later).unwrap();
+        drop(store);
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert_eq!(store.read_marks().unwrap(), vec![(k, later)]);
+    }
+
+    #[test]
+    fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let at = chrono::Utc::now();
+        let (a, b, c) = (
+            conversation("raia", "a"),
+            conversation("raia", "b"),
+            conversation("raia", "c"),
+        );
+        store
+            .cache_conversations("raia", true, &[a.clone(), b.clone(), c.clone()], &[], at)
+            .unwrap();
+        store
+            .cache_conversations("volt", true, &[conversation("volt", "v")], &[], at)
+            .unwrap();
+        let messages: Vec<Message> = (0..CACHED_MESSAGES + 50).map(message).collect();
+        store.cache_thread(&b.key, &messages).unwrap();
+        store.cache_thread(&c.key, &messages[..3]).unwrap();
+        // A later sync removes c; b changes.
+        let mut b2 = b.clone();
+        b2.customer_name = "renamed".into();
+        store
+            .cache_conversations("raia", false, &[b2.clone()], &[c.key.clone()], at)
+            .unwrap();
+        drop(store);
+
+        let (store, _) = Store::open(dir.path()).unwrap();
+        // "volt" is no longer configured: its entries go.
+        let cached = store.cache_load(&["raia"]).unwrap();
+        let mut conversations = cached.conversations.clone();
+        conversations.sort_by(|x, y| x.key.cmp(&y.key));
+        assert_eq!(conversations, vec![a.clone(), b2]);
+        assert_eq!(cached.threads.len(), 1);
+        let (key, kept) = &cached.threads[0];
+        assert_eq!(key, &b.key);
+        assert_eq!(kept.len(), CACHED_MESSAGES, "only the latest are kept");
+        assert_eq!(kept.last(), messages.last());
+        assert_eq!(cached.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
+
+        // The first listing after a start replaces what the cache had of that account.
+        store.cache_conversations("raia", true, &[a.clone()], &[], at).unwrap();
+        let cached = store.cache_load(&["raia"]).unwrap();
+        assert_eq!(cached.conversations, vec![a]);
+        assert!(cached.threads.is_empty());
+        assert!(store.cache_load(&[]).unwrap().conversations.is_empty());
     }
 }
