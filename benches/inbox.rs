@@ -36,6 +36,7 @@ fn accounts() -> Vec<Account> {
             },
             connection: Connection::Ok,
             synced: true,
+            cached_at: None,
         })
         .collect()
 }

@@ -37,6 +37,10 @@ pub struct Inbox {
     /// Outgoing messages whose fate was not settled, and where client ids continue from.
     pub outbox: Vec<crate::store::OutboxEntry>,
     pub next_client_id: u64,
+    /// What the store remembers of the last run: read marks, and the cached conversations
+    /// shown until each account answers.
+    pub read_marks: Vec<(crate::domain::ConversationKey, crate::domain::ReadMark)>,
+    pub cached: Option<crate::store::Cached>,
 }
 
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
@@ -90,6 +94,7 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             capabilities: p.capabilities(),
             connection: crate::app::Connection::Connecting,
             synced: false,
+            cached_at: None,
         })
         .collect();
     let now = chrono::Utc::now();
@@ -126,8 +131,16 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             .push((entry.id, message));
     }
     model.next_client_id = inbox.next_client_id.max(1);
+    model.read_marks = inbox.read_marks.into_iter().collect();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let engine = Engine::start(inbox.platforms, inbox.intervals, tx);
+    let cache = match store.clone().map(crate::sync::CacheWriter::start).transpose() {
+        Ok(cache) => cache,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the cache writer");
+            None
+        }
+    };
+    let engine = Engine::start_with_cache(inbox.platforms, inbox.intervals, tx, cache);
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
 
@@ -136,6 +149,14 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
         width: size.width,
         height: size.height,
     }];
+    // The last run's picture first, so the first frame already shows it (marked as cached).
+    if let Some(cached) = inbox.cached {
+        pending.push(Msg::Cached {
+            conversations: cached.conversations,
+            threads: cached.threads,
+            synced_at: cached.synced_at.into_iter().collect(),
+        });
+    }
     if !inbox.warnings.is_empty() {
         tracing::warn!(warnings = ?inbox.warnings, "starting with warnings");
         model.notice = Some(crate::app::model::Notice {
@@ -165,6 +186,11 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
                             tracing::error!(error = %e, "saving a draft failed");
                             later.push(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
+                    Cmd::SaveReadMark { key, mark } => {
+                        if let Some(Err(e)) = store.as_ref().map(|s| s.save_read_mark(&key, &mark)) {
+                            tracing::warn!(error = %e, "saving a read mark failed");
                         }
                     }
                     Cmd::Outbox {

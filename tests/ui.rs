@@ -59,6 +59,7 @@ fn account(name: &str, kind: PlatformKind, connection: Connection, synced: bool)
         capabilities: capabilities(kind != PlatformKind::Chatdash),
         connection,
         synced,
+        cached_at: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn account(name: &str, takeover: bool) -> Account {
         capabilities: caps(takeover),
         connection: Connection::Connecting,
         synced: false,
+        cached_at: None,
     }
 }
 
@@ -101,13 +102,20 @@ fn inbox() -> Model {
             3,
         ),
         conv("a", "done", Status::Resolved, 1),
-        conv("dash", "d1", Status::Ai, 7),
     ];
     run(
         &mut m,
         Msg::Synced {
             account: "a".into(),
             changed,
+            removed: vec![],
+        },
+    );
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "dash".into(),
+            changed: vec![conv("dash", "d1", Status::Ai, 7)],
             removed: vec![],
         },
     );
@@ -940,4 +948,179 @@ fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
         "{cmds:?}"
     );
     assert_eq!(m.threads[&k].reply_base, None);
+}
+
+fn thread(k: &ConversationKey, messages: Vec<Message>) -> Msg {
+    Msg::Thread {
+        key: k.clone(),
+        messages,
+    }
+}
+
+fn saved_marks(cmds: &[Cmd]) -> Vec<(String, String)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::SaveReadMark { key, mark } => Some((key.to_string(), mark.message_id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn what_was_seen_is_remembered_and_the_next_run_divides_there() {
+    let mut m = inbox();
+    let k = key("a/need-long");
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    let two = vec![msg("1", Author::Customer, "hi", 0), msg("2", Author::Ai, "hello", 1)];
+    let cmds = run(&mut m, thread(&k, two.clone()));
+    assert_eq!(
+        saved_marks(&cmds),
+        [("a/need-long".into(), "2".into())],
+        "the open thread is seen"
+    );
+    assert!(
+        saved_marks(&run(&mut m, Msg::Tick)).is_empty(),
+        "written once, not on every message"
+    );
+    special(&mut m, KeyCode::Esc);
+
+    // The next run: two more messages came meanwhile.
+    let mut next = inbox();
+    next.read_marks = m.read_marks.clone();
+    let mut four = two;
+    four.push(msg("3", Author::Customer, "still there?", 2));
+    four.push(msg("4", Author::Customer, "hello??", 3));
+    run(&mut next, thread(&k, four.clone()));
+    assert_eq!(next.threads[&k].seen, 2);
+    assert_eq!(next.threads[&k].divider, Some(2), "new from the first message not seen");
+    let c = next.conversations[&k].clone();
+    assert!(c.unread == Some(0) || next.is_unread(&c));
+
+    // A platform without unread counts (raia) shows unread from the mark.
+    let mut c = c;
+    c.unread = None;
+    assert!(next.is_unread(&c), "messages after the mark are unread");
+    next.selected = Some(k.clone());
+    next.refresh_rows();
+    let cmds = special(&mut next, KeyCode::Enter);
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Act { op: Op::MarkRead, .. })));
+    // Opened and at the bottom: everything is seen, and remembered.
+    let cmds = run(&mut next, thread(&k, four));
+    assert_eq!(saved_marks(&cmds), [("a/need-long".into(), "4".into())]);
+    assert!(!next.is_unread(&c));
+
+    // The mark's message is gone from a later copy of the thread: its time still places it.
+    let mut later = inbox();
+    later.read_marks = next.read_marks.clone();
+    let shifted = vec![
+        msg("x3", Author::Customer, "still there?", 2),
+        msg("x4", Author::Customer, "hello??", 3),
+        msg("x5", Author::Customer, "new", 4),
+    ];
+    run(&mut later, thread(&k, shifted));
+    assert_eq!(later.threads[&k].seen, 2);
+}
+
+fn cached_inbox() -> (Model, ConversationKey) {
+    let mut m = Model::new(
+        vec![account("a", true), account("dash", false)],
+        Keymap::defaults(),
+        false,
+        t0(),
+    );
+    m.width = 120;
+    m.height = 40;
+    let k = key("a/need-long");
+    let mut gone = conv("a", "gone", Status::Ai, 30);
+    gone.customer_name = "Gone since".into();
+    let messages: Vec<Message> = (0..5)
+        .map(|i| msg(&i.to_string(), Author::Customer, &format!("cached {i}"), i))
+        .collect();
+    m.read_marks
+        .insert(k.clone(), handoff::domain::ReadMark::of(&messages[2]));
+    let cmds = run(
+        &mut m,
+        Msg::Cached {
+            conversations: vec![conv("a", "need-long", Status::NeedsHuman, 10), gone],
+            threads: vec![(k.clone(), messages)],
+            synced_at: vec![("a".into(), t0() - TimeDelta::hours(3))],
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    (m, k)
+}
+
+#[test]
+fn the_cache_shows_the_last_picture_read_only_until_the_account_answers() {
+    let (mut m, k) = cached_inbox();
+    assert_eq!(ids(&m), ["need-long", "gone"]);
+    assert_eq!(m.account("a").unwrap().cached_at, Some(t0() - TimeDelta::hours(3)));
+    let t = &m.threads[&k];
+    assert!(t.loaded && t.cached);
+    assert_eq!((t.seen, t.divider), (3, Some(3)), "the read mark places the divider");
+    assert_eq!(
+        m.conversations[&k].preview.as_deref(),
+        Some("cached 4"),
+        "previews from the cached thread"
+    );
+
+    // Read-only: nothing is sent to a platform that has not answered.
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("read-only"), "{:?}", m.notice);
+    special(&mut m, KeyCode::Enter);
+    press(&mut m, "i");
+    assert_eq!(m.focus, Focus::Compose);
+    press(&mut m, "words kept");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Send { .. })), "{cmds:?}");
+    assert!(m.notice.as_ref().unwrap().text.contains("read-only"));
+    assert_eq!(m.drafts[&k].text(), "words kept", "the draft stays");
+
+    // The first listing replaces the cache: what it lacks is gone; the cached thread stays
+    // (marked) until the live one comes, which may be longer than the cached copy.
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "need-long", Status::NeedsHuman, 10)],
+            removed: vec![],
+        },
+    );
+    assert_eq!(ids(&m), ["need-long"]);
+    assert_eq!(m.account("a").unwrap().cached_at, None);
+    assert!(m.threads[&k].cached);
+    let live: Vec<Message> = (-3..7)
+        .map(|i| msg(&i.to_string(), Author::Customer, &format!("live {i}"), i))
+        .collect();
+    // Back to the list: the operator has seen the cached copy, up to its message 4.
+    special(&mut m, KeyCode::Esc);
+    special(&mut m, KeyCode::Esc);
+    assert_eq!(m.focus, Focus::List);
+    run(&mut m, thread(&k, live));
+    let t = &m.threads[&k];
+    assert!(!t.cached);
+    assert_eq!(t.seen, 8, "seen up to message 4, counted in the longer live thread");
+    assert_eq!(t.divider, Some(8));
+}
+
+#[test]
+fn live_data_is_never_replaced_by_the_cache() {
+    let mut m = inbox();
+    let before = m.conversations[&key("a/need-long")].clone();
+    let mut stale = before.clone();
+    stale.status = Status::Resolved;
+    run(
+        &mut m,
+        Msg::Cached {
+            conversations: vec![stale],
+            threads: vec![],
+            synced_at: vec![("a".into(), t0())],
+        },
+    );
+    assert_eq!(m.conversations[&key("a/need-long")], before);
+    assert_eq!(m.account("a").unwrap().cached_at, None);
 }

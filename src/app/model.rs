@@ -3,7 +3,9 @@
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
-use crate::domain::{Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, Status, queue_rank};
+use crate::domain::{
+    Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, ReadMark, Status, queue_rank,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -78,6 +80,20 @@ pub struct Account {
     pub connection: Connection,
     /// The first sync completed: until then the list is incomplete and says so.
     pub synced: bool,
+    /// When the cached conversations shown until the first sync were written; `None` when
+    /// nothing of this account was cached.
+    pub cached_at: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    /// Until the account answers, what is shown of it comes from the cache and nothing can be
+    /// done to it: the operator would be acting on a picture that may be hours old.
+    pub fn read_only(&self) -> Option<String> {
+        (!self.synced).then(|| match self.cached_at {
+            Some(_) => format!("{} has not answered yet — its cached copy is read-only", self.name),
+            None => format!("{} has not answered yet", self.name),
+        })
+    }
 }
 
 /// What we know of one conversation's messages.
@@ -90,6 +106,8 @@ pub struct Thread {
     /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
     pub sent_ids: HashSet<String>,
     pub loaded: bool,
+    /// The messages come from the local cache and have not been refreshed since start.
+    pub cached: bool,
     pub error: Option<String>,
     /// How many messages the operator has seen; later ones are "new".
     pub seen: usize,
@@ -146,6 +164,9 @@ pub struct Model {
     /// Drafts changed since they were last written to the store, and when they are due.
     pub unsaved: HashSet<ConversationKey>,
     pub save_due: Option<DateTime<Utc>>,
+    /// The last message seen per conversation, as the store has them; a thread opened for the
+    /// first time in this run puts its "new" divider after it.
+    pub read_marks: HashMap<ConversationKey, ReadMark>,
     /// Conversations this operator took over and the platform confirmed, where the platform
     /// cannot name the holder itself (raia): they count as held by me.
     pub mine: HashSet<ConversationKey>,
@@ -187,6 +208,7 @@ impl Model {
             drafts: HashMap::new(),
             unsaved: HashSet::new(),
             save_due: None,
+            read_marks: HashMap::new(),
             mine: HashSet::new(),
             rows: Vec::new(),
             counts: HashMap::new(),
@@ -331,13 +353,40 @@ impl Model {
         }
     }
 
+    /// Whether a conversation has messages the operator has not seen: the platform's unread
+    /// count where it keeps one, else the thread against what was seen, else activity after the
+    /// read mark.
+    pub fn is_unread(&self, c: &Conversation) -> bool {
+        if let Some(count) = c.unread {
+            return count > 0;
+        }
+        match self.threads.get(&c.key) {
+            Some(t) if t.loaded => t.messages[t.seen.min(t.messages.len())..]
+                .iter()
+                .any(|m| !matches!(m.author, crate::domain::Author::Operator { is_me: true, .. })),
+            _ => self.read_marks.get(&c.key).is_some_and(|mark| c.updated_at > mark.at),
+        }
+    }
+
+    /// The read mark a thread's `seen` stands for now, if it has loaded and anything was seen.
+    pub fn current_mark(&self, key: &ConversationKey) -> Option<ReadMark> {
+        let thread = self.threads.get(key).filter(|t| t.loaded)?;
+        let last_seen = thread.seen.checked_sub(1)?;
+        thread.messages.get(last_seen).map(ReadMark::of)
+    }
+
     /// Whether the operator can send in this conversation now, or what to do first.
     pub fn can_send(&self, key: &ConversationKey) -> Result<(), String> {
         let Some(c) = self.conversations.get(key) else {
             return Err("this conversation is no longer listed".into());
         };
-        if let Some(why) = self.account(&key.account).and_then(|a| a.capabilities.send.reason()) {
-            return Err(why.to_string());
+        if let Some(account) = self.account(&key.account) {
+            if let Some(why) = account.read_only() {
+                return Err(why);
+            }
+            if let Some(why) = account.capabilities.send.reason() {
+                return Err(why.to_string());
+            }
         }
         let take = self
             .keymap

@@ -3,7 +3,7 @@
 //! other effects go out as `Cmd` and come back, later, as `Msg`.
 
 use super::key::Key;
-use crate::domain::{Conversation, ConversationKey, Message};
+use crate::domain::{Conversation, ConversationKey, Message, ReadMark};
 use chrono::{DateTime, Utc};
 
 /// How an account's connection stands, as the status bar shows it.
@@ -113,6 +113,13 @@ pub enum Msg {
     },
     /// The local store could not save (drafts are then only in memory).
     StoreFailed(String),
+    /// What the local cache held at start: shown, marked as cached, until each account's first
+    /// sync replaces it. `synced_at`: when each account's part was last written.
+    Cached {
+        conversations: Vec<Conversation>,
+        threads: Vec<(ConversationKey, Vec<Message>)>,
+        synced_at: Vec<(String, DateTime<Utc>)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +149,11 @@ pub enum Cmd {
         key: ConversationKey,
         client_id: u64,
         text: String,
+    },
+    /// Remember the last message the operator has seen in a conversation.
+    SaveReadMark {
+        key: ConversationKey,
+        mark: ReadMark,
     },
     /// Write a draft to the local store (an empty one is deleted).
     SaveDraft {

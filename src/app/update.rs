@@ -21,6 +21,18 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     let mut cmds = handle(model, msg);
     // Drafts reach the store within a second of typing, and at once when the operator moves
     // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
+    // What the operator has seen is remembered, for the "new" divider of the next run and for
+    // unread state where the platform keeps none. Only the open thread's changes: others'
+    // `seen` is derived, not seen.
+    for key in [place.1.as_ref(), model.open.as_ref()].into_iter().flatten() {
+        if let Some(mark) = changed_mark(model, key) {
+            model.read_marks.insert(key.clone(), mark.clone());
+            cmds.push(Cmd::SaveReadMark { key: key.clone(), mark });
+        }
+        if place.1 == model.open {
+            break;
+        }
+    }
     let moved = (model.focus, model.open.clone()) != place;
     if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
         let quit = cmds.iter().position(|c| *c == Cmd::Quit);
@@ -34,6 +46,17 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         }
     }
     cmds
+}
+
+/// The open thread's read mark when it moved from the one remembered (cheap: this runs after
+/// every message, keystrokes included).
+fn changed_mark(model: &Model, key: &ConversationKey) -> Option<crate::domain::ReadMark> {
+    let thread = model.threads.get(key).filter(|t| t.loaded)?;
+    let last_seen = thread.messages.get(thread.seen.checked_sub(1)?)?;
+    match model.read_marks.get(key) {
+        Some(mark) if mark.message_id == last_seen.id && mark.at == last_seen.created_at => None,
+        _ => Some(crate::domain::ReadMark::of(last_seen)),
+    }
 }
 
 /// Marks the open conversation's draft as changed: it is saved within a second.
@@ -80,6 +103,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         } => {
             let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
             let mut new_handoffs = 0;
+            // The first listing is complete: what the cache showed of this account and the
+            // listing lacks is gone.
+            let listed: std::collections::HashSet<ConversationKey> = if first {
+                changed.iter().map(|c| c.key.clone()).collect()
+            } else {
+                Default::default()
+            };
             for c in changed {
                 let (needs_human, taken_by) = match &c.status {
                     Status::Human { by: Holder::Other(who) } => (false, Some(who.clone())),
@@ -93,6 +123,9 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
                     notice(model, format!("{name} was taken over by {who}"), true);
                 }
+            }
+            if first && model.account(&account).is_some_and(|a| a.cached_at.is_some()) {
+                forget_cached(model, &account, &listed);
             }
             for key in removed {
                 model.conversations.remove(&key);
@@ -115,7 +148,17 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Thread { key, messages } => {
-            on_thread(model, key, messages);
+            if on_thread(model, key, messages) {
+                model.refresh_rows();
+            }
+            vec![]
+        }
+        Msg::Cached {
+            conversations,
+            threads,
+            synced_at,
+        } => {
+            on_cached(model, conversations, threads, synced_at);
             vec![]
         }
         Msg::ThreadFailed { key, error } => {
@@ -298,14 +341,26 @@ fn notice(model: &mut Model, text: String, error: bool) {
     model.notice = Some(Notice { text, error, until });
 }
 
-fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
+/// Takes in a conversation's messages; returns whether the list needs sorting again (the
+/// waiting time changed, or a filter may match the new preview).
+fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> bool {
     let is_open = model.open.as_ref() == Some(&key);
     let watching = is_open && model.focus != Focus::List;
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0) as usize;
+    let mark = model.current_mark(&key).or_else(|| model.read_marks.get(&key).cloned());
     let thread = model.threads.entry(key.clone()).or_default();
-    if !thread.loaded {
-        // First sight: what the platform counts as unread is new.
-        thread.seen = messages.len().saturating_sub(unread);
+    if !thread.loaded || thread.cached {
+        // First sight (or the first live copy of a cached thread, which may hold more): what
+        // the operator saw last time counts as seen; without a mark, the platform's unread
+        // count says what is new.
+        let seen = match &mark {
+            Some(mark) => mark.seen_in(&messages),
+            None => messages.len().saturating_sub(unread),
+        };
+        thread.seen = seen;
+        thread.divider = None;
+        thread.reply_base = thread.reply_base.map(|_| seen);
+        thread.cached = false;
     }
     if messages.len() > thread.seen && thread.divider.is_none() {
         thread.divider = Some(thread.seen);
@@ -329,14 +384,66 @@ fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
     }
     let preview = thread.messages.last().map(|m| preview_of(&m.text));
     let waiting = waiting_since(&thread.messages);
-    if let Some(c) = model.conversations.get_mut(&key) {
-        c.preview = preview;
-        // The order depends on the wait (and a filter on the preview): re-sort only then.
-        let reorder = c.waiting_since != waiting || !model.filter.is_empty();
-        c.waiting_since = waiting;
-        if reorder {
-            model.refresh_rows();
+    let Some(c) = model.conversations.get_mut(&key) else {
+        return false;
+    };
+    c.preview = preview;
+    // The order depends on the wait (and a filter on the preview): re-sort only then.
+    let reorder = c.waiting_since != waiting || !model.filter.is_empty();
+    c.waiting_since = waiting;
+    reorder
+}
+
+/// The cache's copy at start: shown until each account's first sync, never over live data.
+fn on_cached(
+    model: &mut Model,
+    conversations: Vec<Conversation>,
+    threads: Vec<(ConversationKey, Vec<Message>)>,
+    synced_at: Vec<(String, DateTime<Utc>)>,
+) {
+    let live: std::collections::HashSet<String> = model
+        .accounts
+        .iter()
+        .filter(|a| a.synced)
+        .map(|a| a.name.clone())
+        .collect();
+    for (name, at) in synced_at {
+        if let Some(a) = model.accounts.iter_mut().find(|a| a.name == name && !a.synced) {
+            a.cached_at = Some(at);
         }
+    }
+    for c in conversations {
+        if !live.contains(&c.key.account) && model.account(&c.key.account).is_some() {
+            model.absorb(c);
+        }
+    }
+    for (key, messages) in threads {
+        let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
+        if fresh || !model.conversations.contains_key(&key) {
+            continue;
+        }
+        on_thread(model, key.clone(), messages);
+        if let Some(t) = model.threads.get_mut(&key) {
+            t.cached = true;
+        }
+    }
+    model.refresh_rows();
+    if model.open.is_none() {
+        model.select_index(0);
+    }
+}
+
+/// Drops the conversations of `account` that came from the cache and its first listing does
+/// not have; a thread with messages of ours on their way stays (the outbox still needs it).
+fn forget_cached(model: &mut Model, account: &str, listed: &std::collections::HashSet<ConversationKey>) {
+    model
+        .conversations
+        .retain(|key, _| key.account != account || listed.contains(key));
+    model
+        .threads
+        .retain(|key, thread| key.account != account || listed.contains(key) || !thread.outgoing.is_empty());
+    if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+        a.cached_at = None;
     }
 }
 
@@ -601,7 +708,7 @@ fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
     let can_mark = model
         .account(&key.account)
-        .is_some_and(|a| a.capabilities.mark_read.is_yes());
+        .is_some_and(|a| a.synced && a.capabilities.mark_read.is_yes());
     if unread > 0 && can_mark {
         cmds.push(Cmd::Act { key, op: Op::MarkRead });
     }
@@ -655,6 +762,10 @@ fn operate(model: &mut Model, op: Op) -> Vec<Cmd> {
 fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
     if let Some(other) = model.busy.get(&key) {
         notice(model, format!("still {} — wait for the answer", other.doing()), true);
+        return vec![];
+    }
+    if let Some(why) = model.account(&key.account).and_then(|a| a.read_only()) {
+        notice(model, format!("cannot do this yet: {why}"), true);
         return vec![];
     }
     let availability = model.account(&key.account).map(|a| match op {

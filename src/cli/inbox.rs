@@ -42,6 +42,19 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         thread: config.thread_interval,
     };
     let (store, drafts) = open_store(state_dir, &mut warnings);
+    let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
+    let (read_marks, cached) = match &store {
+        Some(s) => (
+            s.read_marks().unwrap_or_else(|e| {
+                warnings.push(format!("could not read the read marks: {e}"));
+                vec![]
+            }),
+            s.cache_load(&names)
+                .map_err(|e| tracing::warn!(error = %e, "the cache could not be read; starting without it"))
+                .ok(),
+        ),
+        None => (vec![], None),
+    };
     let (outbox, next_client_id) = match &store {
         Some(s) => match (s.outbox_unsettled(), s.outbox_last_id()) {
             (Ok(outbox), Ok(last)) => (outbox, last + 1),
@@ -63,6 +76,8 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         drafts,
         outbox,
         next_client_id,
+        read_marks,
+        cached,
     })
     .await
 }
@@ -149,6 +164,8 @@ pub async fn demo() -> Result<(), Failure> {
         drafts: vec![],
         outbox: vec![],
         next_client_id: 1,
+        read_marks: vec![],
+        cached: None,
     };
     let result = start(inbox).await;
     world.shutdown().await;

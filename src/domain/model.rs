@@ -177,6 +177,32 @@ pub struct Conversation {
     pub waiting_since: Option<DateTime<Utc>>,
 }
 
+/// The last message an operator has seen in a conversation: later ones are "new". Kept by id,
+/// with its time for when the id is no longer in the thread (older messages dropped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadMark {
+    pub message_id: String,
+    pub at: DateTime<Utc>,
+}
+
+impl ReadMark {
+    pub fn of(message: &Message) -> ReadMark {
+        ReadMark {
+            message_id: message.id.clone(),
+            at: message.created_at,
+        }
+    }
+
+    /// How many of `messages` this mark says were seen: up to the marked message, or, when it
+    /// is not among them, every message not newer than it.
+    pub fn seen_in(&self, messages: &[Message]) -> usize {
+        match messages.iter().rposition(|m| m.id == self.message_id) {
+            Some(i) => i + 1,
+            None => messages.iter().take_while(|m| m.created_at <= self.at).count(),
+        }
+    }
+}
+
 /// Since when the customer has been waiting (design.md §4): the first customer message with
 /// no AI or human reply after it. A conversation where the AI answered last is not waiting;
 /// one where the customer asked for a person and got no answer waits from that question.

@@ -4,7 +4,7 @@
 //! every platform is down. The database lives in the state directory (mode 0700) and never
 //! holds a key.
 
-use crate::domain::{Conversation, ConversationKey, Message, OutboxState};
+use crate::domain::{Conversation, ConversationKey, Message, OutboxState, ReadMark};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -171,14 +171,6 @@ impl Store {
         let id: Option<i64> = self.db().query_row("SELECT MAX(id) FROM outbox", [], |r| r.get(0))?;
         Ok(id.unwrap_or(0).max(0) as u64)
     }
-}
-
-/// The last message an operator has seen in a conversation: later ones are "new". Kept by id,
-/// with its time for when the id is no longer in the thread.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadMark {
-    pub message_id: String,
-    pub at: DateTime<Utc>,
 }
 
 impl Store {
@@ -583,7 +575,7 @@ mod tests {
         let mut b2 = b.clone();
         b2.customer_name = "renamed".into();
         store
-            .cache_conversations("raia", false, &[b2.clone()], &[c.key.clone()], at)
+            .cache_conversations("raia", false, &[b2.clone()], std::slice::from_ref(&c.key), at)
             .unwrap();
         drop(store);
 
@@ -601,7 +593,9 @@ mod tests {
         assert_eq!(cached.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
 
         // The first listing after a start replaces what the cache had of that account.
-        store.cache_conversations("raia", true, &[a.clone()], &[], at).unwrap();
+        store
+            .cache_conversations("raia", true, std::slice::from_ref(&a), &[], at)
+            .unwrap();
         let cached = store.cache_load(&["raia"]).unwrap();
         assert_eq!(cached.conversations, vec![a]);
         assert!(cached.threads.is_empty());

@@ -8,8 +8,11 @@
 //! - [`backoff`]: how long to wait after failures.
 
 mod backoff;
+mod cache;
 mod effects;
 mod poller;
+
+pub use cache::CacheWriter;
 
 use crate::app::{Cmd, Msg, Op};
 use crate::domain::ConversationKey;
@@ -68,6 +71,16 @@ impl Engine {
     /// Must be called inside a tokio runtime; outside one it logs an error and the engine does
     /// nothing (operations are answered with an error).
     pub fn start(platforms: Vec<Arc<dyn Platform>>, intervals: Intervals, tx: UnboundedSender<Msg>) -> Engine {
+        Engine::start_with_cache(platforms, intervals, tx, None)
+    }
+
+    /// As [`Engine::start`], with what the pollers learn also written to the local cache.
+    pub fn start_with_cache(
+        platforms: Vec<Arc<dyn Platform>>,
+        intervals: Intervals,
+        tx: UnboundedSender<Msg>,
+        cache: Option<CacheWriter>,
+    ) -> Engine {
         let runtime = Handle::try_current().ok();
         if runtime.is_none() {
             tracing::error!("sync engine started outside a tokio runtime: nothing will be polled");
@@ -79,10 +92,15 @@ impl Engine {
             runtime,
             stopped: AtomicBool::new(false),
         };
-        engine.with_pollers(platforms, intervals.clamped())
+        engine.with_pollers(platforms, intervals.clamped(), cache)
     }
 
-    fn with_pollers(mut self, platforms: Vec<Arc<dyn Platform>>, intervals: Intervals) -> Engine {
+    fn with_pollers(
+        mut self,
+        platforms: Vec<Arc<dyn Platform>>,
+        intervals: Intervals,
+        cache: Option<CacheWriter>,
+    ) -> Engine {
         for platform in platforms {
             let name = platform.account().to_string();
             if self.accounts.contains_key(&name) {
@@ -91,7 +109,8 @@ impl Engine {
                 continue;
             }
             let (control, control_rx) = mpsc::unbounded_channel();
-            let poller = Poller::new(platform.clone(), intervals, self.tx.clone(), control_rx);
+            let mut poller = Poller::new(platform.clone(), intervals, self.tx.clone(), control_rx);
+            poller.cache = cache.clone();
             self.spawn(poller.run());
             self.accounts.insert(name, Account { platform, control });
         }
@@ -101,7 +120,7 @@ impl Engine {
     /// Carries out one command from `update`: Act and Send run in spawned tasks and report
     /// `Msg::Done` / `Msg::Sent`; Watch tells the pollers which conversation is on screen;
     /// Refresh makes every poller poll now (also un-sticks a BadKey account). Bell, Quit and
-    /// SaveDraft are not the engine's: ignored.
+    /// the store writes are not the engine's: ignored.
     pub fn handle(&self, cmd: Cmd) {
         if self.stopped.load(Ordering::Relaxed) {
             return;
@@ -116,7 +135,7 @@ impl Engine {
                 }
             }
             Cmd::Reconcile { key, client_id, text } => self.reconcile(key, client_id, text),
-            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } | Cmd::Outbox { .. } => {}
+            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } | Cmd::SaveReadMark { .. } | Cmd::Outbox { .. } => {}
         }
     }
 

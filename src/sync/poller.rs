@@ -74,6 +74,8 @@ pub(super) struct Poller {
     sent_threads: HashMap<String, Vec<Message>>,
     /// The conversation's `updated_at` when its messages were last fetched.
     fetched_at_version: HashMap<String, DateTime<Utc>>,
+    /// Where what is learnt is also written, for the next start.
+    pub(super) cache: Option<super::CacheWriter>,
 }
 
 impl Poller {
@@ -105,6 +107,7 @@ impl Poller {
             thread_failures: 0,
             sent_threads: HashMap::new(),
             fetched_at_version: HashMap::new(),
+            cache: None,
         }
     }
 
@@ -268,6 +271,9 @@ impl Poller {
         if self.synced_once && changed.is_empty() && removed.is_empty() {
             return Ok(());
         }
+        if let Some(cache) = &self.cache {
+            cache.conversations(&self.account, !self.synced_once, &changed, &removed);
+        }
         self.synced_once = true;
         self.send(Msg::Synced {
             account: self.account.clone(),
@@ -380,6 +386,9 @@ impl Poller {
             return Ok(());
         }
         self.sent_threads.insert(id.to_string(), messages.clone());
+        if let Some(cache) = &self.cache {
+            cache.thread(self.key(id), &messages);
+        }
         self.send(Msg::Thread {
             key: self.key(id),
             messages,

@@ -154,7 +154,7 @@ impl Columns {
 }
 
 fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
-    let unread = c.unread.unwrap_or(0) > 0;
+    let unread = model.is_unread(c);
     let name_style = if unread { theme.bold } else { Style::new() };
     let mut first = vec![
         styled(if unread { "●" } else { " " }, theme.unread),

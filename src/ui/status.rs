@@ -30,8 +30,11 @@ pub fn title_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     } else {
         vec![gap(1), styled(format!("filter: \"{}\"", model.filter), theme.warn)]
     };
+    let offline = offline_banners(model, theme);
     let banners: Vec<Option<&str>> = if model.demo {
         DEMO_BANNERS.iter().copied().map(Some).collect()
+    } else if !offline.is_empty() {
+        offline.iter().map(|b| Some(b.as_str())).collect()
     } else {
         vec![None]
     };
@@ -53,8 +56,13 @@ pub fn title_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         }
     }
     let (left, right) = chosen.unwrap_or_else(|| {
-        // Nothing fits whole: DEMO first (it must show), then whatever fits of the tabs.
-        let right = model.demo.then(|| styled(" DEMO ", theme.demo));
+        // Nothing fits whole: the shortest banner first (DEMO, OFFLINE must show), then
+        // whatever fits of the tabs.
+        let right = banners
+            .last()
+            .copied()
+            .flatten()
+            .map(|b| styled(format!(" {b} "), theme.demo));
         let room = width.saturating_sub(right.as_ref().map_or(0, |r| text::width(&r.content) + 1));
         let mut left = tabs(model, theme, true);
         left.extend(filter.iter().cloned());
@@ -71,6 +79,39 @@ pub fn title_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             ..area
         };
         frame.render_widget(Paragraph::new(Line::from(right)), rect);
+    }
+}
+
+/// While what is on screen comes from the cache: that it is a copy, and, when no account has
+/// answered and none is still trying for the first time, that the inbox is offline and
+/// read-only. Longest first, like the demo banner.
+fn offline_banners(model: &Model, theme: &Theme) -> Vec<String> {
+    let cached: Vec<_> = model
+        .accounts
+        .iter()
+        .filter(|a| !a.synced)
+        .filter_map(|a| a.cached_at)
+        .collect();
+    let Some(oldest) = cached.iter().min() else {
+        return Vec::new();
+    };
+    let at = oldest.with_timezone(&theme.offset).format("%H:%M");
+    let offline = model
+        .accounts
+        .iter()
+        .all(|a| !a.synced && !matches!(a.connection, Connection::Connecting));
+    if offline {
+        vec![
+            format!("OFFLINE — cached copy from {at}, read-only"),
+            format!("OFFLINE — cached {at}"),
+            "OFFLINE".into(),
+        ]
+    } else {
+        vec![
+            format!("cached copy from {at} — syncing…"),
+            format!("cached {at}"),
+            "cached".into(),
+        ]
     }
 }
 
@@ -236,6 +277,14 @@ fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
         }
         spans.push(Span::raw(format!("{} ", a.name)));
         let (words, style): (String, Style) = match &a.connection {
+            // Not answered yet, but its cached copy is on screen: say how old it is.
+            Connection::Connecting if a.cached_at.is_some() && !short => match a.cached_at {
+                Some(at) => (
+                    format!("… cached {}", at.with_timezone(&theme.offset).format("%H:%M")),
+                    theme.warn,
+                ),
+                None => ("…".into(), theme.dim),
+            },
             Connection::Connecting => ("…".into(), theme.dim),
             Connection::Ok => ("✓".into(), theme.ok),
             Connection::Retrying { at, .. } => {

@@ -169,10 +169,14 @@ fn messages(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, thread:
     // Lines kept for the error at the top and the "newer" hint at the bottom.
     let mut top = area.y;
     let mut room = height;
-    if let Some(error) = &thread.error {
-        let line = format!("⚠ could not refresh: {error} — retrying");
+    let stale = match &thread.error {
+        Some(error) => Some((format!("⚠ could not refresh: {error} — retrying"), theme.error)),
+        None if thread.cached => Some(("cached copy — not refreshed yet".to_string(), theme.warn)),
+        None => None,
+    };
+    if let Some((line, style)) = stale {
         frame.render_widget(
-            Paragraph::new(Line::from(styled(text::truncate(&line, width), theme.error))),
+            Paragraph::new(Line::from(styled(text::truncate(&line, width), style))),
             layout::row(area, 0),
         );
         top = top.saturating_add(1);

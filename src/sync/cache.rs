@@ -1,0 +1,93 @@
+//! Writes what the pollers learn into the local cache, on a thread of its own: SQLite calls
+//! block, and neither the pollers nor the UI should wait for a disk. Writes are queued and
+//! applied in order; several versions of one thread waiting in the queue collapse into the
+//! latest. A failing write is logged (once per kind of failure) and the inbox carries on: the
+//! cache is a head start for the next run, never the source of truth.
+
+use crate::domain::{Conversation, ConversationKey, Message};
+use crate::store::{CACHED_MESSAGES, Store};
+use chrono::{DateTime, Utc};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+enum Write {
+    Conversations {
+        account: String,
+        first: bool,
+        changed: Vec<Conversation>,
+        removed: Vec<ConversationKey>,
+        at: DateTime<Utc>,
+    },
+    Thread {
+        key: ConversationKey,
+        messages: Vec<Message>,
+    },
+}
+
+/// A handle to the writer thread; cheap to clone (one per poller). The thread ends when every
+/// handle is dropped, after writing what was queued.
+#[derive(Clone)]
+pub struct CacheWriter {
+    tx: Sender<Write>,
+}
+
+impl CacheWriter {
+    pub fn start(store: Store) -> std::io::Result<CacheWriter> {
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name("cache-writer".into())
+            .spawn(move || write_all(&store, &rx))?;
+        Ok(CacheWriter { tx })
+    }
+
+    /// What a listing changed; `first` for the first listing since start.
+    pub fn conversations(&self, account: &str, first: bool, changed: &[Conversation], removed: &[ConversationKey]) {
+        let _ = self.tx.send(Write::Conversations {
+            account: account.to_string(),
+            first,
+            changed: changed.to_vec(),
+            removed: removed.to_vec(),
+            at: Utc::now(),
+        });
+    }
+
+    /// A thread as fetched; only its latest messages are copied and kept.
+    pub fn thread(&self, key: ConversationKey, messages: &[Message]) {
+        let recent = messages[messages.len().saturating_sub(CACHED_MESSAGES)..].to_vec();
+        let _ = self.tx.send(Write::Thread { key, messages: recent });
+    }
+}
+
+fn write_all(store: &Store, rx: &Receiver<Write>) {
+    let mut last_error: Option<String> = None;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        for (i, write) in batch.iter().enumerate() {
+            let result = match write {
+                Write::Conversations {
+                    account,
+                    first,
+                    changed,
+                    removed,
+                    at,
+                } => store.cache_conversations(account, *first, changed, removed, *at),
+                // An older version of a thread with a newer one behind it in the batch is skipped.
+                Write::Thread { key, .. } if superseded(&batch[i + 1..], key) => Ok(()),
+                Write::Thread { key, messages } => store.cache_thread(key, messages),
+            };
+            if let Err(e) = result {
+                let error = e.to_string();
+                if last_error.as_ref() != Some(&error) {
+                    tracing::warn!(%error, "writing the local cache failed");
+                    last_error = Some(error);
+                }
+            }
+        }
+    }
+}
+
+fn superseded(later: &[Write], key: &ConversationKey) -> bool {
+    later
+        .iter()
+        .any(|w| matches!(w, Write::Thread { key: k, .. } if k == key))
+}
