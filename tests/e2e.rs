@@ -477,3 +477,77 @@ fn outbox_states(t: &Term) -> Vec<(String, String)> {
         .collect::<Result<_, _>>()
         .unwrap()
 }
+
+#[test]
+fn the_next_run_opens_from_the_cache_divides_at_what_was_seen_and_reads_offline() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Olga Offline",
+        "needs_human",
+        json!([
+            {"author": "customer", "text": "first question"},
+            {"author": "customer", "text": "second question"}
+        ]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("Olga Offline", WAIT);
+    t.keys("/Olga\r");
+    t.wait_for("filter: \"Olga\"", WAIT);
+    t.keys("\r");
+    t.wait_for("second question", WAIT);
+    t.keys("\x1b");
+    t.keys("q");
+    wait_exit(&mut t);
+
+    // A customer writes while the inbox is closed: the next run shows it after a "new" line.
+    rt.block_on(control(
+        &h,
+        reqwest::Method::POST,
+        "say",
+        Some(json!({"platform": "raia", "id": id, "text": "written while you were away"})),
+    ));
+    let mut t = t.restart();
+    t.wait_for("Olga Offline", WAIT);
+    t.keys("/Olga\r");
+    t.wait_for("filter: \"Olga\"", WAIT);
+    t.keys("\r");
+    let screen = t.wait_for("written while you were away", WAIT);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = |needle: &str| lines.iter().rposition(|l| l.contains(needle)).unwrap();
+    let divider = lines.iter().position(|l| l.contains("─ new ─")).expect(&screen);
+    assert!(
+        at("second question") < divider && divider < at("written while you were away"),
+        "the divider stands after what was seen last time:\n{screen}"
+    );
+    std::thread::sleep(Duration::from_millis(1500)); // the cache writer catches up
+    t.keys("\x1b");
+    t.keys("q");
+    wait_exit(&mut t);
+
+    // Every platform down: the inbox still opens, from the cache, and says what it is.
+    rt.block_on(h.shutdown());
+    let mut t = t.restart();
+    let screen = t.wait_for("Olga Offline", WAIT);
+    assert!(screen.contains("cached"), "{screen}");
+    t.wait_for("OFFLINE", WAIT);
+    t.keys("/Olga\r");
+    t.wait_for("filter: \"Olga\"", WAIT);
+    t.keys("\r");
+    let screen = t.wait_for("written while you were away", WAIT);
+    assert!(screen.contains("first question"), "{screen}");
+    t.wait_for("cached copy", WAIT);
+    t.keys("t");
+    t.wait_for("read-only", WAIT);
+}
+
+/// Waits for the program to end on its own (after `q`).
+fn wait_exit(t: &mut Term) {
+    let start = Instant::now();
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "the program did not quit:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

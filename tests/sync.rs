@@ -506,3 +506,44 @@ async fn commands_for_an_unknown_account_are_answered() {
     let closed = timeout(Duration::from_secs(2), async { while rx.recv().await.is_some() {} }).await;
     assert!(closed.is_ok(), "every task let go of the channel");
 }
+
+#[tokio::test]
+async fn what_the_pollers_learn_is_cached_for_the_next_start() {
+    let h = quiet(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
+    let cache = handoff::sync::CacheWriter::start(store.clone()).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = Engine::start_with_cache(all_three(&h), intervals(), tx, Some(cache));
+    let (synced, _) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+    let watched = synced["volt"][0].key.clone();
+    engine.handle(Cmd::Watch(Some(watched.clone())));
+    let (messages, _) = wait_for(&mut rx, Duration::from_secs(5), "the watched thread", |m| match m {
+        Msg::Thread { key, messages } if *key == watched => Some(messages.clone()),
+        _ => None,
+    })
+    .await;
+    engine.shutdown();
+    drop(engine);
+
+    // The writer works on its own thread: give it a moment, then read what the next start sees.
+    let want: usize = synced.values().map(Vec::len).sum();
+    let mut cached = store.cache_load(&ACCOUNTS).unwrap();
+    for _ in 0..50 {
+        if cached.conversations.len() == want && cached.threads.iter().any(|(k, _)| *k == watched) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cached = store.cache_load(&ACCOUNTS).unwrap();
+    }
+    let mut keys: Vec<ConversationKey> = cached.conversations.iter().map(|c| c.key.clone()).collect();
+    keys.sort();
+    let mut listed: Vec<ConversationKey> = synced.values().flatten().map(|c| c.key.clone()).collect();
+    listed.sort();
+    assert_eq!(keys, listed, "every listed conversation, once");
+    let thread = cached.threads.iter().find(|(k, _)| *k == watched).map(|(_, m)| m);
+    assert_eq!(thread, Some(&messages), "the watched thread as fetched");
+    let mut accounts: Vec<&String> = cached.synced_at.keys().collect();
+    accounts.sort();
+    assert_eq!(accounts, ["dash", "raia", "volt"]);
+}

@@ -870,3 +870,40 @@ fn scrolled_back_to_a_tall_message_it_shows_from_its_start() {
     assert!(back.iter().any(|l| l.contains("line2")), "{back:#?}");
     assert!(!back.iter().any(|l| l.contains("line300")), "{back:#?}");
 }
+
+#[test]
+fn offline_from_the_cache_100x30() {
+    let mut model = model(100, 30, false);
+    for a in &mut model.accounts {
+        a.synced = false;
+        a.cached_at = Some(ago(3 * 3_600 + 120));
+        a.connection = Connection::Retrying {
+            at: now() + TimeDelta::seconds(30),
+            error: "cannot connect".into(),
+        };
+    }
+    open_carla(&mut model, Focus::Thread);
+    let thread = model.threads.get_mut(&key("raia/c2")).unwrap();
+    thread.cached = true;
+    thread.error = Some("network down or server unreachable".into());
+    let terminal = render(&model, &theme(false), 100, 30);
+    insta::assert_snapshot!("offline_cached_100x30", terminal.backend());
+
+    // One account answering again: no longer offline, still partly a cached copy.
+    model.accounts[0].synced = true;
+    model.accounts[0].cached_at = None;
+    model.accounts[0].connection = Connection::Ok;
+    model.accounts[3].connection = Connection::Connecting;
+    model.width = 140;
+    let terminal = render(&model, &theme(false), 140, 30);
+    let top = terminal.backend().buffer().content[..140]
+        .iter()
+        .map(|c| c.symbol())
+        .collect::<String>();
+    assert!(top.contains("cached copy from 08:58 — syncing…"), "{top}");
+    let bottom = terminal.backend().buffer().content[29 * 140..]
+        .iter()
+        .map(|c| c.symbol())
+        .collect::<String>();
+    assert!(bottom.contains("shop … cached 08:58"), "{bottom}");
+}

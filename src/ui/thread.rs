@@ -170,6 +170,7 @@ fn messages(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, thread:
     let mut top = area.y;
     let mut room = height;
     let stale = match &thread.error {
+        Some(error) if thread.cached => Some((format!("⚠ cached copy — could not refresh: {error}"), theme.error)),
         Some(error) => Some((format!("⚠ could not refresh: {error} — retrying"), theme.error)),
         None if thread.cached => Some(("cached copy — not refreshed yet".to_string(), theme.warn)),
         None => None,
