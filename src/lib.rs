@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod editor;
 pub mod logging;
 pub mod platform;
 #[cfg(feature = "sandbox")]

@@ -34,6 +34,8 @@ pub struct Inbox {
     /// Where drafts are kept across runs (none in the demo), and the drafts found there.
     pub store: Option<crate::store::Store>,
     pub drafts: Vec<(crate::domain::ConversationKey, String)>,
+    /// The state directory (none in the demo): the editor's draft file is written there.
+    pub state_dir: Option<std::path::PathBuf>,
     /// Outgoing messages whose fate was not settled, and where client ids continue from.
     pub outbox: Vec<crate::store::OutboxEntry>,
     pub next_client_id: u64,
@@ -43,24 +45,37 @@ pub struct Inbox {
     pub cached: Option<crate::store::Cached>,
 }
 
+/// xterm's title stack: the title is pushed at start and popped at exit, so the window gets its
+/// own title back (terminals without the stack ignore both).
+const PUSH_TITLE: &str = "\x1b[22;0t";
+const POP_TITLE: &str = "\x1b[23;0t";
+
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
 /// [`restore`], in reverse order.
 fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
-    enable_raw_mode()?;
-    crossterm::execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)?;
+    enter()?;
     Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+fn enter() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    let mut out = stdout();
+    out.write_all(PUSH_TITLE.as_bytes())?;
+    crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)
 }
 
 /// Gives the terminal back as it was. Safe to call more than once (panic hook, then exit).
 pub fn restore() {
+    let mut out = stdout();
     let _ = crossterm::execute!(
-        stdout(),
+        out,
         EndSynchronizedUpdate,
         DisableFocusChange,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+    let _ = out.write_all(POP_TITLE.as_bytes()).and_then(|_| out.flush());
     let _ = disable_raw_mode();
 }
 
@@ -143,6 +158,11 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
     let engine = Engine::start_with_cache(inbox.platforms, inbox.intervals, tx, cache);
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
+    let mut shown_title = String::new();
+    let editor_dir = inbox
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("handoff-{}", std::process::id())));
 
     let size = terminal.size()?;
     let mut pending = vec![Msg::Resize {
@@ -186,6 +206,25 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
                             tracing::error!(error = %e, "saving a draft failed");
                             later.push(Msg::StoreFailed(e.to_string()));
+                        }
+                    }
+                    Cmd::Copy(text) => {
+                        // OSC 52; the text is the model's (sanitised), and base64 cannot
+                        // end the sequence early.
+                        use base64::Engine as _;
+                        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                        let mut out = stdout();
+                        let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
+                    }
+                    Cmd::Edit { key, draft, context } => {
+                        let result = edit(terminal, &mut events, &editor_dir, &draft, &context).await;
+                        later.push(Msg::Edited { key, result });
+                        // The window may have changed size while the editor had it.
+                        if let Ok(size) = terminal.size() {
+                            later.push(Msg::Resize {
+                                width: size.width,
+                                height: size.height,
+                            });
                         }
                     }
                     Cmd::SaveReadMark { key, mark } => {
@@ -232,6 +271,16 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
         }
         if changed {
             draw(terminal, &model, &theme)?;
+            let title = crate::ui::window_title(&model);
+            if title != shown_title {
+                crossterm::execute!(stdout(), crossterm::terminal::SetTitle(&title))?;
+                shown_title = title;
+            }
+        }
+        // Results of this round's commands (an edited reply, a store failure): applied now,
+        // not when the next event happens to wake the loop.
+        if !pending.is_empty() {
+            continue;
         }
         let deadline = model.next_deadline();
         let sleep = async {
@@ -256,6 +305,42 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
     }
     engine.shutdown();
     Ok(())
+}
+
+/// Hands the terminal to the operator's editor on a file with the draft, and takes it back:
+/// the reply as the editor left it, or why not. The event stream is dropped first, or its
+/// reader thread would take the keys meant for the editor.
+async fn edit(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    events: &mut EventStream,
+    dir: &std::path::Path,
+    draft: &str,
+    context: &str,
+) -> Result<String, String> {
+    use crate::editor;
+    let path = editor::write_file(dir, &editor::file_text(draft, context))
+        .map_err(|e| format!("could not write the draft file in {}: {e}", dir.display()))?;
+    drop(std::mem::replace(events, EventStream::new()));
+    restore();
+    let ran = editor::run(&editor::command(), &path).await;
+    // A fresh terminal object redraws everything on the next frame (`Terminal::clear` would
+    // ask the terminal for the cursor position, and some never answer).
+    let back = enter()
+        .and_then(|_| {
+            crossterm::execute!(
+                stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )
+        })
+        .and_then(|_| Terminal::new(CrosstermBackend::new(stdout())))
+        .map(|fresh| *terminal = fresh);
+    let text = std::fs::read_to_string(&path);
+    // It holds the customer's words: not left lying around.
+    let _ = std::fs::remove_file(&path);
+    back.map_err(|e| format!("could not take the terminal back: {e}"))?;
+    ran?;
+    text.map(|t| editor::reply_from(&t))
+        .map_err(|e| format!("could not read the draft file back: {e}"))
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, model: &Model, theme: &Theme) -> std::io::Result<()> {

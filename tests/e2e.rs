@@ -40,6 +40,11 @@ impl Term {
     }
 
     fn start_in(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16) -> Term {
+        Term::start_with_env(dir, cols, rows, &[])
+    }
+
+    /// As [`Term::start_in`], with more environment for the program (e.g. its editor).
+    fn start_with_env(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, env: &[(&str, &std::path::Path)]) -> Term {
         let config_path = dir.path().join("config.toml");
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -55,6 +60,9 @@ impl Term {
         cmd.env("XDG_CONFIG_HOME", dir.path());
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -550,4 +558,105 @@ fn wait_exit(t: &mut Term) {
         assert!(start.elapsed() < WAIT, "the program did not quit:\n{}", t.screen());
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Every OSC sequence in what the program wrote: only its own title and clipboard may be there.
+fn oscs(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    text.split("\u{1b}]")
+        .skip(1)
+        .map(|rest| rest.split(['\u{7}', '\u{1b}']).next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn the_reply_is_written_in_the_editor_and_hostile_text_reaches_neither_file_nor_terminal() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let hostile = "MARK-ED \u{1b}[31mred\u{1b}[0m \u{1b}]0;pwned\u{7} \u{1b}]52;c;ZXZpbA==\u{7} \
+                   \u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\ \u{1b}P+q\u{1b}\\ \u{9b}2J \u{9d}0;x\u{7} \u{202e}txt.exe";
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Eddie Editor",
+        "needs_human",
+        json!([{"author": "customer", "text": hostile}]),
+    ));
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let seen = dir.path().join("seen.txt");
+    let script = dir.path().join("editor.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncp \"$1\" '{}'\n{{ printf 'Typed in the editor\\nline two\\n'; cat \"$1\"; }} > \"$1.new\" && mv \"$1.new\" \"$1\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config(&h, "")).unwrap();
+    std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("VISUAL", &script)]);
+
+    t.wait_for("Eddie Editor", WAIT);
+    t.keys("/Eddie\r");
+    t.wait_for("filter: \"Eddie\"", WAIT);
+    t.keys("\r");
+    t.wait_for("MARK-ED", WAIT);
+    t.keys("t");
+    t.wait_for("taken over", WAIT);
+    t.keys("i");
+    t.keys("draft first");
+    t.keys("\x07"); // Ctrl+G
+    t.wait_for("Typed in the editor", WAIT);
+    let file = std::fs::read_to_string(&seen).unwrap();
+    assert!(file.starts_with("draft first\n"), "{file}");
+    assert!(file.contains("MARK-ED red"), "the message is quoted:\n{file}");
+    for bad in ['\u{1b}', '\u{9b}', '\u{9d}', '\u{90}', '\u{202e}', '\u{7}'] {
+        assert!(!file.contains(bad), "{bad:?} survived into the editor file:\n{file:?}");
+    }
+    // The file held a customer's words: it is gone once read.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("reply-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    t.keys("\r");
+    t.wait_for("sent to Eddie Editor", WAIT);
+    assert_eq!(
+        copies_on_server(&rt, &h, &id, "draft first\\nTyped"),
+        0,
+        "the editor's version replaced the draft, it was not appended"
+    );
+    // (Compared as JSON text: newlines are `\n` there.)
+    assert_eq!(
+        copies_on_server(&rt, &h, &id, "Typed in the editor\\nline two\\ndraft first"),
+        1
+    );
+
+    // Nothing hostile reached the terminal: the only OSCs are the title and the clipboard.
+    t.keys("\x1b");
+    t.keys("y");
+    t.wait_for("copied", WAIT);
+    let written = t.bytes.lock().unwrap().clone();
+    let oscs = oscs(&written);
+    assert!(
+        oscs.iter().any(|o| o.starts_with("0;handoff")),
+        "the title is set: {oscs:?}"
+    );
+    for osc in &oscs {
+        assert!(
+            osc.starts_with("0;handoff") || osc.starts_with("52;c;"),
+            "an OSC the program did not mean to write: {osc:?}"
+        );
+    }
+    let text = String::from_utf8_lossy(&written);
+    assert!(!text.contains("\u{1b}P"), "a DCS reached the terminal");
+    assert!(
+        !text.contains(['\u{9b}', '\u{9d}', '\u{90}', '\u{202e}']),
+        "C1 or bidi reached the terminal"
+    );
 }

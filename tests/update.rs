@@ -1124,3 +1124,97 @@ fn live_data_is_never_replaced_by_the_cache() {
     assert_eq!(m.conversations[&key("a/need-long")], before);
     assert_eq!(m.account("a").unwrap().cached_at, None);
 }
+
+#[test]
+fn the_editor_gets_the_draft_and_the_context_and_its_reply_becomes_the_draft() {
+    let mut m = inbox();
+    let k = key("a/need-long");
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    run(
+        &mut m,
+        thread(
+            &k,
+            vec![
+                msg("1", Author::Customer, "where is my order?", 0),
+                msg("2", Author::Ai, "Let me check.\nOne moment.", 1),
+            ],
+        ),
+    );
+    press(&mut m, "i");
+    press(&mut m, "Hi");
+    let ctrl_g = Key {
+        ctrl: true,
+        ..Key::new(KeyCode::Char('g'))
+    };
+    let cmds = run(&mut m, Msg::Key(ctrl_g));
+    let Some(Cmd::Edit {
+        key: edited,
+        draft,
+        context,
+    }) = cmds.iter().find(|c| matches!(c, Cmd::Edit { .. }))
+    else {
+        panic!("no edit: {cmds:?}");
+    };
+    assert_eq!((edited, draft.as_str()), (&k, "Hi"));
+    assert!(
+        context.starts_with("Reply to Customer need-long (a/need-long)"),
+        "{context}"
+    );
+    assert!(
+        context.contains("Customer need-long:\n    where is my order?\n")
+            && context.contains("AI:\n    Let me check.\n    One moment."),
+        "{context}"
+    );
+
+    let cmds = run(
+        &mut m,
+        Msg::Edited {
+            key: k.clone(),
+            result: Ok("Hi Ann,\nit ships today.".into()),
+        },
+    );
+    assert_eq!(m.drafts[&k].text(), "Hi Ann,\nit ships today.");
+    assert_eq!(m.focus, Focus::Compose);
+    assert!(
+        cmds.contains(&Cmd::SaveDraft {
+            key: k.clone(),
+            text: "Hi Ann,\nit ships today.".into()
+        }),
+        "saved at once: {cmds:?}"
+    );
+
+    // A failing editor changes nothing and says why.
+    run(
+        &mut m,
+        Msg::Edited {
+            key: k.clone(),
+            result: Err("vi: command not found".into()),
+        },
+    );
+    assert_eq!(m.drafts[&k].text(), "Hi Ann,\nit ships today.");
+    assert!(m.notice.as_ref().unwrap().text.contains("command not found"));
+}
+
+#[test]
+fn y_copies_the_message_where_the_thread_stands() {
+    let mut m = inbox();
+    let k = key("a/need-long");
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    run(
+        &mut m,
+        thread(
+            &k,
+            vec![
+                msg("1", Author::Customer, "order 4417", 0),
+                msg("2", Author::Ai, "found it", 1),
+            ],
+        ),
+    );
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Copy("found it".into())]);
+    press(&mut m, "k");
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Copy("order 4417".into())]);
+}

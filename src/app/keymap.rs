@@ -98,6 +98,8 @@ pub enum Action {
     TakeOver,
     HandBack,
     Resolve,
+    Editor,
+    Copy,
     Send,
     NewLine,
     LeaveCompose,
@@ -109,7 +111,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::Down,
         Action::Up,
         Action::First,
@@ -130,6 +132,8 @@ impl Action {
         Action::TakeOver,
         Action::HandBack,
         Action::Resolve,
+        Action::Editor,
+        Action::Copy,
         Action::Send,
         Action::NewLine,
         Action::LeaveCompose,
@@ -192,6 +196,8 @@ impl Action {
             Action::TakeOver => ("take_over", "take over from the AI (manual mode)"),
             Action::HandBack => ("hand_back", "hand back to the AI"),
             Action::Resolve => ("resolve", "mark the conversation resolved"),
+            Action::Editor => ("edit_in_editor", "write the reply in $EDITOR"),
+            Action::Copy => ("copy", "copy the message to the clipboard"),
             Action::Send => ("send", "send the reply"),
             Action::NewLine => ("new_line", "new line in the reply"),
             Action::LeaveCompose => ("leave_compose", "leave the reply box"),

@@ -113,6 +113,11 @@ pub enum Msg {
     },
     /// The local store could not save (drafts are then only in memory).
     StoreFailed(String),
+    /// The reply as the operator's editor left it (already sanitised), or why the editor failed.
+    Edited {
+        key: ConversationKey,
+        result: Result<String, String>,
+    },
     /// What the local cache held at start: shown, marked as cached, until each account's first
     /// sync replaces it. `synced_at`: when each account's part was last written.
     Cached {
@@ -150,6 +155,15 @@ pub enum Cmd {
         client_id: u64,
         text: String,
     },
+    /// Hand the terminal to the operator's editor with this draft and, below the scissors line,
+    /// this context; the reply comes back as `Msg::Edited`.
+    Edit {
+        key: ConversationKey,
+        draft: String,
+        context: String,
+    },
+    /// Put this text on the clipboard (OSC 52: works over SSH and in tmux).
+    Copy(String),
     /// Remember the last message the operator has seen in a conversation.
     SaveReadMark {
         key: ConversationKey,

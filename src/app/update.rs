@@ -153,6 +153,23 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             vec![]
         }
+        Msg::Edited { key, result } => {
+            match result {
+                Ok(text) => {
+                    model.drafts.insert(key.clone(), Composer::with_text(&text));
+                    if model.open.as_ref() == Some(&key) {
+                        model.focus = Focus::Compose;
+                        draft_changed(model);
+                    } else {
+                        model.unsaved.insert(key);
+                    }
+                    // Written back at once: it may be a long reply.
+                    model.save_due = Some(model.now);
+                }
+                Err(why) => notice(model, format!("the editor failed: {why}"), true),
+            }
+            vec![]
+        }
         Msg::Cached {
             conversations,
             threads,
@@ -509,6 +526,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 model.focus = Focus::List;
                 vec![]
             }
+            Some(Action::Editor) => edit_in_editor(model),
             _ => {
                 if let Some(d) = open_draft(model) {
                     d.input(key);
@@ -654,6 +672,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Quit => quit(model, false),
         Action::ForceQuit => quit(model, true),
+        Action::Editor => edit_in_editor(model),
+        Action::Copy => copy_message(model),
         Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
     }
 }
@@ -876,6 +896,73 @@ fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<Stri
         "{count} since you started writing; the latest, from {who}: “{}”",
         preview_of(&latest.text)
     ))
+}
+
+/// How many of the latest messages the editor file quotes below the scissors line.
+const EDITOR_CONTEXT_MESSAGES: usize = 12;
+
+/// Opens the target conversation (if it is not) and hands its draft to the operator's editor,
+/// with the latest messages quoted for context.
+fn edit_in_editor(model: &mut Model) -> Vec<Cmd> {
+    let Some(key) = model.target() else {
+        return vec![];
+    };
+    let mut cmds = if model.open.as_ref() == Some(&key) {
+        vec![]
+    } else {
+        open(model, key.clone())
+    };
+    model.focus = Focus::Compose;
+    let draft = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
+    let context = editor_context(model, &key);
+    cmds.push(Cmd::Edit { key, draft, context });
+    cmds
+}
+
+/// The conversation as the editor file shows it below the scissors line: who, where, and the
+/// latest messages (sanitised text from the model; times in UTC, the model has no zone).
+fn editor_context(model: &Model, key: &ConversationKey) -> String {
+    let mut lines = Vec::new();
+    let name = customer(model, key);
+    lines.push(format!("Reply to {name} ({key}). The latest messages, oldest first:"));
+    lines.push(String::new());
+    if let Some(thread) = model.threads.get(key) {
+        let latest: Vec<&Message> = thread.all().rev().take(EDITOR_CONTEXT_MESSAGES).collect();
+        for m in latest.into_iter().rev() {
+            let who = match &m.author {
+                Author::Customer => name.clone(),
+                Author::Ai => "AI".into(),
+                Author::Operator { is_me: true, .. } => "You".into(),
+                Author::Operator { name: Some(n), .. } => n.clone(),
+                Author::Operator { .. } => "Operator".into(),
+                Author::System => "System".into(),
+            };
+            lines.push(format!("{} UTC  {who}:", m.created_at.format("%Y-%m-%d %H:%M")));
+            lines.extend(m.text.lines().map(|l| format!("    {l}")));
+        }
+    }
+    lines.join("\n")
+}
+
+/// Copies the message at the bottom of the thread pane (where scrolling stands).
+fn copy_message(model: &mut Model) -> Vec<Cmd> {
+    let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get(k)) else {
+        return vec![];
+    };
+    let Some(message) = thread.all().rev().nth(thread.scroll) else {
+        return vec![];
+    };
+    let text = message.text.clone();
+    let lines = text.lines().count().max(1);
+    notice(
+        model,
+        format!(
+            "copied {lines} line{} to the clipboard",
+            if lines == 1 { "" } else { "s" }
+        ),
+        false,
+    );
+    vec![Cmd::Copy(text)]
 }
 
 fn next_needing_human(model: &mut Model) -> Vec<Cmd> {

@@ -41,7 +41,8 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         list: config.list_interval,
         thread: config.thread_interval,
     };
-    let (store, drafts) = open_store(state_dir, &mut warnings);
+    let state_dir = state_dir.or_else(crate::config::default_state_dir);
+    let (store, drafts) = open_store(state_dir.clone(), &mut warnings);
     let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
     let (read_marks, cached) = match &store {
         Some(s) => (
@@ -78,6 +79,7 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         next_client_id,
         read_marks,
         cached,
+        state_dir,
     })
     .await
 }
@@ -166,6 +168,7 @@ pub async fn demo() -> Result<(), Failure> {
         next_client_id: 1,
         read_marks: vec![],
         cached: None,
+        state_dir: None,
     };
     let result = start(inbox).await;
     world.shutdown().await;

@@ -119,8 +119,9 @@ impl Engine {
 
     /// Carries out one command from `update`: Act and Send run in spawned tasks and report
     /// `Msg::Done` / `Msg::Sent`; Watch tells the pollers which conversation is on screen;
-    /// Refresh makes every poller poll now (also un-sticks a BadKey account). Bell, Quit and
-    /// the store writes are not the engine's: ignored.
+    /// Refresh makes every poller poll now (also un-sticks a BadKey account). The terminal's
+    /// commands (bell, editor, clipboard, quit) and the store writes are not the engine's:
+    /// ignored.
     pub fn handle(&self, cmd: Cmd) {
         if self.stopped.load(Ordering::Relaxed) {
             return;
@@ -135,7 +136,13 @@ impl Engine {
                 }
             }
             Cmd::Reconcile { key, client_id, text } => self.reconcile(key, client_id, text),
-            Cmd::Bell | Cmd::Quit | Cmd::SaveDraft { .. } | Cmd::SaveReadMark { .. } | Cmd::Outbox { .. } => {}
+            Cmd::Bell
+            | Cmd::Quit
+            | Cmd::SaveDraft { .. }
+            | Cmd::SaveReadMark { .. }
+            | Cmd::Outbox { .. }
+            | Cmd::Edit { .. }
+            | Cmd::Copy(_) => {}
         }
     }
 

@@ -24,6 +24,22 @@ use ratatui::widgets::Paragraph;
 const LIST_PERCENT: u16 = 40;
 const LIST_MIN_WIDTH: u16 = 38;
 
+/// The terminal window's title: counts only. No remote text goes there (a customer's name in a
+/// window list or a tmux status line is a leak, and a title is one more place for escapes).
+pub fn window_title(model: &Model) -> String {
+    let waiting = model
+        .counts
+        .get(&crate::app::model::View::NeedsYou)
+        .copied()
+        .unwrap_or(0);
+    let name = if model.demo { "handoff (demo)" } else { "handoff" };
+    match waiting {
+        0 => name.to_string(),
+        1 => format!("{name} — 1 needs you"),
+        n => format!("{name} — {n} need you"),
+    }
+}
+
 /// Draws the whole screen for `model`. Any frame size works, 0×0 included.
 pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     let screen = frame.area();

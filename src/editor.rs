@@ -1,0 +1,121 @@
+//! Writing a reply in the operator's own editor (`$VISUAL`, `$EDITOR`, else `vi`): the draft
+//! file's format, where it is written, and reading the reply back. The terminal hand-over
+//! around it is the loop's (`tui.rs`).
+//!
+//! The file holds the draft, then a scissors line, then the latest messages as comments for
+//! context (as `git commit -v` does). Everything from the scissors line down is not sent. The
+//! file is private (0600), lives in the state directory, and is deleted once read: it holds a
+//! customer's words. The messages in it come from the model, which only holds sanitised text.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Everything from this line down is context, not reply.
+pub const SCISSORS: &str = "# ------------------------ >8 ------------------------";
+
+/// The file's text: the draft, then the context below the scissors line.
+pub fn file_text(draft: &str, context: &str) -> String {
+    let mut text = String::with_capacity(draft.len() + context.len() + 200);
+    text.push_str(draft);
+    if !draft.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(SCISSORS);
+    text.push_str("\n# Do not modify or remove the line above: everything below it is not sent.\n");
+    for line in context.lines() {
+        text.push_str("# ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The reply in an edited file: what stands above the scissors line (the whole file if the
+/// operator removed it), sanitised like a paste, without trailing blank lines.
+pub fn reply_from(file: &str) -> String {
+    let reply = match file.lines().position(|l| l == SCISSORS) {
+        Some(at) => file.lines().take(at).collect::<Vec<_>>().join("\n"),
+        None => file.to_string(),
+    };
+    crate::domain::sanitize(reply.trim_end())
+}
+
+/// The editor command: `$VISUAL`, then `$EDITOR`, then `vi`. It may carry arguments
+/// (`code --wait`), so it is run by the shell.
+pub fn command() -> String {
+    ["VISUAL", "EDITOR"]
+        .into_iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".into())
+}
+
+/// Writes the draft file, readable by the operator only, and returns its path.
+pub fn write_file(dir: &Path, text: &str) -> std::io::Result<PathBuf> {
+    crate::logging::create_private_dir(dir)?;
+    let path = dir.join(format!("reply-{}.txt", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(path)
+}
+
+/// Runs the editor on `path` with the terminal, and waits for it. An error says why in words
+/// (not found, non-zero exit).
+pub async fn run(editor: &str, path: &Path) -> Result<(), String> {
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("handoff-editor")
+        .arg(path)
+        .status()
+        .await
+        .map_err(|e| format!("could not start {editor}: {e}"))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(127) => Err(format!("{editor}: command not found (set $VISUAL or $EDITOR)")),
+        _ => Err(format!("{editor} exited with {status}; the draft is unchanged")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_is_what_stands_above_the_scissors() {
+        let text = file_text("Hello Ann,\nyour order ships today.", "10:02 Customer: where is it?");
+        assert!(text.starts_with("Hello Ann,\nyour order ships today.\n\n# ---"));
+        assert!(text.contains("\n# 10:02 Customer: where is it?\n"));
+        assert_eq!(reply_from(&text), "Hello Ann,\nyour order ships today.");
+        let edited = text.replace("ships today.", "ships today.\n\nBest, Dana\n\n");
+        assert_eq!(reply_from(&edited), "Hello Ann,\nyour order ships today.\n\nBest, Dana");
+        // The operator deleted the context and the scissors: all of it is the reply.
+        assert_eq!(reply_from("just this\n"), "just this");
+        assert_eq!(reply_from(&file_text("", "context")), "");
+    }
+
+    #[test]
+    fn what_comes_back_is_sanitised_like_a_paste() {
+        assert_eq!(
+            reply_from("ok \u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7}done\u{202e}\n"),
+            "ok red done"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(&dir.path().join("state"), "draft").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0);
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "draft");
+    }
+}
