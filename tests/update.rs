@@ -1218,3 +1218,27 @@ fn y_copies_the_message_where_the_thread_stands() {
     press(&mut m, "k");
     assert_eq!(press(&mut m, "y"), vec![Cmd::Copy("order 4417".into())]);
 }
+
+#[test]
+fn a_raia_conversation_i_held_is_still_mine_after_a_restart() {
+    // raia cannot name the holder: the cache remembers that it was me.
+    let mut m = Model::new(vec![account("a", true)], Keymap::defaults(), false, t0());
+    run(
+        &mut m,
+        Msg::Cached {
+            conversations: vec![conv("a", "held", Status::Human { by: Holder::Me }, 3)],
+            threads: vec![],
+            synced_at: vec![("a".into(), t0())],
+        },
+    );
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "held", Status::Human { by: Holder::Unknown }, 3)],
+            removed: vec![],
+        },
+    );
+    assert_eq!(m.conversations[&key("a/held")].status, Status::Human { by: Holder::Me });
+    assert_eq!(m.can_send(&key("a/held")), Ok(()));
+}
