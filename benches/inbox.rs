@@ -184,9 +184,48 @@ fn ingest(c: &mut Criterion) {
     });
 }
 
+/// Opening from the cache: reading it from disk, and showing it (before the first frame).
+fn cache(c: &mut Criterion) {
+    for n in [10_000, 100_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
+        store
+            .cache_conversations("raia", true, &conversations(n, 30), &[], now())
+            .unwrap();
+        c.bench_function(&format!("read the cache of {}k conversations from disk", n / 1000), |b| {
+            b.iter(|| store.cache_load(&["raia"]).unwrap())
+        });
+        let cached = store.cache_load(&["raia"]).unwrap().conversations;
+        c.bench_function(&format!("show the cache of {}k conversations (update)", n / 1000), |b| {
+            b.iter_batched(
+                || (Model::new(accounts(), Keymap::defaults(), false, now()), cached.clone()),
+                |(mut model, conversations)| {
+                    update(
+                        &mut model,
+                        Msg::Cached {
+                            conversations,
+                            threads: vec![],
+                            synced_at: vec![("raia".into(), now())],
+                        },
+                        now(),
+                    );
+                    model
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        if n == 10_000 {
+            c.bench_function("write a first sync of 10k conversations to the cache", |b| {
+                let batch = conversations(n, 31);
+                b.iter(|| store.cache_conversations("raia", true, &batch, &[], now()).unwrap())
+            });
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = render, sync, ingest
+    targets = render, sync, ingest, cache
 }
 criterion_main!(benches);
