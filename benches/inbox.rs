@@ -192,28 +192,32 @@ fn cache(c: &mut Criterion) {
         store
             .cache_conversations("raia", true, &conversations(n, 30), &[], now())
             .unwrap();
-        c.bench_function(&format!("read the cache of {}k conversations from disk", n / 1000), |b| {
-            b.iter(|| store.cache_load(&["raia"]).unwrap())
-        });
+        c.bench_function(
+            &format!("read the cache of {}k conversations from disk", n / 1000),
+            |b| b.iter(|| store.cache_load(&["raia"]).unwrap()),
+        );
         let cached = store.cache_load(&["raia"]).unwrap().conversations;
-        c.bench_function(&format!("show the cache of {}k conversations (update)", n / 1000), |b| {
-            b.iter_batched(
-                || (Model::new(accounts(), Keymap::defaults(), false, now()), cached.clone()),
-                |(mut model, conversations)| {
-                    update(
-                        &mut model,
-                        Msg::Cached {
-                            conversations,
-                            threads: vec![],
-                            synced_at: vec![("raia".into(), now())],
-                        },
-                        now(),
-                    );
-                    model
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        c.bench_function(
+            &format!("show the cache of {}k conversations (update)", n / 1000),
+            |b| {
+                b.iter_batched(
+                    || (Model::new(accounts(), Keymap::defaults(), false, now()), cached.clone()),
+                    |(mut model, conversations)| {
+                        update(
+                            &mut model,
+                            Msg::Cached {
+                                conversations,
+                                threads: vec![],
+                                synced_at: vec![("raia".into(), now())],
+                            },
+                            now(),
+                        );
+                        model
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
         if n == 10_000 {
             c.bench_function("write a first sync of 10k conversations to the cache", |b| {
                 let batch = conversations(n, 31);

@@ -1242,3 +1242,10 @@ fn a_raia_conversation_i_held_is_still_mine_after_a_restart() {
     assert_eq!(m.conversations[&key("a/held")].status, Status::Human { by: Holder::Me });
     assert_eq!(m.can_send(&key("a/held")), Ok(()));
 }
+
+#[test]
+fn r_asks_every_account_now() {
+    let mut m = inbox();
+    assert_eq!(press(&mut m, "R"), vec![Cmd::Refresh]);
+    assert!(m.notice.as_ref().unwrap().text.contains("asking every account"));
+}

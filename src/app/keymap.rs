@@ -100,6 +100,7 @@ pub enum Action {
     Resolve,
     Editor,
     Copy,
+    Refresh,
     Send,
     NewLine,
     LeaveCompose,
@@ -111,7 +112,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Down,
         Action::Up,
         Action::First,
@@ -134,6 +135,7 @@ impl Action {
         Action::Resolve,
         Action::Editor,
         Action::Copy,
+        Action::Refresh,
         Action::Send,
         Action::NewLine,
         Action::LeaveCompose,
@@ -198,6 +200,7 @@ impl Action {
             Action::Resolve => ("resolve", "mark the conversation resolved"),
             Action::Editor => ("edit_in_editor", "write the reply in $EDITOR"),
             Action::Copy => ("copy", "copy the message to the clipboard"),
+            Action::Refresh => ("refresh", "ask every account now"),
             Action::Send => ("send", "send the reply"),
             Action::NewLine => ("new_line", "new line in the reply"),
             Action::LeaveCompose => ("leave_compose", "leave the reply box"),

@@ -674,6 +674,12 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::ForceQuit => quit(model, true),
         Action::Editor => edit_in_editor(model),
         Action::Copy => copy_message(model),
+        Action::Refresh => {
+            // Past any backoff (not past a server's Retry-After), and a rejected key is tried
+            // again: the operator may have fixed it on the platform's side.
+            notice(model, "asking every account now…".into(), false);
+            vec![Cmd::Refresh]
+        }
         Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
     }
 }
