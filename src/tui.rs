@@ -337,7 +337,11 @@ async fn edit(
     let text = std::fs::read_to_string(&path);
     // It holds the customer's words: not left lying around.
     let _ = std::fs::remove_file(&path);
-    back.map_err(|e| format!("could not take the terminal back: {e}"))?;
+    // The reply first: if the terminal is gone (SSH dropped while editing), the draft is still
+    // saved before the loop notices and ends.
+    if let Err(e) = back {
+        tracing::error!(error = %e, "could not take the terminal back from the editor");
+    }
     ran?;
     text.map(|t| editor::reply_from(&t))
         .map_err(|e| format!("could not read the draft file back: {e}"))
