@@ -26,6 +26,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("\u{2066}".to_string()),
         Just("\t".to_string()),
         Just("\r\n".to_string()),
+        Just("\n".to_string()),
         Just("李👋🏽e\u{301}".to_string()),
         "[a-z0-9;:/ ]{0,6}",
         any::<char>().prop_map(String::from),
