@@ -9,9 +9,10 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-/// No platform response the inbox needs is anywhere near this; a bigger one is refused rather
-/// than held in memory.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The most of one response held in memory; a bigger one is refused (`TooLarge`), not read.
+/// The largest answers are whole threads on platforms that do not page them: raia wraps each
+/// message in ~350 bytes of JSON (its text twice), so this is ~95,000 short messages there.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// How much of an error body is kept for the message.
 const MAX_DETAIL: usize = 200;
 
