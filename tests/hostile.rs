@@ -13,16 +13,14 @@ mod common;
 
 use chrono::{TimeDelta, Utc};
 use common::hostile::{Hostile, assert_clean, assert_clean_json, corpus};
+use common::inbox::{self, draw, feed, open, press, screen};
 use common::run::{handoff, setup};
 use common::*;
-use handoff::app::key::{Key, KeyCode};
-use handoff::app::keymap::Keymap;
-use handoff::app::model::Account;
-use handoff::app::{Connection, Model, Msg, Op, update};
+use handoff::app::key::KeyCode;
+use handoff::app::{Connection, Model, Msg, Op};
 use handoff::domain::{ConversationKey, PlatformKind};
 use handoff::platform::Platform;
 use handoff::sandbox::SandboxHandle;
-use handoff::ui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
@@ -150,18 +148,6 @@ fn messages_path(key: &ConversationKey) -> String {
 // ---------------------------------------------------------------------------------------------
 // The screen
 
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
 /// Every cell of the frame, one by one, then the frame as text.
 fn assert_clean_screen(label: &str, terminal: &Terminal<TestBackend>) -> String {
     let buffer = terminal.backend().buffer();
@@ -175,63 +161,11 @@ fn assert_clean_screen(label: &str, terminal: &Terminal<TestBackend>) -> String 
     text
 }
 
-/// `update` at the model's own time (the tests do not move the clock).
-fn feed(model: &mut Model, msg: Msg) {
-    let now = model.now;
-    update(model, msg, now);
-}
-
-fn draw(model: &mut Model, width: u16, height: u16) -> Terminal<TestBackend> {
-    feed(model, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| view(f, model, &Theme::new(false))).unwrap();
-    terminal
-}
-
-async fn inbox(h: &SandboxHandle) -> (Model, Vec<Arc<dyn Platform>>) {
+async fn synced_inbox(h: &SandboxHandle) -> (Model, Vec<Arc<dyn Platform>>) {
     let platforms: Vec<Arc<dyn Platform>> = PlatformKind::ALL.into_iter().map(|k| adapter(settings(h, k))).collect();
-    let accounts = platforms
-        .iter()
-        .map(|p| Account {
-            name: p.account().to_string(),
-            label: None,
-            kind: p.kind(),
-            capabilities: p.capabilities(),
-            connection: Connection::Connecting,
-            synced: false,
-        })
-        .collect();
-    let mut model = Model::new(accounts, Keymap::defaults(), false, Utc::now());
-    for p in &platforms {
-        let listing = p.list_conversations(None).await.unwrap();
-        let keys: Vec<ConversationKey> = listing.conversations.iter().map(|c| c.key.clone()).collect();
-        feed(
-            &mut model,
-            Msg::Synced {
-                account: p.account().to_string(),
-                changed: listing.conversations,
-                removed: vec![],
-            },
-        );
-        for key in keys {
-            let messages = p.list_messages(&key.id).await.unwrap();
-            feed(&mut model, Msg::Thread { key, messages });
-        }
-    }
+    let mut model = inbox::model(&platforms);
+    inbox::sync(&mut model, &platforms).await;
     (model, platforms)
-}
-
-/// Opens `key` the way the operator does: select its row, Enter.
-fn open(model: &mut Model, key: &ConversationKey) {
-    feed(model, Msg::Key(Key::new(KeyCode::Esc)));
-    let row = model
-        .rows
-        .iter()
-        .position(|r| r == key)
-        .expect("listed in the All view");
-    model.select_index(row);
-    feed(model, Msg::Key(Key::new(KeyCode::Enter)));
-    assert_eq!(model.open.as_ref(), Some(key));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -239,7 +173,7 @@ async fn the_screen_shows_the_text_and_nothing_else() {
     let h = quiet(3).await;
     let planted = plant(&h).await;
     let corpus = corpus();
-    let (mut model, _) = inbox(&h).await;
+    let (mut model, _) = synced_inbox(&h).await;
     for p in &planted {
         let hostile: &Hostile = &corpus[p.entry];
         open(&mut model, &p.key);
@@ -254,7 +188,7 @@ async fn the_screen_shows_the_text_and_nothing_else() {
         // One pane, the thread alone; and the list alone.
         let narrow = assert_clean_screen(&format!("{label} 80x24"), &draw(&mut model, 80, 24));
         assert_shows(&label, &narrow, &[&hostile.tail]);
-        feed(&mut model, Msg::Key(Key::new(KeyCode::Esc)));
+        press(&mut model, KeyCode::Esc);
         assert_clean_screen(&format!("{label} list 80x24"), &draw(&mut model, 80, 24));
     }
 }
@@ -263,7 +197,7 @@ async fn the_screen_shows_the_text_and_nothing_else() {
 async fn error_bodies_reach_the_screen_as_words_only() {
     let h = quiet(3).await;
     let planted = plant(&h).await;
-    let (mut model, platforms) = inbox(&h).await;
+    let (mut model, platforms) = synced_inbox(&h).await;
     for p in &platforms {
         let kind = p.kind();
         let key = &planted.iter().find(|x| x.kind == kind && x.entry == 0).unwrap().key;
