@@ -270,12 +270,12 @@ fn visible_lines(
 }
 
 /// How much of a long text is wrapped at first to find `room` lines of `width` cells: enough
-/// for ordinary text many times over. Text denser than that (emoji sequences, stacks of
-/// combining marks: many bytes per cell) makes the slice grow until the lines are found.
+/// for most text (4 bytes a cell: ASCII with room to spare, CJK and most emoji). Denser text
+/// (emoji sequences, stacks of combining marks) makes the slice grow until the lines are found.
 fn first_budget(width: usize, room: usize) -> usize {
     room.saturating_add(1)
         .saturating_mul(width.max(1))
-        .saturating_mul(16)
+        .saturating_mul(4)
         .max(4096)
 }
 
