@@ -463,3 +463,52 @@ fn hostile_id_page(kind: PlatformKind) -> Value {
         PlatformKind::Chatdash => json!([{"_id": id, "createdAt": at, "updatedAt": at}]),
     }
 }
+
+/// Attachment names come only in answers the control API cannot shape: planted with a 200
+/// answer on the messages endpoint (raia's `files`, Chatvolt's `attachments`; ChatDash has none).
+#[tokio::test(flavor = "multi_thread")]
+async fn attachment_names_reach_the_thread_and_show_as_words_only() {
+    let h = quiet(3).await;
+    let planted = plant(&h).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let name = "qqfile \u{1b}]0;pwned\u{7}invoice\u{202e}fdp.exe\u{202c} \u{9b}2J\u{1b}[31mred fileqq";
+    let at = "2026-11-22T10:00:00.000Z";
+    let (mut model, _) = synced_inbox(&h).await;
+    for kind in [PlatformKind::Raia, PlatformKind::Chatvolt] {
+        let key = &planted.iter().find(|p| p.kind == kind && p.entry == 0).unwrap().key;
+        let answer = match kind {
+            PlatformKind::Raia => json!({"messages": [{
+                "id": "m1", "message": "see the file", "senderRole": "conversation_user", "createdAt": at,
+                "files": [{"id": "f1", "fileName": name}],
+            }]}),
+            _ => json!({"messages": [{
+                "id": "m1", "text": "see the file", "from": "human", "createdAt": at,
+                "attachments": [{"name": name, "url": "https://evil.example/x"}],
+            }]}),
+        };
+        let path = format!("{}{}", kind_prefix(kind), messages_path(key));
+        arm(&h, "GET", &path, json!({"status": 200, "body": answer.clone()})).await;
+        let show = handoff(&config, dir.path(), &["show", &key.to_string()], None).await;
+        assert_eq!(show.code, 0, "{kind}: {}", show.stderr);
+        assert_clean(&format!("{kind} show with an attachment"), &show.stdout);
+        assert_shows(
+            &format!("{kind} show"),
+            &show.stdout,
+            &["[attachment: qqfile", "fileqq]"],
+        );
+
+        arm(&h, "GET", &path, json!({"status": 200, "body": answer})).await;
+        let messages = adapter(settings(&h, kind)).list_messages(&key.id).await.unwrap();
+        feed(
+            &mut model,
+            Msg::Thread {
+                key: key.clone(),
+                messages,
+            },
+        );
+        open(&mut model, key);
+        let out = assert_clean_screen(&format!("{kind} attachment"), &draw(&mut model, 200, 60));
+        assert_shows(&format!("{kind} attachment"), &out, &["[attachment: qqfile", "fileqq]"]);
+    }
+}
