@@ -227,9 +227,89 @@ fn cache(c: &mut Criterion) {
     }
 }
 
+/// The open thread replaced by `messages`, following the latest.
+fn with_thread(messages: Vec<Message>) -> Model {
+    let mut model = loaded(1_000);
+    let key = model.open.clone().expect("open");
+    update(&mut model, Msg::Thread { key, messages }, now());
+    model
+}
+
+fn one_megabyte(kind: &str) -> String {
+    match kind {
+        "one line" => format!("BIGSTART{}BIGEND", "x".repeat(1 << 20)),
+        _ => (0..40_000).map(|i| format!("line {i:>9} of the many\n")).collect(),
+    }
+}
+
+/// Frames whose cost must follow the screen, not the thread or the text: 50,000 messages, a
+/// 1 MB message (followed, and scrolled to its start), a 1 MB draft.
+fn limits(c: &mut Criterion) {
+    let theme = Theme::new(false);
+    let mut model = with_thread(messages(50_000));
+    for (width, height) in [(80, 24), (200, 60)] {
+        model.width = width;
+        model.height = height;
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        c.bench_function(&format!("frame of a 50k-message thread, {width}x{height}"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
+            })
+        });
+    }
+    for kind in ["one line", "40,000 lines"] {
+        let mut thread = messages(100);
+        let mut big = thread[99].clone();
+        big.id = "big".into();
+        big.text = one_megabyte(kind);
+        thread.push(big);
+        let mut answer = thread[0].clone();
+        answer.id = "answer".into();
+        answer.created_at = now();
+        thread.push(answer);
+        let mut model = with_thread(thread);
+        let key = model.open.clone().expect("open");
+        let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+        for (scroll, position) in [(0, "its end"), (1, "its start")] {
+            if let Some(t) = model.threads.get_mut(&key) {
+                t.scroll = scroll;
+            }
+            c.bench_function(
+                &format!("frame with a 1 MB message ({kind}), {position}, 200x60"),
+                |b| {
+                    b.iter(|| {
+                        terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
+                    })
+                },
+            );
+        }
+        if let Some(t) = model.threads.get_mut(&key) {
+            t.scroll = 0;
+        }
+        model.focus = Focus::Compose;
+        update(&mut model, Msg::Paste(one_megabyte(kind)), now());
+        c.bench_function(&format!("frame with a 1 MB draft ({kind}), 200x60"), |b| {
+            b.iter(|| {
+                terminal.draw(|f| view(f, black_box(&model), &theme)).expect("draw");
+            })
+        });
+    }
+    c.bench_function("ingest a 50k-message thread", |b| {
+        b.iter_batched(
+            || (loaded(1_000), messages(50_000)),
+            |(mut model, batch)| {
+                let key = model.open.clone().expect("open");
+                update(&mut model, Msg::Thread { key, messages: batch }, now());
+                model
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = render, sync, ingest, cache
+    targets = render, sync, ingest, limits, cache
 }
 criterion_main!(benches);

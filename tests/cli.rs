@@ -1,91 +1,14 @@
 //! The real binary against the sandbox: the headless commands as a script would use them, the
-//! requests they produce, and what must never come out of them (escape sequences, keys).
+//! requests they produce, and what must never come out of them (keys; escape sequences are
+//! tests/hostile.rs's, for every output path).
 #![cfg(feature = "sandbox")]
 
 mod common;
 
+use common::run::{handoff, setup};
 use common::*;
 use handoff::sandbox::{SandboxHandle, SandboxKeys, SandboxOptions};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn handoff(config: &Path, state: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-    use tokio::io::AsyncWriteExt;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"));
-    cmd.args(args)
-        .env("HANDOFF_CONFIG", config)
-        .env("HANDOFF_STATE_DIR", state)
-        .env("HANDOFF_LOG", "debug")
-        .env_remove("HANDOFF_SANDBOX_RAIA_KEY")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).await.unwrap();
-    drop(input);
-    let out = child.wait_with_output().await.unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A temp dir with a config for the sandbox's three accounts; keys come from files.
-fn setup(h: &SandboxHandle, dir: &Path, experimental: bool) -> PathBuf {
-    let keys = h.keys();
-    for (name, key) in [("raia", &keys.raia), ("volt", &keys.chatvolt), ("dash", &keys.chatdash)] {
-        let path = dir.join(format!("{name}.key"));
-        std::fs::write(&path, key).unwrap();
-        set_private(&path);
-    }
-    let config = format!(
-        r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{raia}"
-api_key_file = "{dir}/raia.key"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{volt}"
-api_key_file = "{dir}/volt.key"
-
-[[accounts]]
-name = "dash"
-platform = "chatdash"
-base_url = "{dash}"
-api_key_file = "{dir}/dash.key"
-experimental_live_agent = {experimental}
-"#,
-        raia = h.raia_base(),
-        volt = h.chatvolt_base(),
-        dash = h.chatdash_base(),
-        dir = dir.display(),
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    set_private(&path);
-    path
-}
-
-fn set_private(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-}
 
 async fn secret_world() -> SandboxHandle {
     let keys = SandboxKeys {
@@ -224,84 +147,6 @@ async fn chatvolt_and_chatdash_equivalents() {
         only(&log, "POST", "/messages")[0]["body"],
         json!({"messages": [{"sender": "agent", "type": "text", "content": {"text": "A person here"}}]})
     );
-}
-
-const HOSTILE_NAME: &str = "\u{1b}]0;pwned\u{7}Eve\u{1b}[31m Red\u{1b}[0m\u{202e}rekcah\u{202c}";
-const HOSTILE_TEXT: &str = "hello \u{1b}]52;c;ZWNobyBvd25lZA==\u{7}there \u{1b}]8;;https://evil.example\u{1b}\\link\u{1b}]8;;\u{1b}\\ \u{9b}2J\u{9d}2;t\u{9c} \u{1b}P1$q\u{1b}\\ \u{2067}iso\u{2069} \u{1b}[2J\u{1b}[H bye";
-
-/// Nothing that could drive a terminal, raw or JSON-escaped.
-fn assert_clean(what: &str, out: &str) {
-    for (i, c) in out.chars().enumerate() {
-        let bad = (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        assert!(!bad, "{what}: control character {c:?} at {i} in:\n{out}");
-    }
-    for escaped in ["\\u001b", "\\u001B", "\\u0007", "\\u009b", "\\u202e", "\\u2067"] {
-        assert!(!out.contains(escaped), "{what}: {escaped} in:\n{out}");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn hostile_text_never_leaves_the_program() {
-    let h = quiet(6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = setup(&h, dir.path(), false);
-    let mut targets = vec![];
-    for (platform, account) in [("raia", "raia"), ("chatvolt", "volt"), ("chatdash", "dash")] {
-        let id = create(
-            &h,
-            platform,
-            HOSTILE_NAME,
-            "needs_human",
-            json!([{"author": "customer", "text": HOSTILE_TEXT}]),
-        )
-        .await;
-        targets.push((account, id));
-    }
-    let list = handoff(&config, dir.path(), &["list"], None).await;
-    assert_eq!(list.code, 0, "{}", list.stderr);
-    assert_clean("list", &list.stdout);
-    assert!(
-        list.stdout.contains("Eve Redrekcah"),
-        "the readable part stays:\n{}",
-        list.stdout
-    );
-    let json = handoff(
-        &config,
-        dir.path(),
-        &["list", "--json", "--status", "needs-human"],
-        None,
-    )
-    .await;
-    assert_clean("list --json", &json.stdout);
-    let rows: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(rows.iter().filter(|r| r["customer_name"] == "Eve Redrekcah").count(), 3);
-
-    let dash_rows = handoff(&config, dir.path(), &["list", "--json", "--account", "dash"], None).await;
-    let dash_rows: Vec<Value> = serde_json::from_str(&dash_rows.stdout).unwrap();
-    for (account, id) in targets {
-        let id = if account == "dash" {
-            dash_rows
-                .iter()
-                .find(|r| r["id"].as_str().unwrap().ends_with(&id))
-                .unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        } else {
-            id
-        };
-        let target = format!("{account}/{id}");
-        let show = handoff(&config, dir.path(), &["show", &target], None).await;
-        assert_eq!(show.code, 0, "{}", show.stderr);
-        assert_clean("show", &show.stdout);
-        assert!(show.stdout.contains("hello there link"), "{}", show.stdout);
-        let show = handoff(&config, dir.path(), &["show", "--json", &target], None).await;
-        assert_clean("show --json", &show.stdout);
-        let v: Value = serde_json::from_str(&show.stdout).unwrap();
-        assert!(v["messages"][0]["text"].as_str().unwrap().ends_with(" bye"));
-    }
-    let log = std::fs::read_to_string(dir.path().join("handoff.log")).unwrap_or_default();
-    assert_clean("log", &log);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,8 +35,9 @@ enum State {
 }
 
 fn clean(input: &str, single_line: bool) -> String {
-    // Fast path: nothing to change (the common case for ordinary chat text).
-    if !input.chars().any(needs_work) {
+    // Fast path: nothing to change (the common case for ordinary chat text). A line break
+    // needs no work in text, but does in a single-line field.
+    if !input.chars().any(|c| needs_work(c) || (single_line && c == '\n')) {
         return input.to_string();
     }
     let mut out = String::with_capacity(input.len());
@@ -167,6 +168,8 @@ mod tests {
     #[test]
     fn single_line_fields_lose_line_breaks() {
         assert_eq!(sanitize_line("  Ann\nLee\r\n "), "Ann Lee");
+        // A line break alone (nothing else to clean) goes too: in a table it would start a row.
+        assert_eq!(sanitize_line("Ann\nNEED   Forged row"), "Ann NEED   Forged row");
         assert_eq!(sanitize_line("\x1b]0;x\x07Bob"), "Bob");
     }
 

@@ -323,15 +323,16 @@ pub(crate) fn window(now: DateTime<Utc>, lookback: Duration) -> Vec<(&'static st
 
 #[derive(Deserialize, Debug)]
 pub(crate) struct WireAgent {
-    #[serde(rename = "_id")]
+    #[serde(rename = "_id", default, deserialize_with = "super::http::optional_id")]
     pub mongo_id: Option<String>,
+    #[serde(default, deserialize_with = "super::http::optional_id")]
     pub id: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireConversation {
-    #[serde(rename = "_id")]
+    #[serde(rename = "_id", deserialize_with = "super::http::id")]
     pub id: String,
     pub name: Option<String>,
     pub phone: Option<String>,

@@ -183,6 +183,7 @@ impl Platform for Chatvolt {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireConversation {
+    #[serde(deserialize_with = "super::http::id")]
     pub id: String,
     pub title: Option<String>,
     pub status: Option<String>,
@@ -221,6 +222,7 @@ pub(crate) struct WireMessages {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessage {
+    #[serde(deserialize_with = "super::http::id")]
     pub id: String,
     pub text: Option<String>,
     pub html: Option<String>,

@@ -9,9 +9,10 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-/// No platform response the inbox needs is anywhere near this; a bigger one is refused rather
-/// than held in memory.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The most of one response held in memory; a bigger one is refused (`TooLarge`), not read.
+/// The largest answers are whole threads on platforms that do not page them: raia wraps each
+/// message in ~350 bytes of JSON (its text twice), so this is ~95,000 short messages there.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// How much of an error body is kept for the message.
 const MAX_DETAIL: usize = 200;
 
@@ -99,12 +100,16 @@ impl Http {
         let mut resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
         tracing::debug!(platform = self.platform, %method, path, status = status.as_u16(), "request");
-        if resp.content_length().is_some_and(|n| n as usize > MAX_BODY) {
+        // Memory is bounded here: a declared length over the cap is refused before a byte of
+        // the body is read; a chunked body (no length) is read until it passes the cap, so at
+        // most MAX_BODY plus one chunk is ever held, and the rest is never read.
+        let declared = resp.content_length();
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
             return Err(PlatformError::TooLarge {
                 limit_mib: MAX_BODY >> 20,
             });
         }
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize));
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
             if bytes.len() + chunk.len() > MAX_BODY {
                 return Err(PlatformError::TooLarge {
@@ -143,6 +148,33 @@ fn host_of(base: &str) -> String {
             })
         })
         .unwrap_or_else(|| "the server".into())
+}
+
+/// For `#[serde(deserialize_with)]` on an id the program prints and sends back: one carrying a
+/// terminal control (escape sequences, C0/C1, bidi controls, line breaks) is refused, and the
+/// error names the field. Cleaning it instead would name a different conversation.
+pub fn id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<String, D::Error> {
+    let id = <String as serde::Deserialize>::deserialize(deserializer)?;
+    check_id(&id).map_err(serde::de::Error::custom)?;
+    Ok(id)
+}
+
+/// [`id`] for an optional field.
+pub fn optional_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<String>, D::Error> {
+    let id = <Option<String> as serde::Deserialize>::deserialize(deserializer)?;
+    if let Some(id) = &id {
+        check_id(id).map_err(serde::de::Error::custom)?;
+    }
+    Ok(id)
+}
+
+fn check_id(id: &str) -> std::result::Result<(), &'static str> {
+    // Spaces around it are the adapter's business (trimmed where it matters); controls are not.
+    if sanitize_line(id) == id.trim() {
+        Ok(())
+    } else {
+        Err("an id with terminal control characters (refused)")
+    }
 }
 
 /// Decodes JSON, naming the offending field on failure (e.g. `data[3].createdAt`).
@@ -319,6 +351,33 @@ mod tests {
         let err = decode::<Page>(br#"{"data":[{"id":"a"},{"id":5}]}"#).unwrap_err();
         assert!(err.to_string().contains("data[1].id"), "{err}");
         assert_eq!(decode::<Page>(b"{\"data\":[").unwrap_err().class(), "malformed");
+    }
+
+    #[test]
+    fn ids_with_terminal_controls_are_refused_by_name() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[serde(deserialize_with = "id")]
+            id: String,
+            #[serde(default, deserialize_with = "optional_id")]
+            other: Option<String>,
+        }
+        let ok = decode::<Vec<Item>>(br#"[{"id":"a-1_b.c","other":null},{"id":"6651f0c2"}]"#).unwrap();
+        assert_eq!(ok[0].id, "a-1_b.c");
+        assert_eq!(ok[1].other, None);
+        for bad in [
+            r#""\u001b]0;x\u0007a""#,
+            r#""a\u009b2J""#,
+            r#""\u202ea""#,
+            r#""a\nb""#,
+            r#""a\tb""#,
+        ] {
+            let err = decode::<Vec<Item>>(format!(r#"[{{"id":"ok"}},{{"id":{bad}}}]"#).as_bytes()).unwrap_err();
+            assert!(err.to_string().contains("field `[1].id`"), "{bad}: {err}");
+            assert!(!err.to_string().chars().any(|c| c.is_control()), "{err:?}");
+        }
+        let err = decode::<Vec<Item>>(br#"[{"id":"a","other":"\u001b[2J"}]"#).unwrap_err();
+        assert!(err.to_string().contains("field `[0].other`"), "{err}");
     }
 
     #[test]

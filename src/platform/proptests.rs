@@ -26,6 +26,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("\u{2066}".to_string()),
         Just("\t".to_string()),
         Just("\r\n".to_string()),
+        Just("\n".to_string()),
         Just("李👋🏽e\u{301}".to_string()),
         "[a-z0-9;:/ ]{0,6}",
         any::<char>().prop_map(String::from),
@@ -43,6 +44,7 @@ fn clean(s: &str) -> bool {
 
 fn conversation_is_clean(c: &Conversation) -> bool {
     [
+        Some(&c.key.id),
         Some(&c.customer_name),
         c.customer_contact.as_ref(),
         c.channel.as_ref(),
@@ -54,7 +56,7 @@ fn conversation_is_clean(c: &Conversation) -> bool {
 }
 
 fn message_is_clean(m: &Message) -> bool {
-    clean(&m.text) && m.attachments.iter().all(|a| clean(&a.name))
+    clean(&m.id) && clean(&m.text) && m.attachments.iter().all(|a| clean(&a.name))
 }
 
 /// A JSON value built from hostile strings, numbers, nulls, and nesting: the shape of nothing
@@ -131,7 +133,7 @@ proptest! {
         "createdAt": "2026-11-22T10:00:00Z", "updatedAt": "2026-11-22T10:00:00Z"
     }), &["id", "mode", "conversationStateId", "user", "assignedUser", "title", "createdAt"]),
     m in mutate(json!({"id": "m", "message": "hi", "senderRole": "assistant", "createdAt": "2026-11-22T10:00:00Z"}),
-        &["message", "rawMessage", "senderRole", "files"])) {
+        &["id", "message", "rawMessage", "senderRole", "files"])) {
         let bytes = serde_json::to_vec(&v).unwrap_or_default();
         if let Ok(wire) = decode::<raia::WireConversation>(&bytes) {
             let c = raia::map_conversation(wire, "raia", &raia::States::default(), &me());
@@ -151,7 +153,7 @@ proptest! {
         "createdAt": "2026-11-22T10:00:00Z", "updatedAt": "2026-11-22T10:00:00Z"
     }), &["id", "title", "status", "isAiEnabled", "channel", "participantsContacts", "assignees", "visitorId", "aiUserIdentifier"]),
     m in mutate(json!({"id": "m", "text": "hi", "from": "human", "createdAt": "2026-11-22T10:00:00Z"}),
-        &["text", "html", "from", "userId", "attachments"])) {
+        &["id", "text", "html", "from", "userId", "attachments"])) {
         let bytes = serde_json::to_vec(&v).unwrap_or_default();
         if let Ok(wire) = decode::<chatvolt::WireConversation>(&bytes) {
             let c = chatvolt::map_conversation(wire, "volt", &me());

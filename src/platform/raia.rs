@@ -274,6 +274,7 @@ pub(crate) struct WirePage {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireConversation {
+    #[serde(deserialize_with = "super::http::id")]
     pub id: String,
     pub title: Option<String>,
     pub mode: Option<String>,
@@ -302,6 +303,7 @@ pub(crate) struct WireMessages {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessage {
+    #[serde(deserialize_with = "super::http::id")]
     pub id: String,
     pub message: Option<String>,
     pub raw_message: Option<String>,

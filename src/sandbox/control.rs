@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::request::Parts,
     routing::{get, post},
 };
@@ -25,6 +25,10 @@ use super::{
     world::{Author, Conversation, Customer, Handling, NewConversation, Platform, find, now},
 };
 
+/// Control requests may be large: a test builds a 50,000-message thread or a 10 MB message in
+/// one call (loopback only, like the rest of the sandbox).
+const MAX_CONTROL_BODY: usize = 64 * 1024 * 1024;
+
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/say", post(say))
@@ -33,6 +37,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/received", get(received).delete(clear_received))
         .route("/settings", get(settings).post(change_settings))
         .route("/faults", get(faults).post(arm_fault).delete(clear_faults))
+        .layer(DefaultBodyLimit::max(MAX_CONTROL_BODY))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +185,11 @@ struct MessageSpec {
 struct Create {
     platform: String,
     customer_name: String,
+    /// The customer's email and phone, as each platform carries them.
+    email: Option<String>,
+    phone: Option<String>,
+    /// raia and Chatvolt: the conversation's title.
+    title: Option<String>,
     channel: Option<String>,
     status: Option<String>,
     #[serde(default)]
@@ -213,6 +223,9 @@ async fn create(State(shared): State<Arc<Shared>>, ApiJson(body): ApiJson) -> Re
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut spec = NewConversation::new(create.customer_name, handling);
+    spec.customer.email = create.email;
+    spec.customer.phone = create.phone;
+    spec.title = create.title;
     spec.channel = create.channel;
     spec.messages = messages;
     spec.agent_id = create.agent_id;

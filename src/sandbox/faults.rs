@@ -41,11 +41,13 @@ pub(super) fn clamp_speed(speed: f64) -> f64 {
 /// What an armed fault does to the request it catches.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Action {
-    /// Answer this status (the request is not applied).
+    /// Answer this status (the request is not applied), with the platform's error body, or
+    /// `body` as JSON, or exactly `raw` (any bytes, valid UTF-8 or not).
     Status {
         status: StatusCode,
         retry_after: Option<u64>,
         body: Option<Value>,
+        raw: Option<Vec<u8>>,
     },
     /// Wait, then handle the request normally.
     Delay(Duration),
@@ -55,6 +57,9 @@ pub(super) enum Action {
     DropBefore,
     /// Apply the request, then close the connection without a response.
     DropAfter,
+    /// Apply the request, then answer its JSON followed by spaces up to `to` bytes (still valid
+    /// JSON), streamed as it is sent (never held whole): with a `Content-Length`, or chunked.
+    Pad { to: u64, chunked: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -82,8 +87,9 @@ impl ArmedFault {
             .and_then(|a| parse_action(a).map_err(|_| "invalid action"))
             .map_err(|e| {
                 format!(
-                    "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any}}, \
-                     {{\"delay_ms\":N}}, {{\"malformed\":true}} or {{\"drop\":\"before\"|\"after\"}}"
+                    "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes]}}, \
+                     {{\"delay_ms\":N}}, {{\"malformed\":true}}, {{\"drop\":\"before\"|\"after\"}} \
+                     or {{\"pad_to\":N,\"chunked\"?:bool}}"
                 )
             })?;
         Ok(ArmedFault { method, path, action })
@@ -99,13 +105,15 @@ impl ArmedFault {
                 status,
                 retry_after,
                 body,
-            } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body}),
+                raw,
+            } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body, "raw": raw}),
             Action::Delay(d) => {
                 json!({"delay_ms": u64::try_from(d.as_millis()).unwrap_or(u64::MAX)})
             }
             Action::Malformed => json!({"malformed": true}),
             Action::DropBefore => json!({"drop": "before"}),
             Action::DropAfter => json!({"drop": "after"}),
+            Action::Pad { to, chunked } => json!({"pad_to": to, "chunked": chunked}),
         };
         json!({"method": self.method, "path": self.path, "action": action})
     }
@@ -124,11 +132,33 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
             Some(v) => Some(v.as_u64().ok_or(())?),
         };
         let body = a.get("body").cloned();
+        let raw = match a.get("raw") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(bytes)) => Some(
+                bytes
+                    .iter()
+                    .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()).ok_or(()))
+                    .collect::<Result<Vec<u8>, ()>>()?,
+            ),
+            Some(_) => return Err(()),
+        };
+        if body.is_some() && raw.is_some() {
+            return Err(());
+        }
         return Ok(Action::Status {
             status,
             retry_after,
             body,
+            raw,
         });
+    }
+    if let Some(to) = a.get("pad_to") {
+        let to = to.as_u64().ok_or(())?;
+        let chunked = match a.get("chunked") {
+            None | Some(Value::Null) => false,
+            Some(v) => v.as_bool().ok_or(())?,
+        };
+        return Ok(Action::Pad { to, chunked });
     }
     if let Some(ms) = a.get("delay_ms") {
         return ms.as_u64().map(|ms| Action::Delay(Duration::from_millis(ms))).ok_or(());
@@ -250,9 +280,28 @@ mod tests {
             Ok(Action::Status {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 retry_after: Some(2),
-                body: None
+                body: None,
+                raw: None,
             })
         ));
+        let f = fault("GET", "/x", json!({"status": 200, "raw": [123, 155, 125]}));
+        assert!(matches!(
+            f.map(|f| f.action),
+            Ok(Action::Status { raw: Some(raw), .. }) if raw == [123, 155, 125]
+        ));
+        assert!(fault("GET", "/x", json!({"status": 200, "raw": [256]})).is_err());
+        assert!(fault("GET", "/x", json!({"status": 200, "raw": [1], "body": {}})).is_err());
+        let f = fault("GET", "/x", json!({"pad_to": 1024, "chunked": true}));
+        assert_eq!(
+            f.map(|f| f.action),
+            Ok(Action::Pad {
+                to: 1024,
+                chunked: true
+            })
+        );
+        let f = fault("GET", "/x", json!({"pad_to": 10}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::Pad { to: 10, chunked: false }));
+        assert!(fault("GET", "/x", json!({"pad_to": -1})).is_err());
         let f = fault("GET", "/x", json!({"delay_ms": 10}));
         assert_eq!(f.map(|f| f.action), Ok(Action::Delay(Duration::from_millis(10))));
         let f = fault("GET", "/x", json!({"malformed": true}));

@@ -418,10 +418,12 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
             status,
             retry_after,
             body,
+            raw,
         }) => {
-            let mut response = match body {
-                Some(body) => (status, Json(body)).into_response(),
-                None => error_response(platform, status, "Injected fault"),
+            let mut response = match (body, raw) {
+                (_, Some(raw)) => (status, [(header::CONTENT_TYPE, "application/json")], raw).into_response(),
+                (Some(body), None) => (status, Json(body)).into_response(),
+                (None, None) => error_response(platform, status, "Injected fault"),
             };
             if let Some(secs) = retry_after {
                 set_retry_after(&mut response, secs);
@@ -430,7 +432,7 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         }
         Some(Action::DropBefore) => return Outcome::Drop,
         Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(action @ (Action::Malformed | Action::DropAfter)) => after_handler = Some(action),
+        Some(action @ (Action::Malformed | Action::DropAfter | Action::Pad { .. })) => after_handler = Some(action),
         None => {}
     }
 
@@ -467,8 +469,36 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
     match after_handler {
         Some(Action::DropAfter) => Outcome::Drop,
         Some(Action::Malformed) => Outcome::Respond(malformed_response()),
+        Some(Action::Pad { to, chunked }) => Outcome::Respond(padded(response, to, chunked).await),
         _ => Outcome::Respond(response),
     }
+}
+
+/// The response with spaces after its JSON up to `to` bytes in all (JSON allows trailing
+/// whitespace, so it still parses). The padding is generated as hyper sends it, so a body of
+/// any size costs the sandbox no memory; `chunked` leaves out the `Content-Length`.
+async fn padded(response: Response, to: u64, chunked: bool) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    static SPACES: [u8; CHUNK] = [b' '; CHUNK];
+    let (mut parts, body) = response.into_parts();
+    let head = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let total = to.max(head.len() as u64);
+    let padding = futures::stream::unfold(total - head.len() as u64, |left| async move {
+        (left > 0).then(|| {
+            let n = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+            (
+                Ok::<Bytes, std::io::Error>(Bytes::from_static(&SPACES[..n])),
+                left - n as u64,
+            )
+        })
+    });
+    let stream = futures::StreamExt::chain(futures::stream::once(async move { Ok(head) }), padding);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if !chunked {
+        // A streamed body with a declared length: hyper sends exactly this many bytes.
+        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+    }
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// The key the request presented, if it is the platform's key.

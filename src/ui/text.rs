@@ -139,6 +139,22 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
                 continue;
             }
             // Longer than a whole line (or a script without spaces, like CJK): break anywhere.
+            if word.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                // Printable ASCII, one byte a cell: cut by length (a 1 MB line without a space
+                // costs a copy, not a grapheme walk). The line is empty here.
+                let mut rest = word;
+                while !rest.is_empty() {
+                    if used >= max {
+                        out.push(std::mem::take(&mut line));
+                        used = 0;
+                    }
+                    let n = (max - used).min(rest.len());
+                    line.push_str(&rest[..n]);
+                    used += n;
+                    rest = &rest[n..];
+                }
+                continue;
+            }
             each_grapheme(word, |g, gw| {
                 if used + gw > max && used > 0 {
                     out.push(std::mem::take(&mut line));
@@ -189,6 +205,9 @@ mod tests {
         assert_eq!(wrap("one two three", 7), ["one two", "three"]);
         assert_eq!(wrap("你好世界你好", 5), ["你好", "世界", "你好"]);
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("ab abcdefgh ij", 3), ["ab", "abc", "def", "gh", "ij"]);
+        assert_eq!(wrap("abcdef", 3), ["abc", "def"]);
+        assert_eq!(wrap("abcdefé", 3), ["abc", "def", "é"], "not ASCII: by cluster");
         assert_eq!(wrap("a\n\nb", 3), ["a", "", "b"]);
         assert_eq!(wrap("👍🏽👍🏽👍🏽", 4), ["👍🏽👍🏽", "👍🏽"]);
         assert!(wrap("anything", 0).is_empty());

@@ -246,12 +246,13 @@ fn visible_lines(
         // later, above the next message). Following the latest, the newest shows its end.
         let from_start = index + 1 == end && end < thread.len();
         if !m.text.is_empty() {
+            let text_width = width.saturating_sub(gutter);
             let shown = if from_start {
-                visible_head(&m.text, room, width)
+                head_lines(&m.text, text_width, room)
             } else {
-                visible_tail(&m.text, room, width)
+                tail_lines(&m.text, text_width, room)
             };
-            for l in text::wrap(shown, width.saturating_sub(gutter)) {
+            for l in shown {
                 block.push(Line::from(vec![gap(gutter), styled(l, text_style)]));
             }
         }
@@ -273,34 +274,98 @@ fn visible_lines(
     lines
 }
 
-/// The part of a message's text that can reach the screen when it shows its last lines (the
-/// newest, or one cut at the top of the pane): a huge one needs only its end wrapped, which
-/// keeps the cost at the screen's size, whatever the message's length.
-fn visible_tail(text: &str, room: usize, width: usize) -> &str {
-    // Generous: even emoji sequences of ~12 bytes per column fill the pane from this much.
-    let budget = room.saturating_add(1).saturating_mul(width).saturating_mul(16);
-    if text.len() <= budget {
-        return text;
-    }
-    let mut start = text.len() - budget;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
+/// How much of a long text is wrapped at first to find `room` lines of `width` cells: enough
+/// for most text (4 bytes a cell: ASCII with room to spare, CJK and most emoji). Denser text
+/// (emoji sequences, stacks of combining marks) makes the slice grow until the lines are found.
+fn first_budget(width: usize, room: usize) -> usize {
+    room.saturating_add(1)
+        .saturating_mul(width.max(1))
+        .saturating_mul(4)
+        .max(4096)
 }
 
-/// The part of a message's text that can reach the screen when it shows from its start: the
-/// twin of [`visible_tail`].
-fn visible_head(text: &str, room: usize, width: usize) -> &str {
-    let budget = room.saturating_add(1).saturating_mul(width).saturating_mul(16);
-    if text.len() <= budget {
-        return text;
+/// The last `room` lines of `text` wrapped to `width`. Only a tail of a long text is wrapped,
+/// grown until it gives the lines, so a 1 MB message costs what fills the screen.
+///
+/// Wrapping is exact from a line break; a slice that starts inside one long line starts at a
+/// point the whole text's wrapping may not break at, so its first (partial) line is dropped and
+/// the lines after it can break at other columns than the whole line would. The difference is
+/// invisible: a message taller than the pane shows either its end or its start (see
+/// [`head_lines`], which is exact), never a middle reached from the other end.
+fn tail_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+    if width == 0 || room == 0 {
+        return Vec::new();
     }
-    let mut end = budget;
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    let mut budget = first_budget(width, room);
+    loop {
+        let (lines, enough) = if text.len() <= budget {
+            (text::wrap(text, width), true)
+        } else {
+            let mut start = text.len() - budget;
+            while !text.is_char_boundary(start) {
+                start += 1;
+            }
+            let slice = &text[start..];
+            match slice.find('\n') {
+                Some(i) => {
+                    let lines = text::wrap(&slice[i + 1..], width);
+                    let enough = lines.len() >= room;
+                    (lines, enough)
+                }
+                None => {
+                    let mut lines = text::wrap(slice, width);
+                    lines.remove(0);
+                    let enough = lines.len() >= room;
+                    (lines, enough)
+                }
+            }
+        };
+        if enough {
+            let mut lines = lines;
+            let cut = lines.len().saturating_sub(room);
+            lines.drain(..cut);
+            return lines;
+        }
+        budget = budget.saturating_mul(4);
     }
-    &text[..end]
+}
+
+/// The first `room` lines of `text` wrapped to `width`: the twin of [`tail_lines`], exact, since
+/// wrapping from the start is the same whatever follows (the slice's cut last line is dropped).
+fn head_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+    if width == 0 || room == 0 {
+        return Vec::new();
+    }
+    let mut budget = first_budget(width, room);
+    loop {
+        let (mut lines, enough) = if text.len() <= budget {
+            (text::wrap(text, width), true)
+        } else {
+            let mut end = budget;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let slice = &text[..end];
+            match slice.rfind('\n') {
+                Some(i) => {
+                    let lines = text::wrap(&slice[..i], width);
+                    let enough = lines.len() >= room;
+                    (lines, enough)
+                }
+                None => {
+                    let mut lines = text::wrap(slice, width);
+                    lines.pop();
+                    let enough = lines.len() >= room;
+                    (lines, enough)
+                }
+            }
+        };
+        if enough {
+            lines.truncate(room);
+            return lines;
+        }
+        budget = budget.saturating_mul(4);
+    }
 }
 
 fn day_separator(date: NaiveDate, model: &Model, theme: &Theme, width: usize) -> Line<'static> {
@@ -343,4 +408,49 @@ fn label_line(m: &Message, theme: &Theme, width: usize) -> Line<'static> {
         Delivery::Failed(reason) => spans.push(styled(format!(" · not sent: {reason}"), theme.error)),
     }
     layout::fit_line(spans, width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last(lines: Vec<String>, room: usize) -> Vec<String> {
+        let cut = lines.len().saturating_sub(room);
+        lines[cut..].to_vec()
+    }
+
+    #[test]
+    fn a_slice_of_a_long_text_wraps_as_the_whole_text_does() {
+        let many_lines: String = (0..20_000).map(|i| format!("line {i} of many\n")).collect();
+        let words: String = (0..20_000).map(|i| format!("w{i} ")).collect();
+        let zalgo: String = (0..5_000)
+            .map(|i| format!("{}{}", char::from(b'a' + (i % 26) as u8), "\u{301}".repeat(50)))
+            .collect();
+        let cjk_lines: String = (0..10_000).map(|i| format!("第{i}行：你好世界\n")).collect();
+        for (name, text) in [
+            ("many lines", &many_lines),
+            ("words", &words),
+            ("zalgo", &zalgo),
+            ("cjk", &cjk_lines),
+        ] {
+            for (width, room) in [(73, 20), (193, 56), (1, 3), (10, 1)] {
+                let whole = text::wrap(text, width);
+                let tail = tail_lines(text, width, room);
+                let head = head_lines(text, width, room);
+                assert_eq!(head, whole[..room.min(whole.len())].to_vec(), "{name} head at {width}");
+                assert_eq!(tail.len(), room.min(whole.len()), "{name} tail at {width}");
+                if name != "words" && name != "zalgo" {
+                    // From a line break, exact.
+                    assert_eq!(tail, last(whole, room), "{name} tail at {width}");
+                } else {
+                    // Inside one long line: the same text, possibly broken at other columns.
+                    assert!(text.ends_with(tail.last().unwrap().as_str()), "{name} at {width}");
+                    assert!(tail.iter().all(|l| text::width(l) <= width), "{name} at {width}");
+                }
+            }
+        }
+        assert!(tail_lines("abc", 0, 5).is_empty());
+        assert!(head_lines("abc", 5, 0).is_empty());
+        assert_eq!(tail_lines("short", 80, 5), ["short"]);
+    }
 }
