@@ -453,6 +453,7 @@ fn unicode_model(width: u16, height: u16) -> (Model, ConversationKey) {
         },
         connection: handoff::app::Connection::Ok,
         synced: true,
+        cached_at: None,
     }];
     let mut model = Model::new(accounts, Keymap::defaults(), false, now());
     model.width = width;

@@ -24,6 +24,7 @@ pub fn model(platforms: &[Arc<dyn Platform>]) -> Model {
             capabilities: p.capabilities(),
             connection: Connection::Connecting,
             synced: false,
+            cached_at: None,
         })
         .collect();
     Model::new(accounts, Keymap::defaults(), false, Utc::now())
