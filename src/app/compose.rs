@@ -2,11 +2,26 @@
 //! replaced without touching the rest (tui-textarea has pinned projects to old ratatui before).
 
 use super::key::{Key, KeyCode};
+use ratatui::style::{Modifier, Style};
 use tui_textarea::{CursorMove, Input, Key as TaKey, TextArea, WrapMode};
+
+/// What an empty box says: where to type, or which key starts writing.
+pub fn placeholder(keymap: &super::keymap::Keymap, focused: bool) -> String {
+    use super::keymap::{Action, Context};
+    if focused {
+        "type your reply".into()
+    } else {
+        format!("{} to write", keymap.hint(Context::Thread, Action::Compose))
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Composer {
     area: TextArea<'static>,
+    /// Whether the widget is styled as focused (`None`: not styled yet). The styles live here,
+    /// not in the view, so a frame renders the editor by reference: copying a 1 MB draft on
+    /// every frame cost tens of milliseconds. They use modifiers only, so they need no theme.
+    focused: Option<bool>,
 }
 
 impl Default for Composer {
@@ -19,7 +34,34 @@ impl Composer {
     pub fn new() -> Self {
         let mut area = TextArea::default();
         area.set_wrap_mode(WrapMode::WordOrGlyph);
-        Composer { area }
+        area.set_cursor_line_style(Style::new());
+        area.set_placeholder_style(Style::new().add_modifier(Modifier::DIM));
+        // The widget's own default is a light blue background: reverse video works without colour.
+        area.set_selection_style(Style::new().add_modifier(Modifier::REVERSED));
+        Composer { area, focused: None }
+    }
+
+    /// Styles the box as where the keys go (cursor shown) or not (dimmed, no cursor), with the
+    /// placeholder for an empty draft. Cheap when nothing changes.
+    pub fn show_focus(&mut self, focused: bool, placeholder: impl FnOnce() -> String) {
+        if self.focused == Some(focused) {
+            return;
+        }
+        self.focused = Some(focused);
+        let dim = Style::new().add_modifier(Modifier::DIM);
+        if focused {
+            self.area.set_style(Style::new());
+            self.area
+                .set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
+        } else {
+            self.area.set_style(dim);
+            self.area.set_cursor_style(dim);
+        }
+        self.area.set_placeholder_text(placeholder());
+    }
+
+    pub fn is_focused(&self) -> bool {
+        self.focused == Some(true)
     }
 
     pub fn with_text(text: &str) -> Self {

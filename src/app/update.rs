@@ -33,6 +33,14 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             break;
         }
     }
+    // The open draft is styled for where the keys go (the view renders it by reference).
+    if let Some(key) = &model.open {
+        let focused = model.focus == Focus::Compose;
+        let keymap = &model.keymap;
+        if let Some(draft) = model.drafts.get_mut(key) {
+            draft.show_focus(focused, || super::compose::placeholder(keymap, focused));
+        }
+    }
     let moved = (model.focus, model.open.clone()) != place;
     if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
         let quit = cmds.iter().position(|c| *c == Cmd::Quit);

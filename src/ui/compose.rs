@@ -4,7 +4,7 @@
 use super::Theme;
 use super::layout::{self, styled};
 use super::text;
-use crate::app::compose::Composer;
+use crate::app::compose;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Model};
 use crate::domain::ConversationKey;
@@ -62,31 +62,20 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
         return;
     }
 
-    // The model's editor is shared; a copy carries this frame's styles. A draft is small.
+    // The model's editor, styled by `update` as focus moves; a conversation without a draft
+    // gets an empty one styled here.
     let fresh;
-    let draft = match model.drafts.get(key) {
+    let draft = match model.drafts.get(key).filter(|d| d.is_focused() == focused) {
         Some(d) => d,
         None => {
-            fresh = Composer::new();
+            let mut empty = model.drafts.get(key).cloned().unwrap_or_default();
+            empty.show_focus(focused, || compose::placeholder(&model.keymap, focused));
+            fresh = empty;
             &fresh
         }
     };
-    let mut area_widget = draft.widget().clone();
-    area_widget.set_cursor_line_style(Style::new());
-    area_widget.set_placeholder_style(theme.dim);
-    // The widget's own default is a light blue background: reverse video works without colour.
-    area_widget.set_selection_style(theme.selected);
-    if focused {
-        area_widget.set_style(Style::new());
-        area_widget.set_cursor_style(theme.cursor);
-        area_widget.set_placeholder_text("type your reply");
-    } else {
-        // Dimmed and without a cursor: it is not where the keys go.
-        area_widget.set_style(theme.dim);
-        area_widget.set_cursor_style(theme.dim);
-        area_widget.set_placeholder_text(format!("{write} to write"));
-    }
-    frame.render_widget(&area_widget, inner);
+    let area_widget = draft.widget();
+    frame.render_widget(area_widget, inner);
     if focused {
         // The terminal cursor too, for terminals and screen readers that follow it.
         let screen = area_widget.screen_cursor();
