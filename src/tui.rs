@@ -39,10 +39,9 @@ pub struct Inbox {
     /// Outgoing messages whose fate was not settled, and where client ids continue from.
     pub outbox: Vec<crate::store::OutboxEntry>,
     pub next_client_id: u64,
-    /// What the store remembers of the last run: read marks, and the cached conversations
-    /// shown until each account answers.
+    /// What the store remembers of the last run: the read marks. (The cached conversations are
+    /// read from the store once the loop runs, so the first frame does not wait for them.)
     pub read_marks: Vec<(crate::domain::ConversationKey, crate::domain::ReadMark)>,
-    pub cached: Option<crate::store::Cached>,
 }
 
 /// xterm's title stack: the title is pushed at start and popped at exit, so the window gets its
@@ -148,6 +147,26 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
     model.next_client_id = inbox.next_client_id.max(1);
     model.read_marks = inbox.read_marks.into_iter().collect();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    // The last run's picture, read off the loop (100k conversations take a third of a second
+    // to read) and shown, marked as cached, as soon as it is there; an account that answered
+    // meanwhile keeps its live data.
+    if let Some(store) = store.clone() {
+        let names: Vec<String> = model.accounts.iter().map(|a| a.name.clone()).collect();
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            match store.cache_load(&names) {
+                Ok(cached) => {
+                    let _ = tx.send(Msg::Cached {
+                        conversations: cached.conversations,
+                        threads: cached.threads,
+                        synced_at: cached.synced_at.into_iter().collect(),
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "the cache could not be read; starting without it"),
+            }
+        });
+    }
     let cache = match store.clone().map(crate::sync::CacheWriter::start).transpose() {
         Ok(cache) => cache,
         Err(e) => {
@@ -169,14 +188,6 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
         width: size.width,
         height: size.height,
     }];
-    // The last run's picture first, so the first frame already shows it (marked as cached).
-    if let Some(cached) = inbox.cached {
-        pending.push(Msg::Cached {
-            conversations: cached.conversations,
-            threads: cached.threads,
-            synced_at: cached.synced_at.into_iter().collect(),
-        });
-    }
     if !inbox.warnings.is_empty() {
         tracing::warn!(warnings = ?inbox.warnings, "starting with warnings");
         model.notice = Some(crate::app::model::Notice {

@@ -43,18 +43,12 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
     };
     let state_dir = state_dir.or_else(crate::config::default_state_dir);
     let (store, drafts) = open_store(state_dir.clone(), &mut warnings);
-    let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
-    let (read_marks, cached) = match &store {
-        Some(s) => (
-            s.read_marks().unwrap_or_else(|e| {
-                warnings.push(format!("could not read the read marks: {e}"));
-                vec![]
-            }),
-            s.cache_load(&names)
-                .map_err(|e| tracing::warn!(error = %e, "the cache could not be read; starting without it"))
-                .ok(),
-        ),
-        None => (vec![], None),
+    let read_marks = match &store {
+        Some(s) => s.read_marks().unwrap_or_else(|e| {
+            warnings.push(format!("could not read the read marks: {e}"));
+            vec![]
+        }),
+        None => vec![],
     };
     let (outbox, next_client_id) = match &store {
         Some(s) => match (s.outbox_unsettled(), s.outbox_last_id()) {
@@ -78,7 +72,6 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         outbox,
         next_client_id,
         read_marks,
-        cached,
         state_dir,
     })
     .await
@@ -167,7 +160,6 @@ pub async fn demo() -> Result<(), Failure> {
         outbox: vec![],
         next_client_id: 1,
         read_marks: vec![],
-        cached: None,
         state_dir: None,
     };
     let result = start(inbox).await;
