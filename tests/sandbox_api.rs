@@ -1267,6 +1267,26 @@ async fn dropped_connections_are_transport_errors() {
     assert_eq!(statuses, vec![json!(0), json!(0), json!(0), json!(200)]);
 }
 
+#[tokio::test]
+async fn a_write_can_be_seen_before_its_answer_comes() {
+    let h = quiet(3).await;
+    let id = create(&h, json!({"platform": "chatvolt", "customer_name": "Sal Slow"})).await;
+    let path = format!("/conversation/message/conversationId/{id}");
+    arm(&h, "POST", &path, json!({"delay_after_ms": 5000})).await;
+    let send = volt(&h, Method::POST, &path).json(&json!({"message": "slow to answer"}));
+    let answer = tokio::spawn(async move { call(send).await.0 });
+    let seen = |v: &Value| {
+        v["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["text"] == "slow to answer"))
+    };
+    while !seen(&view(&h, "chatvolt", &id).await) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!answer.is_finished(), "stored, not yet answered");
+    assert_eq!(answer.await.unwrap(), StatusCode::OK);
+}
+
 /// True when the request fails without a complete HTTP answer (at send or while reading).
 async fn transport_error(req: RequestBuilder) -> bool {
     match req.send().await {

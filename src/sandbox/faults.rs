@@ -63,6 +63,9 @@ pub(super) enum Action {
     },
     /// Wait, then handle the request normally.
     Delay(Duration),
+    /// Apply the request, then wait before answering (a server that stores first and is slow
+    /// to say so: a reader can see the write before the writer hears back).
+    DelayAfter(Duration),
     /// Apply the request, then answer 200 with a body that is not JSON.
     Malformed,
     /// Close the connection without applying the request.
@@ -100,8 +103,8 @@ impl ArmedFault {
             .map_err(|e| {
                 format!(
                     "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes]}}, \
-                     {{\"delay_ms\":N}}, {{\"malformed\":true}}, {{\"drop\":\"before\"|\"after\"}} \
-                     or {{\"pad_to\":N,\"chunked\"?:bool}}"
+                     {{\"delay_ms\":N}}, {{\"delay_after_ms\":N}}, {{\"malformed\":true}}, \
+                     {{\"drop\":\"before\"|\"after\"}} or {{\"pad_to\":N,\"chunked\"?:bool}}"
                 )
             })?;
         Ok(ArmedFault { method, path, action })
@@ -120,6 +123,7 @@ impl ArmedFault {
                 raw,
             } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body, "raw": raw}),
             Action::Delay(d) => json!({"delay_ms": millis(*d)}),
+            Action::DelayAfter(d) => json!({"delay_after_ms": millis(*d)}),
             Action::Malformed => json!({"malformed": true}),
             Action::DropBefore => json!({"drop": "before"}),
             Action::DropAfter => json!({"drop": "after"}),
@@ -172,6 +176,12 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
     }
     if let Some(ms) = a.get("delay_ms") {
         return ms.as_u64().map(|ms| Action::Delay(Duration::from_millis(ms))).ok_or(());
+    }
+    if let Some(ms) = a.get("delay_after_ms") {
+        return ms
+            .as_u64()
+            .map(|ms| Action::DelayAfter(Duration::from_millis(ms)))
+            .ok_or(());
     }
     if a.get("malformed") == Some(&Value::Bool(true)) {
         return Ok(Action::Malformed);
@@ -343,6 +353,8 @@ mod tests {
         assert!(fault("GET", "/x", json!({"pad_to": -1})).is_err());
         let f = fault("GET", "/x", json!({"delay_ms": 10}));
         assert_eq!(f.map(|f| f.action), Ok(Action::Delay(Duration::from_millis(10))));
+        let f = fault("GET", "/x", json!({"delay_after_ms": 10}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::DelayAfter(Duration::from_millis(10))));
         let f = fault("GET", "/x", json!({"malformed": true}));
         assert_eq!(f.map(|f| f.action), Ok(Action::Malformed));
         let f = fault("GET", "/x", json!({"drop": "before"}));

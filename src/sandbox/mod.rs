@@ -438,7 +438,9 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         }
         Some(Action::DropBefore) => return Outcome::Drop,
         Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(action @ (Action::Malformed | Action::DropAfter | Action::Pad { .. })) => after_handler = Some(action),
+        Some(action @ (Action::Malformed | Action::DropAfter | Action::DelayAfter(_) | Action::Pad { .. })) => {
+            after_handler = Some(action)
+        }
         None => {}
     }
 
@@ -487,6 +489,10 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         Some(Action::DropAfter) => Outcome::Drop,
         Some(Action::Malformed) => Outcome::Respond(malformed_response()),
         Some(Action::Pad { to, chunked }) => Outcome::Respond(padded(response, to, chunked).await),
+        Some(Action::DelayAfter(delay)) => {
+            tokio::time::sleep(delay).await;
+            Outcome::Respond(response)
+        }
         _ => Outcome::Respond(response),
     }
 }
