@@ -134,11 +134,18 @@ fn mode(t: &Term) -> String {
     last.split_whitespace().next().unwrap_or_default().to_string()
 }
 
-/// The text of the selected (reverse-video) list row, if any.
+/// The selected (reverse-video) list row, if any: its mark, customer and account, without
+/// the time at its end (which ticks on its own and must not pass for a moved selection).
 fn selected(t: &Term) -> Option<String> {
-    let lines = t.lines();
-    let row = t.inverse_row(1)?;
-    lines.get(usize::from(row)).map(|l| list_part(l).trim().to_string())
+    let (lines, row) = t.lines_and_inverse_row(1);
+    selected_in(&lines, usize::from(row?))
+}
+
+fn selected_in(lines: &[String], row: usize) -> Option<String> {
+    let text = list_part(lines.get(row)?);
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    words.pop();
+    Some(words.join(" "))
 }
 
 /// The list pane's part of a screen line (before the thread pane starts).
@@ -214,11 +221,15 @@ fn to_list(t: &mut Term, tally: &mut Tally) {
 }
 
 /// Opens `name` from the "All" view, moving the selection with j/k as an operator would and
-/// checking that every key moved it.
+/// checking that every key moved it. The list re-sorts itself as replies go out, so each move
+/// is decided on one frame, and a key that meets the top or bottom of the list (the row moved
+/// there meanwhile) may rightly do nothing.
 fn open(t: &mut Term, name: &str, tally: &mut Tally) {
     to_list(t, tally);
     for _ in 0..40 {
-        let sel = selected(t).unwrap_or_default();
+        let (lines, row) = t.lines_and_inverse_row(1);
+        let sel_row = row.map(usize::from);
+        let sel = sel_row.and_then(|r| selected_in(&lines, r)).unwrap_or_default();
         if sel.contains(name) {
             t.type_now("\r");
             t.wait_until(&format!("{name} to open"), WAIT, |s| {
@@ -227,17 +238,26 @@ fn open(t: &mut Term, name: &str, tally: &mut Tally) {
             tally.keys_checked += 1;
             return;
         }
-        let lines = t.lines();
-        let sel_row = t.inverse_row(1).map(usize::from);
         let target = lines.iter().position(|l| list_part(l).contains(name));
-        let key = match (sel_row, target) {
-            (Some(s), Some(x)) if x < s => "k",
-            _ => "j",
-        };
+        let up = matches!((sel_row, target), (Some(s), Some(x)) if x < s);
+        let key = if up { "k" } else { "j" };
         t.type_now(key);
-        t.wait_until(&format!("{key} to move the selection off {sel:?}"), WAIT, |_| {
-            selected(t).unwrap_or_default() != sel
-        });
+        let moved = poll(t, Duration::from_secs(5), |_| selected(t).unwrap_or_default() != sel);
+        if moved.is_none() {
+            let (lines, row) = t.lines_and_inverse_row(1);
+            let row = row.map_or(0, usize::from);
+            let listed = |r: &usize| !list_part(&lines[*r]).trim().is_empty();
+            let at_edge = if up {
+                !(1..row).any(|r| listed(&r))
+            } else {
+                !(row + 2..lines.len().saturating_sub(1)).any(|r| listed(&r))
+            };
+            assert!(
+                at_edge && selected_in(&lines, row).unwrap_or_default() == sel,
+                "{key} did not move the selection off {sel:?}:\n{}",
+                t.screen()
+            );
+        }
         tally.keys_checked += 1;
     }
     panic!("could not reach {name} in the list:\n{}", t.screen());
@@ -736,4 +756,18 @@ fn fifty_replies_through_chaos_none_lost_none_duplicated() {
         entries.iter().any(|e| e.state == "failed") || tally.resends > 0,
         "no send failed as the operator saw it"
     );
+}
+
+/// The PTY helper parses a synchronized update only once it is whole.
+#[test]
+fn frames_are_shown_whole() {
+    let frame = b"\x1b[?2026hframe\x1b[?2026l";
+    assert_eq!(common::term::complete_frames(b"plain"), 5);
+    assert_eq!(common::term::complete_frames(frame), frame.len());
+    let mut two = frame.to_vec();
+    two.extend_from_slice(b"bell\x07\x1b[?2026hhalf a fra");
+    assert_eq!(common::term::complete_frames(&two), frame.len() + 5);
+    let mut partial = frame.to_vec();
+    partial.extend_from_slice(b"x\x1b[?20");
+    assert_eq!(common::term::complete_frames(&partial), frame.len() + 1);
 }

@@ -72,13 +72,20 @@ impl Term {
         std::thread::spawn(move || {
             let _master = pty.master; // kept open while reading
             let mut buf = [0u8; 8192];
+            // A frame is parsed whole, as a terminal with synchronized output shows it: the
+            // screen is never read half-way through a redraw.
+            let mut unparsed = Vec::new();
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                p.lock().unwrap().process(&buf[..n]);
                 b.lock().unwrap().extend_from_slice(&buf[..n]);
+                unparsed.extend_from_slice(&buf[..n]);
+                let whole = complete_frames(&unparsed);
+                p.lock().unwrap().process(&unparsed[..whole]);
+                unparsed.drain(..whole);
             }
+            p.lock().unwrap().process(&unparsed);
         });
         Term {
             parser,
@@ -104,9 +111,16 @@ impl Term {
     /// The first row between the title bar and the status bar whose cell at `col` is in
     /// reverse video (a selected list row).
     pub fn inverse_row(&self, col: u16) -> Option<u16> {
+        self.lines_and_inverse_row(col).1
+    }
+
+    /// The rows and [`Term::inverse_row`], from one and the same frame.
+    pub fn lines_and_inverse_row(&self, col: u16) -> (Vec<String>, Option<u16>) {
         let parser = self.parser.lock().unwrap();
         let screen = parser.screen();
-        (1..self.rows.saturating_sub(1)).find(|&row| screen.cell(row, col).is_some_and(|c| c.inverse()))
+        let lines = screen.rows(0, self.cols).collect();
+        let row = (1..self.rows.saturating_sub(1)).find(|&row| screen.cell(row, col).is_some_and(|c| c.inverse()));
+        (lines, row)
     }
 
     pub fn wait_for(&self, text: &str, within: Duration) -> String {
@@ -159,6 +173,35 @@ impl Term {
 impl Drop for Term {
     fn drop(&mut self) {
         let _ = self.child.kill();
+    }
+}
+
+const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
+const END_SYNC: &[u8] = b"\x1b[?2026l";
+
+/// How much of `bytes` can be shown: everything but a synchronized update still being written.
+pub fn complete_frames(bytes: &[u8]) -> usize {
+    let find = |from: usize, needle: &[u8]| {
+        bytes[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| from + i)
+    };
+    let mut shown = 0;
+    loop {
+        match find(shown, BEGIN_SYNC) {
+            None => {
+                // Outside a frame; a partial escape at the end may be the start of one.
+                let tail = bytes.len().saturating_sub(BEGIN_SYNC.len() - 1).max(shown);
+                return (tail..bytes.len())
+                    .find(|&i| bytes[i] == 0x1b && BEGIN_SYNC.starts_with(&bytes[i..]))
+                    .unwrap_or(bytes.len());
+            }
+            Some(begin) => match find(begin, END_SYNC) {
+                Some(end) => shown = end + END_SYNC.len(),
+                None => return begin,
+            },
+        }
     }
 }
 
