@@ -4,142 +4,12 @@
 
 mod common;
 
+use common::term::{Term, runtime};
 use common::*;
 use handoff::sandbox::SandboxHandle;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The program on a PTY, its screen parsed as it arrives.
-struct Term {
-    parser: Arc<Mutex<vt100::Parser>>,
-    /// Every byte the program wrote, for counting redraws.
-    bytes: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    dir: Arc<tempfile::TempDir>,
-    cols: u16,
-    rows: u16,
-}
-
-impl Term {
-    fn start(config: &str, cols: u16, rows: u16) -> Term {
-        let dir = Arc::new(tempfile::tempdir().unwrap());
-        let config_path = dir.path().join("config.toml");
-        std::fs::write(&config_path, config).unwrap();
-        // A config others can read gets a warning on screen; these tests look at other things.
-        std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        Term::start_in(dir, cols, rows)
-    }
-
-    /// Starts the program again on the same config and state directory.
-    fn restart(&self) -> Term {
-        Term::start_in(self.dir.clone(), self.cols, self.rows)
-    }
-
-    fn start_in(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16) -> Term {
-        Term::start_with_env(dir, cols, rows, &[])
-    }
-
-    /// As [`Term::start_in`], with more environment for the program (e.g. its editor).
-    fn start_with_env(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, env: &[(&str, &std::path::Path)]) -> Term {
-        let config_path = dir.path().join("config.toml");
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_handoff"));
-        cmd.env("HANDOFF_CONFIG", &config_path);
-        cmd.env("HANDOFF_STATE_DIR", dir.path());
-        cmd.env("XDG_CONFIG_HOME", dir.path());
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("NO_COLOR", "1");
-        for (name, value) in env {
-            cmd.env(name, value);
-        }
-        let child = pty.slave.spawn_command(cmd).unwrap();
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let writer = pty.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(rows).unwrap(),
-            std::num::NonZeroU16::new(cols).unwrap(),
-            0,
-        )));
-        let bytes = Arc::new(Mutex::new(Vec::new()));
-        let (p, b) = (parser.clone(), bytes.clone());
-        std::thread::spawn(move || {
-            let _master = pty.master; // kept open while reading
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-                b.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Term {
-            parser,
-            bytes,
-            writer,
-            child,
-            dir,
-            cols,
-            rows,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, text: &str, within: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < within,
-                "waited {within:?} for {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn written(&self) -> usize {
-        self.bytes.lock().unwrap().len()
-    }
-
-    fn frames_since(&self, offset: usize) -> usize {
-        let bytes = self.bytes.lock().unwrap();
-        count(&bytes[offset..], b"\x1b[?2026h")
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack.windows(needle.len()).filter(|w| *w == needle).count()
-}
 
 fn config(h: &SandboxHandle, extra: &str) -> String {
     let k = h.keys();
@@ -173,14 +43,6 @@ api_key_cmd = "echo {}"
 }
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// The tokio runtime for the sandbox; the test itself drives the PTY synchronously.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn an_operator_takes_over_replies_and_hands_back() {

@@ -1008,7 +1008,7 @@ async fn settings_change_latency_and_failures_at_run_time() {
     let s = control_ok(&h, Method::GET, "settings", None).await;
     assert_eq!(
         s,
-        json!({"latency_ms": 0, "fail_rate": 0.0, "rate_limit": null, "speed": 0.0})
+        json!({"latency_ms": 0, "latency_jitter_ms": 0, "fail_rate": 0.0, "rate_limit": null, "speed": 0.0})
     );
     control_ok(&h, Method::POST, "settings", Some(json!({"latency_ms": 300}))).await;
     let t = Instant::now();
@@ -1030,35 +1030,106 @@ async fn settings_change_latency_and_failures_at_run_time() {
     .await;
     assert_eq!(s["fail_rate"], 1.0);
     let mut seen = HashSet::new();
-    for _ in 0..30 {
-        let (status, headers, body) = call(volt(&h, Method::GET, "/conversation")).await;
+    let mut dropped = 0;
+    for _ in 0..60 {
+        let Ok(resp) = volt(&h, Method::GET, "/conversation").send().await else {
+            dropped += 1;
+            continue;
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
         assert!(matches!(status.as_u16(), 500 | 502 | 503), "{status}");
         assert_eq!(
             (body["success"].clone(), body["error"]["code"].clone()),
             (json!(false), json!(status.as_u16()))
         );
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            assert_eq!(headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
-        }
+        let expected = (status == StatusCode::SERVICE_UNAVAILABLE).then(|| "1".to_string());
+        assert_eq!(retry_after, expected, "only the 503 says when to come back");
         seen.insert(status);
     }
     assert_eq!(seen.len(), 3, "all of 500, 502 and 503");
-    let (status, _, body) = call(raia(&h, Method::GET, "/external/conversations")).await;
+    assert!(dropped > 0, "some connections are dropped");
+    // The control API is never faulted.
+    control_ok(&h, Method::GET, "settings", None).await;
+    // raia's 5xx shape (some tries end in a dropped connection instead).
+    let mut answered = None;
+    for _ in 0..50 {
+        if let Ok(resp) = raia(&h, Method::GET, "/external/conversations/states").send().await {
+            answered = Some((resp.status(), resp.json::<Value>().await.unwrap_or(Value::Null)));
+            break;
+        }
+    }
+    let (status, body) = answered.expect("some raia request is answered");
     assert!(status.is_server_error());
     assert_eq!(body["status"], status.as_u16());
     assert!(body["message"].is_string());
-
     control_ok(&h, Method::POST, "settings", Some(json!({"fail_rate": 0}))).await;
     ok_json(volt(&h, Method::GET, "/conversation")).await;
     for bad in [
         json!({"fail_rate": 2}),
         json!({"speed": -1}),
         json!({"latency": 5}),
+        json!({"latency_jitter_ms": -1}),
         json!({"rate_limit": "many"}),
     ] {
         let (s, b) = control(&h, Method::POST, "settings", Some(bad.clone())).await;
         assert_eq!((s, b["error"].is_string()), (StatusCode::BAD_REQUEST, true), "{bad}");
     }
+}
+
+#[tokio::test]
+async fn random_failures_apply_a_write_only_when_the_connection_drops_after_it() {
+    let h = quiet(3).await;
+    let id = create(&h, json!({"platform": "chatvolt", "customer_name": "Cass Chaos"})).await;
+    control_ok(
+        &h,
+        Method::POST,
+        "settings",
+        Some(json!({"fail_rate": 1.0, "latency_ms": 1, "latency_jitter_ms": 20})),
+    )
+    .await;
+    let path = format!("/conversation/message/conversationId/{id}");
+    let (mut refused, mut dropped) = (vec![], vec![]);
+    for i in 0..40 {
+        let text = format!("chaos {i}");
+        let sent = volt(&h, Method::POST, &path)
+            .json(&json!({"message": text}))
+            .send()
+            .await;
+        match sent {
+            Ok(resp) => {
+                assert!(resp.status().is_server_error(), "{}", resp.status());
+                refused.push(text);
+            }
+            Err(_) => dropped.push(text),
+        }
+    }
+    control_ok(&h, Method::POST, "settings", Some(json!({"fail_rate": 0.0}))).await;
+    let view = control_ok(&h, Method::GET, &format!("conversations/chatvolt/{id}"), None).await;
+    let on_server: Vec<String> = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .filter(|t| t.starts_with("chaos "))
+        .collect();
+    assert!(
+        on_server.iter().all(|t| dropped.contains(t)),
+        "an answered failure is never applied: {on_server:?}"
+    );
+    assert!(!on_server.is_empty(), "some dropped writes were applied first");
+    assert!(
+        on_server.len() < dropped.len(),
+        "some dropped writes were not applied: {on_server:?} of {dropped:?}"
+    );
+    let log = received(&h).await;
+    let zeros = log.iter().filter(|r| r["status"] == 0).count();
+    assert_eq!(zeros, dropped.len(), "dropped connections are logged with status 0");
 }
 
 #[tokio::test]
@@ -1194,6 +1265,26 @@ async fn dropped_connections_are_transport_errors() {
     let log = received(&h).await;
     let statuses: Vec<Value> = log.iter().map(|e| e["status"].clone()).collect();
     assert_eq!(statuses, vec![json!(0), json!(0), json!(0), json!(200)]);
+}
+
+#[tokio::test]
+async fn a_write_can_be_seen_before_its_answer_comes() {
+    let h = quiet(3).await;
+    let id = create(&h, json!({"platform": "chatvolt", "customer_name": "Sal Slow"})).await;
+    let path = format!("/conversation/message/conversationId/{id}");
+    arm(&h, "POST", &path, json!({"delay_after_ms": 5000})).await;
+    let send = volt(&h, Method::POST, &path).json(&json!({"message": "slow to answer"}));
+    let answer = tokio::spawn(async move { call(send).await.0 });
+    let seen = |v: &Value| {
+        v["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["text"] == "slow to answer"))
+    };
+    while !seen(&view(&h, "chatvolt", &id).await) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!answer.is_finished(), "stored, not yet answered");
+    assert_eq!(answer.await.unwrap(), StatusCode::OK);
 }
 
 /// True when the request fails without a complete HTTP answer (at send or while reading).

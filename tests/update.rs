@@ -1249,3 +1249,259 @@ fn r_asks_every_account_now() {
     assert_eq!(press(&mut m, "R"), vec![Cmd::Refresh]);
     assert!(m.notice.as_ref().unwrap().text.contains("asking every account"));
 }
+
+/// The operator holds a/ai-new, its thread (one customer message) is on screen, and they have
+/// just sent "Are you there?" (client id 1).
+fn sent_with_thread(earlier: Vec<Message>) -> Model {
+    let mut m = inbox();
+    let k = key("a/ai-new");
+    m.mine.insert(k.clone());
+    let held = conv("a", "ai-new", Status::Human { by: Holder::Me }, 0);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![held],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    let mut messages = vec![msg("c1", Author::Customer, "hello?", 0)];
+    messages.extend(earlier);
+    run(&mut m, Msg::Thread { key: k, messages });
+    press(&mut m, "i");
+    press(&mut m, "Are you there?");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 1, .. })),
+        "{cmds:?}"
+    );
+    m
+}
+
+fn operator(id: &str, text: &str, minute: i64) -> Message {
+    msg(
+        id,
+        Author::Operator {
+            name: None,
+            is_me: false,
+        },
+        text,
+        minute,
+    )
+}
+
+#[test]
+fn a_send_the_thread_lists_before_its_answer_still_settles_from_the_answer() {
+    // The platform lists the message before it answers the send (the chaos test's race):
+    // the answer must still reach the outbox, or it stays "sending" for ever.
+    let mut m = sent_with_thread(vec![]);
+    let k = key("a/ai-new");
+    let listed = vec![
+        msg("c1", Author::Customer, "hello?", 0),
+        operator("p1", "Are you there?", 1),
+    ];
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: listed,
+        },
+    );
+    let mut answer = operator("p1", "Are you there?", 1);
+    answer.author = Author::Operator {
+        name: None,
+        is_me: true,
+    };
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(answer),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: "Are you there?".into(),
+            state: OutboxState::Sent
+        }]
+    );
+    let thread = &m.threads[&k];
+    assert!(thread.outgoing.is_empty());
+    assert_eq!(thread.messages.len(), 2, "shown once");
+}
+
+#[test]
+fn a_refused_send_is_not_hidden_by_an_earlier_message_with_the_same_words() {
+    // "Are you there?" was said before; the new one is refused. The refusal must be shown and
+    // the words offered back, not swallowed because the thread holds the earlier copy.
+    let mut m = sent_with_thread(vec![operator("p0", "Are you there?", -5)]);
+    let k = key("a/ai-new");
+    let mut again = m.threads[&k].messages.clone();
+    again.push(msg("c2", Author::Customer, "?", 1));
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: again,
+        },
+    );
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(SendFailure {
+                reason: "not allowed now: not in manual mode".into(),
+                ambiguous: false,
+            }),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: "Are you there?".into(),
+            state: OutboxState::Failed("not allowed now: not in manual mode".into())
+        }]
+    );
+    assert_eq!(m.drafts[&k].text(), "Are you there?", "offered back");
+}
+
+#[test]
+fn a_reply_settled_by_the_thread_is_the_operators_own_not_news() {
+    // The send's answer was lost; the thread check found it. When the thread comes in with it,
+    // it is the operator's own message: shown as theirs, and no "new message" question about it
+    // when they send the next reply.
+    let mut m = sent_with_thread(vec![]);
+    let k = key("a/ai-new");
+    run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(SendFailure {
+                reason: "network down or server unreachable: connection closed".into(),
+                ambiguous: true,
+            }),
+        },
+    );
+    run(
+        &mut m,
+        Msg::Reconciled {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(true),
+        },
+    );
+    press(&mut m, "Still with me?");
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: vec![
+                msg("c1", Author::Customer, "hello?", 0),
+                operator("p1", "Are you there?", 1),
+            ],
+        },
+    );
+    let thread = &m.threads[&k];
+    assert_eq!(thread.messages.len(), 2);
+    assert!(
+        matches!(thread.messages[1].author, Author::Operator { is_me: true, .. }),
+        "{:?}",
+        thread.messages[1]
+    );
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 2, .. })),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_sent_message_the_platform_lists_under_another_id_is_still_mine() {
+    // ChatDash answers a send without an id: the adapter makes one up, and the thread lists
+    // the message under the platform's own.
+    let mut m = sent_with_thread(vec![]);
+    let k = key("a/ai-new");
+    let mut answer = msg(
+        "sent-5f3a",
+        Author::Operator {
+            name: None,
+            is_me: true,
+        },
+        "Are you there?",
+        1,
+    );
+    answer.delivery = Delivery::Sent;
+    run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(answer),
+        },
+    );
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: vec![
+                msg("c1", Author::Customer, "hello?", 0),
+                operator("a1:c1:1:agent", "Are you there?", 1),
+            ],
+        },
+    );
+    let thread = &m.threads[&k];
+    assert_eq!(thread.messages.len(), 2);
+    assert!(
+        matches!(thread.messages[1].author, Author::Operator { is_me: true, .. }),
+        "{:?}",
+        thread.messages[1]
+    );
+}
+
+#[test]
+fn a_reply_listed_while_its_fate_is_being_checked_is_not_news() {
+    // No answer to the send; while the thread check is on its way, the thread comes in with
+    // the message and the operator sends their next reply: it is theirs, not news.
+    let mut m = sent_with_thread(vec![]);
+    let k = key("a/ai-new");
+    run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(SendFailure {
+                reason: "server error (HTTP 502)".into(),
+                ambiguous: true,
+            }),
+        },
+    );
+    press(&mut m, "Still with me?");
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages: vec![
+                msg("c1", Author::Customer, "hello?", 0),
+                operator("p1", "Are you there?", 1),
+            ],
+        },
+    );
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(m.overlay.is_none(), "{:?}", m.overlay);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 2, .. })),
+        "{cmds:?}"
+    );
+}

@@ -237,7 +237,9 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 Ok(message) => {
                     thread.outgoing.remove(i);
                     thread.sent_ids.insert(message.id.clone());
-                    if !thread.messages.iter().any(|m| m.id == message.id) {
+                    // Listed already (the thread was read before the answer came, maybe under
+                    // another id): shown once.
+                    if !thread.messages.iter().any(|m| m.id == message.id) && !claim(thread, &message.text) {
                         thread.messages.push(message);
                         thread.seen = thread.messages.len();
                     }
@@ -300,7 +302,14 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             let text = thread.outgoing[i].1.text.clone();
             match result {
                 Ok(true) => {
-                    thread.outgoing.remove(i);
+                    let (_, mut message) = thread.outgoing.remove(i);
+                    // The operator's own: shown as theirs, never as news from someone else.
+                    if !claim(thread, &message.text) {
+                        message.delivery = Delivery::Sent;
+                        thread.sent_ids.insert(message.id.clone());
+                        thread.messages.push(message);
+                        thread.seen = thread.messages.len();
+                    }
                     notice(model, format!("it did arrive: sent to {name}"), false);
                     vec![
                         Cmd::Outbox {
@@ -390,11 +399,21 @@ fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) ->
     if messages.len() > thread.seen && thread.divider.is_none() {
         thread.divider = Some(thread.seen);
     }
-    // Ours that the platform now lists are no longer "on their way".
-    thread.outgoing.retain(|(_, o)| {
-        !matches!(o.delivery, Delivery::Pending) || !messages.iter().any(|m| m.text == o.text && is_operator(m))
-    });
+    // A message on its way stays in `outgoing` until the platform answers the send, even once
+    // the thread lists it: only the answer says how it ended (the outbox needs it), and a text
+    // cannot tell it from an earlier message with the same words.
+    // Ours shown under our own id (ChatDash's made-up one, or a local copy of a message the
+    // thread check found) give way to the platform's copy, recognised by its text.
+    let replaced: Vec<String> = thread
+        .messages
+        .iter()
+        .filter(|m| thread.sent_ids.contains(&m.id) && !messages.iter().any(|n| n.id == m.id))
+        .map(|m| m.text.clone())
+        .collect();
     thread.messages = messages;
+    for text in replaced {
+        claim(thread, &text);
+    }
     for m in &mut thread.messages {
         if let Author::Operator { is_me, .. } = &mut m.author
             && thread.sent_ids.contains(&m.id)
@@ -472,8 +491,25 @@ fn forget_cached(model: &mut Model, account: &str, listed: &std::collections::Ha
     }
 }
 
-fn is_operator(m: &Message) -> bool {
-    matches!(m.author, Author::Operator { .. })
+/// Marks the latest operator message with this text that is nobody's yet as the operator's
+/// own (for the view and the "new messages" check only; the outbox never goes by text here).
+fn claim(thread: &mut Thread, text: &str) -> bool {
+    let sent_ids = &thread.sent_ids;
+    let found = thread.messages.iter_mut().rev().find(|m| {
+        m.text.trim() == text.trim()
+            && matches!(m.author, Author::Operator { is_me: false, .. })
+            && !sent_ids.contains(&m.id)
+    });
+    match found {
+        Some(m) => {
+            if let Author::Operator { is_me, .. } = &mut m.author {
+                *is_me = true;
+            }
+            thread.sent_ids.insert(m.id.clone());
+            true
+        }
+        None => false,
+    }
 }
 
 /// The first line of a message, short enough for a list row.
@@ -892,6 +928,11 @@ fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<Stri
         .iter()
         .skip(base)
         .filter(|m| !matches!(m.author, Author::Operator { is_me: true, .. }) && !thread.sent_ids.contains(&m.id))
+        // The operator's own, listed before its send was settled, is not news either.
+        .filter(|m| {
+            !(matches!(m.author, Author::Operator { .. })
+                && thread.outgoing.iter().any(|(_, o)| o.text.trim() == m.text.trim()))
+        })
         .collect();
     let latest = news.last()?;
     let who = match &latest.author {

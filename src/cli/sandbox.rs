@@ -22,7 +22,11 @@ pub struct SandboxArgs {
     /// Added to every API request, e.g. 300ms
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     latency: Duration,
-    /// Share of API requests that fail with 500/502/503 (0.0–1.0)
+    /// Up to this much more per request, drawn at random (from the seed), e.g. 200ms
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    latency_jitter: Duration,
+    /// Share of API requests that fail (0.0–1.0): 500/502, 503 with Retry-After, or a dropped
+    /// connection, before or after the request is applied
     #[arg(long, default_value_t = 0.0)]
     fail_rate: f64,
     /// Requests per minute per key before answering 429
@@ -53,6 +57,7 @@ pub async fn run(args: SandboxArgs) -> Result<(), Failure> {
         speed: args.speed,
         conversations: args.conversations,
         latency: args.latency,
+        latency_jitter: args.latency_jitter,
         fail_rate: args.fail_rate,
         rate_limit: args.rate_limit,
         keys: SandboxKeys {

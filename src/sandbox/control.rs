@@ -309,21 +309,29 @@ async fn settings(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(shared.settings().to_json())
 }
 
-/// `{latency_ms?, fail_rate?, rate_limit?, speed?}`; `rate_limit: null` (or 0) turns it off.
+/// `{latency_ms?, latency_jitter_ms?, fail_rate?, rate_limit?, speed?}`; `rate_limit: null`
+/// (or 0) turns it off.
 async fn change_settings(State(shared): State<Arc<Shared>>, ApiJson(body): ApiJson) -> Result<Json<Value>, ApiError> {
     let obj = body_object(&body)?;
-    if let Some(key) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "latency_ms" | "fail_rate" | "rate_limit" | "speed"))
-    {
+    if let Some(key) = obj.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "latency_ms" | "latency_jitter_ms" | "fail_rate" | "rate_limit" | "speed"
+        )
+    }) {
         return Err(ApiError::bad_request(format!("unknown setting {key:?}")));
     }
-    let latency = match obj.get("latency_ms") {
-        None => None,
-        Some(v) => Some(Duration::from_millis(v.as_u64().ok_or_else(|| {
-            ApiError::bad_request("latency_ms must be a non-negative integer")
-        })?)),
+    let millis = |key: &str| -> Result<Option<Duration>, ApiError> {
+        match obj.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(|ms| Some(Duration::from_millis(ms)))
+                .ok_or_else(|| ApiError::bad_request(format!("{key} must be a non-negative integer"))),
+        }
     };
+    let latency = millis("latency_ms")?;
+    let latency_jitter = millis("latency_jitter_ms")?;
     let fail_rate = match obj.get("fail_rate") {
         None => None,
         Some(v) => Some(
@@ -357,6 +365,9 @@ async fn change_settings(State(shared): State<Arc<Shared>>, ApiJson(body): ApiJs
     let mut settings = shared.settings();
     if let Some(latency) = latency {
         settings.latency = latency;
+    }
+    if let Some(jitter) = latency_jitter {
+        settings.latency_jitter = jitter;
     }
     if let Some(rate) = fail_rate {
         settings.fail_rate = rate;

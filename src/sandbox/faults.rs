@@ -1,5 +1,10 @@
-//! The knobs that make the sandbox misbehave on purpose: latency, a random failure rate, a
-//! per-key rate limit, and one-shot faults armed through `/_sandbox/faults`.
+//! The knobs that make the sandbox misbehave on purpose: latency (with jitter), a random
+//! failure rate, a per-key rate limit, and one-shot faults armed through `/_sandbox/faults`.
+//!
+//! A random failure is one of the ways a real network fails, in equal shares: a 500 or 502
+//! (not applied), a 503 with `Retry-After: 1` (not applied), a connection dropped before the
+//! request is applied, and one dropped *after* it was applied — the ambiguous case, where the
+//! client cannot tell whether its write happened.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -14,6 +19,8 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone)]
 pub(super) struct Settings {
     pub latency: Duration,
+    /// Up to this much more latency per request, uniformly drawn (0 = none).
+    pub latency_jitter: Duration,
     pub fail_rate: f64,
     pub rate_limit: Option<u32>,
     pub speed: f64,
@@ -22,12 +29,17 @@ pub(super) struct Settings {
 impl Settings {
     pub(super) fn to_json(&self) -> Value {
         json!({
-            "latency_ms": u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
+            "latency_ms": millis(self.latency),
+            "latency_jitter_ms": millis(self.latency_jitter),
             "fail_rate": self.fail_rate,
             "rate_limit": self.rate_limit,
             "speed": self.speed,
         })
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 pub(super) fn clamp_rate(rate: f64) -> f64 {
@@ -51,6 +63,9 @@ pub(super) enum Action {
     },
     /// Wait, then handle the request normally.
     Delay(Duration),
+    /// Apply the request, then wait before answering (a server that stores first and is slow
+    /// to say so: a reader can see the write before the writer hears back).
+    DelayAfter(Duration),
     /// Apply the request, then answer 200 with a body that is not JSON.
     Malformed,
     /// Close the connection without applying the request.
@@ -88,8 +103,8 @@ impl ArmedFault {
             .map_err(|e| {
                 format!(
                     "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes]}}, \
-                     {{\"delay_ms\":N}}, {{\"malformed\":true}}, {{\"drop\":\"before\"|\"after\"}} \
-                     or {{\"pad_to\":N,\"chunked\"?:bool}}"
+                     {{\"delay_ms\":N}}, {{\"delay_after_ms\":N}}, {{\"malformed\":true}}, \
+                     {{\"drop\":\"before\"|\"after\"}} or {{\"pad_to\":N,\"chunked\"?:bool}}"
                 )
             })?;
         Ok(ArmedFault { method, path, action })
@@ -107,9 +122,8 @@ impl ArmedFault {
                 body,
                 raw,
             } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body, "raw": raw}),
-            Action::Delay(d) => {
-                json!({"delay_ms": u64::try_from(d.as_millis()).unwrap_or(u64::MAX)})
-            }
+            Action::Delay(d) => json!({"delay_ms": millis(*d)}),
+            Action::DelayAfter(d) => json!({"delay_after_ms": millis(*d)}),
             Action::Malformed => json!({"malformed": true}),
             Action::DropBefore => json!({"drop": "before"}),
             Action::DropAfter => json!({"drop": "after"}),
@@ -163,6 +177,12 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
     if let Some(ms) = a.get("delay_ms") {
         return ms.as_u64().map(|ms| Action::Delay(Duration::from_millis(ms))).ok_or(());
     }
+    if let Some(ms) = a.get("delay_after_ms") {
+        return ms
+            .as_u64()
+            .map(|ms| Action::DelayAfter(Duration::from_millis(ms)))
+            .ok_or(());
+    }
     if a.get("malformed") == Some(&Value::Bool(true)) {
         return Ok(Action::Malformed);
     }
@@ -186,7 +206,24 @@ const WINDOW: Duration = Duration::from_secs(60);
 pub(super) struct Faults {
     armed: VecDeque<ArmedFault>,
     windows: HashMap<String, Window>,
+    /// Which requests fail, and how.
     rng: StdRng,
+    /// How much jitter each request gets: its own stream, so switching jitter on or off does
+    /// not change which requests fail.
+    jitter_rng: StdRng,
+}
+
+/// What a random failure does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Failure {
+    /// Answer 500 or 502 without applying the request.
+    Status(StatusCode),
+    /// Answer 503 with `Retry-After: 1` without applying the request.
+    Unavailable,
+    /// Close the connection without applying the request.
+    DropBefore,
+    /// Apply the request, then close the connection without a response.
+    DropAfter,
 }
 
 impl Faults {
@@ -196,6 +233,7 @@ impl Faults {
             windows: HashMap::new(),
             // Its own stream, so failures do not shift the world's randomness.
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_fa11),
+            jitter_rng: StdRng::seed_from_u64(seed ^ 0x0007_1773),
         }
     }
 
@@ -245,18 +283,29 @@ impl Faults {
         self.windows.clear();
     }
 
-    /// With probability `rate`, a random 500/502/503.
-    pub(super) fn roll_failure(&mut self, rate: f64) -> Option<StatusCode> {
+    /// With probability `rate`, a random failure: each of the four kinds equally often.
+    pub(super) fn roll_failure(&mut self, rate: f64) -> Option<Failure> {
         if rate <= 0.0 || !self.rng.random_bool(clamp_rate(rate)) {
             return None;
         }
-        [
-            StatusCode::INTERNAL_SERVER_ERROR,
-            StatusCode::BAD_GATEWAY,
-            StatusCode::SERVICE_UNAVAILABLE,
-        ]
-        .choose(&mut self.rng)
-        .copied()
+        Some(match self.rng.random_range(0..4u8) {
+            0 => Failure::Status(
+                *[StatusCode::INTERNAL_SERVER_ERROR, StatusCode::BAD_GATEWAY]
+                    .choose(&mut self.rng)
+                    .unwrap_or(&StatusCode::INTERNAL_SERVER_ERROR),
+            ),
+            1 => Failure::Unavailable,
+            2 => Failure::DropBefore,
+            _ => Failure::DropAfter,
+        })
+    }
+
+    /// The extra latency for one request: uniform in `0..=jitter`.
+    pub(super) fn jitter(&mut self, jitter: Duration) -> Duration {
+        if jitter.is_zero() {
+            return Duration::ZERO;
+        }
+        Duration::from_millis(self.jitter_rng.random_range(0..=millis(jitter)))
     }
 }
 
@@ -304,6 +353,8 @@ mod tests {
         assert!(fault("GET", "/x", json!({"pad_to": -1})).is_err());
         let f = fault("GET", "/x", json!({"delay_ms": 10}));
         assert_eq!(f.map(|f| f.action), Ok(Action::Delay(Duration::from_millis(10))));
+        let f = fault("GET", "/x", json!({"delay_after_ms": 10}));
+        assert_eq!(f.map(|f| f.action), Ok(Action::DelayAfter(Duration::from_millis(10))));
         let f = fault("GET", "/x", json!({"malformed": true}));
         assert_eq!(f.map(|f| f.action), Ok(Action::Malformed));
         let f = fault("GET", "/x", json!({"drop": "before"}));
@@ -350,7 +401,59 @@ mod tests {
     #[test]
     fn failure_rate_extremes() {
         let mut faults = Faults::new(1);
-        assert!((0..100).all(|_| faults.roll_failure(0.0).is_none()));
-        assert!((0..100).all(|_| faults.roll_failure(1.0).is_some()));
+        assert!((0..1000).all(|_| faults.roll_failure(0.0).is_none()));
+        assert!((0..1000).all(|_| faults.roll_failure(1.0).is_some()));
+    }
+
+    #[test]
+    fn every_kind_of_failure_occurs() {
+        let mut faults = Faults::new(7);
+        let mut seen = std::collections::HashMap::<Failure, usize>::new();
+        for _ in 0..2000 {
+            if let Some(f) = faults.roll_failure(1.0) {
+                *seen.entry(f).or_default() += 1;
+            }
+        }
+        let kinds = [
+            Failure::Status(StatusCode::INTERNAL_SERVER_ERROR),
+            Failure::Status(StatusCode::BAD_GATEWAY),
+            Failure::Unavailable,
+            Failure::DropBefore,
+            Failure::DropAfter,
+        ];
+        for kind in kinds {
+            assert!(seen.get(&kind).copied().unwrap_or(0) > 100, "{kind:?}: {seen:?}");
+        }
+        assert_eq!(seen.len(), kinds.len(), "{seen:?}");
+    }
+
+    #[test]
+    fn failures_follow_the_seed_and_the_rate() {
+        let roll = |seed| {
+            let mut faults = Faults::new(seed);
+            (0..200).map(|_| faults.roll_failure(0.3)).collect::<Vec<_>>()
+        };
+        assert_eq!(roll(3), roll(3), "same seed, same failures");
+        assert_ne!(roll(3), roll(4));
+        let failed = roll(3).iter().filter(|f| f.is_some()).count();
+        assert!((30..=90).contains(&failed), "about 30 % of 200: {failed}");
+    }
+
+    #[test]
+    fn jitter_stays_within_bounds_and_leaves_failures_alone() {
+        let mut faults = Faults::new(5);
+        assert_eq!(faults.jitter(Duration::ZERO), Duration::ZERO);
+        let max = Duration::from_millis(50);
+        let draws: Vec<Duration> = (0..500).map(|_| faults.jitter(max)).collect();
+        assert!(draws.iter().all(|d| *d <= max));
+        assert!(draws.iter().any(|d| *d < Duration::from_millis(10)));
+        assert!(draws.iter().any(|d| *d > Duration::from_millis(40)));
+        // Jitter draws from its own stream: the failures are the same with or without it.
+        let mut plain = Faults::new(5);
+        let mut jittered = Faults::new(5);
+        for _ in 0..100 {
+            let _ = jittered.jitter(max);
+            assert_eq!(plain.roll_failure(0.5), jittered.roll_failure(0.5));
+        }
     }
 }

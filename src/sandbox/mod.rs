@@ -9,8 +9,9 @@
 //! servers, with its own serde types, so a parsing bug in the adapters cannot hide in both.
 //!
 //! Every API request goes through one middleware (`api_gate`) that records it for
-//! `/_sandbox/received`, applies armed faults, latency, authentication, the rate limit and the
-//! random failure rate, and renders handler errors in the platform's own error shape.
+//! `/_sandbox/received`, applies armed faults, latency (and jitter), authentication, the rate
+//! limit and the random failures, and renders handler errors in the platform's own error shape.
+//! The control API passes through untouched: it never fails and never waits.
 
 mod chatdash;
 mod chatvolt;
@@ -39,7 +40,7 @@ use serde_json::{Map, Value, json};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use control::ReceivedLog;
-use faults::{Action, Faults, Settings};
+use faults::{Action, Failure, Faults, Settings};
 use world::{Platform, World};
 
 /// How the sandbox is started (see `handoff sandbox --help`).
@@ -55,7 +56,10 @@ pub struct SandboxOptions {
     pub conversations: usize,
     /// Added to every API request (not to the control API).
     pub latency: Duration,
-    /// Share (0.0..=1.0) of API requests that fail with 500/502/503.
+    /// Up to this much more per API request, uniformly drawn (from the seed).
+    pub latency_jitter: Duration,
+    /// Share (0.0..=1.0) of API requests that fail: 500/502 or 503 with `Retry-After` (not
+    /// applied), or a connection dropped before or after the request is applied.
     pub fail_rate: f64,
     /// Requests per minute per key; above it, 429 with `Retry-After`.
     pub rate_limit: Option<u32>,
@@ -88,6 +92,7 @@ impl Default for SandboxOptions {
             speed: 1.0,
             conversations: 24,
             latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
             fail_rate: 0.0,
             rate_limit: None,
             keys: SandboxKeys::default(),
@@ -169,6 +174,7 @@ pub async fn start(opts: SandboxOptions) -> std::io::Result<SandboxHandle> {
     let chatdash_agents = world.chatdash.agents.iter().map(|a| a.id.clone()).collect();
     let settings = Settings {
         latency: opts.latency,
+        latency_jitter: opts.latency_jitter,
         fail_rate: faults::clamp_rate(opts.fail_rate),
         rate_limit: opts.rate_limit.filter(|n| *n > 0),
         speed: faults::clamp_speed(opts.speed),
@@ -432,13 +438,16 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         }
         Some(Action::DropBefore) => return Outcome::Drop,
         Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(action @ (Action::Malformed | Action::DropAfter | Action::Pad { .. })) => after_handler = Some(action),
+        Some(action @ (Action::Malformed | Action::DropAfter | Action::DelayAfter(_) | Action::Pad { .. })) => {
+            after_handler = Some(action)
+        }
         None => {}
     }
 
     let settings = shared.settings().clone();
-    if !settings.latency.is_zero() {
-        tokio::time::sleep(settings.latency).await;
+    let latency = settings.latency + shared.faults().jitter(settings.latency_jitter);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let Some(key) = authenticate(platform, &parts.headers, &shared.keys) else {
         let (status, message) = match platform {
@@ -456,12 +465,22 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         }
     }
     let failure = shared.faults().roll_failure(settings.fail_rate);
-    if let Some(status) = failure {
-        let mut response = error_response(platform, status, faults::failure_message(status));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            set_retry_after(&mut response, 1);
+    match failure {
+        Some(Failure::Status(status)) => {
+            return Outcome::Respond(error_response(platform, status, faults::failure_message(status)));
         }
-        return Outcome::Respond(response);
+        Some(Failure::Unavailable) => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            let mut response = error_response(platform, status, faults::failure_message(status));
+            set_retry_after(&mut response, 1);
+            return Outcome::Respond(response);
+        }
+        Some(Failure::DropBefore) => return Outcome::Drop,
+        // An armed fault on the same request has the last word on how it ends.
+        Some(Failure::DropAfter) => {
+            after_handler.get_or_insert(Action::DropAfter);
+        }
+        None => {}
     }
 
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
@@ -470,6 +489,10 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         Some(Action::DropAfter) => Outcome::Drop,
         Some(Action::Malformed) => Outcome::Respond(malformed_response()),
         Some(Action::Pad { to, chunked }) => Outcome::Respond(padded(response, to, chunked).await),
+        Some(Action::DelayAfter(delay)) => {
+            tokio::time::sleep(delay).await;
+            Outcome::Respond(response)
+        }
         _ => Outcome::Respond(response),
     }
 }

@@ -1,11 +1,12 @@
 //! Shared by the integration tests: a sandbox on loopback and adapters pointed at it, the
-//! binary run against it (run), the inbox fed by the adapters and drawn without a terminal
-//! (inbox), and the corpus of hostile strings (hostile).
+//! binary run against it (run) or on a pseudo-terminal (term), the inbox fed by the adapters
+//! and drawn without a terminal (inbox), and the corpus of hostile strings (hostile).
 #![allow(dead_code)]
 
 pub mod hostile;
 pub mod inbox;
 pub mod run;
+pub mod term;
 
 use handoff::domain::{ApiKey, PlatformKind};
 use handoff::platform::{self, AccountSettings, Operator, Platform};

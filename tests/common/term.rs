@@ -1,0 +1,218 @@
+//! The real binary on a pseudo-terminal, its screen parsed as it arrives (vt100): the end-to-end
+//! tests drive it as an operator would and read it back as a person would.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The program on a PTY, its screen parsed as it arrives.
+pub struct Term {
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for counting redraws and looking for escapes.
+    pub bytes: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// The config, the state directory (`handoff.db`, `handoff.log`) and `XDG_CONFIG_HOME`.
+    pub dir: Arc<tempfile::TempDir>,
+    cols: u16,
+    rows: u16,
+}
+
+impl Term {
+    pub fn start(config: &str, cols: u16, rows: u16) -> Term {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, config).unwrap();
+        // A config others can read gets a warning on screen; these tests look at other things.
+        std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        Term::start_in(dir, cols, rows)
+    }
+
+    /// Starts the program again on the same config and state directory.
+    pub fn restart(&self) -> Term {
+        Term::start_in(self.dir.clone(), self.cols, self.rows)
+    }
+
+    fn start_in(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16) -> Term {
+        Term::start_with_env(dir, cols, rows, &[])
+    }
+
+    /// As [`Term::start_in`], with more environment for the program (e.g. its editor).
+    pub fn start_with_env(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, env: &[(&str, &std::path::Path)]) -> Term {
+        let config_path = dir.path().join("config.toml");
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_handoff"));
+        cmd.env("HANDOFF_CONFIG", &config_path);
+        cmd.env("HANDOFF_STATE_DIR", dir.path());
+        cmd.env("XDG_CONFIG_HOME", dir.path());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let (p, b) = (parser.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            let _master = pty.master; // kept open while reading
+            let mut buf = [0u8; 8192];
+            // A frame is parsed whole, as a terminal with synchronized output shows it: the
+            // screen is never read half-way through a redraw.
+            let mut unparsed = Vec::new();
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                b.lock().unwrap().extend_from_slice(&buf[..n]);
+                unparsed.extend_from_slice(&buf[..n]);
+                let whole = complete_frames(&unparsed);
+                p.lock().unwrap().process(&unparsed[..whole]);
+                unparsed.drain(..whole);
+            }
+            p.lock().unwrap().process(&unparsed);
+        });
+        Term {
+            parser,
+            bytes,
+            writer,
+            child,
+            dir,
+            cols,
+            rows,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// The screen's rows, each as wide as the terminal.
+    pub fn lines(&self) -> Vec<String> {
+        let parser = self.parser.lock().unwrap();
+        parser.screen().rows(0, self.cols).collect()
+    }
+
+    /// The first row between the title bar and the status bar whose cell at `col` is in
+    /// reverse video (a selected list row).
+    pub fn inverse_row(&self, col: u16) -> Option<u16> {
+        self.lines_and_inverse_row(col).1
+    }
+
+    /// The rows and [`Term::inverse_row`], from one and the same frame.
+    pub fn lines_and_inverse_row(&self, col: u16) -> (Vec<String>, Option<u16>) {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        let lines = screen.rows(0, self.cols).collect();
+        let row = (1..self.rows.saturating_sub(1)).find(|&row| screen.cell(row, col).is_some_and(|c| c.inverse()));
+        (lines, row)
+    }
+
+    pub fn wait_for(&self, text: &str, within: Duration) -> String {
+        self.wait_until(&format!("{text:?}"), within, |screen| screen.contains(text))
+    }
+
+    /// Polls the screen until `done` holds; fails after `within`, showing the screen.
+    pub fn wait_until(&self, what: &str, within: Duration, mut done: impl FnMut(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < within,
+                "waited {within:?} for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `keys` and gives the program a moment to take them in.
+    pub fn keys(&mut self, keys: &str) {
+        self.type_now(keys);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Types `keys` and returns at once (the caller waits for what it expects on screen).
+    pub fn type_now(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    pub fn written(&self) -> usize {
+        self.bytes.lock().unwrap().len()
+    }
+
+    pub fn frames_since(&self, offset: usize) -> usize {
+        let bytes = self.bytes.lock().unwrap();
+        count(&bytes[offset..], b"\x1b[?2026h")
+    }
+
+    /// Whether the program is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
+const END_SYNC: &[u8] = b"\x1b[?2026l";
+
+/// How much of `bytes` can be shown: everything but a synchronized update still being written.
+pub fn complete_frames(bytes: &[u8]) -> usize {
+    let find = |from: usize, needle: &[u8]| {
+        bytes[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| from + i)
+    };
+    let mut shown = 0;
+    loop {
+        match find(shown, BEGIN_SYNC) {
+            None => {
+                // Outside a frame; a partial escape at the end may be the start of one.
+                let tail = bytes.len().saturating_sub(BEGIN_SYNC.len() - 1).max(shown);
+                return (tail..bytes.len())
+                    .find(|&i| bytes[i] == 0x1b && BEGIN_SYNC.starts_with(&bytes[i..]))
+                    .unwrap_or(bytes.len());
+            }
+            Some(begin) => match find(begin, END_SYNC) {
+                Some(end) => shown = end + END_SYNC.len(),
+                None => return begin,
+            },
+        }
+    }
+}
+
+pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// The tokio runtime for the sandbox; the test itself drives the PTY synchronously.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
