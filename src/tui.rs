@@ -4,7 +4,7 @@
 use crate::app::key::{Key, KeyCode};
 use crate::app::keymap::Keymap;
 use crate::app::model::Account;
-use crate::app::{Cmd, Model, Msg, OutboxState, update};
+use crate::app::{Cmd, Model, Msg, update};
 use crate::platform::Platform;
 use crate::sync::{Engine, Intervals};
 use crate::ui::{Theme, view};
@@ -137,12 +137,9 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             attachments: vec![],
             delivery: crate::domain::Delivery::Unknown(reason),
         };
-        model
-            .threads
-            .entry(entry.key)
-            .or_default()
-            .outgoing
-            .push((entry.id, message));
+        let thread = model.threads.entry(entry.key).or_default();
+        thread.prior.insert(entry.id, entry.prior);
+        thread.outgoing.push((entry.id, message));
     }
     model.next_client_id = inbox.next_client_id.max(1);
     model.read_marks = inbox.read_marks.into_iter().collect();
@@ -256,10 +253,13 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                     }
                     // Durable before it leaves: a message is in the outbox before the request
                     // is made, or it is not sent at all.
-                    Cmd::Send { key, client_id, text } => {
-                        let recorded = store
-                            .as_ref()
-                            .map(|s| s.outbox_put(client_id, &key, &text, &OutboxState::Sending));
+                    Cmd::Send {
+                        key,
+                        client_id,
+                        prior,
+                        text,
+                    } => {
+                        let recorded = store.as_ref().map(|s| s.outbox_send(client_id, &key, &text, prior));
                         match recorded {
                             Some(Err(e)) => {
                                 let reason = format!("could not record it locally first, so it was not sent ({e})");
@@ -269,7 +269,12 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                                 });
                                 later.push(Msg::Sent { key, client_id, result });
                             }
-                            _ => engine.handle(Cmd::Send { key, client_id, text }),
+                            _ => engine.handle(Cmd::Send {
+                                key,
+                                client_id,
+                                prior,
+                                text,
+                            }),
                         }
                     }
                     other => engine.handle(other),

@@ -404,6 +404,7 @@ async fn take_over_and_send_once_each() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 1,
+        prior: 0,
         text: "Hi, Dana here".into(),
     });
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the refused send", |m| match m {
@@ -448,6 +449,7 @@ async fn take_over_and_send_once_each() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 2,
+        prior: 0,
         text: "Hi, Dana here".into(),
     });
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the send", |m| match m {
@@ -482,6 +484,7 @@ async fn commands_for_an_unknown_account_are_answered() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 7,
+        prior: 0,
         text: "hi".into(),
     });
     engine.handle(Cmd::Bell);
@@ -546,4 +549,51 @@ async fn what_the_pollers_learn_is_cached_for_the_next_start() {
     let mut accounts: Vec<&String> = cached.synced_at.keys().collect();
     accounts.sort();
     assert_eq!(accounts, ["dash", "raia", "volt"]);
+}
+
+#[tokio::test]
+async fn an_earlier_identical_reply_is_not_taken_for_this_one_arriving() {
+    let h = quiet(3).await;
+    let id = create(
+        &h,
+        "raia",
+        "Tess Thanks",
+        "human",
+        json!([
+            {"author": "customer", "text": "got it"},
+            {"author": "operator", "text": "Thanks!"}
+        ]),
+    )
+    .await;
+    let key = ConversationKey::new("raia", &id);
+    let (engine, mut rx) = start(vec![adapter(settings(&h, PlatformKind::Raia))], intervals());
+    first_syncs(&mut rx, &["raia"], Duration::from_secs(5)).await;
+    let check = |prior: usize| {
+        engine.handle(Cmd::Reconcile {
+            key: key.clone(),
+            client_id: prior as u64,
+            prior,
+            text: "Thanks!".into(),
+        });
+    };
+    // The thread had one "Thanks!" when the second was sent: one is not enough.
+    check(1);
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(3), "the check", |m| match m {
+        Msg::Reconciled {
+            client_id: 1, result, ..
+        } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(arrived, Ok(false));
+    // Before the first one was sent there was none: it is there.
+    check(0);
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(3), "the check", |m| match m {
+        Msg::Reconciled {
+            client_id: 0, result, ..
+        } => Some(result.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(arrived, Ok(true));
 }

@@ -277,6 +277,7 @@ fn take_over_reply_hand_back() {
             Cmd::Send {
                 key: key("a/need-long"),
                 client_id: 1,
+                prior: 0,
                 text: "Hello".into()
             },
         ]
@@ -375,6 +376,7 @@ fn a_failed_send_keeps_the_words() {
     assert!(cmds.contains(&Cmd::Send {
         key: key("a/ai-new"),
         client_id: 1,
+        prior: 0,
         text: "Are you there?".into()
     }));
     run(
@@ -720,6 +722,7 @@ fn a_sent_draft_is_cleared_in_the_store_before_the_send_leaves() {
             Cmd::Send {
                 key: key("a/ai-new"),
                 client_id: 1,
+                prior: 0,
                 text: "ok".into()
             },
         ]
@@ -777,6 +780,7 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
             Cmd::Reconcile {
                 key: k.clone(),
                 client_id: 1,
+                prior: 0,
                 text: text.clone()
             },
         ]
@@ -878,6 +882,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
         cmds.contains(&Cmd::Reconcile {
             key: k,
             client_id: 1,
+            prior: 0,
             text: "Are you there?".into()
         }),
         "{cmds:?}"
@@ -943,6 +948,7 @@ fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
         cmds.contains(&Cmd::Send {
             key: k.clone(),
             client_id: 1,
+            prior: 0,
             text: "It ships today".into()
         }),
         "{cmds:?}"
@@ -1502,6 +1508,58 @@ fn a_reply_listed_while_its_fate_is_being_checked_is_not_news() {
     assert!(m.overlay.is_none(), "{:?}", m.overlay);
     assert!(
         cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 2, .. })),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_second_identical_reply_is_checked_against_the_first() {
+    let mut m = inbox();
+    let k = key("a/need-long");
+    let mut c = m.conversations[&k].clone();
+    c.status = Status::Human { by: Holder::Me };
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![c],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(k.clone());
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    let me = Author::Operator {
+        name: None,
+        is_me: true,
+    };
+    run(
+        &mut m,
+        thread(
+            &k,
+            vec![msg("1", Author::Customer, "ok", 0), msg("2", me, "Thanks!", 1)],
+        ),
+    );
+    press(&mut m, "i");
+    press(&mut m, "Thanks!");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Send { prior: 1, .. })),
+        "the send knows one copy was there before: {cmds:?}"
+    );
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(SendFailure {
+                reason: "timed out".into(),
+                ambiguous: true,
+            }),
+        },
+    );
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Reconcile { prior: 1, .. })),
         "{cmds:?}"
     );
 }

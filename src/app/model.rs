@@ -103,6 +103,9 @@ pub struct Thread {
     pub messages: Vec<Message>,
     /// The operator's own messages on their way or refused, shown after the platform's.
     pub outgoing: Vec<(u64, Message)>,
+    /// Per outgoing message (client id): how many operator messages with its text the thread
+    /// had when it was sent (see `Cmd::Send`).
+    pub prior: HashMap<u64, usize>,
     /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
     pub sent_ids: HashSet<String>,
     pub loaded: bool,

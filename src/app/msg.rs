@@ -133,9 +133,12 @@ pub enum Cmd {
         key: ConversationKey,
         op: Op,
     },
+    /// `prior`: how many operator messages with this very text the thread already had, so
+    /// that an earlier identical reply ("Thanks!") is never taken for this one arriving.
     Send {
         key: ConversationKey,
         client_id: u64,
+        prior: usize,
         text: String,
     },
     /// The conversation on screen changed: the sync engine polls it fast (or none).
@@ -153,6 +156,7 @@ pub enum Cmd {
     Reconcile {
         key: ConversationKey,
         client_id: u64,
+        prior: usize,
         text: String,
     },
     /// Hand the terminal to the operator's editor with this draft and, below the scissors line,

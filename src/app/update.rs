@@ -257,6 +257,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                 }) => {
                     // It may have arrived: never offer to send again before the thread says.
                     thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
+                    let prior = thread.prior.get(&client_id).copied().unwrap_or(0);
                     notice(
                         model,
                         format!("no answer from {name}'s platform — checking whether it arrived"),
@@ -269,7 +270,12 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                             text: text.clone(),
                             state: OutboxState::Unknown(reason),
                         },
-                        Cmd::Reconcile { key, client_id, text },
+                        Cmd::Reconcile {
+                            key,
+                            client_id,
+                            prior,
+                            text,
+                        },
                     ]
                 }
                 Err(SendFailure {
@@ -771,6 +777,7 @@ fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
             cmds.push(Cmd::Reconcile {
                 key: key.clone(),
                 client_id: *client_id,
+                prior: thread.prior.get(client_id).copied().unwrap_or(0),
                 text: m.text.clone(),
             });
         }
@@ -905,6 +912,8 @@ fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
         delivery: Delivery::Pending,
     };
     let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
+    let prior = crate::domain::copies_of_reply(&thread.messages, &text);
+    thread.prior.insert(client_id, prior);
     thread.outgoing.push((client_id, message));
     thread.scroll = 0;
     thread.reply_base = None;
@@ -914,7 +923,12 @@ fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
     // The sent text must not come back as a draft after a crash.
     model.unsaved.insert(key.clone());
     let mut cmds = flush_drafts(model);
-    cmds.push(Cmd::Send { key, client_id, text });
+    cmds.push(Cmd::Send {
+        key,
+        client_id,
+        prior,
+        text,
+    });
     cmds
 }
 

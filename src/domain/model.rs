@@ -177,6 +177,18 @@ pub struct Conversation {
     pub waiting_since: Option<DateTime<Utc>>,
 }
 
+/// How many operator messages in `messages` carry this reply's text (compared as the
+/// sanitiser leaves it, trimmed): before a send, the ones that are not it; after an unanswered
+/// send, one more means it arrived.
+pub fn copies_of_reply(messages: &[Message], text: &str) -> usize {
+    let text = crate::domain::sanitize(text);
+    let text = text.trim();
+    messages
+        .iter()
+        .filter(|m| matches!(m.author, Author::Operator { .. }) && m.text.trim() == text)
+        .count()
+}
+
 /// The last message an operator has seen in a conversation: later ones are "new". Kept by id,
 /// with its time for when the id is no longer in the thread (older messages dropped).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 const FILE: &str = "handoff.db";
 
 #[derive(Debug, thiserror::Error)]
@@ -115,9 +115,24 @@ pub struct OutboxEntry {
     pub key: ConversationKey,
     pub text: String,
     pub state: OutboxState,
+    /// How many operator messages with this text the thread had when it was sent.
+    pub prior: usize,
 }
 
 impl Store {
+    /// Records a message about to be sent (`Sending`), before the request leaves; `prior` as
+    /// in [`OutboxEntry`].
+    pub fn outbox_send(&self, id: u64, key: &ConversationKey, text: &str, prior: usize) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        self.db().execute(
+            "INSERT INTO outbox (id, account, conversation, text, state, reason, created_at, updated_at, prior)
+             VALUES (?1, ?2, ?3, ?4, 'sending', NULL, ?5, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET state = 'sending', reason = NULL, updated_at = ?5",
+            params![id as i64, key.account, key.id, text, now, prior as i64],
+        )?;
+        Ok(())
+    }
+
     /// Records an outgoing message's state; `Sending` is written before the request leaves.
     pub fn outbox_put(
         &self,
@@ -146,7 +161,7 @@ impl Store {
     pub fn outbox_unsettled(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let db = self.db();
         let mut statement = db.prepare(
-            "SELECT id, account, conversation, text, state, reason FROM outbox
+            "SELECT id, account, conversation, text, state, reason, prior FROM outbox
              WHERE state IN ('sending', 'unknown') ORDER BY id",
         )?;
         let rows = statement.query_map([], |row| {
@@ -161,6 +176,7 @@ impl Store {
                 key: ConversationKey::new(row.get::<_, String>(1)?, row.get::<_, String>(2)?),
                 text: row.get(3)?,
                 state: OutboxState::Unknown(reason),
+                prior: row.get::<_, i64>(6)?.max(0) as usize,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -422,6 +438,15 @@ fn open_and_migrate(path: &Path) -> Result<Connection, String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    if version < 4 {
+        db.execute_batch(
+            "BEGIN;
+             ALTER TABLE outbox ADD COLUMN prior INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 4;
+             COMMIT;",
+        )
+        .map_err(|e| e.to_string())?;
+    }
     // Later schema versions add their steps here, each in its own transaction.
     Ok(db)
 }
@@ -473,7 +498,11 @@ mod tests {
             ["two", "three"]
         );
         assert_eq!(unsettled[1].state, OutboxState::Unknown("timed out".into()));
-        assert_eq!(store.outbox_last_id().unwrap(), 4);
+        assert_eq!(unsettled[0].prior, 0);
+        store.outbox_send(5, &k, "Thanks!", 2).unwrap();
+        let again = store.outbox_unsettled().unwrap();
+        assert_eq!((again[2].text.as_str(), again[2].prior), ("Thanks!", 2));
+        assert_eq!(store.outbox_last_id().unwrap(), 5);
     }
 
     #[test]
@@ -600,5 +629,30 @@ mod tests {
         assert_eq!(cached.conversations, vec![a]);
         assert!(cached.threads.is_empty());
         assert!(store.cache_load(&[]).unwrap().conversations.is_empty());
+    }
+
+    #[test]
+    fn an_older_database_is_migrated_with_what_it_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Connection::open(dir.path().join(FILE)).unwrap();
+        db.execute_batch(
+            "CREATE TABLE drafts (account TEXT NOT NULL, conversation TEXT NOT NULL, text TEXT NOT NULL,
+                 updated_at TEXT NOT NULL, PRIMARY KEY (account, conversation));
+             CREATE TABLE outbox (id INTEGER PRIMARY KEY, account TEXT NOT NULL, conversation TEXT NOT NULL,
+                 text TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, created_at TEXT NOT NULL,
+                 updated_at TEXT NOT NULL);
+             INSERT INTO drafts VALUES ('raia', 'c1', 'half a reply', '2026-01-01T00:00:00Z');
+             INSERT INTO outbox VALUES (7, 'raia', 'c1', 'on its way', 'sending', NULL, 'x', 'x');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        drop(db);
+        let (store, opened) = Store::open(dir.path()).unwrap();
+        assert!(opened.moved_aside.is_none());
+        assert_eq!(store.drafts().unwrap()[0].1, "half a reply");
+        let unsettled = store.outbox_unsettled().unwrap();
+        assert_eq!((unsettled[0].id, unsettled[0].prior), (7, 0));
+        assert!(store.read_marks().unwrap().is_empty());
+        assert!(store.cache_load(&["raia"]).unwrap().conversations.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! §4.6, §7.11). The UI offers "retry?" instead.
 
 use crate::app::{Op, SendFailure};
-use crate::domain::{Author, Conversation, Message};
+use crate::domain::{Conversation, Message};
 use crate::platform::{Platform, PlatformError};
 
 /// Carries out `op`; the conversation as the platform now has it (`None` for a read mark).
@@ -29,12 +29,10 @@ pub(super) async fn send(platform: &dyn Platform, id: &str, text: &str) -> Resul
     })
 }
 
-/// Whether the thread now holds an operator message with this text: asked only after a send
-/// got no answer, so the answer settles whether it arrived.
-pub(super) async fn arrived(platform: &dyn Platform, id: &str, text: &str) -> Result<bool, String> {
+/// Whether the thread now holds one more operator message with this text than the `prior`
+/// ones it had when the reply was sent: asked only after a send got no answer, so the answer
+/// settles whether it arrived. (An earlier "Thanks!" is not this one.)
+pub(super) async fn arrived(platform: &dyn Platform, id: &str, text: &str, prior: usize) -> Result<bool, String> {
     let messages = platform.list_messages(id).await.map_err(|error| error.to_string())?;
-    let text = crate::domain::sanitize(text);
-    Ok(messages
-        .iter()
-        .any(|m| matches!(m.author, Author::Operator { .. }) && m.text.trim() == text.trim()))
+    Ok(crate::domain::copies_of_reply(&messages, text) > prior)
 }

@@ -128,14 +128,21 @@ impl Engine {
         }
         match cmd {
             Cmd::Act { key, op } => self.act(key, op),
-            Cmd::Send { key, client_id, text } => self.send(key, client_id, text),
+            Cmd::Send {
+                key, client_id, text, ..
+            } => self.send(key, client_id, text),
             Cmd::Watch(key) => self.watch(key.as_ref()),
             Cmd::Refresh => {
                 for account in self.accounts.values() {
                     let _ = account.control.send(Control::Refresh);
                 }
             }
-            Cmd::Reconcile { key, client_id, text } => self.reconcile(key, client_id, text),
+            Cmd::Reconcile {
+                key,
+                client_id,
+                prior,
+                text,
+            } => self.reconcile(key, client_id, prior, text),
             Cmd::Bell
             | Cmd::Quit
             | Cmd::SaveDraft { .. }
@@ -196,7 +203,7 @@ impl Engine {
         });
     }
 
-    fn reconcile(&self, key: ConversationKey, client_id: u64, text: String) {
+    fn reconcile(&self, key: ConversationKey, client_id: u64, prior: usize, text: String) {
         let platform = match self.account(&key.account) {
             Ok((platform, _)) => platform,
             Err(error) => {
@@ -210,7 +217,7 @@ impl Engine {
         };
         let tx = self.tx.clone();
         self.spawn(async move {
-            let result = effects::arrived(&*platform, &key.id, &text).await;
+            let result = effects::arrived(&*platform, &key.id, &text, prior).await;
             let _ = tx.send(Msg::Reconciled { key, client_id, result });
         });
     }
