@@ -19,8 +19,6 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     }
     let place = (model.focus, model.open.clone());
     let mut cmds = handle(model, msg);
-    // Drafts reach the store within a second of typing, and at once when the operator moves
-    // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
     // `seen` is derived, not seen.
@@ -41,6 +39,8 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             draft.show_focus(focused, || super::compose::placeholder(keymap, focused));
         }
     }
+    // Drafts reach the store within a second of typing, and at once when the operator moves
+    // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
     let moved = (model.focus, model.open.clone()) != place;
     if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
         let quit = cmds.iter().position(|c| *c == Cmd::Quit);
@@ -236,6 +236,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             match result {
                 Ok(message) => {
                     thread.outgoing.remove(i);
+                    thread.prior.remove(&client_id);
                     thread.sent_ids.insert(message.id.clone());
                     // Listed already (the thread was read before the answer came, maybe under
                     // another id): shown once.
@@ -309,6 +310,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             match result {
                 Ok(true) => {
                     let (_, mut message) = thread.outgoing.remove(i);
+                    thread.prior.remove(&client_id);
                     // The operator's own: shown as theirs, never as news from someone else.
                     if !claim(thread, &message.text) {
                         message.delivery = Delivery::Sent;
@@ -387,9 +389,12 @@ fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) ->
     let is_open = model.open.as_ref() == Some(&key);
     let watching = is_open && model.focus != Focus::List;
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0) as usize;
-    let mark = model.current_mark(&key).or_else(|| model.read_marks.get(&key).cloned());
+    let first_sight = model.threads.get(&key).is_none_or(|t| !t.loaded || t.cached);
+    let mark = first_sight
+        .then(|| model.current_mark(&key).or_else(|| model.read_marks.get(&key).cloned()))
+        .flatten();
     let thread = model.threads.entry(key.clone()).or_default();
-    if !thread.loaded || thread.cached {
+    if first_sight {
         // First sight (or the first live copy of a cached thread, which may hold more): what
         // the operator saw last time counts as seen; without a mark, the platform's unread
         // count says what is new.
