@@ -183,7 +183,7 @@ fn thread_open(screen: &str, name: &str) -> bool {
 
 /// Replies whose fate the open thread still shows as not settled.
 fn unsettled(screen: &str) -> bool {
-    screen.contains("sending…") || screen.contains("checking whether it arrived")
+    screen.contains("sending…") || screen.contains("checking whether it arrived") || screen.contains("not confirmed")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -578,7 +578,7 @@ async fn an_earlier_identical_reply_is_not_taken_for_this_one_arriving() {
     };
     // The thread had one "Thanks!" when the second was sent: one is not enough.
     check(1);
-    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(3), "the check", |m| match m {
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", |m| match m {
         Msg::Reconciled {
             client_id: 1, result, ..
         } => Some(result.clone()),
@@ -588,7 +588,7 @@ async fn an_earlier_identical_reply_is_not_taken_for_this_one_arriving() {
     assert_eq!(arrived, Ok(false));
     // Before the first one was sent there was none: it is there.
     check(0);
-    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(3), "the check", |m| match m {
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", |m| match m {
         Msg::Reconciled {
             client_id: 0, result, ..
         } => Some(result.clone()),

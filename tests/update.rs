@@ -852,6 +852,18 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
         "Are you there?",
         "offered back, to send again by hand"
     );
+    // A second check still in flight (opening the conversation started one) may find the
+    // operator's re-send: it settles nothing, this entry stays failed.
+    let cmds = run(
+        &mut m,
+        Msg::Reconciled {
+            key: k.clone(),
+            client_id: 1,
+            result: Ok(true),
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Failed(_)));
     // A check that could not be made leaves it unknown, and opening the conversation checks again.
     let mut m = sent_one();
     let failure = SendFailure {

@@ -303,7 +303,15 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Reconciled { key, client_id, result } => {
             let name = customer(model, &key);
             let thread = model.threads.entry(key.clone()).or_default();
-            let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+            // Only an entry still unknown is settled by a check. Two checks can be in flight
+            // (the one after the send, and one from opening the conversation): once the first
+            // has said "failed" and the words went back to the draft, a later one must not find
+            // the operator's re-send in the thread and call this entry sent too.
+            let Some(i) = thread
+                .outgoing
+                .iter()
+                .position(|(id, m)| *id == client_id && matches!(m.delivery, Delivery::Unknown(_)))
+            else {
                 return vec![];
             };
             let text = thread.outgoing[i].1.text.clone();

@@ -27,6 +27,9 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinSet;
 
+/// How long after a send got no answer its thread is read to see whether it arrived.
+const RECONCILE_GRACE: Duration = Duration::from_secs(2);
+
 /// How often to poll when all is well.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Intervals {
@@ -217,6 +220,9 @@ impl Engine {
         };
         let tx = self.tx.clone();
         self.spawn(async move {
+            // A server that timed out may still be storing the message: looking at once
+            // would call it lost and offer the words back for a second, duplicate send.
+            tokio::time::sleep(RECONCILE_GRACE).await;
             let result = effects::arrived(&*platform, &key.id, &text, prior).await;
             let _ = tx.send(Msg::Reconciled { key, client_id, result });
         });

@@ -401,8 +401,13 @@ fn label_line(m: &Message, theme: &Theme, width: usize) -> Line<'static> {
     match &m.delivery {
         Delivery::Sent => {}
         Delivery::Pending => spans.push(styled(" · sending…", theme.warn)),
+        // The state first: a long reason is what gets cut when the line is too narrow.
+        Delivery::Unknown(reason) if reason.starts_with("could not check") => spans.push(styled(
+            format!(" · not confirmed — open it again to check ({reason})"),
+            theme.warn,
+        )),
         Delivery::Unknown(reason) => spans.push(styled(
-            format!(" · no answer ({reason}) — checking whether it arrived"),
+            format!(" · checking whether it arrived (no answer: {reason})"),
             theme.warn,
         )),
         Delivery::Failed(reason) => spans.push(styled(format!(" · not sent: {reason}"), theme.error)),
