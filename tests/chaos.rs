@@ -162,11 +162,14 @@ fn thread_part(line: &str) -> String {
 
 /// The compose box's text when it has the focus (its thick borders): "" when empty.
 fn draft(t: &Term) -> String {
-    if mode(t) != "REPLY" {
+    // The mode and the box from one and the same frame.
+    let lines = t.lines();
+    let last = lines.last().map(String::as_str).unwrap_or_default();
+    if last.split_whitespace().next() != Some("REPLY") {
         return String::new();
     }
     let mut rows = vec![];
-    for line in t.lines() {
+    for line in lines.iter().take(lines.len().saturating_sub(1)) {
         let parts: Vec<&str> = line.split('┃').collect();
         if parts.len() >= 3 {
             rows.push(parts[parts.len() - 2].trim().to_string());
@@ -394,7 +397,25 @@ fn send(t: &mut Term, name: &str, text: &str, tally: &mut Tally) {
 /// A reply that did not go out came back into the compose box (it is there, or was cleared
 /// after it landed in front of the reply being typed): send it again, or leave it failed.
 fn deal_with_returned(t: &mut Term, name: &str, back: &str, resends: &mut BTreeMap<usize, usize>, tally: &mut Tally) {
-    let n = reply_number(back).unwrap_or_else(|| panic!("unexpected text in the compose box: {back:?}"));
+    let (n, back) = match reply_number(back) {
+        Some(n) => (n, back.to_string()),
+        None => {
+            // Read in passing (a frame mid-change on a loaded machine)? Look again.
+            let settled = poll(t, Duration::from_secs(3), |_| {
+                let now = draft(t);
+                now.is_empty() || reply_number(&now).is_some()
+            });
+            let now = draft(t);
+            match reply_number(&now) {
+                Some(n) if settled.is_some() => (n, now),
+                _ if settled.is_some() && now.is_empty() => return,
+                _ => panic!(
+                    "unexpected text in the compose box: {back:?}, then {now:?}:\n{}",
+                    t.screen()
+                ),
+            }
+        }
+    };
     let count = resends.entry(n).or_default();
     if *count >= MAX_RESENDS {
         tally.left_failed += 1;
@@ -409,10 +430,10 @@ fn deal_with_returned(t: &mut Term, name: &str, back: &str, resends: &mut BTreeM
         if !draft(t).is_empty() {
             clear_draft(t, tally);
         }
-        t.type_now(back);
+        t.type_now(&back);
         t.wait_until("the returned reply retyped", WAIT, |_| draft(t) == back);
     }
-    send(t, name, back, tally);
+    send(t, name, &back, tally);
 }
 
 /// The number of the reply a compose box holds, if it is one of ours.
