@@ -6,7 +6,10 @@
 //! context (as `git commit -v` does). Everything from the scissors line down is not sent. The
 //! file is private (0600), lives in the state directory, and is deleted once read: it holds a
 //! customer's words. The messages in it come from the model, which only holds sanitised text.
+//! A file left behind by a program that stopped while its editor was open is found at the next
+//! start ([`leftovers`]) and its reply becomes the conversation's draft again.
 
+use crate::domain::ConversationKey;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -51,10 +54,13 @@ pub fn command() -> String {
         .unwrap_or_else(|| "vi".into())
 }
 
-/// Writes the draft file, readable by the operator only, and returns its path.
-pub fn write_file(dir: &Path, text: &str) -> std::io::Result<PathBuf> {
+/// Writes the draft file, readable by the operator only, and returns its path. Its name says
+/// which program wrote it and for which conversation (hex, so any id makes a file name), so a
+/// file left by a crash can be given back to its conversation at the next start.
+pub fn write_file(dir: &Path, key: &ConversationKey, text: &str) -> std::io::Result<PathBuf> {
     crate::logging::create_private_dir(dir)?;
-    let path = dir.join(format!("reply-{}.txt", std::process::id()));
+    let hex: String = key.to_string().bytes().map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(format!("reply-{}-{hex}.txt", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -63,6 +69,56 @@ pub fn write_file(dir: &Path, text: &str) -> std::io::Result<PathBuf> {
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     Ok(path)
+}
+
+/// Replies left in `dir` by a program that stopped while its editor was open (a crash, a
+/// dropped SSH session): each file's conversation and reply, oldest first. Files of a program
+/// still running (its editor may be open now) are left alone; the caller deletes a file once
+/// its reply is safe elsewhere.
+pub fn leftovers(dir: &Path) -> Vec<(PathBuf, ConversationKey, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, PathBuf, ConversationKey, String)> = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some((pid, key)) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("reply-")?.strip_suffix(".txt"))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, hex)| Some((pid.parse::<u32>().ok()?, decode_key(hex)?)))
+        else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let when = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        found.push((when, path, key, reply_from(&text)));
+    }
+    found.sort_by_key(|f| f.0);
+    found
+        .into_iter()
+        .map(|(_, path, key, reply)| (path, key, reply))
+        .collect()
+}
+
+fn decode_key(hex: &str) -> Option<ConversationKey> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    ConversationKey::parse(&String::from_utf8(bytes?).ok()?)
 }
 
 /// Runs the editor on `path` with the terminal, and waits for it. An error says why in words
@@ -113,9 +169,26 @@ mod tests {
     fn the_file_is_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = write_file(&dir.path().join("state"), "draft").unwrap();
+        let key = ConversationKey::new("raia", "c/1");
+        let path = write_file(&dir.path().join("state"), &key, "draft").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0);
         assert_eq!(std::fs::read_to_string(path).unwrap(), "draft");
+    }
+
+    #[test]
+    fn a_file_left_by_a_program_that_stopped_is_found_with_its_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ConversationKey::new("volt", "abc/def é");
+        let mine = write_file(dir.path(), &key, &file_text("mine, editor still open", "x")).unwrap();
+        // The same file as a program that is gone would have left it (no such pid).
+        let name = mine.file_name().unwrap().to_str().unwrap().to_string();
+        let hex = name.split_once('-').unwrap().1.split_once('-').unwrap().1;
+        let left = dir.path().join(format!("reply-4294967294-{hex}"));
+        std::fs::write(&left, file_text("half a reply\nsecond line", "context")).unwrap();
+        std::fs::write(dir.path().join("reply-1-zz.txt"), "not ours").unwrap();
+        std::fs::write(dir.path().join("handoff.db"), "").unwrap();
+        let found = leftovers(dir.path());
+        assert_eq!(found, vec![(left, key, "half a reply\nsecond line".to_string())]);
     }
 }

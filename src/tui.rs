@@ -225,7 +225,7 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
                     }
                     Cmd::Edit { key, draft, context } => {
-                        let result = edit(terminal, &mut events, &editor_dir, &draft, &context).await;
+                        let result = edit(terminal, &mut events, &editor_dir, &key, &draft, &context).await;
                         later.push(Msg::Edited { key, result });
                         // The window may have changed size while the editor had it.
                         if let Ok(size) = terminal.size() {
@@ -330,11 +330,12 @@ async fn edit(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     events: &mut EventStream,
     dir: &std::path::Path,
+    key: &crate::domain::ConversationKey,
     draft: &str,
     context: &str,
 ) -> Result<String, String> {
     use crate::editor;
-    let path = editor::write_file(dir, &editor::file_text(draft, context))
+    let path = editor::write_file(dir, key, &editor::file_text(draft, context))
         .map_err(|e| format!("could not write the draft file in {}: {e}", dir.display()))?;
     drop(std::mem::replace(events, EventStream::new()));
     restore();

@@ -522,3 +522,55 @@ fn the_reply_is_written_in_the_editor_and_hostile_text_reaches_neither_file_nor_
         "C1 or bidi reached the terminal"
     );
 }
+
+#[test]
+fn a_reply_being_written_in_the_editor_survives_the_program_being_killed() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Cora Crash",
+        "needs_human",
+        json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    // The editor writes, then the program is killed under it (its pid is in the file's name).
+    let script = dir.path().join("editor.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'Written in the editor, then the crash\\n' > \"$1\"\n\
+         pid=$(basename \"$1\" | cut -d- -f2)\nkill -9 \"$pid\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config(&h, "")).unwrap();
+    std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("VISUAL", &script)]);
+    t.wait_for("Cora Crash", WAIT);
+    t.keys("/Cora\r");
+    t.wait_for("filter: \"Cora\"", WAIT);
+    t.keys("\r");
+    t.wait_for("hello?", WAIT);
+    t.keys("i");
+    t.keys("\x07"); // Ctrl+G
+    let start = Instant::now();
+    while t.running() {
+        assert!(start.elapsed() < WAIT, "the editor did not kill the program");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mut again = t.restart();
+    again.wait_for("recovered the reply you were writing in your editor", WAIT);
+    again.keys("/Cora\r");
+    again.wait_for("filter: \"Cora\"", WAIT);
+    again.keys("\r");
+    again.wait_for("Written in the editor, then the crash", WAIT);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("reply-"))
+        .collect();
+    assert!(left.is_empty(), "the file is gone once its reply is a draft: {left:?}");
+}

@@ -42,7 +42,10 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         thread: config.thread_interval,
     };
     let state_dir = state_dir.or_else(crate::config::default_state_dir);
-    let (store, drafts) = open_store(state_dir.clone(), &mut warnings);
+    let (store, mut drafts) = open_store(state_dir.clone(), &mut warnings);
+    if let (Some(store), Some(dir)) = (&store, &state_dir) {
+        recover_editor_files(store, dir, &mut drafts, &mut warnings);
+    }
     let read_marks = match &store {
         Some(s) => s.read_marks().unwrap_or_else(|e| {
             warnings.push(format!("could not read the read marks: {e}"));
@@ -75,6 +78,36 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         state_dir,
     })
     .await
+}
+
+/// A reply being written in the editor when the program stopped (a crash, a dropped SSH
+/// session) becomes its conversation's draft again; if that conversation has a different
+/// draft, the file stays and the operator is told where.
+fn recover_editor_files(
+    store: &Store,
+    dir: &Path,
+    drafts: &mut Vec<(crate::domain::ConversationKey, String)>,
+    warnings: &mut Vec<String>,
+) {
+    for (path, key, reply) in crate::editor::leftovers(dir) {
+        let existing = drafts.iter().position(|(k, _)| *k == key);
+        let other_draft = existing.is_some_and(|i| !drafts[i].1.trim().is_empty() && drafts[i].1 != reply);
+        if reply.trim().is_empty() {
+            let _ = std::fs::remove_file(&path);
+        } else if other_draft {
+            warnings.push(format!(
+                "a reply you were writing in your editor for {key} is kept in {} (that conversation has another draft)",
+                path.display()
+            ));
+        } else if store.save_draft(&key, &reply).is_ok() {
+            let _ = std::fs::remove_file(&path);
+            match existing {
+                Some(i) => drafts[i].1 = reply,
+                None => drafts.push((key.clone(), reply)),
+            }
+            warnings.push(format!("recovered the reply you were writing in your editor for {key}"));
+        }
+    }
 }
 
 /// The local store and the drafts in it. If it cannot be opened the inbox still runs, and says
