@@ -136,6 +136,12 @@ impl Thread {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The last message the operator has seen, once the thread has loaded.
+    pub fn last_seen(&self) -> Option<&Message> {
+        let index = self.seen.checked_sub(1).filter(|_| self.loaded)?;
+        self.messages.get(index)
+    }
 }
 
 /// A message in the status bar, gone at `until`.
@@ -373,9 +379,7 @@ impl Model {
 
     /// The read mark a thread's `seen` stands for now, if it has loaded and anything was seen.
     pub fn current_mark(&self, key: &ConversationKey) -> Option<ReadMark> {
-        let thread = self.threads.get(key).filter(|t| t.loaded)?;
-        let last_seen = thread.seen.checked_sub(1)?;
-        thread.messages.get(last_seen).map(ReadMark::of)
+        self.threads.get(key)?.last_seen().map(ReadMark::of)
     }
 
     /// Whether the operator can send in this conversation now, or what to do first.

@@ -59,8 +59,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
 /// The open thread's read mark when it moved from the one remembered (cheap: this runs after
 /// every message, keystrokes included).
 fn changed_mark(model: &Model, key: &ConversationKey) -> Option<crate::domain::ReadMark> {
-    let thread = model.threads.get(key).filter(|t| t.loaded)?;
-    let last_seen = thread.messages.get(thread.seen.checked_sub(1)?)?;
+    let last_seen = model.threads.get(key)?.last_seen()?;
     match model.read_marks.get(key) {
         Some(mark) if mark.message_id == last_seen.id && mark.at == last_seen.created_at => None,
         _ => Some(crate::domain::ReadMark::of(last_seen)),
