@@ -112,7 +112,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             let mut new_handoffs = 0;
             // The first listing is complete: what the cache showed of this account and the
             // listing lacks is gone.
-            let listed: std::collections::HashSet<ConversationKey> = if first {
+            let replaces_cache = first && model.account(&account).is_some_and(|a| a.cached_at.is_some());
+            let listed: std::collections::HashSet<ConversationKey> = if replaces_cache {
                 changed.iter().map(|c| c.key.clone()).collect()
             } else {
                 Default::default()
@@ -131,7 +132,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
                     notice(model, format!("{name} was taken over by {who}"), true);
                 }
             }
-            if first && model.account(&account).is_some_and(|a| a.cached_at.is_some()) {
+            if replaces_cache {
                 forget_cached(model, &account, &listed);
             }
             for key in removed {
