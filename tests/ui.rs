@@ -913,3 +913,17 @@ fn offline_from_the_cache_100x30() {
         .collect::<String>();
     assert!(bottom.contains("shop … cached 08:58"), "{bottom}");
 }
+
+#[test]
+fn the_window_title_counts_who_waits_whatever_the_filter() {
+    let mut model = model(120, 40, false);
+    assert_eq!(handoff::ui::window_title(&model), "handoff — 3 need you");
+    model.filter = "Ann".into();
+    model.refresh_rows();
+    assert_eq!(model.counts[&View::NeedsYou], 1, "the tab counts what the filter shows");
+    assert_eq!(handoff::ui::window_title(&model), "handoff — 3 need you");
+    model.demo = true;
+    model.conversations.retain(|_, c| c.status != Status::NeedsHuman);
+    model.refresh_rows();
+    assert_eq!(handoff::ui::window_title(&model), "handoff (demo)");
+}

@@ -181,7 +181,10 @@ pub struct Model {
     pub mine: HashSet<ConversationKey>,
     /// The current view's conversations, in queue order, filtered.
     pub rows: Vec<ConversationKey>,
+    /// Per view, among the conversations the filter lets through.
     pub counts: HashMap<View, usize>,
+    /// Conversations that need a human, whatever the filter (the window title says it).
+    pub needs_human: usize,
     pub view: View,
     /// The text filter applied to the list (empty = none).
     pub filter: String,
@@ -221,6 +224,7 @@ impl Model {
             mine: HashSet::new(),
             rows: Vec::new(),
             counts: HashMap::new(),
+            needs_human: 0,
             view: View::All,
             filter: String::new(),
             filter_input: None,
@@ -276,7 +280,9 @@ impl Model {
         let mut counts = [0usize; View::ALL.len()];
         let needle = self.filter.to_lowercase();
         let mut rows: Vec<((u8, i64), &ConversationKey)> = Vec::new();
+        let mut needs_human = 0;
         for c in self.conversations.values() {
+            needs_human += usize::from(c.status == Status::NeedsHuman);
             if !needle.is_empty() && !matches_filter(c, &needle) {
                 continue;
             }
@@ -292,6 +298,7 @@ impl Model {
         rows.sort_unstable();
         self.rows = rows.into_iter().map(|(_, key)| key.clone()).collect();
         self.counts = View::ALL.into_iter().zip(counts).collect();
+        self.needs_human = needs_human;
         let position = self
             .selected
             .as_ref()

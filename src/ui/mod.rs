@@ -27,11 +27,8 @@ const LIST_MIN_WIDTH: u16 = 38;
 /// The terminal window's title: counts only. No remote text goes there (a customer's name in a
 /// window list or a tmux status line is a leak, and a title is one more place for escapes).
 pub fn window_title(model: &Model) -> String {
-    let waiting = model
-        .counts
-        .get(&crate::app::model::View::NeedsYou)
-        .copied()
-        .unwrap_or(0);
+    // All of them, not only those a filter lets through.
+    let waiting = model.needs_human;
     let name = if model.demo { "handoff (demo)" } else { "handoff" };
     match waiting {
         0 => name.to_string(),
