@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::term::{Term, runtime};
+use common::term::{Term, config, runtime};
 use common::*;
 use handoff::sandbox::{self, SandboxHandle, SandboxOptions};
 use serde_json::{Value, json};
@@ -79,30 +79,10 @@ struct Tally {
     listed_before_answered: usize,
 }
 
-fn config(h: &SandboxHandle) -> String {
-    let k = h.keys();
-    format!(
+/// The common config with ChatDash added, its experimental takeover on.
+fn all_three(h: &SandboxHandle) -> String {
+    let dash = format!(
         r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[sync]
-list_interval = "400ms"
-thread_interval = "300ms"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{}"
-api_key_cmd = "echo {}"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{}"
-api_key_cmd = "echo {}"
-
 [[accounts]]
 name = "dash"
 platform = "chatdash"
@@ -110,13 +90,10 @@ base_url = "{}"
 api_key_cmd = "echo {}"
 experimental_live_agent = true
 "#,
-        h.raia_base(),
-        k.raia,
-        h.chatvolt_base(),
-        k.chatvolt,
         h.chatdash_base(),
-        k.chatdash,
-    )
+        h.keys().chatdash,
+    );
+    config(h, &dash)
 }
 
 fn reply_text(n: usize) -> String {
@@ -550,7 +527,7 @@ fn fifty_replies_through_chaos_none_lost_none_duplicated() {
         })
         .collect();
 
-    let mut t = Term::start(&config(&h), 140, 46);
+    let mut t = Term::start(&all_three(&h), 140, 46);
     let mut tally = Tally::default();
     t.wait_until("every account to sync", WAIT, |s| {
         s.contains("raia ✓") && s.contains("volt ✓") && s.contains("dash ✓")

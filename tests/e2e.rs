@@ -4,43 +4,11 @@
 
 mod common;
 
-use common::term::{Term, runtime};
+use common::term::{Term, config, dir_with_config, runtime};
 use common::*;
 use handoff::sandbox::SandboxHandle;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn config(h: &SandboxHandle, extra: &str) -> String {
-    let k = h.keys();
-    format!(
-        r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[sync]
-list_interval = "400ms"
-thread_interval = "300ms"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{}"
-api_key_cmd = "echo {}"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{}"
-api_key_cmd = "echo {}"
-{extra}"#,
-        h.raia_base(),
-        k.raia,
-        h.chatvolt_base(),
-        k.chatvolt
-    )
-}
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -413,7 +381,15 @@ fn the_next_run_opens_from_the_cache_divides_at_what_was_seen_and_reads_offline(
     t.wait_for("read-only", WAIT);
 }
 
-/// Waits for the program to end on its own (after `q`).
+/// An executable shell script in `dir`, to stand in for the operator's editor.
+fn editor_script(dir: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
+    let script = dir.path().join("editor.sh");
+    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    script
+}
+
+/// Waits for the program to end (after `q`, or killed).
 fn wait_exit(t: &mut Term) {
     let start = Instant::now();
     while t.child.try_wait().unwrap().is_none() {
@@ -444,21 +420,15 @@ fn the_reply_is_written_in_the_editor_and_hostile_text_reaches_neither_file_nor_
         "needs_human",
         json!([{"author": "customer", "text": hostile}]),
     ));
-    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let dir = dir_with_config(&config(&h, ""));
     let seen = dir.path().join("seen.txt");
-    let script = dir.path().join("editor.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\ncp \"$1\" '{}'\n{{ printf 'Typed in the editor\\nline two\\n'; cat \"$1\"; }} > \"$1.new\" && mv \"$1.new\" \"$1\"\n",
+    let script = editor_script(
+        &dir,
+        &format!(
+            "cp \"$1\" '{}'\n{{ printf 'Typed in the editor\\nline two\\n'; cat \"$1\"; }} > \"$1.new\" && mv \"$1.new\" \"$1\"",
             seen.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    let config_path = dir.path().join("config.toml");
-    std::fs::write(&config_path, config(&h, "")).unwrap();
-    std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    );
     let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("VISUAL", &script)]);
 
     t.wait_for("Eddie Editor", WAIT);
@@ -534,19 +504,13 @@ fn a_reply_being_written_in_the_editor_survives_the_program_being_killed() {
         "needs_human",
         json!([{"author": "customer", "text": "hello?"}]),
     ));
-    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let dir = dir_with_config(&config(&h, ""));
     // The editor writes, then the program is killed under it (its pid is in the file's name).
-    let script = dir.path().join("editor.sh");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\nprintf 'Written in the editor, then the crash\\n' > \"$1\"\n\
-         pid=$(basename \"$1\" | cut -d- -f2)\nkill -9 \"$pid\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    let config_path = dir.path().join("config.toml");
-    std::fs::write(&config_path, config(&h, "")).unwrap();
-    std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let script = editor_script(
+        &dir,
+        "printf 'Written in the editor, then the crash\\n' > \"$1\"\n\
+         pid=$(basename \"$1\" | cut -d- -f2)\nkill -9 \"$pid\"",
+    );
     let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("VISUAL", &script)]);
     t.wait_for("Cora Crash", WAIT);
     t.keys("/Cora\r");
@@ -555,11 +519,7 @@ fn a_reply_being_written_in_the_editor_survives_the_program_being_killed() {
     t.wait_for("hello?", WAIT);
     t.keys("i");
     t.keys("\x07"); // Ctrl+G
-    let start = Instant::now();
-    while t.running() {
-        assert!(start.elapsed() < WAIT, "the editor did not kill the program");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_exit(&mut t); // killed by the editor
 
     let mut again = t.restart();
     again.wait_for("recovered the reply you were writing in your editor", WAIT);

@@ -1,10 +1,54 @@
 //! The real binary on a pseudo-terminal, its screen parsed as it arrives (vt100): the end-to-end
 //! tests drive it as an operator would and read it back as a person would.
 
+use handoff::sandbox::SandboxHandle;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A private directory holding `config` as `config.toml` (0600: a config others can read gets
+/// a warning on screen, and these tests look at other things); it is also the state directory.
+pub fn dir_with_config(config: &str) -> Arc<tempfile::TempDir> {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    dir
+}
+
+/// A config for the sandbox's raia and Chatvolt accounts, polled fast, and `extra` after them
+/// (more accounts, or settings).
+pub fn config(h: &SandboxHandle, extra: &str) -> String {
+    let k = h.keys();
+    format!(
+        r#"
+[operator]
+name = "Dana Reyes"
+email = "dana@example.com"
+
+[sync]
+list_interval = "400ms"
+thread_interval = "300ms"
+
+[[accounts]]
+name = "raia"
+platform = "raia"
+base_url = "{}"
+api_key_cmd = "echo {}"
+
+[[accounts]]
+name = "volt"
+platform = "chatvolt"
+base_url = "{}"
+api_key_cmd = "echo {}"
+{extra}"#,
+        h.raia_base(),
+        k.raia,
+        h.chatvolt_base(),
+        k.chatvolt
+    )
+}
 
 /// The program on a PTY, its screen parsed as it arrives.
 pub struct Term {
@@ -21,12 +65,7 @@ pub struct Term {
 
 impl Term {
     pub fn start(config: &str, cols: u16, rows: u16) -> Term {
-        let dir = Arc::new(tempfile::tempdir().unwrap());
-        let config_path = dir.path().join("config.toml");
-        std::fs::write(&config_path, config).unwrap();
-        // A config others can read gets a warning on screen; these tests look at other things.
-        std::fs::set_permissions(&config_path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        Term::start_in(dir, cols, rows)
+        Term::start_in(dir_with_config(config), cols, rows)
     }
 
     /// Starts the program again on the same config and state directory.
