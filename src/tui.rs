@@ -119,27 +119,10 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             .insert(key, crate::app::compose::Composer::with_text(&text));
     }
     let store = inbox.store;
-    // What was on its way when the program last stopped: shown as unknown, checked against
-    // the thread when the conversation is opened, never re-sent on its own.
+    // What was on its way when the program last stopped, and what was not sent and not yet
+    // put back: shown in its thread, never re-sent on its own.
     for entry in inbox.outbox {
-        let crate::domain::OutboxState::Unknown(reason) = entry.state else {
-            continue;
-        };
-        let message = crate::domain::Message {
-            id: format!("local-{}", entry.id),
-            author: crate::domain::Author::Operator {
-                name: None,
-                is_me: true,
-            },
-            author_name: None,
-            text: entry.text,
-            created_at: now,
-            attachments: vec![],
-            delivery: crate::domain::Delivery::Unknown(reason),
-        };
-        let thread = model.threads.entry(entry.key).or_default();
-        thread.prior.insert(entry.id, entry.prior);
-        thread.outgoing.push((entry.id, message));
+        model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
     }
     model.next_client_id = inbox.next_client_id.max(1);
     model.read_marks = inbox.read_marks.into_iter().collect();
@@ -256,10 +239,10 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                     Cmd::Send {
                         key,
                         client_id,
-                        prior,
+                        baseline,
                         text,
                     } => {
-                        let recorded = store.as_ref().map(|s| s.outbox_send(client_id, &key, &text, prior));
+                        let recorded = store.as_ref().map(|s| s.outbox_send(client_id, &key, &text, &baseline));
                         match recorded {
                             Some(Err(e)) => {
                                 let reason = format!("could not record it locally first, so it was not sent ({e})");
@@ -272,7 +255,7 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                             _ => engine.handle(Cmd::Send {
                                 key,
                                 client_id,
-                                prior,
+                                baseline,
                                 text,
                             }),
                         }

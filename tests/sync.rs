@@ -7,7 +7,7 @@ mod common;
 use chrono::{TimeDelta, Utc};
 use common::*;
 use handoff::app::{Cmd, Connection, Msg, Op};
-use handoff::domain::{ApiKey, Conversation, ConversationKey, PlatformKind, Status};
+use handoff::domain::{ApiKey, Conversation, ConversationKey, PlatformKind, SendBaseline, Status};
 use handoff::platform::Platform;
 use handoff::sandbox::SandboxHandle;
 use handoff::sync::{Engine, Intervals};
@@ -404,7 +404,7 @@ async fn take_over_and_send_once_each() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 1,
-        prior: 0,
+        baseline: before_now(),
         text: "Hi, Dana here".into(),
     });
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the refused send", |m| match m {
@@ -449,7 +449,7 @@ async fn take_over_and_send_once_each() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 2,
-        prior: 0,
+        baseline: before_now(),
         text: "Hi, Dana here".into(),
     });
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the send", |m| match m {
@@ -484,7 +484,7 @@ async fn commands_for_an_unknown_account_are_answered() {
     engine.handle(Cmd::Send {
         key: key.clone(),
         client_id: 7,
-        prior: 0,
+        baseline: before_now(),
         text: "hi".into(),
     });
     engine.handle(Cmd::Bell);
@@ -568,32 +568,48 @@ async fn an_earlier_identical_reply_is_not_taken_for_this_one_arriving() {
     let key = ConversationKey::new("raia", &id);
     let (engine, mut rx) = start(vec![adapter(settings(&h, PlatformKind::Raia))], intervals());
     first_syncs(&mut rx, &["raia"], Duration::from_secs(5)).await;
-    let check = |prior: usize| {
+    let thanks: Vec<String> = adapter(settings(&h, PlatformKind::Raia))
+        .list_messages(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.text == "Thanks!")
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(thanks.len(), 1);
+    let check = |client_id: u64, earlier: Vec<String>| {
         engine.handle(Cmd::Reconcile {
             key: key.clone(),
-            client_id: prior as u64,
-            prior,
+            client_id,
+            baseline: SendBaseline {
+                sent_at: Utc::now() - TimeDelta::minutes(1),
+                earlier,
+            },
             text: "Thanks!".into(),
         });
     };
-    // The thread had one "Thanks!" when the second was sent: one is not enough.
-    check(1);
-    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", |m| match m {
-        Msg::Reconciled {
-            client_id: 1, result, ..
-        } => Some(result.clone()),
-        _ => None,
-    })
-    .await;
-    assert_eq!(arrived, Ok(false));
+    let result_of = |client_id: u64| {
+        move |m: &Msg| match m {
+            Msg::Reconciled {
+                client_id: c, result, ..
+            } if *c == client_id => Some(result.clone()),
+            _ => None,
+        }
+    };
+    // The thread had this "Thanks!" when the second was sent: it is not the second arriving.
+    check(1, thanks.clone());
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", result_of(1)).await;
+    assert_eq!(arrived, Ok(vec![]));
     // Before the first one was sent there was none: it is there.
-    check(0);
-    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", |m| match m {
-        Msg::Reconciled {
-            client_id: 0, result, ..
-        } => Some(result.clone()),
-        _ => None,
-    })
-    .await;
-    assert_eq!(arrived, Ok(true));
+    check(0, vec![]);
+    let (arrived, _) = wait_for(&mut rx, Duration::from_secs(10), "the check", result_of(0)).await;
+    assert_eq!(arrived, Ok(thanks));
+}
+
+/// What a send's thread held when nothing was in it yet, a moment ago.
+fn before_now() -> SendBaseline {
+    SendBaseline {
+        sent_at: Utc::now() - TimeDelta::seconds(5),
+        earlier: vec![],
+    }
 }

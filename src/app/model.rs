@@ -4,7 +4,8 @@ use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
 use crate::domain::{
-    Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, ReadMark, Status, queue_rank,
+    Author, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, ReadMark, Status,
+    queue_rank,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
@@ -103,9 +104,9 @@ pub struct Thread {
     pub messages: Vec<Message>,
     /// The operator's own messages on their way or refused, shown after the platform's.
     pub outgoing: Vec<(u64, Message)>,
-    /// Per outgoing message (client id): how many operator messages with its text the thread
-    /// had when it was sent (see `Cmd::Send`).
-    pub prior: HashMap<u64, usize>,
+    /// Per outgoing message (client id): what the thread held when it was sent (see
+    /// `Cmd::Send`).
+    pub baselines: HashMap<u64, crate::domain::SendBaseline>,
     /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
     pub sent_ids: HashSet<String>,
     pub loaded: bool,
@@ -207,6 +208,39 @@ pub struct Model {
 }
 
 impl Model {
+    /// An outgoing message the outbox remembers from an earlier run: an unknown one is checked
+    /// against the thread when its conversation is opened; a failed one shows until its words
+    /// are put back. Others are done with.
+    pub fn restore_outgoing(
+        &mut self,
+        client_id: u64,
+        key: ConversationKey,
+        text: String,
+        state: crate::domain::OutboxState,
+        baseline: crate::domain::SendBaseline,
+    ) {
+        let delivery = match state {
+            crate::domain::OutboxState::Unknown(reason) => Delivery::Unknown(reason),
+            crate::domain::OutboxState::Failed(reason) => Delivery::Failed(reason),
+            _ => return,
+        };
+        let message = Message {
+            id: format!("local-{client_id}"),
+            author: Author::Operator {
+                name: None,
+                is_me: true,
+            },
+            author_name: None,
+            text,
+            created_at: baseline.sent_at,
+            attachments: vec![],
+            delivery,
+        };
+        let thread = self.threads.entry(key).or_default();
+        thread.baselines.insert(client_id, baseline);
+        thread.outgoing.push((client_id, message));
+    }
+
     pub fn new(accounts: Vec<Account>, keymap: Keymap, demo: bool, now: DateTime<Utc>) -> Model {
         let mut model = Model {
             now,

@@ -3,7 +3,7 @@
 //! other effects go out as `Cmd` and come back, later, as `Msg`.
 
 use super::key::Key;
-use crate::domain::{Conversation, ConversationKey, Message, ReadMark};
+use crate::domain::{Conversation, ConversationKey, Message, ReadMark, SendBaseline};
 use chrono::{DateTime, Utc};
 
 /// How an account's connection stands, as the status bar shows it.
@@ -105,11 +105,13 @@ pub enum Msg {
         client_id: u64,
         result: Result<Message, SendFailure>,
     },
-    /// Whether an outgoing message whose fate was unknown is now in the thread.
+    /// What the thread says of an outgoing message whose fate was unknown: the ids of the
+    /// messages that can be it having arrived (newer than the send, not there before it),
+    /// none when it did not arrive.
     Reconciled {
         key: ConversationKey,
         client_id: u64,
-        result: Result<bool, String>,
+        result: Result<Vec<String>, String>,
     },
     /// The local store could not save (drafts are then only in memory).
     StoreFailed(String),
@@ -133,12 +135,12 @@ pub enum Cmd {
         key: ConversationKey,
         op: Op,
     },
-    /// `prior`: how many operator messages with this very text the thread already had, so
-    /// that an earlier identical reply ("Thanks!") is never taken for this one arriving.
+    /// `baseline`: what the thread held when it was sent, so that an earlier identical reply
+    /// ("Thanks!") is never taken for this one arriving.
     Send {
         key: ConversationKey,
         client_id: u64,
-        prior: usize,
+        baseline: SendBaseline,
         text: String,
     },
     /// The conversation on screen changed: the sync engine polls it fast (or none).
@@ -156,7 +158,7 @@ pub enum Cmd {
     Reconcile {
         key: ConversationKey,
         client_id: u64,
-        prior: usize,
+        baseline: SendBaseline,
         text: String,
     },
     /// Hand the terminal to the operator's editor with this draft and, below the scissors line,

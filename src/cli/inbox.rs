@@ -54,7 +54,7 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         None => vec![],
     };
     let (outbox, next_client_id) = match &store {
-        Some(s) => match (s.outbox_unsettled(), s.outbox_last_id()) {
+        Some(s) => match (s.outbox_open(), s.outbox_last_id()) {
             (Ok(outbox), Ok(last)) => (outbox, last + 1),
             (Err(e), _) | (_, Err(e)) => {
                 warnings.push(format!("could not read the outbox: {e}"));

@@ -134,7 +134,10 @@ pub enum OutboxState {
     Sending,
     Sent,
     Unknown(String),
+    /// Not sent, and its words are kept here (shown in the thread) until put back.
     Failed(String),
+    /// Not sent, and its words went back into the draft: nothing left to show.
+    Restored,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,16 +180,53 @@ pub struct Conversation {
     pub waiting_since: Option<DateTime<Utc>>,
 }
 
-/// How many operator messages in `messages` carry this reply's text (compared as the
-/// sanitiser leaves it, trimmed): before a send, the ones that are not it; after an unanswered
-/// send, one more means it arrived.
-pub fn copies_of_reply(messages: &[Message], text: &str) -> usize {
-    let text = crate::domain::sanitize(text);
-    let text = text.trim();
-    messages
-        .iter()
-        .filter(|m| matches!(m.author, Author::Operator { .. }) && m.text.trim() == text)
-        .count()
+/// How far apart our clock and a platform's may be when judging whether a message was written
+/// after a send: a copy stamped earlier than this before the send is an older message.
+pub const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// What the thread held when a reply was sent, so that an unanswered send can be settled by
+/// what is newer than it: the ids of the operator messages already carrying its text (an
+/// earlier "Thanks!" is not this one, even once it has dropped out of a platform's window) and
+/// when it was sent. Counting copies cannot tell the two apart at a window's edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendBaseline {
+    pub sent_at: DateTime<Utc>,
+    pub earlier: Vec<String>,
+}
+
+impl SendBaseline {
+    pub fn of(messages: &[Message], text: &str, now: DateTime<Utc>) -> SendBaseline {
+        let text = reply_text(text);
+        SendBaseline {
+            sent_at: now,
+            earlier: messages
+                .iter()
+                .filter(|m| is_copy(m, &text))
+                .map(|m| m.id.clone())
+                .collect(),
+        }
+    }
+
+    /// The ids of the messages in `messages` that can be this reply having arrived: operator
+    /// messages with its text that were not there before the send and are not older than it.
+    pub fn arrivals(&self, messages: &[Message], text: &str) -> Vec<String> {
+        let text = reply_text(text);
+        let not_before = self.sent_at - CLOCK_SKEW;
+        messages
+            .iter()
+            .filter(|m| is_copy(m, &text) && m.created_at >= not_before && !self.earlier.contains(&m.id))
+            .map(|m| m.id.clone())
+            .collect()
+    }
+}
+
+/// A reply's text as the sanitiser leaves it, trimmed: how the thread will show it.
+fn reply_text(text: &str) -> String {
+    crate::domain::sanitize(text).trim().to_string()
+}
+
+fn is_copy(message: &Message, text: &str) -> bool {
+    matches!(message.author, Author::Operator { .. }) && message.text.trim() == text
 }
 
 /// The last message an operator has seen in a conversation: later ones are "new". Kept by id,
@@ -375,5 +415,50 @@ mod tests {
         assert_eq!(k.to_string(), "store/abc/def");
         assert_eq!(ConversationKey::parse("store/"), None);
         assert_eq!(ConversationKey::parse("nokey"), None);
+    }
+
+    #[test]
+    fn a_send_is_settled_by_what_is_newer_than_it_not_by_a_count() {
+        let op = |id: &str, text: &str, minute: u32| Message {
+            id: id.into(),
+            text: text.into(),
+            ..msg(
+                Author::Operator {
+                    name: None,
+                    is_me: false,
+                },
+                minute,
+            )
+        };
+        let at = |minute| Utc.with_ymd_and_hms(2026, 1, 1, 12, minute, 0).unwrap();
+        // A window of three messages whose oldest is an earlier, identical "Thanks!".
+        let before = vec![
+            op("t1", "Thanks!", 1),
+            msg(Author::Customer, 2),
+            msg(Author::Customer, 3),
+        ];
+        let baseline = SendBaseline::of(&before, " Thanks!\u{1b}[0m ", at(30));
+        assert_eq!(baseline.earlier, ["t1"]);
+        assert_eq!(baseline.arrivals(&before, "Thanks!"), Vec::<String>::new());
+        // It arrived, and the old one fell out of the window: still one copy, but a new one.
+        let after = vec![
+            msg(Author::Customer, 2),
+            msg(Author::Customer, 3),
+            op("t2", "Thanks!", 31),
+        ];
+        assert_eq!(baseline.arrivals(&after, "Thanks!"), ["t2"]);
+        // An older identical message the baseline never saw (beyond its window) is not it.
+        let older = vec![op("t0", "Thanks!", 5), msg(Author::Customer, 6)];
+        assert_eq!(baseline.arrivals(&older, "Thanks!"), Vec::<String>::new());
+        // A platform clock a little behind ours still counts.
+        let skewed = vec![op("t3", "Thanks!", 25)];
+        assert_eq!(baseline.arrivals(&skewed, "Thanks!"), ["t3"]);
+        // Only the operator's: the customer quoting it is not it arriving.
+        let quoted = vec![Message {
+            id: "c9".into(),
+            text: "Thanks!".into(),
+            ..msg(Author::Customer, 40)
+        }];
+        assert_eq!(baseline.arrivals(&quoted, "Thanks!"), Vec::<String>::new());
     }
 }

@@ -4,7 +4,7 @@
 //! every platform is down. The database lives in the state directory (mode 0700) and never
 //! holds a key.
 
-use crate::domain::{Conversation, ConversationKey, Message, OutboxState, ReadMark};
+use crate::domain::{Conversation, ConversationKey, Message, OutboxState, ReadMark, SendBaseline};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 const FILE: &str = "handoff.db";
 
 #[derive(Debug, thiserror::Error)]
@@ -115,20 +115,35 @@ pub struct OutboxEntry {
     pub key: ConversationKey,
     pub text: String,
     pub state: OutboxState,
-    /// How many operator messages with this text the thread had when it was sent.
-    pub prior: usize,
+    /// What the thread held when it was sent: settles an unanswered send.
+    pub baseline: SendBaseline,
 }
 
 impl Store {
-    /// Records a message about to be sent (`Sending`), before the request leaves; `prior` as
-    /// in [`OutboxEntry`].
-    pub fn outbox_send(&self, id: u64, key: &ConversationKey, text: &str, prior: usize) -> Result<(), StoreError> {
+    /// Records a message about to be sent (`Sending`), before the request leaves, with what the
+    /// thread held then (its time is the entry's `created_at`).
+    pub fn outbox_send(
+        &self,
+        id: u64,
+        key: &ConversationKey,
+        text: &str,
+        baseline: &SendBaseline,
+    ) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339();
+        let earlier = serde_json::to_string(&baseline.earlier).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
         self.db().execute(
-            "INSERT INTO outbox (id, account, conversation, text, state, reason, created_at, updated_at, prior)
-             VALUES (?1, ?2, ?3, ?4, 'sending', NULL, ?5, ?5, ?6)
-             ON CONFLICT (id) DO UPDATE SET state = 'sending', reason = NULL, updated_at = ?5",
-            params![id as i64, key.account, key.id, text, now, prior as i64],
+            "INSERT INTO outbox (id, account, conversation, text, state, reason, created_at, updated_at, earlier_ids)
+             VALUES (?1, ?2, ?3, ?4, 'sending', NULL, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET state = 'sending', reason = NULL, updated_at = ?6",
+            params![
+                id as i64,
+                key.account,
+                key.id,
+                text,
+                baseline.sent_at.to_rfc3339(),
+                now,
+                earlier
+            ],
         )?;
         Ok(())
     }
@@ -146,6 +161,7 @@ impl Store {
             OutboxState::Sent => ("sent", None),
             OutboxState::Unknown(r) => ("unknown", Some(r.as_str())),
             OutboxState::Failed(r) => ("failed", Some(r.as_str())),
+            OutboxState::Restored => ("restored", None),
         };
         let now = chrono::Utc::now().to_rfc3339();
         self.db().execute(
@@ -157,26 +173,39 @@ impl Store {
         Ok(())
     }
 
-    /// Messages whose fate is not settled (sending when the program stopped, or unknown).
-    pub fn outbox_unsettled(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+    /// Messages the operator still has to know about: those whose fate is not settled (sending
+    /// when the program stopped, or unknown), as unknown; and those not sent whose words were
+    /// not put back in a draft, as failed.
+    pub fn outbox_open(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let db = self.db();
         let mut statement = db.prepare(
-            "SELECT id, account, conversation, text, state, reason, prior FROM outbox
-             WHERE state IN ('sending', 'unknown') ORDER BY id",
+            "SELECT id, account, conversation, text, state, reason, created_at, earlier_ids FROM outbox
+             WHERE state IN ('sending', 'unknown', 'failed') ORDER BY id",
         )?;
         let rows = statement.query_map([], |row| {
             let reason: Option<String> = row.get(5)?;
             let state: String = row.get(4)?;
-            let reason = match state.as_str() {
-                "sending" => "the program stopped before the platform answered".to_string(),
-                _ => reason.unwrap_or_default(),
+            let state = match state.as_str() {
+                "sending" => OutboxState::Unknown("the program stopped before the platform answered".to_string()),
+                "failed" => OutboxState::Failed(reason.unwrap_or_default()),
+                _ => OutboxState::Unknown(reason.unwrap_or_default()),
             };
+            let created_at: String = row.get(6)?;
+            let earlier: Option<String> = row.get(7)?;
             Ok(OutboxEntry {
                 id: row.get::<_, i64>(0)? as u64,
                 key: ConversationKey::new(row.get::<_, String>(1)?, row.get::<_, String>(2)?),
                 text: row.get(3)?,
-                state: OutboxState::Unknown(reason),
-                prior: row.get::<_, i64>(6)?.max(0) as usize,
+                state,
+                baseline: SendBaseline {
+                    // An entry from before baselines were kept is settled by time alone.
+                    sent_at: DateTime::parse_from_rfc3339(&created_at)
+                        .map(|t| t.with_timezone(&Utc))
+                        .unwrap_or_else(|_| Utc::now()),
+                    earlier: earlier
+                        .and_then(|json| serde_json::from_str(&json).ok())
+                        .unwrap_or_default(),
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -447,6 +476,17 @@ fn open_and_migrate(path: &Path) -> Result<Connection, String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    if version < 5 {
+        // The ids of identical replies already in the thread at a send, to settle it by what
+        // is newer rather than by a count (`prior`, kept for older builds).
+        db.execute_batch(
+            "BEGIN;
+             ALTER TABLE outbox ADD COLUMN earlier_ids TEXT;
+             PRAGMA user_version = 5;
+             COMMIT;",
+        )
+        .map_err(|e| e.to_string())?;
+    }
     // Later schema versions add their steps here, each in its own transaction.
     Ok(db)
 }
@@ -492,17 +532,30 @@ mod tests {
             .unwrap();
         drop(store);
         let (store, _) = Store::open(root.path()).unwrap();
-        let unsettled = store.outbox_unsettled().unwrap();
+        store
+            .outbox_put(6, &k, "six", &OutboxState::Failed("HTTP 400".into()))
+            .unwrap();
+        store.outbox_put(6, &k, "six", &OutboxState::Restored).unwrap();
+        let open = store.outbox_open().unwrap();
         assert_eq!(
-            unsettled.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
-            ["two", "three"]
+            open.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(),
+            ["two", "three", "four"],
+            "sent and restored entries are done with"
         );
-        assert_eq!(unsettled[1].state, OutboxState::Unknown("timed out".into()));
-        assert_eq!(unsettled[0].prior, 0);
-        store.outbox_send(5, &k, "Thanks!", 2).unwrap();
-        let again = store.outbox_unsettled().unwrap();
-        assert_eq!((again[2].text.as_str(), again[2].prior), ("Thanks!", 2));
-        assert_eq!(store.outbox_last_id().unwrap(), 5);
+        assert_eq!(open[1].state, OutboxState::Unknown("timed out".into()));
+        assert_eq!(open[2].state, OutboxState::Failed("HTTP 400".into()));
+        assert!(open[0].baseline.earlier.is_empty());
+        let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let baseline = SendBaseline {
+            sent_at: at,
+            earlier: vec!["m-1".into(), "m-7".into()],
+        };
+        store.outbox_send(5, &k, "Thanks!", &baseline).unwrap();
+        let again = store.outbox_open().unwrap();
+        assert_eq!((again[3].text.as_str(), &again[3].baseline), ("Thanks!", &baseline));
+        assert_eq!(store.outbox_last_id().unwrap(), 6);
     }
 
     #[test]
@@ -650,8 +703,8 @@ mod tests {
         let (store, opened) = Store::open(dir.path()).unwrap();
         assert!(opened.moved_aside.is_none());
         assert_eq!(store.drafts().unwrap()[0].1, "half a reply");
-        let unsettled = store.outbox_unsettled().unwrap();
-        assert_eq!((unsettled[0].id, unsettled[0].prior), (7, 0));
+        let open = store.outbox_open().unwrap();
+        assert_eq!((open[0].id, open[0].baseline.earlier.len()), (7, 0));
         assert!(store.read_marks().unwrap().is_empty());
         assert!(store.cache_load(&["raia"]).unwrap().conversations.is_empty());
     }

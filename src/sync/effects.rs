@@ -1,38 +1,136 @@
-//! The operator's operations and sends, each one request, never retried: a retried send can
-//! reach the customer twice, and a retried takeover can race another operator's (platforms.md
-//! §4.6, §7.11). The UI offers "retry?" instead.
+//! The operator's operations and sends, each once, never retried: a retried send can reach the
+//! customer twice, and a retried takeover can race another operator's (platforms.md §4.6,
+//! §7.11). The UI offers "retry?" instead.
+//!
+//! A request that may have been applied but whose answer cannot be read (none came, the
+//! connection broke, a 2xx whose body is not what the platform documents) is *unknown*, never
+//! a failure: a send is settled by reading the thread ([`arrived`]), an operation by reading the
+//! conversation back ([`act`]). The inbox and the command line share these rules.
 
 use crate::app::{Op, SendFailure};
-use crate::domain::{Conversation, Message};
+use crate::domain::{Conversation, Message, SendBaseline, Status};
 use crate::platform::{Platform, PlatformError};
 
+/// How long after a send got no answer its thread is read to see whether it arrived: a server
+/// that timed out may still be storing the message, and looking at once would call it lost.
+pub const RECONCILE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a request that failed this way may have been applied anyway. Every error an
+/// adapter makes after the platform answered 2xx (an unreadable or oversized answer) is one;
+/// so are an answer that never came, a broken connection and a server error. A refusal (4xx),
+/// a redirect that was not followed, or a request never made are not.
+pub fn may_have_been_applied(error: &PlatformError) -> bool {
+    matches!(
+        error,
+        PlatformError::Timeout(_)
+            | PlatformError::Network(_)
+            | PlatformError::Server { .. }
+            | PlatformError::Malformed(_)
+            | PlatformError::TooLarge { .. }
+    )
+}
+
+/// Why an operation did not succeed; `unknown` when it may have happened all the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActFailure {
+    pub reason: String,
+    pub unknown: bool,
+}
+
 /// Carries out `op`; the conversation as the platform now has it (`None` for a read mark).
-pub(super) async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Conversation>, String> {
+/// When the answer is unknown, the conversation is read back: it says whether the operation
+/// took effect.
+pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Conversation>, ActFailure> {
     let result = match op {
         Op::TakeOver => platform.take_over(id).await.map(Some),
         Op::HandBack => platform.hand_back(id).await.map(Some),
         Op::Resolve => platform.resolve(id).await.map(Some),
         Op::MarkRead => platform.mark_read(id).await.map(|()| None),
     };
-    result.map_err(|error| error.to_string())
+    let failed = |reason: String, unknown: bool| Err(ActFailure { reason, unknown });
+    match result {
+        Ok(conversation) => Ok(conversation),
+        Err(error) if may_have_been_applied(&error) => match platform.get_conversation(id).await {
+            Ok(now) if took_effect(op, &now) => Ok((op != Op::MarkRead).then_some(now)),
+            Ok(_) => failed(
+                format!("{error} — and the conversation does not show it done; try again"),
+                false,
+            ),
+            Err(check) => failed(
+                format!("{error} — it may have happened (reading it back failed too: {check})"),
+                true,
+            ),
+        },
+        Err(error) => failed(error.to_string(), false),
+    }
+}
+
+/// Whether the conversation as read back shows `op` done.
+fn took_effect(op: Op, conversation: &Conversation) -> bool {
+    match op {
+        Op::TakeOver => matches!(conversation.status, Status::Human { .. }),
+        Op::HandBack => matches!(conversation.status, Status::Ai),
+        Op::Resolve => matches!(conversation.status, Status::Resolved),
+        Op::MarkRead => conversation.unread == Some(0),
+    }
 }
 
 /// Sends `text` as the operator; the message as the platform stored it. A failure says
-/// whether the message may have arrived anyway (no answer came).
-pub(super) async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, SendFailure> {
+/// whether the message may have arrived anyway.
+pub async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, SendFailure> {
     platform.send(id, text).await.map_err(|error| SendFailure {
-        ambiguous: matches!(
-            error,
-            PlatformError::Timeout(_) | PlatformError::Network(_) | PlatformError::Server { .. }
-        ),
+        ambiguous: may_have_been_applied(&error),
         reason: error.to_string(),
     })
 }
 
-/// Whether the thread now holds one more operator message with this text than the `prior`
-/// ones it had when the reply was sent: asked only after a send got no answer, so the answer
-/// settles whether it arrived. (An earlier "Thanks!" is not this one.)
-pub(super) async fn arrived(platform: &dyn Platform, id: &str, text: &str, prior: usize) -> Result<bool, String> {
+/// Reads the thread after a send got no readable answer: the ids of the messages that can be
+/// it having arrived (newer than the send, not there before it), none if it did not.
+pub async fn arrived(
+    platform: &dyn Platform,
+    id: &str,
+    text: &str,
+    baseline: &SendBaseline,
+) -> Result<Vec<String>, String> {
     let messages = platform.list_messages(id).await.map_err(|error| error.to_string())?;
-    Ok(crate::domain::copies_of_reply(&messages, text) > prior)
+    Ok(baseline.arrivals(&messages, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn only_answers_that_may_hide_an_applied_request_are_unknown() {
+        let unknown = [
+            PlatformError::Timeout(Duration::from_secs(10)),
+            PlatformError::Network("the connection broke mid-answer".into()),
+            PlatformError::Server {
+                status: 502,
+                detail: String::new(),
+                retry_after: None,
+            },
+            PlatformError::Malformed("expected value at line 1 column 1".into()),
+            PlatformError::TooLarge { limit_mib: 32 },
+        ];
+        for e in unknown {
+            assert!(may_have_been_applied(&e), "{e}");
+        }
+        let refused = [
+            PlatformError::NotAllowed {
+                reason: "Conversation must be in manual mode".into(),
+            },
+            PlatformError::NotFound { what: "gone".into() },
+            PlatformError::BadKey {
+                platform: "raia",
+                status: 401,
+            },
+            PlatformError::RateLimited { retry_after: None },
+            PlatformError::Unavailable("not on this platform".into()),
+        ];
+        for e in refused {
+            assert!(!may_have_been_applied(&e), "{e}");
+        }
+    }
 }

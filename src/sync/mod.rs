@@ -9,13 +9,13 @@
 
 mod backoff;
 mod cache;
-mod effects;
+pub mod effects;
 mod poller;
 
 pub use cache::CacheWriter;
 
 use crate::app::{Cmd, Msg, Op};
-use crate::domain::ConversationKey;
+use crate::domain::{ConversationKey, SendBaseline};
 use crate::platform::Platform;
 use poller::{Control, Poller};
 use std::collections::HashMap;
@@ -26,9 +26,6 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinSet;
-
-/// How long after a send got no answer its thread is read to see whether it arrived.
-const RECONCILE_GRACE: Duration = Duration::from_secs(2);
 
 /// How often to poll when all is well.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,9 +140,9 @@ impl Engine {
             Cmd::Reconcile {
                 key,
                 client_id,
-                prior,
+                baseline,
                 text,
-            } => self.reconcile(key, client_id, prior, text),
+            } => self.reconcile(key, client_id, baseline, text),
             Cmd::Bell
             | Cmd::Quit
             | Cmd::SaveDraft { .. }
@@ -174,12 +171,10 @@ impl Engine {
         };
         let tx = self.tx.clone();
         self.spawn(async move {
-            let result = effects::act(&*platform, &key.id, op).await;
-            let done = result.is_ok();
+            let result = effects::act(&*platform, &key.id, op).await.map_err(|f| f.reason);
             let _ = tx.send(Msg::Done { key, op, result });
-            if done {
-                let _ = control.send(Control::Nudge);
-            }
+            // Done, or maybe done: the list shows the platform's state either way.
+            let _ = control.send(Control::Nudge);
         });
     }
 
@@ -206,7 +201,7 @@ impl Engine {
         });
     }
 
-    fn reconcile(&self, key: ConversationKey, client_id: u64, prior: usize, text: String) {
+    fn reconcile(&self, key: ConversationKey, client_id: u64, baseline: SendBaseline, text: String) {
         let platform = match self.account(&key.account) {
             Ok((platform, _)) => platform,
             Err(error) => {
@@ -222,8 +217,8 @@ impl Engine {
         self.spawn(async move {
             // A server that timed out may still be storing the message: looking at once
             // would call it lost and offer the words back for a second, duplicate send.
-            tokio::time::sleep(RECONCILE_GRACE).await;
-            let result = effects::arrived(&*platform, &key.id, &text, prior).await;
+            tokio::time::sleep(effects::RECONCILE_GRACE).await;
+            let result = effects::arrived(&*platform, &key.id, &text, &baseline).await;
             let _ = tx.send(Msg::Reconciled { key, client_id, result });
         });
     }
