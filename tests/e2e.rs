@@ -289,7 +289,7 @@ fn a_send_that_never_arrived_is_offered_back_and_sent_once_by_hand() {
     let h = rt.block_on(quiet(6));
     let text = "Checking your order now.";
     let (mut t, id) = send_through_a_fault(&rt, &h, "Nia Nothing", "before", text);
-    // Nothing arrived: unknown, then after the check, failed with the words back in the draft.
+    // Nothing arrived: unknown, then after the check, not sent, with the words back in the draft.
     t.wait_for("it did not arrive", WAIT);
     assert_eq!(copies_on_server(&rt, &h, &id, text), 0);
     // The operator sends it again (the draft holds it): exactly one copy on the server.
@@ -300,7 +300,7 @@ fn a_send_that_never_arrived_is_offered_back_and_sent_once_by_hand() {
     assert_eq!(
         states,
         vec![
-            ("failed".to_string(), text.to_string()),
+            ("restored".to_string(), text.to_string()),
             ("sent".to_string(), text.to_string())
         ]
     );

@@ -6,7 +6,8 @@ use handoff::app::keymap::Keymap;
 use handoff::app::model::{Account, Confirm, Focus, Overlay, View};
 use handoff::app::{Cmd, Connection, Model, Msg, Op, OutboxState, SendFailure, update};
 use handoff::domain::{
-    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind,
+    SendBaseline, Status,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -124,6 +125,14 @@ fn inbox() -> Model {
 
 fn run(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     update(m, msg, t0())
+}
+
+/// What a send's thread held when it had no identical reply, sent at the tests' time.
+fn nothing_before() -> SendBaseline {
+    SendBaseline {
+        sent_at: t0(),
+        earlier: vec![],
+    }
 }
 
 fn press(m: &mut Model, keys: &str) -> Vec<Cmd> {
@@ -277,7 +286,7 @@ fn take_over_reply_hand_back() {
             Cmd::Send {
                 key: key("a/need-long"),
                 client_id: 1,
-                prior: 0,
+                baseline: nothing_before(),
                 text: "Hello".into()
             },
         ]
@@ -376,7 +385,7 @@ fn a_failed_send_keeps_the_words() {
     assert!(cmds.contains(&Cmd::Send {
         key: key("a/ai-new"),
         client_id: 1,
-        prior: 0,
+        baseline: nothing_before(),
         text: "Are you there?".into()
     }));
     run(
@@ -390,10 +399,9 @@ fn a_failed_send_keeps_the_words() {
             }),
         },
     );
-    let thread = &m.threads[&key("a/ai-new")];
-    assert_eq!(
-        thread.outgoing[0].1.delivery,
-        Delivery::Failed("not allowed now: HTTP 400".into())
+    assert!(
+        m.threads[&key("a/ai-new")].outgoing.is_empty(),
+        "its words are in one place: the draft"
     );
     assert_eq!(
         m.drafts[&key("a/ai-new")].text(),
@@ -729,7 +737,7 @@ fn a_sent_draft_is_cleared_in_the_store_before_the_send_leaves() {
             Cmd::Send {
                 key: key("a/ai-new"),
                 client_id: 1,
-                prior: 0,
+                baseline: nothing_before(),
                 text: "ok".into()
             },
         ]
@@ -773,7 +781,7 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
             Cmd::Reconcile {
                 key: k.clone(),
                 client_id: 1,
-                prior: 0,
+                baseline: nothing_before(),
                 text: text.clone()
             },
         ]
@@ -790,7 +798,7 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
         Msg::Reconciled {
             key: k.clone(),
             client_id: 1,
-            result: Ok(true),
+            result: Ok(vec!["m-arrived".into()]),
         },
     );
     assert_eq!(
@@ -827,7 +835,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
         Msg::Reconciled {
             key: k.clone(),
             client_id: 1,
-            result: Ok(false),
+            result: Ok(vec![]),
         },
     );
     assert_eq!(
@@ -836,27 +844,30 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
-            state: OutboxState::Failed("no answer, and it is not in the thread".into())
+            state: OutboxState::Restored
         }]
     );
-    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Failed(_)));
+    assert!(
+        m.threads[&k].outgoing.is_empty(),
+        "its words are in one place: the draft"
+    );
     assert_eq!(
         m.drafts[&k].text(),
         "Are you there?",
         "offered back, to send again by hand"
     );
     // A second check still in flight (opening the conversation started one) may find the
-    // operator's re-send: it settles nothing, this entry stays failed.
+    // operator's re-send: it settles nothing.
     let cmds = run(
         &mut m,
         Msg::Reconciled {
             key: k.clone(),
             client_id: 1,
-            result: Ok(true),
+            result: Ok(vec!["resent".into()]),
         },
     );
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Failed(_)));
+    assert_eq!(m.drafts[&k].text(), "Are you there?");
     // A check that could not be made leaves it unknown, and opening the conversation checks again.
     let mut m = sent_one();
     let failure = SendFailure {
@@ -887,7 +898,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
         cmds.contains(&Cmd::Reconcile {
             key: k,
             client_id: 1,
-            prior: 0,
+            baseline: nothing_before(),
             text: "Are you there?".into()
         }),
         "{cmds:?}"
@@ -953,7 +964,7 @@ fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
         cmds.contains(&Cmd::Send {
             key: k.clone(),
             client_id: 1,
-            prior: 0,
+            baseline: nothing_before(),
             text: "It ships today".into()
         }),
         "{cmds:?}"
@@ -1380,7 +1391,7 @@ fn a_refused_send_is_not_hidden_by_an_earlier_message_with_the_same_words() {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
-            state: OutboxState::Failed("not allowed now: not in manual mode".into())
+            state: OutboxState::Restored
         }]
     );
     assert_eq!(m.drafts[&k].text(), "Are you there?", "offered back");
@@ -1409,7 +1420,7 @@ fn a_reply_settled_by_the_thread_is_the_operators_own_not_news() {
         Msg::Reconciled {
             key: k.clone(),
             client_id: 1,
-            result: Ok(true),
+            result: Ok(vec!["p1".into()]),
         },
     );
     press(&mut m, "Still with me?");
@@ -1535,8 +1546,9 @@ fn a_second_identical_reply_is_checked_against_the_first() {
     press(&mut m, "Thanks!");
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(
-        cmds.iter().any(|c| matches!(c, Cmd::Send { prior: 1, .. })),
-        "the send knows one copy was there before: {cmds:?}"
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Send { baseline, .. } if baseline.earlier == ["2"])),
+        "the send knows which copy was there before: {cmds:?}"
     );
     let cmds = run(
         &mut m,
@@ -1550,7 +1562,118 @@ fn a_second_identical_reply_is_checked_against_the_first() {
         },
     );
     assert!(
-        cmds.iter().any(|c| matches!(c, Cmd::Reconcile { prior: 1, .. })),
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Reconcile { baseline, .. } if baseline.earlier == ["2"])),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts_it_back() {
+    let mut m = sent_one();
+    let k = key("a/ai-new");
+    press(&mut m, "And another thing");
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: k.clone(),
+            client_id: 1,
+            result: Err(SendFailure {
+                reason: "not allowed now: HTTP 400".into(),
+                ambiguous: false,
+            }),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: "Are you there?".into(),
+            state: OutboxState::Failed("not allowed now: HTTP 400".into())
+        }]
+    );
+    assert_eq!(m.drafts[&k].text(), "And another thing", "the new draft is left alone");
+    assert_eq!(
+        m.threads[&k].outgoing[0].1.delivery,
+        Delivery::Failed("not allowed now: HTTP 400".into())
+    );
+    let notice = m.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("kept in its thread (u puts it back") && !notice.text.contains("your text is back"),
+        "it says where the words are, and only that: {notice:?}"
+    );
+    // u (outside the compose box) puts it after the draft, and the outbox is done with it.
+    special(&mut m, KeyCode::Esc);
+    let cmds = press(&mut m, "u");
+    assert!(
+        cmds.contains(&Cmd::Outbox {
+            client_id: 1,
+            key: k.clone(),
+            text: "Are you there?".into(),
+            state: OutboxState::Restored
+        }),
+        "{cmds:?}"
+    );
+    assert_eq!(m.drafts[&k].text(), "And another thing\n\nAre you there?");
+    assert!(m.threads[&k].outgoing.is_empty());
+    assert_eq!(m.focus, Focus::Compose);
+    // Nothing more to put back.
+    special(&mut m, KeyCode::Esc);
+    assert!(press(&mut m, "u").iter().all(|c| !matches!(c, Cmd::Outbox { .. })));
+    assert!(
+        m.notice
+            .clone()
+            .unwrap()
+            .text
+            .contains("no reply here that was not sent")
+    );
+}
+
+#[test]
+fn replies_not_sent_in_an_earlier_run_show_in_their_thread_and_unknown_ones_are_checked() {
+    let mut m = holding_ai_new();
+    let k = key("a/ai-new");
+    let baseline = SendBaseline {
+        sent_at: t0() - TimeDelta::hours(1),
+        earlier: vec!["m1".into()],
+    };
+    m.restore_outgoing(
+        4,
+        k.clone(),
+        "refused yesterday".into(),
+        OutboxState::Failed("HTTP 400".into()),
+        baseline.clone(),
+    );
+    m.restore_outgoing(
+        5,
+        k.clone(),
+        "on its way when it stopped".into(),
+        OutboxState::Unknown("the program stopped before the platform answered".into()),
+        baseline.clone(),
+    );
+    m.restore_outgoing(6, k.clone(), "sent".into(), OutboxState::Sent, baseline.clone());
+    let thread = &m.threads[&k];
+    assert_eq!(
+        thread.outgoing.len(),
+        2,
+        "only what the operator still has to know about"
+    );
+    assert_eq!(
+        thread.outgoing[0].1.created_at, baseline.sent_at,
+        "shown when it was sent"
+    );
+    special(&mut m, KeyCode::Esc);
+    special(&mut m, KeyCode::Esc);
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        cmds.contains(&Cmd::Reconcile {
+            key: k.clone(),
+            client_id: 5,
+            baseline,
+            text: "on its way when it stopped".into()
+        }),
+        "{cmds:?}"
+    );
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Reconcile { client_id: 4, .. })));
 }

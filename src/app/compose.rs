@@ -91,6 +91,17 @@ impl Composer {
         self.area.insert_str(text);
     }
 
+    /// Adds text at the end, after a blank line when there is a draft already: nothing of
+    /// either is lost.
+    pub fn append(&mut self, text: &str) {
+        self.area.move_cursor(tui_textarea::CursorMove::Bottom);
+        self.area.move_cursor(tui_textarea::CursorMove::End);
+        if !self.is_empty() {
+            self.area.insert_str("\n\n");
+        }
+        self.area.insert_str(text);
+    }
+
     pub fn newline(&mut self) {
         self.area.insert_newline();
     }

@@ -100,6 +100,7 @@ pub enum Action {
     Resolve,
     Editor,
     Copy,
+    RestoreUnsent,
     Refresh,
     Send,
     NewLine,
@@ -112,7 +113,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Down,
         Action::Up,
         Action::First,
@@ -135,6 +136,7 @@ impl Action {
         Action::Resolve,
         Action::Editor,
         Action::Copy,
+        Action::RestoreUnsent,
         Action::Refresh,
         Action::Send,
         Action::NewLine,
@@ -200,6 +202,7 @@ impl Action {
             Action::Resolve => ("resolve", "mark the conversation resolved"),
             Action::Editor => ("edit_in_editor", "write the reply in $EDITOR"),
             Action::Copy => ("copy", "copy the message to the clipboard"),
+            Action::RestoreUnsent => ("restore_unsent", "put an unsent reply back in the draft"),
             Action::Refresh => ("refresh", "ask every account now"),
             Action::Send => ("send", "send the reply"),
             Action::NewLine => ("new_line", "new line in the reply"),

@@ -6,7 +6,9 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context};
 use super::model::{Confirm, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
 use super::msg::{Cmd, Msg, Op, OutboxState, SendFailure};
-use crate::domain::{Author, Conversation, ConversationKey, Delivery, Holder, Message, Status, waiting_since};
+use crate::domain::{
+    Author, Conversation, ConversationKey, Delivery, Holder, Message, SendBaseline, Status, waiting_since,
+};
 use chrono::{DateTime, Utc};
 
 /// The longest preview kept for a list row.
@@ -225,147 +227,227 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             vec![]
         }
-        Msg::Sent { key, client_id, result } => {
-            model.sending = model.sending.saturating_sub(1);
-            let name = customer(model, &key);
-            let thread = model.threads.entry(key.clone()).or_default();
-            let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
-                return vec![];
-            };
-            let text = thread.outgoing[i].1.text.clone();
-            match result {
-                Ok(message) => {
-                    thread.outgoing.remove(i);
-                    thread.prior.remove(&client_id);
-                    thread.sent_ids.insert(message.id.clone());
-                    // Listed already (the thread was read before the answer came, maybe under
-                    // another id): shown once.
-                    if !thread.messages.iter().any(|m| m.id == message.id) && !claim(thread, &message.text) {
-                        thread.messages.push(message);
-                        thread.seen = thread.messages.len();
-                    }
-                    notice(model, format!("sent to {name}"), false);
-                    vec![Cmd::Outbox {
-                        client_id,
-                        key,
-                        text,
-                        state: OutboxState::Sent,
-                    }]
-                }
-                Err(SendFailure {
-                    reason,
-                    ambiguous: true,
-                }) => {
-                    // It may have arrived: never offer to send again before the thread says.
-                    thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
-                    let prior = thread.prior.get(&client_id).copied().unwrap_or(0);
-                    notice(
-                        model,
-                        format!("no answer from {name}'s platform — checking whether it arrived"),
-                        true,
-                    );
-                    vec![
-                        Cmd::Outbox {
-                            client_id,
-                            key: key.clone(),
-                            text: text.clone(),
-                            state: OutboxState::Unknown(reason),
-                        },
-                        Cmd::Reconcile {
-                            key,
-                            client_id,
-                            prior,
-                            text,
-                        },
-                    ]
-                }
-                Err(SendFailure {
-                    reason,
-                    ambiguous: false,
-                }) => {
-                    thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
-                    let cmd = Cmd::Outbox {
-                        client_id,
-                        key: key.clone(),
-                        text: text.clone(),
-                        state: OutboxState::Failed(reason.clone()),
-                    };
-                    back_to_draft(model, &key, &text);
-                    notice(
-                        model,
-                        format!("not sent to {name} — {reason} (your text is back in the draft)"),
-                        true,
-                    );
-                    vec![cmd]
-                }
+        Msg::Sent { key, client_id, result } => on_sent(model, key, client_id, result),
+        Msg::Reconciled { key, client_id, result } => on_reconciled(model, key, client_id, result),
+    }
+}
+
+/// The platform's answer to a send: sent, unknown (checked against the thread), or refused.
+fn on_sent(model: &mut Model, key: ConversationKey, client_id: u64, result: Result<Message, SendFailure>) -> Vec<Cmd> {
+    model.sending = model.sending.saturating_sub(1);
+    let name = customer(model, &key);
+    let thread = model.threads.entry(key.clone()).or_default();
+    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+        return vec![];
+    };
+    let text = thread.outgoing[i].1.text.clone();
+    match result {
+        Ok(message) => {
+            thread.outgoing.remove(i);
+            thread.baselines.remove(&client_id);
+            thread.sent_ids.insert(message.id.clone());
+            // Listed already (the thread was read before the answer came, maybe under
+            // another id): shown once.
+            if !thread.messages.iter().any(|m| m.id == message.id) && !claim(thread, &message.text) {
+                thread.messages.push(message);
+                thread.seen = thread.messages.len();
             }
+            notice(model, format!("sent to {name}"), false);
+            vec![Cmd::Outbox {
+                client_id,
+                key,
+                text,
+                state: OutboxState::Sent,
+            }]
         }
-        Msg::Reconciled { key, client_id, result } => {
-            let name = customer(model, &key);
-            let thread = model.threads.entry(key.clone()).or_default();
-            // Only an entry still unknown is settled by a check. Two checks can be in flight
-            // (the one after the send, and one from opening the conversation): once the first
-            // has said "failed" and the words went back to the draft, a later one must not find
-            // the operator's re-send in the thread and call this entry sent too.
-            let Some(i) = thread
-                .outgoing
-                .iter()
-                .position(|(id, m)| *id == client_id && matches!(m.delivery, Delivery::Unknown(_)))
-            else {
+        Err(SendFailure {
+            reason,
+            ambiguous: true,
+        }) => {
+            // It may have arrived: never offer to send again before the thread says.
+            thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
+            let Some(baseline) = thread.baselines.get(&client_id).cloned() else {
                 return vec![];
             };
-            let text = thread.outgoing[i].1.text.clone();
-            match result {
-                Ok(true) => {
-                    let (_, mut message) = thread.outgoing.remove(i);
-                    thread.prior.remove(&client_id);
-                    // The operator's own: shown as theirs, never as news from someone else.
-                    if !claim(thread, &message.text) {
-                        message.delivery = Delivery::Sent;
-                        thread.sent_ids.insert(message.id.clone());
-                        thread.messages.push(message);
-                        thread.seen = thread.messages.len();
+            notice(
+                model,
+                format!("no readable answer from {name}'s platform — checking whether it arrived"),
+                true,
+            );
+            vec![
+                Cmd::Outbox {
+                    client_id,
+                    key: key.clone(),
+                    text: text.clone(),
+                    state: OutboxState::Unknown(reason),
+                },
+                Cmd::Reconcile {
+                    key,
+                    client_id,
+                    baseline,
+                    text,
+                },
+            ]
+        }
+        Err(SendFailure {
+            reason,
+            ambiguous: false,
+        }) => not_sent(model, &key, client_id, reason, &name),
+    }
+}
+
+/// What reading the thread said of a send whose answer was lost.
+fn on_reconciled(
+    model: &mut Model,
+    key: ConversationKey,
+    client_id: u64,
+    result: Result<Vec<String>, String>,
+) -> Vec<Cmd> {
+    let name = customer(model, &key);
+    let thread = model.threads.entry(key.clone()).or_default();
+    // Only an entry still unknown is settled by a check. Two checks can be in flight
+    // (the one after the send, and one from opening the conversation): once the first
+    // has said "failed" and the words went back to the draft, a later one must not find
+    // the operator's re-send in the thread and call this entry sent too.
+    let Some(i) = thread
+        .outgoing
+        .iter()
+        .position(|(id, m)| *id == client_id && matches!(m.delivery, Delivery::Unknown(_)))
+    else {
+        return vec![];
+    };
+    let text = thread.outgoing[i].1.text.clone();
+    // A copy another send of the same words already accounts for is not this one.
+    let arrived = result.map(|ids| ids.into_iter().find(|id| !thread.sent_ids.contains(id)));
+    match arrived {
+        Ok(Some(id)) => {
+            let (_, mut message) = thread.outgoing.remove(i);
+            thread.baselines.remove(&client_id);
+            thread.sent_ids.insert(id.clone());
+            // The operator's own: shown as theirs, never as news from someone else.
+            match thread.messages.iter_mut().find(|m| m.id == id) {
+                Some(listed) => {
+                    if let Author::Operator { is_me, .. } = &mut listed.author {
+                        *is_me = true;
                     }
-                    notice(model, format!("it did arrive: sent to {name}"), false);
-                    vec![
-                        Cmd::Outbox {
-                            client_id,
-                            key,
-                            text,
-                            state: OutboxState::Sent,
-                        },
-                        Cmd::Refresh,
-                    ]
                 }
-                Ok(false) => {
-                    let reason = "no answer, and it is not in the thread".to_string();
-                    thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
-                    back_to_draft(model, &key, &text);
-                    notice(
-                        model,
-                        format!("not sent to {name} — it did not arrive (your text is back in the draft)"),
-                        true,
-                    );
-                    vec![Cmd::Outbox {
-                        client_id,
-                        key,
-                        text,
-                        state: OutboxState::Failed(reason),
-                    }]
-                }
-                Err(e) => {
-                    // Still unknown: checked again when the conversation is opened.
-                    thread.outgoing[i].1.delivery = Delivery::Unknown(format!("could not check: {e}"));
-                    notice(
-                        model,
-                        format!("could not check whether it arrived — {e}; open the conversation to check again"),
-                        true,
-                    );
-                    vec![]
+                None => {
+                    message.id = id;
+                    message.delivery = Delivery::Sent;
+                    thread.messages.push(message);
+                    thread.seen = thread.messages.len();
                 }
             }
+            notice(model, format!("it did arrive: sent to {name}"), false);
+            vec![
+                Cmd::Outbox {
+                    client_id,
+                    key,
+                    text,
+                    state: OutboxState::Sent,
+                },
+                Cmd::Refresh,
+            ]
+        }
+        Ok(None) => not_sent(
+            model,
+            &key,
+            client_id,
+            "it did not arrive (no answer, and not in the thread)".into(),
+            &name,
+        ),
+        Err(e) => {
+            // Still unknown: checked again when the conversation is opened.
+            thread.outgoing[i].1.delivery = Delivery::Unknown(format!("could not check: {e}"));
+            notice(
+                model,
+                format!("could not check whether it arrived — {e}; open the conversation to check again"),
+                true,
+            );
+            vec![]
         }
     }
+}
+
+/// A reply that did not go out. Its words are never lost and the notice says where they are:
+/// back in the draft when the draft was empty; otherwise kept in the thread as not sent (and in
+/// the outbox, across restarts) until the operator puts them back.
+fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: String, name: &str) -> Vec<Cmd> {
+    let Some(thread) = model.threads.get_mut(key) else {
+        return vec![];
+    };
+    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+        return vec![];
+    };
+    thread.baselines.remove(&client_id);
+    let text = thread.outgoing[i].1.text.clone();
+    let draft_empty = model.drafts.get(key).is_none_or(Composer::is_empty);
+    let state = if draft_empty {
+        thread.outgoing.remove(i);
+        back_to_draft(model, key, &text);
+        notice(
+            model,
+            format!("not sent to {name} — {reason} (your text is back in the draft)"),
+            true,
+        );
+        OutboxState::Restored
+    } else {
+        thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
+        let key = model.keymap.hint(Context::Global, Action::RestoreUnsent);
+        // What became of the words first: a long reason is what gets cut on a narrow line.
+        notice(
+            model,
+            format!("not sent to {name}, kept in its thread ({key} puts it back in the draft): {reason}"),
+            true,
+        );
+        OutboxState::Failed(reason)
+    };
+    vec![Cmd::Outbox {
+        client_id,
+        key: key.clone(),
+        text,
+        state,
+    }]
+}
+
+/// Puts the latest reply of the target conversation that was not sent back in its draft
+/// (after what the draft holds: nothing of either is lost).
+fn restore_unsent(model: &mut Model) -> Vec<Cmd> {
+    let Some(key) = model.target() else {
+        return vec![];
+    };
+    let Some(thread) = model.threads.get_mut(&key) else {
+        notice(model, "no reply here that was not sent".into(), false);
+        return vec![];
+    };
+    let Some(i) = thread
+        .outgoing
+        .iter()
+        .rposition(|(_, m)| matches!(m.delivery, Delivery::Failed(_)))
+    else {
+        notice(model, "no reply here that was not sent".into(), false);
+        return vec![];
+    };
+    let (client_id, message) = thread.outgoing.remove(i);
+    let mut cmds = if model.open.as_ref() == Some(&key) {
+        vec![]
+    } else {
+        open(model, key.clone())
+    };
+    let draft = model.drafts.entry(key.clone()).or_default();
+    draft.append(&message.text);
+    model.focus = Focus::Compose;
+    draft_changed(model);
+    model.unsaved.insert(key.clone());
+    model.save_due = Some(model.now);
+    notice(model, "the reply that was not sent is back in the draft".into(), false);
+    cmds.push(Cmd::Outbox {
+        client_id,
+        key,
+        text: message.text,
+        state: OutboxState::Restored,
+    });
+    cmds
 }
 
 /// The words are never lost: a message that did not go out goes back into an empty draft,
@@ -737,6 +819,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::ForceQuit => quit(model, true),
         Action::Editor => edit_in_editor(model),
         Action::Copy => copy_message(model),
+        Action::RestoreUnsent => restore_unsent(model),
         Action::Refresh => {
             // Past any backoff (not past a server's Retry-After), and a rejected key is tried
             // again: the operator may have fixed it on the platform's side.
@@ -790,7 +873,14 @@ fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
             cmds.push(Cmd::Reconcile {
                 key: key.clone(),
                 client_id: *client_id,
-                prior: thread.prior.get(client_id).copied().unwrap_or(0),
+                baseline: thread
+                    .baselines
+                    .get(client_id)
+                    .cloned()
+                    .unwrap_or_else(|| SendBaseline {
+                        sent_at: m.created_at,
+                        earlier: vec![],
+                    }),
                 text: m.text.clone(),
             });
         }
@@ -925,8 +1015,8 @@ fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
         delivery: Delivery::Pending,
     };
     let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
-    let prior = crate::domain::copies_of_reply(&thread.messages, &text);
-    thread.prior.insert(client_id, prior);
+    let baseline = SendBaseline::of(&thread.messages, &text, model.now);
+    thread.baselines.insert(client_id, baseline.clone());
     thread.outgoing.push((client_id, message));
     thread.scroll = 0;
     thread.reply_base = None;
@@ -939,7 +1029,7 @@ fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
     cmds.push(Cmd::Send {
         key,
         client_id,
-        prior,
+        baseline,
         text,
     });
     cmds

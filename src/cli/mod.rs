@@ -6,9 +6,11 @@ pub mod output;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 
+use crate::app::Op;
 use crate::config::{Config, ConfigError};
-use crate::domain::{Conversation, ConversationKey, Holder, Status, queue_order, waiting_since};
+use crate::domain::{Conversation, ConversationKey, Holder, SendBaseline, Status, queue_order, waiting_since};
 use crate::platform::{self, Platform, PlatformError};
+use crate::sync::effects;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::StreamExt;
@@ -102,11 +104,12 @@ impl StatusFilter {
 }
 
 /// Why a command failed, and so its exit status: 2 for configuration and usage, 1 for what
-/// a platform answered.
+/// a platform answered, 3 when a write may or may not have happened (check before retrying).
 pub enum Failure {
     Usage(String),
     Config(ConfigError),
     Platform(String),
+    Unknown(String),
 }
 
 impl From<ConfigError> for Failure {
@@ -155,6 +158,7 @@ fn report(failure: Failure) -> ExitCode {
         Failure::Usage(m) => (m, 2),
         Failure::Config(e) => (e.to_string(), 2),
         Failure::Platform(m) => (m, 1),
+        Failure::Unknown(m) => (m, 3),
     };
     eprintln!("handoff: {message}");
     ExitCode::from(code)
@@ -234,38 +238,25 @@ async fn headless(config: &Config, command: Command) -> Result<(), Failure> {
                     )));
                 }
             }
-            let c = p.take_over(&key.id).await.map_err(|e| platform_failure(&key, e))?;
-            print(&format!("{key}: taken over — {}\n", output::status_words(&c.status)));
-            Ok(())
+            operate(&*p, &key, Op::TakeOver).await
         }
         Command::Release { conversation } => {
-            act(config, &conversation, "handed back to the AI", |p, id| {
-                Box::pin(async move { p.hand_back(&id).await })
-            })
-            .await
+            let key = target(&conversation)?;
+            operate(&*connect(config, &key.account)?, &key, Op::HandBack).await
         }
         Command::Resolve { conversation } => {
-            act(config, &conversation, "resolved", |p, id| {
-                Box::pin(async move { p.resolve(&id).await })
-            })
-            .await
+            let key = target(&conversation)?;
+            operate(&*connect(config, &key.account)?, &key, Op::Resolve).await
         }
         Command::Assign { conversation, email } => {
             let email = email
                 .or_else(|| config.operator.email.clone())
                 .ok_or_else(|| Failure::Usage("give an EMAIL or set [operator] email in the config".into()))?;
-            let done = format!("assigned to {email}");
-            act(config, &conversation, &done, move |p, id| {
-                Box::pin(async move { p.assign(&id, &email).await })
-            })
-            .await
+            assign(config, &conversation, &email).await
         }
         Command::Read { conversation } => {
             let key = target(&conversation)?;
-            let p = connect(config, &key.account)?;
-            p.mark_read(&key.id).await.map_err(|e| platform_failure(&key, e))?;
-            print(&format!("{key}: marked read\n"));
-            Ok(())
+            operate(&*connect(config, &key.account)?, &key, Op::MarkRead).await
         }
         Command::Send { conversation, text } => send(config, &conversation, text).await,
         Command::Doctor | Command::Demo => unreachable_command(),
@@ -280,22 +271,44 @@ fn unreachable_command() -> Result<(), Failure> {
     Err(Failure::Usage("internal error: command dispatched twice".into()))
 }
 
-/// The future of one conversation action (take, release, resolve, assign).
-type ActionFuture = std::pin::Pin<Box<dyn std::future::Future<Output = platform::Result<Conversation>> + Send>>;
-
-async fn act(
-    config: &Config,
-    conversation: &str,
-    done: &str,
-    action: impl FnOnce(Arc<dyn Platform>, String) -> ActionFuture,
-) -> Result<(), Failure> {
-    let key = target(conversation)?;
-    let p = connect(config, &key.account)?;
-    let c = action(p, key.id.clone()).await.map_err(|e| platform_failure(&key, e))?;
-    print(&format!("{key}: {done} — now {}\n", output::status_words(&c.status)));
+/// Takes over, hands back, resolves or marks read, as the inbox does: an answer that cannot be
+/// read is settled by reading the conversation back, and one that cannot be settled is
+/// reported as unknown (exit 3), never as a failure a script would simply retry.
+async fn operate(p: &dyn Platform, key: &ConversationKey, op: Op) -> Result<(), Failure> {
+    match effects::act(p, &key.id, op).await {
+        Ok(Some(c)) => print(&format!(
+            "{key}: {} — now {}\n",
+            op.done(),
+            output::status_words(&c.status)
+        )),
+        Ok(None) => print(&format!("{key}: {}\n", op.done())),
+        Err(f) if f.unknown => return Err(Failure::Unknown(format!("{key}: {}", f.reason))),
+        Err(f) => return Err(Failure::Platform(format!("{key}: {}", f.reason))),
+    }
     Ok(())
 }
 
+async fn assign(config: &Config, conversation: &str, email: &str) -> Result<(), Failure> {
+    let key = target(conversation)?;
+    let p = connect(config, &key.account)?;
+    match p.assign(&key.id, email).await {
+        Ok(c) => {
+            print(&format!(
+                "{key}: assigned to {email} — now {}\n",
+                output::status_words(&c.status)
+            ));
+            Ok(())
+        }
+        Err(e) if effects::may_have_been_applied(&e) => Err(Failure::Unknown(format!(
+            "{key}: {e} — it may have been assigned; look at the conversation before trying again"
+        ))),
+        Err(e) => Err(platform_failure(&key, e)),
+    }
+}
+
+/// Sends as the inbox does: what the thread held first, so that a send whose answer is lost
+/// is settled by the thread (newer than the send, not there before it), never by guessing. Sent:
+/// exit 0; not sent: 1; unknown (the thread could not be read either): 3, check before retrying.
 async fn send(config: &Config, conversation: &str, text: String) -> Result<(), Failure> {
     let key = target(conversation)?;
     let text = if text == "-" {
@@ -311,9 +324,34 @@ async fn send(config: &Config, conversation: &str, text: String) -> Result<(), F
         return Err(Failure::Usage("the message is empty; nothing was sent".into()));
     }
     let p = connect(config, &key.account)?;
-    let sent = p.send(&key.id, &text).await.map_err(|e| platform_failure(&key, e))?;
-    print(&format!("{key}: sent (message {})\n", sent.id));
-    Ok(())
+    // Unreadable, the check still has the time of the send to go by.
+    let before = p.list_messages(&key.id).await.unwrap_or_default();
+    let baseline = SendBaseline::of(&before, &text, Utc::now());
+    let failure = match effects::send(&*p, &key.id, &text).await {
+        Ok(sent) => {
+            print(&format!("{key}: sent (message {})\n", sent.id));
+            return Ok(());
+        }
+        Err(failure) if !failure.ambiguous => return Err(Failure::Platform(format!("{key}: {}", failure.reason))),
+        Err(failure) => failure.reason,
+    };
+    tokio::time::sleep(effects::RECONCILE_GRACE).await;
+    match effects::arrived(&*p, &key.id, &text, &baseline).await {
+        Ok(ids) if !ids.is_empty() => {
+            print(&format!(
+                "{key}: sent (the answer was lost — {failure} — but the thread has it: message {})\n",
+                ids[0]
+            ));
+            Ok(())
+        }
+        Ok(_) => Err(Failure::Platform(format!(
+            "{key}: not sent — {failure}, and it is not in the thread"
+        ))),
+        Err(check) => Err(Failure::Unknown(format!(
+            "{key}: unknown whether it was sent — {failure}; reading the thread to check failed too ({check}). \
+             Look at the conversation before sending again"
+        ))),
+    }
 }
 
 async fn list(

@@ -235,7 +235,7 @@ fn visible_lines(
         if thread.divider == Some(index) {
             block.push(new_divider(theme, width));
         }
-        block.push(label_line(m, theme, width));
+        block.push(label_line(m, model, theme, width));
         let text_style = if m.author == Author::System {
             theme.dim
         } else {
@@ -388,7 +388,7 @@ fn new_divider(theme: &Theme, width: usize) -> Line<'static> {
     Line::from(styled(text::truncate(&line, width), theme.divider))
 }
 
-fn label_line(m: &Message, theme: &Theme, width: usize) -> Line<'static> {
+fn label_line(m: &Message, model: &Model, theme: &Theme, width: usize) -> Line<'static> {
     let time = m.created_at.with_timezone(&theme.offset).format("%H:%M").to_string();
     let author_style = match &m.author {
         Author::Customer => theme.customer,
@@ -410,7 +410,13 @@ fn label_line(m: &Message, theme: &Theme, width: usize) -> Line<'static> {
             format!(" · checking whether it arrived (no answer: {reason})"),
             theme.warn,
         )),
-        Delivery::Failed(reason) => spans.push(styled(format!(" · not sent: {reason}"), theme.error)),
+        Delivery::Failed(reason) => {
+            let key = model.keymap.hint(Context::Thread, Action::RestoreUnsent);
+            spans.push(styled(
+                format!(" · not sent ({key} puts it back): {reason}"),
+                theme.error,
+            ));
+        }
     }
     layout::fit_line(spans, width)
 }
