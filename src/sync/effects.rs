@@ -8,7 +8,7 @@
 //! conversation back ([`act`]). The inbox and the command line share these rules.
 
 use crate::app::{Op, SendFailure};
-use crate::domain::{Conversation, Message, SendBaseline, Status};
+use crate::domain::{Conversation, Holder, Message, SendBaseline, Status};
 use crate::platform::{Platform, PlatformError};
 
 /// How long after a send got no answer its thread is read to see whether it arrived: a server
@@ -68,7 +68,13 @@ pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Con
 /// Whether the conversation as read back shows `op` done.
 fn took_effect(op: Op, conversation: &Conversation) -> bool {
     match op {
-        Op::TakeOver => matches!(conversation.status, Status::Human { .. }),
+        // Held by someone the platform names as another operator is not taken over by us.
+        Op::TakeOver => matches!(
+            conversation.status,
+            Status::Human {
+                by: Holder::Me | Holder::Unknown
+            }
+        ),
         Op::HandBack => matches!(conversation.status, Status::Ai),
         Op::Resolve => matches!(conversation.status, Status::Resolved),
         Op::MarkRead => conversation.unread == Some(0),
