@@ -1,7 +1,7 @@
 //! Chatvolt's API (platforms.md §3, §7.7–7.9): Bearer key, keyset-paged conversation list,
 //! AI on/off per conversation, assignment by email, messages as "the newest N".
 
-use super::http::{Auth, Http, segment};
+use super::http::{Auth, Http, segment, server_text};
 use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, full_name};
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
@@ -249,7 +249,12 @@ struct WireAck {
 impl WireAck {
     fn into_result(self) -> Result<()> {
         if self.success == Some(false) {
-            let reason = field(self.message.as_deref()).unwrap_or_else(|| "Chatvolt refused the action".into());
+            let reason = self
+                .message
+                .as_deref()
+                .map(server_text)
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "Chatvolt refused the action".into());
             return Err(PlatformError::NotAllowed { reason });
         }
         Ok(())

@@ -5,11 +5,12 @@ pub mod chatdash;
 pub mod chatvolt;
 mod error;
 pub mod http;
+mod json;
 #[cfg(test)]
 mod proptests;
 pub mod raia;
 
-pub use error::{PlatformError, Result};
+pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
 
 use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
 use async_trait::async_trait;

@@ -396,7 +396,8 @@ pub(crate) fn map_message(wire: WireMessage) -> Message {
             .into_iter()
             .map(|f| Attachment {
                 name: field(f.file_name.as_deref()).unwrap_or_else(|| "file".into()),
-                reference: f.id,
+                // Shown and copied like any text the server sends.
+                reference: field(f.id.as_deref()),
             })
             .collect(),
         delivery: Delivery::Sent,
