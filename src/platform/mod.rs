@@ -15,6 +15,7 @@ pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
 use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,8 +65,63 @@ pub fn unavailable(reason: Option<&str>) -> PlatformError {
 pub struct Listing {
     pub conversations: Vec<Conversation>,
     /// True when this is every conversation the account has (within the platform's window), so
-    /// one missing from it is gone; false for an incremental answer.
+    /// one missing from it is gone; false for an incremental answer, or one cut short.
     pub complete: bool,
+    /// Answered, but something is off (a server that repeats its pages): said to the operator.
+    pub warning: Option<String>,
+}
+
+/// A listing gathered page by page, each conversation once, stopping when the server repeats
+/// itself: a cursor it ignores or a `hasNextPage` that is always true would otherwise page
+/// (and list the same conversations) until the safety stop.
+#[derive(Default)]
+pub(crate) struct Pages {
+    conversations: Vec<Conversation>,
+    seen: HashSet<String>,
+    cursors: HashSet<String>,
+    warning: Option<String>,
+}
+
+impl Pages {
+    /// Adds a page, keeping only conversations not seen before; false when it had none.
+    pub(crate) fn add(&mut self, page: impl IntoIterator<Item = Conversation>) -> bool {
+        let before = self.conversations.len();
+        for conversation in page {
+            if self.seen.insert(conversation.key.id.clone()) {
+                self.conversations.push(conversation);
+            }
+        }
+        self.conversations.len() > before
+    }
+
+    /// Page `number` was promised but added nothing new: paging stops.
+    pub(crate) fn nothing_new(&mut self, number: usize) {
+        self.stop(format!("the server repeated page {number} (nothing on it was new)"));
+    }
+
+    /// Whether `cursor`, for page `number`, was asked for already (then paging must stop).
+    pub(crate) fn repeats(&mut self, number: usize, cursor: &str) -> bool {
+        if self.cursors.insert(cursor.to_string()) {
+            return false;
+        }
+        let cursor = http::server_text(cursor);
+        self.stop(format!("the server repeated page {number} (cursor {cursor})"));
+        true
+    }
+
+    /// Paging stopped early: the listing may lack conversations.
+    pub(crate) fn stop(&mut self, why: String) {
+        self.warning = Some(format!("{why}: stopped paging; the list may be incomplete"));
+    }
+
+    /// The listing; `complete` only when paging was not cut short.
+    pub(crate) fn finish(self, complete: bool) -> Listing {
+        Listing {
+            conversations: self.conversations,
+            complete: complete && self.warning.is_none(),
+            warning: self.warning,
+        }
+    }
 }
 
 /// Who the operator is, to recognise their own conversations and messages.
