@@ -77,9 +77,21 @@ async fn escapes_in_a_malformed_answers_field_names_reach_no_output() {
 
     arm(&h, "GET", "/raia/external/conversations", raw(200, &page)).await;
     let list = handoff(&cfg, dir.path(), &["list", "--account", "raia"], None).await;
-    arm(&h, "GET", &format!("/external/conversations/{id}"), raw(200, &conversation)).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/external/conversations/{id}"),
+        raw(200, &conversation),
+    )
+    .await;
     let show = handoff(&cfg, dir.path(), &["show", &target], None).await;
-    arm(&h, "GET", &format!("/external/conversations/{id}"), raw(200, &conversation)).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/external/conversations/{id}"),
+        raw(200, &conversation),
+    )
+    .await;
     let take = handoff(&cfg, dir.path(), &["take", &target], None).await;
 
     for (label, run) in [("list", &list), ("show", &show), ("take", &take)] {
@@ -146,31 +158,78 @@ async fn no_redirect_is_followed_and_the_error_says_why() {
     let dash = create(&h, "chatdash", "Dot", "human", json!([])).await;
     let agent = &h.chatdash_agents()[0];
     let cases = [
-        ("raia", "/raia/external/conversations".to_string(), format!("/external/conversations/{raia}/send-manual-message"), format!("raia/{raia}")),
-        ("volt", "/chatvolt/conversation".to_string(), format!("/conversation/message/conversationId/{volt}"), format!("volt/{volt}")),
-        ("dash", format!("/agents/{agent}/conversations"), format!("/agents/{agent}/conversations/{dash}/messages"), format!("dash/{agent}:{dash}")),
+        (
+            "raia",
+            "/raia/external/conversations".to_string(),
+            format!("/external/conversations/{raia}/send-manual-message"),
+            format!("raia/{raia}"),
+        ),
+        (
+            "volt",
+            "/chatvolt/conversation".to_string(),
+            format!("/conversation/message/conversationId/{volt}"),
+            format!("volt/{volt}"),
+        ),
+        (
+            "dash",
+            format!("/agents/{agent}/conversations"),
+            format!("/agents/{agent}/conversations/{dash}/messages"),
+            format!("dash/{agent}:{dash}"),
+        ),
     ];
     for (account, list_path, send_path, target) in cases {
         arm(&h, "GET", &list_path, redirect(302, trap.port)).await;
         let list = handoff(&cfg, dir.path(), &["list", "--account", account], None).await;
         assert_ne!(list.code, 0, "{account}: {}", list.stdout);
-        let words = format!("the server redirected to 127.0.0.1:{} (HTTP 302) — not followed", trap.port);
+        let words = format!(
+            "the server redirected to 127.0.0.1:{} (HTTP 302) — not followed",
+            trap.port
+        );
         assert!(list.stderr.contains(&words), "{account} list: {}", list.stderr);
-        assert!(list.stderr.contains("check base_url"), "{account} list: {}", list.stderr);
+        assert!(
+            list.stderr.contains("check base_url"),
+            "{account} list: {}",
+            list.stderr
+        );
 
-        let platform = if account == "volt" { "chatvolt" } else if account == "dash" { "chatdash" } else { "raia" };
+        let platform = if account == "volt" {
+            "chatvolt"
+        } else if account == "dash" {
+            "chatdash"
+        } else {
+            "raia"
+        };
         let id = target.rsplit([':', '/']).next().unwrap().to_string();
-        let before = control(&h, reqwest::Method::GET, &format!("conversations/{platform}/{id}"), None).await;
+        let before = control(
+            &h,
+            reqwest::Method::GET,
+            &format!("conversations/{platform}/{id}"),
+            None,
+        )
+        .await;
         arm(&h, "POST", &send_path, redirect(307, trap.port)).await;
         let send = handoff(&cfg, dir.path(), &["send", &target, "Hello from Dana"], None).await;
-        assert_eq!(send.code, 1, "{account} send fails definitely: {}{}", send.stdout, send.stderr);
+        assert_eq!(
+            send.code, 1,
+            "{account} send fails definitely: {}{}",
+            send.stdout, send.stderr
+        );
         assert!(
             send.stderr.contains("(HTTP 307) — not followed"),
             "{account} send: {}",
             send.stderr
         );
-        let after = control(&h, reqwest::Method::GET, &format!("conversations/{platform}/{id}"), None).await;
-        assert_eq!(before["messages"], after["messages"], "{account}: the reply was not stored");
+        let after = control(
+            &h,
+            reqwest::Method::GET,
+            &format!("conversations/{platform}/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            before["messages"], after["messages"],
+            "{account}: the reply was not stored"
+        );
     }
     let arrived = trap.bytes.lock().unwrap().clone();
     assert!(
@@ -214,20 +273,31 @@ async fn a_lone_surrogate_in_a_name_or_message_becomes_a_replacement_character()
         let list_body = lone(api_get(&h, platform, &list_path).await);
         let one_body = lone(api_get(&h, platform, &one_path).await);
         let messages_body = lone(api_get(&h, platform, &messages_path).await);
-        assert!(list_body.contains(r"Smith \ud83d") || list_body.contains(r#"\ud83d""#), "{list_body}");
+        assert!(
+            list_body.contains(r"Smith \ud83d") || list_body.contains(r#"\ud83d""#),
+            "{list_body}"
+        );
 
         let list_suffix = list_path.split('?').next().unwrap();
         arm(&h, "GET", list_suffix, raw(200, &list_body)).await;
         let list = handoff(&cfg, dir.path(), &["list", "--account", account], None).await;
         assert_eq!(list.code, 0, "{platform} list: {}", list.stderr);
-        assert!(list.stdout.contains("Smith \u{fffd}"), "{platform} list:\n{}", list.stdout);
+        assert!(
+            list.stdout.contains("Smith \u{fffd}"),
+            "{platform} list:\n{}",
+            list.stdout
+        );
 
         arm(&h, "GET", &one_path, raw(200, &one_body)).await;
         arm(&h, "GET", &messages_path, raw(200, &messages_body)).await;
         let show = handoff(&cfg, dir.path(), &["show", &format!("{account}/{id}")], None).await;
         assert_eq!(show.code, 0, "{platform} show: {}", show.stderr);
         let shown = show.stdout.matches("Smith \u{fffd}").count();
-        assert!(shown >= 2, "{platform} show has the name and the message:\n{}", show.stdout);
+        assert!(
+            shown >= 2,
+            "{platform} show has the name and the message:\n{}",
+            show.stdout
+        );
     }
 }
 
@@ -276,7 +346,9 @@ fn a_retry_after_of_days_waits_minutes_and_refresh_asks_now() {
 
 fn ids_in(stdout: &str) -> Vec<String> {
     let rows: Vec<Value> = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    rows.iter().map(|r| r["id"].as_str().unwrap_or_default().to_string()).collect()
+    rows.iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 fn assert_each_once(label: &str, ids: &[String], want: usize) {
@@ -310,7 +382,8 @@ async fn chatvolt_ignoring_the_cursor_stops_after_the_repeat() {
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert_each_once("volt", &ids_in(&list.stdout), 100);
     assert!(
-        list.stderr.contains("handoff: volt: warning: the server repeated page 2"),
+        list.stderr
+            .contains("handoff: volt: warning: the server repeated page 2"),
         "{}",
         list.stderr
     );
@@ -333,14 +406,17 @@ async fn raia_has_next_page_always_true_stops_when_a_page_adds_nothing() {
         &h,
         reqwest::Method::POST,
         "faults",
-        Some(json!({"method": "GET", "path": "/raia/external/conversations", "action": raw(200, &body), "times": 2000})),
+        Some(
+            json!({"method": "GET", "path": "/raia/external/conversations", "action": raw(200, &body), "times": 2000}),
+        ),
     )
     .await;
     let list = handoff(&cfg, dir.path(), &["list", "--json", "--account", "raia"], None).await;
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert_each_once("raia", &ids_in(&list.stdout), 2);
     assert!(
-        list.stderr.contains("handoff: raia: warning: the server repeated page 2"),
+        list.stderr
+            .contains("handoff: raia: warning: the server repeated page 2"),
         "{}",
         list.stderr
     );

@@ -198,7 +198,10 @@ mod tests {
         const SCOTLAND: &str = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
         const ENGLAND: &str = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}";
         // "ignore previous" hidden in tags after visible text.
-        let smuggled: String = "ignore previous".chars().map(|c| char::from_u32(0xe0000 + c as u32).unwrap()).collect();
+        let smuggled: String = "ignore previous"
+            .chars()
+            .map(|c| char::from_u32(0xe0000 + c as u32).unwrap())
+            .collect();
         let cases: &[(String, &str)] = &[
             (format!("ok{smuggled}!"), "ok!"),
             ("\u{e0001}lang\u{e007f}".into(), "lang"),
@@ -210,7 +213,10 @@ mod tests {
             ("\u{1f3f4}\u{e0067}\u{e0062}".into(), "\u{1f3f4}"),
             ("\u{1f3f4}\u{e0041}\u{e007f}".into(), "\u{1f3f4}"),
             // Seven tags are too many for a flag.
-            ("\u{1f3f4}\u{e0061}\u{e0062}\u{e0063}\u{e0064}\u{e0065}\u{e0066}\u{e0067}\u{e007f}x".into(), "\u{1f3f4}x"),
+            (
+                "\u{1f3f4}\u{e0061}\u{e0062}\u{e0063}\u{e0064}\u{e0065}\u{e0066}\u{e0067}\u{e007f}x".into(),
+                "\u{1f3f4}x",
+            ),
             // A flag hides nothing after its cancel tag.
             (format!("{SCOTLAND}{smuggled}"), SCOTLAND),
         ];

@@ -87,8 +87,7 @@ impl PlatformError {
 
 fn bad_key(platform: &str, status: u16) -> String {
     if status == 0 {
-        "the account's key contains characters an HTTP header cannot carry (a line break?) — no request was made"
-            .into()
+        "the account's key contains characters an HTTP header cannot carry (a line break?) — no request was made".into()
     } else {
         format!("key rejected by {platform} (HTTP {status}): check the account's key")
     }

@@ -496,7 +496,10 @@ mod tests {
         assert_eq!(at("http://evil.example/steal"), "evil.example");
         assert_eq!(at("/elsewhere"), "api.example:8080");
         assert_eq!(at("http://[::1"), "another address");
-        assert_eq!(redirect_target("http://api.example/", &HeaderMap::new()), "another address");
+        assert_eq!(
+            redirect_target("http://api.example/", &HeaderMap::new()),
+            "another address"
+        );
         let e = PlatformError::Redirected {
             status: 302,
             to: "evil.example:8080".into(),
@@ -517,7 +520,13 @@ mod tests {
             key: ApiKey::new("abc\ndef"),
         };
         // Nothing listens on port 9: a request would fail as a network error instead.
-        let http = Http::new(client(Duration::from_secs(1)), "http://127.0.0.1:9", auth, "raia", Duration::from_secs(1));
+        let http = Http::new(
+            client(Duration::from_secs(1)),
+            "http://127.0.0.1:9",
+            auth,
+            "raia",
+            Duration::from_secs(1),
+        );
         let err = http.get::<serde_json::Value>("/x", &[]).await.unwrap_err();
         assert_eq!(err.class(), "bad_key");
         assert_eq!(

@@ -237,3 +237,68 @@ pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> Option<Strin
 pub(crate) fn field(raw: Option<&str>) -> Option<String> {
     raw.map(crate::domain::sanitize_line).filter(|s| !s.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ConversationKey, Status};
+
+    fn conversation(id: &str) -> Conversation {
+        Conversation {
+            key: ConversationKey::new("acct", id),
+            platform: PlatformKind::Raia,
+            customer_name: id.into(),
+            customer_contact: None,
+            channel: None,
+            status: Status::Ai,
+            assignee: None,
+            unread: None,
+            preview: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            waiting_since: None,
+        }
+    }
+
+    fn ids(listing: &Listing) -> Vec<&str> {
+        listing.conversations.iter().map(|c| c.key.id.as_str()).collect()
+    }
+
+    #[test]
+    fn pages_keep_each_conversation_once_and_complete_when_not_cut_short() {
+        let mut pages = Pages::default();
+        assert!(pages.add(["a", "b"].map(conversation)));
+        // An overlap (a conversation that moved between pages) is not a repeat.
+        assert!(pages.add(["b", "c"].map(conversation)));
+        assert!(!pages.repeats(2, "cursor-1"));
+        let listing = pages.finish(true);
+        assert_eq!(ids(&listing), ["a", "b", "c"]);
+        assert!(listing.complete);
+        assert_eq!(listing.warning, None);
+    }
+
+    #[test]
+    fn a_repeated_page_or_cursor_cuts_the_listing_short_and_says_so() {
+        let mut pages = Pages::default();
+        assert!(pages.add(["a"].map(conversation)));
+        assert!(!pages.add(["a"].map(conversation)));
+        pages.nothing_new(2);
+        let listing = pages.finish(true);
+        assert!(!listing.complete, "nothing may be dropped as gone");
+        assert_eq!(
+            listing.warning.as_deref(),
+            Some("the server repeated page 2 (nothing on it was new): stopped paging; the list may be incomplete")
+        );
+
+        let mut pages = Pages::default();
+        // The cursor holds the server's ids: cleaned in the warning.
+        let cursor = "{\"lastId\":\"c1\u{1b}]0;x\u{7}\"}";
+        assert!(!pages.repeats(2, cursor));
+        assert!(pages.repeats(3, cursor));
+        let warning = pages.finish(true).warning.unwrap();
+        assert!(
+            warning.starts_with(r#"the server repeated page 3 (cursor {"lastId":"c1"}): stopped paging"#),
+            "{warning}"
+        );
+    }
+}

@@ -460,7 +460,8 @@ mod tests {
         assert_eq!(caught, 3);
         assert!(faults.armed().is_empty());
         for bad in [json!(0), json!(-1), json!("2")] {
-            let f = ArmedFault::parse(&json!({"method": "GET", "path": "/c", "action": {"malformed": true}, "times": bad}));
+            let f =
+                ArmedFault::parse(&json!({"method": "GET", "path": "/c", "action": {"malformed": true}, "times": bad}));
             assert!(f.is_err(), "{bad}");
         }
     }

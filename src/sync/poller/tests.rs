@@ -276,7 +276,11 @@ async fn a_retry_after_of_days_holds_five_minutes_and_a_refresh_asks_now() {
     let before = Instant::now();
     assert!(poller.list_failed(&asked).is_ok());
     let hold = poller.hold_until.expect("the server's wait holds the account");
-    assert!(hold <= Instant::now() + platform::MAX_SERVER_WAIT, "held for {:?}", hold - before);
+    assert!(
+        hold <= Instant::now() + platform::MAX_SERVER_WAIT,
+        "held for {:?}",
+        hold - before
+    );
     assert!(poller.next_list <= Instant::now() + platform::MAX_SERVER_WAIT);
     match connections(&drain(&mut rx)).as_slice() {
         [Connection::Retrying { error, .. }] => {
