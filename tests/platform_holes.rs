@@ -109,6 +109,41 @@ async fn escapes_in_a_malformed_answers_field_names_reach_no_output() {
     assert_no_controls("handoff.log", &log);
 }
 
+#[test]
+fn escapes_in_a_field_name_reach_neither_the_inbox_nor_its_log() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(3));
+    let page = format!(
+        r#"{{"data":[{{"id":"x","createdAt":"2026-11-20T10:00:00Z","updatedAt":"2026-11-20T10:00:00Z","{HOSTILE_KEY}":[1,]}}],"hasNextPage":false}}"#
+    );
+    let fault = json!({"method": "GET", "path": "/raia/external/conversations", "action": raw(200, &page), "times": 5});
+    rt.block_on(control(&h, reqwest::Method::POST, "faults", Some(fault)));
+    let dir = common::term::dir_with_config(&config(&h, ""));
+    let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("HANDOFF_LOG", std::path::Path::new("debug"))]);
+    t.wait_for("raia ⟳", WAIT);
+    t.keys("q");
+    let deadline = Instant::now() + WAIT;
+    while t.running() {
+        assert!(Instant::now() < deadline, "the program did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let written = String::from_utf8_lossy(&t.bytes.lock().unwrap()).into_owned();
+    assert!(
+        !written.contains("PWNED") && !written.contains("UFdORUQ="),
+        "a payload reached the terminal"
+    );
+    assert!(
+        !written.contains("\x1b[6n"),
+        "a cursor-position request reached the terminal"
+    );
+    let log = std::fs::read_to_string(dir.path().join("handoff.log")).unwrap();
+    assert_no_controls("handoff.log", &log);
+    assert!(
+        log.contains("malformed response: field `data[0].?`"),
+        "the failure is logged:\n{log}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Redirects
 
