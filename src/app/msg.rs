@@ -19,6 +19,8 @@ pub enum Connection {
     },
     /// 401/403: polling stopped until the key is fixed (hammering a bad key helps nobody).
     BadKey(String),
+    /// Answered, but something is off (e.g. a server repeating its pages): why.
+    Degraded(String),
 }
 
 /// The operations an operator starts on a conversation.

@@ -377,7 +377,12 @@ async fn list(
     let mut failed = Vec::new();
     for (p, answer) in platforms.iter().zip(answers) {
         match answer {
-            Ok(listing) => conversations.extend(listing.conversations.into_iter().map(|c| (p.clone(), c))),
+            Ok(listing) => {
+                if let Some(warning) = &listing.warning {
+                    eprintln!("handoff: {}: warning: {warning}", p.account());
+                }
+                conversations.extend(listing.conversations.into_iter().map(|c| (p.clone(), c)));
+            }
             Err(e) => failed.push(format!("account {}: {e}", p.account())),
         }
     }

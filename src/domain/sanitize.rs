@@ -1,7 +1,8 @@
 //! The one gate every remote string passes before it reaches the model, the screen, a log or a
 //! file. Terminal control must never travel inside text: a customer's name must not be able to
 //! set the window title (OSC 0/2), write the clipboard (OSC 52), plant a link (OSC 8), move the
-//! cursor, recolour the screen or reorder what the operator reads (bidi overrides).
+//! cursor, recolour the screen or reorder what the operator reads (bidi overrides), nor hide
+//! text in Unicode tag characters (invisible "ASCII smuggling"; only emoji flags use them).
 
 /// Tab stops every this many columns when tabs are expanded.
 const TAB_WIDTH: usize = 4;
@@ -99,6 +100,13 @@ fn clean(input: &str, single_line: bool) -> String {
                 out.extend(std::iter::repeat_n(' ', spaces));
                 column += spaces;
             }
+            BLACK_FLAG => {
+                // A subdivision flag (Scotland, Wales, England) keeps its tags, whole.
+                out.push(BLACK_FLAG);
+                column += 1;
+                let tags = flag_tags(chars.clone());
+                out.extend(chars.by_ref().take(tags));
+            }
             c if is_dropped(c) => {}
             c => {
                 out.push(c);
@@ -109,6 +117,24 @@ fn clean(input: &str, single_line: bool) -> String {
     out
 }
 
+/// The base of an emoji tag sequence.
+const BLACK_FLAG: char = '\u{1f3f4}';
+/// Ends an emoji tag sequence.
+const CANCEL_TAG: char = '\u{e007f}';
+
+/// How many characters after a black flag make a valid emoji tag sequence with it: 1–6 tag
+/// digits or small letters, then the cancel tag; 0 when they do not.
+fn flag_tags(mut after: impl Iterator<Item = char>) -> usize {
+    let mut tags = 0;
+    loop {
+        match after.next() {
+            Some('\u{e0030}'..='\u{e0039}' | '\u{e0061}'..='\u{e007a}') if tags < 6 => tags += 1,
+            Some(CANCEL_TAG) if tags > 0 => return tags + 1,
+            _ => return 0,
+        }
+    }
+}
+
 fn newline(out: &mut String, column: &mut usize, single_line: bool) {
     out.push(if single_line { ' ' } else { '\n' });
     *column = 0;
@@ -116,12 +142,14 @@ fn newline(out: &mut String, column: &mut usize, single_line: bool) {
 
 /// Characters that change nothing visible but can mislead or control: C0 and C1 controls (other
 /// than the line breaks and tabs handled above), DEL, and the bidi embedding, override and
-/// isolate controls (the "Trojan Source" set) plus the invisible direction marks.
+/// isolate controls (the "Trojan Source" set) plus the invisible direction marks, and the
+/// tag characters (kept only inside an emoji flag, see [`flag_tags`]).
 fn is_dropped(c: char) -> bool {
     matches!(c,
         '\u{00}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        | '\u{e0000}'..='\u{e007f}')
 }
 
 fn needs_work(c: char) -> bool {
@@ -162,6 +190,39 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(sanitize(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn tag_characters_are_dropped_except_in_a_flag() {
+        const SCOTLAND: &str = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
+        const ENGLAND: &str = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}";
+        // "ignore previous" hidden in tags after visible text.
+        let smuggled: String = "ignore previous"
+            .chars()
+            .map(|c| char::from_u32(0xe0000 + c as u32).unwrap())
+            .collect();
+        let cases: &[(String, &str)] = &[
+            (format!("ok{smuggled}!"), "ok!"),
+            ("\u{e0001}lang\u{e007f}".into(), "lang"),
+            (format!("go {SCOTLAND} team"), &*format!("go {SCOTLAND} team")),
+            (format!("{ENGLAND}{SCOTLAND}"), &*format!("{ENGLAND}{SCOTLAND}")),
+            // A plain black flag stays; tags that do not make a flag go.
+            ("\u{1f3f4} flag".into(), "\u{1f3f4} flag"),
+            ("\u{1f3f4}\u{e007f}".into(), "\u{1f3f4}"),
+            ("\u{1f3f4}\u{e0067}\u{e0062}".into(), "\u{1f3f4}"),
+            ("\u{1f3f4}\u{e0041}\u{e007f}".into(), "\u{1f3f4}"),
+            // Seven tags are too many for a flag.
+            (
+                "\u{1f3f4}\u{e0061}\u{e0062}\u{e0063}\u{e0064}\u{e0065}\u{e0066}\u{e0067}\u{e007f}x".into(),
+                "\u{1f3f4}x",
+            ),
+            // A flag hides nothing after its cancel tag.
+            (format!("{SCOTLAND}{smuggled}"), SCOTLAND),
+        ];
+        for (input, want) in cases {
+            assert_eq!(sanitize(input), *want, "input {input:?}");
+            assert_eq!(sanitize_line(input), want.trim(), "line {input:?}");
         }
     }
 

@@ -3,7 +3,7 @@
 //! documented takeover — only an experimental one behind `experimental_live_agent`.
 
 use super::http::{Auth, Http, segment};
-use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, unavailable};
+use super::{AccountSettings, Listing, Operator, Pages, Platform, PlatformError, Result, field, unavailable};
 use crate::domain::{
     Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind, Status,
     sanitize, sanitize_line,
@@ -162,21 +162,26 @@ impl Platform for Chatdash {
     async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
         let agents = self.agents().await?;
         let query = window(Utc::now(), self.settings.lookback);
-        let mut conversations = Vec::new();
+        let mut pages = Pages::default();
+        let mut repeated = 0;
         // One agent at a time: one request in flight per account (platforms.md §7.10). A failed
         // agent fails the listing, since a complete listing with an agent missing would read as
         // all its conversations gone.
         for agent in agents.iter() {
             let wire: Vec<WireConversation> = self.http.get(&conversations_path(agent), &query).await?;
-            conversations.extend(
-                wire.into_iter()
-                    .map(|c| map_conversation(c, &self.settings.name, agent, &self.settings.operator)),
-            );
+            // ChatDash does not page, but an answer can still list one conversation twice.
+            for conversation in wire {
+                let conversation = map_conversation(conversation, &self.settings.name, agent, &self.settings.operator);
+                repeated += usize::from(!pages.add([conversation]));
+            }
         }
-        Ok(Listing {
-            conversations,
-            complete: true,
-        })
+        let mut listing = pages.finish(true);
+        if repeated > 0 {
+            listing.warning = Some(format!(
+                "the server listed {repeated} conversation(s) more than once: each is shown once"
+            ));
+        }
+        Ok(listing)
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {

@@ -1,8 +1,8 @@
 //! Chatvolt's API (platforms.md §3, §7.7–7.9): Bearer key, keyset-paged conversation list,
 //! AI on/off per conversation, assignment by email, messages as "the newest N".
 
-use super::http::{Auth, Http, segment};
-use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, full_name};
+use super::http::{Auth, Http, segment, server_text};
+use super::{AccountSettings, Listing, Operator, Pages, Platform, PlatformError, Result, field, full_name};
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
     Status, sanitize,
@@ -80,9 +80,9 @@ impl Platform for Chatvolt {
 
     async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
         // Chatvolt filters by creation time only, so every poll reads the whole list (§3.5).
-        let mut conversations: Vec<Conversation> = Vec::new();
+        let mut pages = Pages::default();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for number in 1..=MAX_PAGES {
             let mut query = vec![("limit", PAGE_SIZE.to_string())];
             if let Some(cursor) = &cursor {
                 query.push(("cursor", cursor.clone()));
@@ -96,22 +96,25 @@ impl Platform for Chatvolt {
                 })
                 .to_string()
             });
-            conversations.extend(
-                page.into_iter()
-                    .map(|c| map_conversation(c, &self.settings.name, &self.settings.operator)),
-            );
+            let listed = page
+                .into_iter()
+                .map(|c| map_conversation(c, &self.settings.name, &self.settings.operator));
+            let fresh = pages.add(listed);
             if !full {
-                return Ok(Listing {
-                    conversations,
-                    complete: true,
-                });
+                return Ok(pages.finish(true));
+            }
+            // A full page of nothing new, or one leading to a cursor already asked for: the
+            // server ignores the cursor.
+            if !fresh {
+                pages.nothing_new(number);
+                return Ok(pages.finish(false));
+            }
+            if cursor.as_deref().is_some_and(|c| pages.repeats(number + 1, c)) {
+                return Ok(pages.finish(false));
             }
         }
-        tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
-        Ok(Listing {
-            conversations,
-            complete: false,
-        })
+        pages.stop(format!("{MAX_PAGES} pages"));
+        Ok(pages.finish(false))
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
@@ -249,7 +252,12 @@ struct WireAck {
 impl WireAck {
     fn into_result(self) -> Result<()> {
         if self.success == Some(false) {
-            let reason = field(self.message.as_deref()).unwrap_or_else(|| "Chatvolt refused the action".into());
+            let reason = self
+                .message
+                .as_deref()
+                .map(server_text)
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "Chatvolt refused the action".into());
             return Err(PlatformError::NotAllowed { reason });
         }
         Ok(())

@@ -4,7 +4,7 @@
 use super::error::{PlatformError, Result};
 use crate::domain::{ApiKey, sanitize_line};
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -13,12 +13,15 @@ use std::time::Duration;
 /// The largest answers are whole threads on platforms that do not page them: raia wraps each
 /// message in ~350 bytes of JSON (its text twice), so this is ~95,000 short messages there.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
-/// How much of an error body is kept for the message.
+/// How much of any server text (an error body, a field name) is kept for a message.
 const MAX_DETAIL: usize = 200;
 
-/// Builds the shared reqwest client (connection pool, TLS through rustls).
+/// Builds the shared reqwest client (connection pool, TLS through rustls). It follows no
+/// redirect: reqwest would carry a custom key header (raia's `Agent-Secret-Key`) to wherever
+/// a 3xx points, and re-post a reply on a 307/308.
 pub fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .user_agent(concat!("handoff/", env!("CARGO_PKG_VERSION")))
@@ -100,6 +103,12 @@ impl Http {
         let mut resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
         tracing::debug!(platform = self.platform, %method, path, status = status.as_u16(), "request");
+        if status.is_redirection() {
+            return Err(PlatformError::Redirected {
+                status: status.as_u16(),
+                to: redirect_target(&url, resp.headers()),
+            });
+        }
         // Memory is bounded here: a declared length over the cap is refused before a byte of
         // the body is read; a chunked body (no length) is read until it passes the cap, so at
         // most MAX_BODY plus one chunk is ever held, and the rest is never read.
@@ -141,13 +150,40 @@ impl Http {
 fn host_of(base: &str) -> String {
     url::Url::parse(base)
         .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-        })
+        .and_then(|u| authority(&u))
         .unwrap_or_else(|| "the server".into())
+}
+
+fn authority(url: &url::Url) -> Option<String> {
+    url.host_str().map(|h| match url.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_string(),
+    })
+}
+
+/// Where a 3xx points, as host:port (a relative `Location` is on the same host), cleaned: it
+/// is the server's text.
+fn redirect_target(requested: &str, headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| url::Url::parse(requested).ok()?.join(l).ok())
+        .and_then(|u| authority(&u))
+        .map(|a| server_text(&a))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "another address".into())
+}
+
+/// Any text a server chose (a field name, an error body, a header) as it may enter an error:
+/// sanitised and bounded, so it can reach the screen, stderr and the log.
+pub(crate) fn server_text(raw: &str) -> String {
+    let clean = sanitize_line(raw);
+    if clean.chars().count() <= MAX_DETAIL {
+        return clean;
+    }
+    let mut cut: String = clean.chars().take(MAX_DETAIL - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// For `#[serde(deserialize_with)]` on an id the program prints and sends back: one carrying a
@@ -177,19 +213,43 @@ fn check_id(id: &str) -> std::result::Result<(), &'static str> {
     }
 }
 
-/// Decodes JSON, naming the offending field on failure (e.g. `data[3].createdAt`).
+/// Decodes a server's JSON, naming the offending field on failure (e.g. `data[3].createdAt`).
+/// Lone surrogates and invalid UTF-8 become U+FFFD first ([`super::json::readable`]).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let bytes = super::json::readable(bytes);
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = sanitize_line(&e.inner().to_string());
-        let inner: String = inner.chars().take(MAX_DETAIL).collect();
+        let path = path_text(e.path());
+        let inner = server_text(&e.inner().to_string());
         if path == "." || path.is_empty() {
             PlatformError::Malformed(inner)
         } else {
             PlatformError::Malformed(format!("field `{path}`: {inner}"))
         }
     })
+}
+
+/// The path to a field, as serde_path_to_error writes it (`data[3].user.firstName`), but its
+/// keys are the server's text: each is cleaned, and one that cleans to nothing shows as `?`.
+fn path_text(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        let name = match segment {
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                continue;
+            }
+            Segment::Map { key } => sanitize_line(key),
+            Segment::Enum { variant } => sanitize_line(variant),
+            Segment::Unknown => String::new(),
+        };
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(if name.is_empty() { "?" } else { &name });
+    }
+    server_text(&out)
 }
 
 /// Maps a non-2xx answer to an error, reading the platform's message from the body where
@@ -226,7 +286,7 @@ pub fn map_status(platform: &'static str, status: StatusCode, headers: &HeaderMa
 }
 
 fn error_detail(body: &[u8]) -> String {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&super::json::readable(body)) else {
         return String::new();
     };
     let text = [
@@ -238,17 +298,18 @@ fn error_detail(body: &[u8]) -> String {
     .flatten()
     .next()
     .unwrap_or_default();
-    sanitize_line(text).chars().take(MAX_DETAIL).collect()
+    server_text(text)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// `Retry-After` as seconds or an HTTP date, as the server asked (the errors cap what is
+/// honoured at [`super::MAX_SERVER_WAIT`] and keep this to show).
 pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs.min(3600)));
+        return Some(Duration::from_secs(secs));
     }
     let at = DateTime::parse_from_rfc2822(raw).ok()?.with_timezone(&Utc);
-    (at - now).to_std().ok().map(|d| d.min(Duration::from_secs(3600)))
+    (at - now).to_std().ok()
 }
 
 /// Characters left as they are in a path segment: RFC 3986's unreserved set.
@@ -312,6 +373,12 @@ mod tests {
         let limited = map_status("x", StatusCode::TOO_MANY_REQUESTS, &headers("7"), b"");
         assert_eq!(limited.retry_after(), Some(Duration::from_secs(7)));
         assert_eq!(limited.to_string(), "rate limited by the server, retry in 7s");
+        let days = map_status("x", StatusCode::TOO_MANY_REQUESTS, &headers("999999"), b"");
+        assert_eq!(days.retry_after(), Some(crate::platform::MAX_SERVER_WAIT));
+        assert_eq!(
+            days.to_string(),
+            "rate limited by the server, the server asked for 11d; waiting 5m"
+        );
     }
 
     #[test]
@@ -333,6 +400,8 @@ mod tests {
             .with_timezone(&Utc);
         let h = headers("Thu, 01 Jan 2026 00:00:30 GMT");
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        let next_year = headers("Fri, 01 Jan 2027 00:00:00 GMT");
+        assert_eq!(retry_after(&next_year, now), Some(Duration::from_secs(365 * 86_400)));
         assert_eq!(retry_after(&headers("soon"), now), None);
     }
 
@@ -378,6 +447,92 @@ mod tests {
         }
         let err = decode::<Vec<Item>>(br#"[{"id":"a","other":"\u001b[2J"}]"#).unwrap_err();
         assert!(err.to_string().contains("field `[0].other`"), "{err}");
+    }
+
+    #[test]
+    fn field_names_in_errors_are_cleaned_and_bounded() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[serde(default)]
+            #[allow(dead_code)]
+            id: String,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Page {
+            #[allow(dead_code)]
+            data: Vec<Item>,
+        }
+        // A syntax error in an unknown field's value: the path names the field by its key.
+        let body = r#"{"data":[{"note\u001b]0;PWNED\u0007\u001b]52;c;UFdORUQ=\u0007\u001b[6n":[1,]}]}"#;
+        let err = decode::<Page>(body.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("field `data[0].note`"), "{err}");
+        assert!(!err.chars().any(char::is_control) && !err.contains("PWNED"), "{err:?}");
+        let long = format!(r#"{{"data":[{{"{}":[1,]}}]}}"#, "k".repeat(5_000));
+        let err = decode::<Page>(long.as_bytes()).unwrap_err().to_string();
+        assert!(err.chars().count() < 500, "{} chars", err.chars().count());
+    }
+
+    #[test]
+    fn lone_surrogates_do_not_fail_the_answer() {
+        #[derive(serde::Deserialize, Debug)]
+        struct User {
+            name: String,
+        }
+        let user: User = decode(br#"{"name":"Smith \ud83d"}"#).unwrap();
+        assert_eq!(user.name, "Smith \u{fffd}");
+        let none = HeaderMap::new();
+        let e = map_status("x", StatusCode::BAD_REQUEST, &none, br#"{"message":"no \udead way"}"#);
+        assert_eq!(e.to_string(), "not allowed now: no \u{fffd} way");
+    }
+
+    #[test]
+    fn a_redirect_names_where_it_pointed_cleanly() {
+        let at = |location: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(LOCATION, HeaderValue::from_str(location).unwrap());
+            redirect_target("http://api.example:8080/v1/x", &h)
+        };
+        assert_eq!(at("https://evil.example:8443/steal"), "evil.example:8443");
+        assert_eq!(at("http://evil.example/steal"), "evil.example");
+        assert_eq!(at("/elsewhere"), "api.example:8080");
+        assert_eq!(at("http://[::1"), "another address");
+        assert_eq!(
+            redirect_target("http://api.example/", &HeaderMap::new()),
+            "another address"
+        );
+        let e = PlatformError::Redirected {
+            status: 302,
+            to: "evil.example:8080".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the server redirected to evil.example:8080 (HTTP 302) — not followed: handoff sends the key only to the configured base_url; check base_url"
+        );
+        assert!(!e.is_transient());
+        assert_eq!(e.class(), "redirected");
+    }
+
+    #[tokio::test]
+    async fn a_key_no_header_can_carry_makes_no_request() {
+        let auth = Auth {
+            header: HeaderName::from_static("agent-secret-key"),
+            prefix: "",
+            key: ApiKey::new("abc\ndef"),
+        };
+        // Nothing listens on port 9: a request would fail as a network error instead.
+        let http = Http::new(
+            client(Duration::from_secs(1)),
+            "http://127.0.0.1:9",
+            auth,
+            "raia",
+            Duration::from_secs(1),
+        );
+        let err = http.get::<serde_json::Value>("/x", &[]).await.unwrap_err();
+        assert_eq!(err.class(), "bad_key");
+        assert_eq!(
+            err.to_string(),
+            "the account's key contains characters an HTTP header cannot carry (a line break?) — no request was made"
+        );
     }
 
     #[test]

@@ -5,15 +5,17 @@ pub mod chatdash;
 pub mod chatvolt;
 mod error;
 pub mod http;
+mod json;
 #[cfg(test)]
 mod proptests;
 pub mod raia;
 
-pub use error::{PlatformError, Result};
+pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
 
 use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,8 +65,63 @@ pub fn unavailable(reason: Option<&str>) -> PlatformError {
 pub struct Listing {
     pub conversations: Vec<Conversation>,
     /// True when this is every conversation the account has (within the platform's window), so
-    /// one missing from it is gone; false for an incremental answer.
+    /// one missing from it is gone; false for an incremental answer, or one cut short.
     pub complete: bool,
+    /// Answered, but something is off (a server that repeats its pages): said to the operator.
+    pub warning: Option<String>,
+}
+
+/// A listing gathered page by page, each conversation once, stopping when the server repeats
+/// itself: a cursor it ignores or a `hasNextPage` that is always true would otherwise page
+/// (and list the same conversations) until the safety stop.
+#[derive(Default)]
+pub(crate) struct Pages {
+    conversations: Vec<Conversation>,
+    seen: HashSet<String>,
+    cursors: HashSet<String>,
+    warning: Option<String>,
+}
+
+impl Pages {
+    /// Adds a page, keeping only conversations not seen before; false when it had none.
+    pub(crate) fn add(&mut self, page: impl IntoIterator<Item = Conversation>) -> bool {
+        let before = self.conversations.len();
+        for conversation in page {
+            if self.seen.insert(conversation.key.id.clone()) {
+                self.conversations.push(conversation);
+            }
+        }
+        self.conversations.len() > before
+    }
+
+    /// Page `number` was promised but added nothing new: paging stops.
+    pub(crate) fn nothing_new(&mut self, number: usize) {
+        self.stop(format!("the server repeated page {number} (nothing on it was new)"));
+    }
+
+    /// Whether `cursor`, for page `number`, was asked for already (then paging must stop).
+    pub(crate) fn repeats(&mut self, number: usize, cursor: &str) -> bool {
+        if self.cursors.insert(cursor.to_string()) {
+            return false;
+        }
+        let cursor = http::server_text(cursor);
+        self.stop(format!("the server repeated page {number} (cursor {cursor})"));
+        true
+    }
+
+    /// Paging stopped early: the listing may lack conversations.
+    pub(crate) fn stop(&mut self, why: String) {
+        self.warning = Some(format!("{why}: stopped paging; the list may be incomplete"));
+    }
+
+    /// The listing; `complete` only when paging was not cut short.
+    pub(crate) fn finish(self, complete: bool) -> Listing {
+        Listing {
+            conversations: self.conversations,
+            complete: complete && self.warning.is_none(),
+            warning: self.warning,
+        }
+    }
 }
 
 /// Who the operator is, to recognise their own conversations and messages.
@@ -179,4 +236,69 @@ pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> Option<Strin
 /// A sanitised single-line field, or `None` when absent or blank.
 pub(crate) fn field(raw: Option<&str>) -> Option<String> {
     raw.map(crate::domain::sanitize_line).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ConversationKey, Status};
+
+    fn conversation(id: &str) -> Conversation {
+        Conversation {
+            key: ConversationKey::new("acct", id),
+            platform: PlatformKind::Raia,
+            customer_name: id.into(),
+            customer_contact: None,
+            channel: None,
+            status: Status::Ai,
+            assignee: None,
+            unread: None,
+            preview: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            waiting_since: None,
+        }
+    }
+
+    fn ids(listing: &Listing) -> Vec<&str> {
+        listing.conversations.iter().map(|c| c.key.id.as_str()).collect()
+    }
+
+    #[test]
+    fn pages_keep_each_conversation_once_and_complete_when_not_cut_short() {
+        let mut pages = Pages::default();
+        assert!(pages.add(["a", "b"].map(conversation)));
+        // An overlap (a conversation that moved between pages) is not a repeat.
+        assert!(pages.add(["b", "c"].map(conversation)));
+        assert!(!pages.repeats(2, "cursor-1"));
+        let listing = pages.finish(true);
+        assert_eq!(ids(&listing), ["a", "b", "c"]);
+        assert!(listing.complete);
+        assert_eq!(listing.warning, None);
+    }
+
+    #[test]
+    fn a_repeated_page_or_cursor_cuts_the_listing_short_and_says_so() {
+        let mut pages = Pages::default();
+        assert!(pages.add(["a"].map(conversation)));
+        assert!(!pages.add(["a"].map(conversation)));
+        pages.nothing_new(2);
+        let listing = pages.finish(true);
+        assert!(!listing.complete, "nothing may be dropped as gone");
+        assert_eq!(
+            listing.warning.as_deref(),
+            Some("the server repeated page 2 (nothing on it was new): stopped paging; the list may be incomplete")
+        );
+
+        let mut pages = Pages::default();
+        // The cursor holds the server's ids: cleaned in the warning.
+        let cursor = "{\"lastId\":\"c1\u{1b}]0;x\u{7}\"}";
+        assert!(!pages.repeats(2, cursor));
+        assert!(pages.repeats(3, cursor));
+        let warning = pages.finish(true).warning.unwrap();
+        assert!(
+            warning.starts_with(r#"the server repeated page 3 (cursor {"lastId":"c1"}): stopped paging"#),
+            "{warning}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! mapped by name in config.
 
 use super::http::{Auth, Http, segment};
-use super::{AccountSettings, Listing, Operator, Platform, PlatformError, Result, field, full_name};
+use super::{AccountSettings, Listing, Operator, Pages, Platform, PlatformError, Result, field, full_name};
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
     Status, sanitize,
@@ -144,7 +144,7 @@ impl Platform for Raia {
 
     async fn list_conversations(&self, since: Option<DateTime<Utc>>) -> Result<Listing> {
         let states = self.states().await?;
-        let mut conversations = Vec::new();
+        let mut pages = Pages::default();
         for page in 1..=MAX_PAGES {
             let mut query = vec![
                 ("page", page.to_string()),
@@ -159,23 +159,22 @@ impl Platform for Raia {
                 ));
             }
             let wire: WirePage = self.http.get("/external/conversations", &query).await?;
-            conversations.extend(
-                wire.data
-                    .into_iter()
-                    .map(|c| map_conversation(c, &self.settings.name, &states, &self.settings.operator)),
-            );
+            let listed = wire
+                .data
+                .into_iter()
+                .map(|c| map_conversation(c, &self.settings.name, &states, &self.settings.operator));
+            let fresh = pages.add(listed);
             if !wire.has_next_page {
-                return Ok(Listing {
-                    conversations,
-                    complete: since.is_none(),
-                });
+                return Ok(pages.finish(since.is_none()));
+            }
+            // A next page that added nothing: `hasNextPage` would stay true forever.
+            if !fresh {
+                pages.nothing_new(page as usize);
+                return Ok(pages.finish(false));
             }
         }
-        tracing::warn!(account = %self.settings.name, "stopped paging after {MAX_PAGES} pages");
-        Ok(Listing {
-            conversations,
-            complete: false,
-        })
+        pages.stop(format!("{MAX_PAGES} pages"));
+        Ok(pages.finish(false))
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
@@ -396,7 +395,8 @@ pub(crate) fn map_message(wire: WireMessage) -> Message {
             .into_iter()
             .map(|f| Attachment {
                 name: field(f.file_name.as_deref()).unwrap_or_else(|| "file".into()),
-                reference: f.id,
+                // Shown and copied like any text the server sends.
+                reference: field(f.id.as_deref()),
             })
             .collect(),
         delivery: Delivery::Sent,

@@ -1,6 +1,10 @@
 //! The knobs that make the sandbox misbehave on purpose: latency (with jitter), a random
 //! failure rate, a per-key rate limit, and one-shot faults armed through `/_sandbox/faults`.
 //!
+//! An armed fault catches one request, or the next `times` matching requests (`"times": N`
+//! beside `method` and `path`), so a server can misbehave the same way again and again (a
+//! list that ignores its cursor, a `hasNextPage` that is always true).
+//!
 //! A random failure is one of the ways a real network fails, in equal shares: a 500 or 502
 //! (not applied), a 503 with `Retry-After: 1` (not applied), a connection dropped before the
 //! request is applied, and one dropped *after* it was applied — the ambiguous case, where the
@@ -11,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use serde_json::{Value, json};
 
@@ -54,12 +58,14 @@ pub(super) fn clamp_speed(speed: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Action {
     /// Answer this status (the request is not applied), with the platform's error body, or
-    /// `body` as JSON, or exactly `raw` (any bytes, valid UTF-8 or not).
+    /// `body` as JSON, or exactly `raw` (any bytes, valid UTF-8 or not), plus any `headers`
+    /// (e.g. a redirect's `Location`).
     Status {
         status: StatusCode,
         retry_after: Option<u64>,
         body: Option<Value>,
         raw: Option<Vec<u8>>,
+        headers: Vec<(HeaderName, HeaderValue)>,
     },
     /// Wait, then handle the request normally.
     Delay(Duration),
@@ -82,10 +88,12 @@ pub(super) struct ArmedFault {
     pub method: String,
     pub path: String,
     pub action: Action,
+    /// How many more requests it catches (1 = one-shot).
+    pub times: u32,
 }
 
 impl ArmedFault {
-    /// `{method, path, action}` from the control API.
+    /// `{method, path, action, times?}` from the control API.
     pub(super) fn parse(body: &Value) -> Result<ArmedFault, String> {
         let text = |key: &str| {
             body.get(key)
@@ -102,12 +110,25 @@ impl ArmedFault {
             .and_then(|a| parse_action(a).map_err(|_| "invalid action"))
             .map_err(|e| {
                 format!(
-                    "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes]}}, \
+                    "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes],\"headers\"?:{{name:value}}}}, \
                      {{\"delay_ms\":N}}, {{\"delay_after_ms\":N}}, {{\"malformed\":true}}, \
                      {{\"drop\":\"before\"|\"after\"}} or {{\"pad_to\":N,\"chunked\"?:bool}}"
                 )
             })?;
-        Ok(ArmedFault { method, path, action })
+        let times = match body.get("times") {
+            None | Some(Value::Null) => 1,
+            Some(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or("times must be a positive integer")?,
+        };
+        Ok(ArmedFault {
+            method,
+            path,
+            action,
+            times,
+        })
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
@@ -121,7 +142,14 @@ impl ArmedFault {
                 retry_after,
                 body,
                 raw,
-            } => json!({"status": status.as_u16(), "retry_after": retry_after, "body": body, "raw": raw}),
+                headers,
+            } => {
+                let headers: serde_json::Map<String, Value> = headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(String::from_utf8_lossy(v.as_bytes()))))
+                    .collect();
+                json!({"status": status.as_u16(), "retry_after": retry_after, "body": body, "raw": raw, "headers": headers})
+            }
             Action::Delay(d) => json!({"delay_ms": millis(*d)}),
             Action::DelayAfter(d) => json!({"delay_after_ms": millis(*d)}),
             Action::Malformed => json!({"malformed": true}),
@@ -129,7 +157,7 @@ impl ArmedFault {
             Action::DropAfter => json!({"drop": "after"}),
             Action::Pad { to, chunked } => json!({"pad_to": to, "chunked": chunked}),
         };
-        json!({"method": self.method, "path": self.path, "action": action})
+        json!({"method": self.method, "path": self.path, "action": action, "times": self.times})
     }
 }
 
@@ -164,6 +192,7 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
             retry_after,
             body,
             raw,
+            headers: parse_headers(a.get("headers"))?,
         });
     }
     if let Some(to) = a.get("pad_to") {
@@ -190,6 +219,22 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
         Some("before") => Ok(Action::DropBefore),
         Some("after") => Ok(Action::DropAfter),
         _ => Err(()),
+    }
+}
+
+/// `{"Name": "value", …}`: each must be a valid header name and value.
+fn parse_headers(headers: Option<&Value>) -> Result<Vec<(HeaderName, HeaderValue)>, ()> {
+    match headers {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(name, value)| {
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(drop)?;
+                let value = HeaderValue::from_str(value.as_str().ok_or(())?).map_err(drop)?;
+                Ok((name, value))
+            })
+            .collect(),
+        Some(_) => Err(()),
     }
 }
 
@@ -250,10 +295,17 @@ impl Faults {
         self.armed.clear();
     }
 
-    /// Takes the first armed fault for this request, if any (one-shot).
+    /// Takes the first armed fault for this request, if any; it stays armed for the rest of
+    /// its `times`.
     pub(super) fn take_armed(&mut self, method: &str, path: &str) -> Option<Action> {
         let index = self.armed.iter().position(|f| f.matches(method, path))?;
-        self.armed.remove(index).map(|f| f.action)
+        let fault = &mut self.armed[index];
+        fault.times -= 1;
+        if fault.times == 0 {
+            self.armed.remove(index).map(|f| f.action)
+        } else {
+            Some(fault.action.clone())
+        }
     }
 
     /// Counts a request for `key`; `Err(retry_after_secs)` once the minute's budget is spent.
@@ -331,8 +383,20 @@ mod tests {
                 retry_after: Some(2),
                 body: None,
                 raw: None,
+                ..
             })
         ));
+        let f = fault(
+            "GET",
+            "/x",
+            json!({"status": 302, "headers": {"Location": "http://127.0.0.1:9/x"}}),
+        );
+        assert!(matches!(
+            f.map(|f| f.action),
+            Ok(Action::Status { headers, .. }) if headers.len() == 1 && headers[0].1 == "http://127.0.0.1:9/x"
+        ));
+        assert!(fault("GET", "/x", json!({"status": 302, "headers": {"Bad Name": "x"}})).is_err());
+        assert!(fault("GET", "/x", json!({"status": 302, "headers": {"Location": 5}})).is_err());
         let f = fault("GET", "/x", json!({"status": 200, "raw": [123, 155, 125]}));
         assert!(matches!(
             f.map(|f| f.action),
@@ -385,6 +449,21 @@ mod tests {
             Some(Action::Malformed)
         );
         assert!(faults.armed().is_empty());
+    }
+
+    #[test]
+    fn a_fault_with_times_catches_that_many_requests() {
+        let mut faults = Faults::new(1);
+        let f = ArmedFault::parse(&json!({"method": "GET", "path": "/c", "action": {"malformed": true}, "times": 3}));
+        faults.arm(f.unwrap());
+        let caught = (0..5).filter(|_| faults.take_armed("GET", "/c").is_some()).count();
+        assert_eq!(caught, 3);
+        assert!(faults.armed().is_empty());
+        for bad in [json!(0), json!(-1), json!("2")] {
+            let f =
+                ArmedFault::parse(&json!({"method": "GET", "path": "/c", "action": {"malformed": true}, "times": bad}));
+            assert!(f.is_err(), "{bad}");
+        }
     }
 
     #[test]

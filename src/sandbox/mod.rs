@@ -425,6 +425,7 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
             retry_after,
             body,
             raw,
+            headers,
         }) => {
             let mut response = match (body, raw) {
                 (_, Some(raw)) => (status, [(header::CONTENT_TYPE, "application/json")], raw).into_response(),
@@ -434,6 +435,7 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
             if let Some(secs) = retry_after {
                 set_retry_after(&mut response, secs);
             }
+            response.headers_mut().extend(headers);
             return Outcome::Respond(response);
         }
         Some(Action::DropBefore) => return Outcome::Drop,

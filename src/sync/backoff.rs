@@ -10,8 +10,8 @@ const CAP: Duration = Duration::from_secs(60);
 /// same outage must not come back in lockstep.
 const JITTER: f64 = 0.2;
 /// The longest wait honoured from a server, so a broken `Retry-After` cannot park an account
-/// for days (the HTTP layer caps it the same way).
-const MAX_ASKED: Duration = Duration::from_secs(3600);
+/// for days: the one cap the errors also use.
+const MAX_ASKED: Duration = crate::platform::MAX_SERVER_WAIT;
 
 /// The wait before the next try after `failures` consecutive failures (1 = the first one).
 /// `retry_after` is the server's `Retry-After`, which wins when it is longer.

@@ -166,10 +166,11 @@ impl Poller {
         self.next_thread = Instant::now();
     }
 
-    /// The operator asked: poll now, past any backoff (but not past a server's `Retry-After`),
-    /// with a full list, and try a rejected key again.
+    /// The operator asked: poll now, past any backoff and a server's `Retry-After` (one request
+    /// is what they asked for), with a full list, and try a rejected key again.
     fn refresh(&mut self) -> Flow {
         let now = Instant::now();
+        self.hold_until = None;
         self.next_list = now;
         self.next_thread = now;
         self.want_full_list = true;
@@ -223,7 +224,13 @@ impl Poller {
                 self.incremental_lists = if full { 0 } else { self.incremental_lists + 1 };
                 self.want_full_list &= !full;
                 self.list_failures = 0;
-                self.set_connection(Connection::Ok)?;
+                self.set_connection(match &listing.warning {
+                    Some(warning) => {
+                        tracing::warn!(account = %self.account, %warning, "listing");
+                        Connection::Degraded(warning.clone())
+                    }
+                    None => Connection::Ok,
+                })?;
                 self.apply_listing(listing)?;
                 self.fetch_previews().await?;
                 self.next_list = Instant::now() + self.intervals.list;

@@ -293,6 +293,7 @@ fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
             }
             Connection::BadKey(_) if short => ("✗".into(), theme.error),
             Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
+            Connection::Degraded(_) => ("⚠".into(), theme.warn),
         };
         spans.push(styled(words, style));
     }

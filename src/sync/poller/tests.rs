@@ -16,6 +16,8 @@ struct Scripted {
     always_complete: bool,
     sinces: Mutex<Vec<Option<DateTime<Utc>>>>,
     fetched: Mutex<Vec<String>>,
+    /// The warning every listing carries.
+    warning: Mutex<Option<String>>,
 }
 
 impl Scripted {
@@ -25,6 +27,7 @@ impl Scripted {
             always_complete,
             sinces: Mutex::default(),
             fetched: Mutex::default(),
+            warning: Mutex::default(),
         })
     }
 
@@ -58,6 +61,7 @@ impl Platform for Scripted {
             return Ok(Listing {
                 conversations: all,
                 complete: true,
+                warning: self.warning.lock().unwrap().clone(),
             });
         }
         let conversations = all
@@ -67,6 +71,7 @@ impl Platform for Scripted {
         Ok(Listing {
             conversations,
             complete: since.is_none(),
+            warning: self.warning.lock().unwrap().clone(),
         })
     }
     async fn get_conversation(&self, id: &str) -> platform::Result<Conversation> {
@@ -249,4 +254,61 @@ async fn fetches_needs_human_threads_eight_at_a_time_oldest_first() {
     assert!(poller.poll_list().await.is_ok());
     assert_eq!(platform.fetched(), ["n3"]);
     assert!(!drain(&mut rx).iter().any(|m| matches!(m, Msg::Thread { .. })));
+}
+
+/// The connection states told to the UI in `msgs`.
+fn connections(msgs: &[Msg]) -> Vec<Connection> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            Msg::Connection { state, .. } => Some(state.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retry_after_of_days_holds_five_minutes_and_a_refresh_asks_now() {
+    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], true);
+    let (mut poller, mut rx) = poller(platform.clone());
+    let asked = PlatformError::RateLimited {
+        retry_after: Some(Duration::from_secs(999_999)),
+    };
+    let before = Instant::now();
+    assert!(poller.list_failed(&asked).is_ok());
+    let hold = poller.hold_until.expect("the server's wait holds the account");
+    assert!(
+        hold <= Instant::now() + platform::MAX_SERVER_WAIT,
+        "held for {:?}",
+        hold - before
+    );
+    assert!(poller.next_list <= Instant::now() + platform::MAX_SERVER_WAIT);
+    match connections(&drain(&mut rx)).as_slice() {
+        [Connection::Retrying { error, .. }] => {
+            assert!(error.contains("the server asked for 11d; waiting 5m"), "{error}");
+        }
+        other => panic!("{other:#?}"),
+    }
+    assert!(!poller.is_due(poller.next_list));
+
+    // R: one request now, past the server's hold.
+    assert!(poller.refresh().is_ok());
+    assert_eq!(poller.hold_until, None);
+    assert!(poller.is_due(poller.next_list));
+    assert!(poller.poll_due().await.is_ok());
+    assert_eq!(platform.sinces.lock().unwrap().len(), 1, "the refresh listed");
+}
+
+#[tokio::test]
+async fn a_listing_with_a_warning_is_degraded_until_one_without() {
+    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], true);
+    let (mut poller, mut rx) = poller(platform.clone());
+    *platform.warning.lock().unwrap() = Some("the server repeated page 2".into());
+    assert!(poller.poll_list().await.is_ok());
+    assert_eq!(
+        connections(&drain(&mut rx)),
+        [Connection::Degraded("the server repeated page 2".into())]
+    );
+    *platform.warning.lock().unwrap() = None;
+    assert!(poller.poll_list().await.is_ok());
+    assert_eq!(connections(&drain(&mut rx)), [Connection::Ok]);
 }

@@ -1,0 +1,151 @@
+//! Server bytes made readable as JSON before they are parsed: one customer's odd text must not
+//! fail a whole listing or thread. JavaScript servers emit lone UTF-16 surrogates (`"\ud83d"`,
+//! half an emoji cut by a length limit), which serde_json rightly refuses, and some bodies carry
+//! bytes that are not UTF-8. Both become U+FFFD, the replacement character; everything else is
+//! left exactly as it was (and not copied).
+
+use std::borrow::Cow;
+
+/// The escape a lone surrogate is replaced with.
+const REPLACEMENT: &[u8] = b"\\uFFFD";
+
+/// `bytes` with invalid UTF-8 and lone surrogate escapes replaced by U+FFFD; borrowed when there
+/// is neither (the common case).
+pub fn readable(bytes: &[u8]) -> Cow<'_, [u8]> {
+    match String::from_utf8_lossy(bytes) {
+        Cow::Borrowed(text) => replace_lone_surrogates(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(replace_lone_surrogates(text.as_bytes()).into_owned()),
+    }
+}
+
+/// Rewrites each `\uD800`–`\uDFFF` escape that is not half of a valid high+low pair to
+/// `\uFFFD`. Escapes are read left to right, two bytes at a time from each backslash, so the
+/// `u` after an escaped backslash (`\\ud83d`) is text, not an escape.
+pub fn replace_lone_surrogates(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    // Bytes before this are already in `out`.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = unicode_escape(bytes, i) else {
+            // Another escape (`\\`, `\"`, `\n` …): skip both bytes.
+            i += 2;
+            continue;
+        };
+        let lone = match unit {
+            0xD800..=0xDBFF => match unicode_escape(bytes, i + 6) {
+                Some(0xDC00..=0xDFFF) => {
+                    i += 12;
+                    continue;
+                }
+                _ => true,
+            },
+            0xDC00..=0xDFFF => true,
+            _ => false,
+        };
+        if lone {
+            let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+            out.extend_from_slice(&bytes[copied..i]);
+            out.extend_from_slice(REPLACEMENT);
+            copied = i + 6;
+        }
+        i += 6;
+    }
+    match out {
+        None => Cow::Borrowed(bytes),
+        Some(mut out) => {
+            out.extend_from_slice(&bytes[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// The code unit of a `\uXXXX` escape starting at `at`, if there is one.
+fn unicode_escape(bytes: &[u8], at: usize) -> Option<u16> {
+    let escape = bytes.get(at..at + 6)?;
+    if escape[0] != b'\\' || escape[1] != b'u' {
+        return None;
+    }
+    let hex = std::str::from_utf8(&escape[2..]).ok()?;
+    u16::from_str_radix(hex, 16)
+        .ok()
+        .filter(|_| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixed(input: &str) -> String {
+        String::from_utf8(replace_lone_surrogates(input.as_bytes()).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn table() {
+        let cases: &[(&str, &str)] = &[
+            // A valid pair (😀) stays, in either case of hex.
+            (r#""\ud83d\ude00""#, r#""\ud83d\ude00""#),
+            (r#""\uD83D\uDE00""#, r#""\uD83D\uDE00""#),
+            (r#""Smith \ud83d""#, r#""Smith \uFFFD""#),
+            (r#""\ude00 low""#, r#""\uFFFD low""#),
+            (r#""\ud83d\ud83d\ude00""#, r#""\uFFFD\ud83d\ude00""#),
+            (r#""\ud83dx""#, r#""\uFFFDx""#),
+            (r#""\ud83d\n""#, r#""\uFFFD\n""#),
+            // High at the very end (a truncated body): still replaced, nothing read past it.
+            (r"\ud83d", r"\uFFFD"),
+            (r"\ud8", r"\ud8"),
+            // An escaped backslash and then `ud83d` is text.
+            (r#""\\ud83d""#, r#""\\ud83d""#),
+            (r#""\\\ud83d""#, r#""\\\uFFFD""#),
+            (r#""\u0041\u00e9""#, r#""\u0041\u00e9""#),
+            (r#""\u+83d""#, r#""\u+83d""#),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fixed(input), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn nothing_to_fix_is_not_copied() {
+        let body = br#"{"name":"\ud83d\ude00 \\ud83d plain"}"#;
+        assert!(matches!(readable(body), Cow::Borrowed(_)));
+        assert!(matches!(readable(b"\xff"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_replacement_characters() {
+        let body = b"{\"name\":\"Smith \xf0\x9f\"}";
+        let value: serde_json::Value = serde_json::from_slice(&readable(body)).unwrap();
+        assert_eq!(value["name"], "Smith \u{fffd}");
+        let both = b"[\"\xff\",\"\\udead\"]";
+        let value: serde_json::Value = serde_json::from_slice(&readable(both)).unwrap();
+        assert_eq!(value, serde_json::json!(["\u{fffd}", "\u{fffd}"]));
+    }
+
+    /// Pieces of JSON string content: text, every kind of escape, and surrogate halves.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "a", "é", "😀", " ", r"\\", r#"\""#, r"\n", r"\/", r"\u0041", r"\ud83d", r"\uDE00", r"\udbff", r"\udc00",
+            r"\\u", r"\\ud83d", "u", "d83d",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn output_parses_whenever_only_surrogates_were_wrong(pieces in prop::collection::vec(piece(), 0..24)) {
+            let input = format!("\"{}\"", pieces.concat());
+            let output = readable(input.as_bytes());
+            let repaired = serde_json::from_slice::<String>(&output);
+            prop_assert!(repaired.is_ok(), "{input} -> {:?}", String::from_utf8_lossy(&output));
+            if let Ok(original) = serde_json::from_str::<String>(&input) {
+                prop_assert_eq!(original, repaired.unwrap());
+                prop_assert!(matches!(output, Cow::Borrowed(_)));
+            }
+        }
+    }
+}
