@@ -821,8 +821,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Copy => copy_message(model),
         Action::RestoreUnsent => restore_unsent(model),
         Action::Refresh => {
-            // Past any backoff (not past a server's Retry-After), and a rejected key is tried
-            // again: the operator may have fixed it on the platform's side.
+            // Past any backoff and a server's Retry-After (one request), and a rejected key is
+            // tried again: the operator may have fixed it on the platform's side.
             notice(model, "asking every account now…".into(), false);
             vec![Cmd::Refresh]
         }
