@@ -135,7 +135,7 @@ pub async fn run(editor: &str, path: &Path) -> Result<(), String> {
     match status.code() {
         Some(0) => Ok(()),
         Some(127) => Err(format!("{editor}: command not found (set $VISUAL or $EDITOR)")),
-        _ => Err(format!("{editor} exited with {status}; the draft is unchanged")),
+        _ => Err(format!("{editor} exited with {status}")),
     }
 }
 

@@ -163,21 +163,22 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Edited { key, result } => {
             match result {
-                Ok(text) => {
-                    model.drafts.insert(key.clone(), Composer::with_text(&text));
-                    if model.open.as_ref() == Some(&key) {
-                        model.focus = Focus::Compose;
-                        draft_changed(model);
-                    } else {
-                        model.unsaved.insert(key);
-                    }
-                    // Written back at once: it may be a long reply.
-                    model.save_due = Some(model.now);
-                }
+                Ok(text) => edited(model, key, &text),
                 Err(why) => notice(model, format!("the editor failed: {why}"), true),
             }
             vec![]
         }
+        Msg::Salvaged { key, reply, why } => {
+            edited(model, key, &reply);
+            notice(
+                model,
+                format!("the editor exited abnormally ({why}); what it had saved is in the draft — check it"),
+                true,
+            );
+            vec![]
+        }
+        // Like a forced quit: nobody is there to answer a question about messages on their way.
+        Msg::Terminate => quit(model, true),
         Msg::Cached {
             conversations,
             threads,
@@ -366,6 +367,19 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
         }
     }
+}
+
+/// The reply from the editor becomes the conversation's draft, written back at once.
+fn edited(model: &mut Model, key: ConversationKey, text: &str) {
+    model.drafts.insert(key.clone(), Composer::with_text(text));
+    if model.open.as_ref() == Some(&key) {
+        model.focus = Focus::Compose;
+        draft_changed(model);
+    } else {
+        model.unsaved.insert(key);
+    }
+    // Written back at once: it may be a long reply.
+    model.save_due = Some(model.now);
 }
 
 /// The words are never lost: a message that did not go out goes back into an empty draft,
