@@ -62,7 +62,10 @@ fn signal(t: &Term, name: &str) {
 fn stored_drafts(t: &Term) -> Vec<String> {
     let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
     let mut q = db.prepare("SELECT text FROM drafts ORDER BY conversation").unwrap();
-    q.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    q.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 fn reply_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -91,7 +94,10 @@ fn a_signal_right_after_typing_keeps_the_draft(signal_name: &str) {
     wait_exit(&mut t);
     assert_eq!(stored_drafts(&t), vec![draft.clone()], "saved on the way out");
     let screen = String::from_utf8_lossy(&t.bytes.lock().unwrap()).into_owned();
-    assert!(screen.ends_with("\u{1b}[23;0t"), "the terminal was restored (title popped last)");
+    assert!(
+        screen.ends_with("\u{1b}[23;0t"),
+        "the terminal was restored (title popped last)"
+    );
 
     let mut again = t.restart();
     open(&mut again, &name);
@@ -127,11 +133,17 @@ fn an_editor_killed_by_a_hangup_leaves_what_it_saved_in_the_draft() {
     let screen = t.wait_for("exited abnormally", WAIT);
     assert!(screen.contains("what it had saved is"), "{screen}");
     t.wait_for("Saved in the editor before the hangup", WAIT);
-    assert!(reply_files(dir.path()).is_empty(), "the file goes once its text is the draft");
+    assert!(
+        reply_files(dir.path()).is_empty(),
+        "the file goes once its text is the draft"
+    );
     t.keys("\x1b");
     t.keys("q");
     wait_exit(&mut t);
-    assert_eq!(stored_drafts(&t), vec!["Saved in the editor before the hangup".to_string()]);
+    assert_eq!(
+        stored_drafts(&t),
+        vec!["Saved in the editor before the hangup".to_string()]
+    );
 
     let mut again = t.restart();
     open(&mut again, "Hana Hangup");

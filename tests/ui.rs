@@ -927,3 +927,50 @@ fn the_window_title_counts_who_waits_whatever_the_filter() {
     model.refresh_rows();
     assert_eq!(handoff::ui::window_title(&model), "handoff (demo)");
 }
+
+/// The compose box of Carla's thread at 120×40 with `draft` pasted into it (cursor at its end):
+/// the screen's lines and where the terminal cursor stands.
+fn compose_after_paste(draft: &str) -> (Vec<String>, ratatui::layout::Position) {
+    let mut model = model(120, 40, false);
+    open_carla(&mut model, Focus::Compose);
+    let mut composer = Composer::new();
+    composer.show_focus(true, String::new);
+    composer.insert(draft);
+    model.drafts.insert(key("raia/c2"), composer);
+    let mut terminal = render(&model, &theme(false), 120, 40);
+    let cursor = terminal.get_cursor_position().unwrap();
+    (screen_text(&terminal), cursor)
+}
+
+#[test]
+fn after_a_5_mb_paste_of_many_lines_the_compose_box_shows_the_cursor_line() {
+    let mut draft: String = (0..300_000).map(|i| format!("pasted line {i:06}\n")).collect();
+    draft.push_str("THE END OF THE PASTE");
+    assert!(draft.len() > 5_000_000);
+    let (lines, cursor) = compose_after_paste(&draft);
+    let row = lines
+        .iter()
+        .position(|l| l.contains("THE END OF THE PASTE"))
+        .unwrap_or_else(|| panic!("the cursor line is not on screen:\n{}", lines.join("\n")));
+    assert!(lines[row - 1].contains("pasted line 299999"), "{}", lines.join("\n"));
+    // The terminal cursor stands right after the last character.
+    let at = lines[row].find("THE END OF THE PASTE").unwrap();
+    let col = lines[row][..at].chars().count() + "THE END OF THE PASTE".len();
+    assert_eq!((cursor.x, cursor.y), (col as u16, row as u16), "{}", lines.join("\n"));
+}
+
+#[test]
+fn after_a_5_mb_paste_on_one_line_the_compose_box_shows_its_end() {
+    let mut draft: String = (0..500_000).map(|i| format!("w{:08} ", i)).collect();
+    draft.push_str("THE-END");
+    assert!(draft.len() > 5_000_000 && !draft.contains('\n'));
+    let (lines, cursor) = compose_after_paste(&draft);
+    let row = lines
+        .iter()
+        .position(|l| l.contains("THE-END"))
+        .unwrap_or_else(|| panic!("the cursor line is not on screen:\n{}", lines.join("\n")));
+    assert!(lines[row - 1].contains("w00499999") || lines[row].contains("w00499999"));
+    let at = lines[row].find("THE-END").unwrap();
+    let col = lines[row][..at].chars().count() + "THE-END".len();
+    assert_eq!((cursor.x, cursor.y), (col as u16, row as u16), "{}", lines.join("\n"));
+}
