@@ -101,6 +101,7 @@ pub enum Action {
     Editor,
     Copy,
     Refresh,
+    Accounts,
     Send,
     NewLine,
     LeaveCompose,
@@ -112,7 +113,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Down,
         Action::Up,
         Action::First,
@@ -136,6 +137,7 @@ impl Action {
         Action::Editor,
         Action::Copy,
         Action::Refresh,
+        Action::Accounts,
         Action::Send,
         Action::NewLine,
         Action::LeaveCompose,
@@ -201,6 +203,7 @@ impl Action {
             Action::Editor => ("edit_in_editor", "write the reply in $EDITOR"),
             Action::Copy => ("copy", "copy the message to the clipboard"),
             Action::Refresh => ("refresh", "ask every account now"),
+            Action::Accounts => ("accounts", "every account's state and errors"),
             Action::Send => ("send", "send the reply"),
             Action::NewLine => ("new_line", "new line in the reply"),
             Action::LeaveCompose => ("leave_compose", "leave the reply box"),

@@ -553,7 +553,8 @@ fn preview_of(text: &str) -> String {
 
 fn context(model: &Model) -> Context {
     match (&model.overlay, &model.filter_input, model.focus) {
-        (Some(Overlay::Help), _, _) => Context::Help,
+        // The accounts overlay closes like the help; it scrolls with the list's keys.
+        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Context::Help,
         (Some(Overlay::Confirm(_)), _, _) => Context::Confirm,
         (None, Some(_), _) => Context::Filter,
         (None, None, Focus::Compose) => Context::Compose,
@@ -566,6 +567,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     let ctx = context(model);
     let action = model.keymap.action(ctx, key);
     match ctx {
+        Context::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
         Context::Help => {
             if matches!(action, Some(Action::Back | Action::Help)) {
                 model.overlay = None;
@@ -617,6 +619,34 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             None => vec![],
         },
     }
+}
+
+/// The accounts overlay: Esc (or `L` again) closes it, the list's movement keys scroll it.
+fn on_accounts_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Back | Action::Help | Action::Accounts) => {
+            model.overlay = None;
+            return vec![];
+        }
+        Some(Action::ForceQuit) => return quit(model, true),
+        _ => {}
+    }
+    let Some(Overlay::Accounts { top }) = &mut model.overlay else {
+        return vec![];
+    };
+    let page = usize::from(model.height).saturating_sub(6).max(1);
+    let last = model.accounts.len().saturating_sub(page);
+    *top = match model.keymap.action(Context::List, key) {
+        Some(Action::Down) => *top + 1,
+        Some(Action::Up) => top.saturating_sub(1),
+        Some(Action::PageDown) => *top + page,
+        Some(Action::PageUp) => top.saturating_sub(page),
+        Some(Action::First) => 0,
+        Some(Action::Last) => last,
+        _ => *top,
+    }
+    .min(last);
+    vec![]
 }
 
 fn open_draft(model: &mut Model) -> Option<&mut Composer> {
@@ -745,6 +775,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Help => {
             model.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Action::Accounts => {
+            model.overlay = Some(Overlay::Accounts { top: 0 });
             vec![]
         }
         Action::Quit => quit(model, false),
