@@ -416,14 +416,22 @@ async fn edit(
     if let Err(e) = back {
         tracing::error!(error = %e, "could not take the terminal back from the editor");
     }
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let text = match std::fs::read(&path) {
+        // Whatever the encoding the editor saved in, the words are kept.
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
-            let failed = ran.err().map_or_else(String::new, |why| format!("{why}, and "));
-            let why = format!(
-                "{failed}its file could not be read back ({e}); it is kept as {} and recovered at the next start",
-                path.display()
-            );
+            let why = ran.err().map_or_else(String::new, |why| format!("; {why}"));
+            let why = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("it left no file, so the draft is unchanged{why}")
+            } else {
+                // Left for the next start to recover (`editor::leftovers`); the path first, so
+                // a narrow status bar still shows it.
+                tracing::warn!(path = %path.display(), error = %e, "the editor's file could not be read back; kept");
+                format!(
+                    "its file is kept as {} (unreadable: {e}; the next start recovers it){why}",
+                    path.display()
+                )
+            };
             return (Edited::Failed(why), None);
         }
     };

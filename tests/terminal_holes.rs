@@ -193,6 +193,27 @@ fn an_editor_that_fails_without_saving_leaves_the_draft_as_it_was() {
 }
 
 #[test]
+fn an_editor_file_that_cannot_be_read_back_is_left_where_it_is_and_named() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    waiting(&rt, &h, "Una Unreadable");
+    let dir = dir_with_config(&config(&h, ""));
+    // The file cannot be read back (a directory stands in its place), and the editor is hung up.
+    let script = editor_script(&dir, "rm \"$1\"\nmkdir \"$1\"\nkill -HUP $$");
+    let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("VISUAL", &script)]);
+    open(&mut t, "Una Unreadable");
+    t.keys("i");
+    t.keys("still here");
+    t.keys("\x07"); // Ctrl+G
+    let screen = t.wait_for("its file is kept as", WAIT);
+    assert!(screen.contains("still here"), "the draft is as it was:\n{screen}");
+    let left = reply_files(dir.path());
+    assert_eq!(left.len(), 1, "{left:?}");
+    let name = left[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(screen.contains(&name[..20]), "the notice names it ({name}):\n{screen}");
+}
+
+#[test]
 fn a_burst_of_typing_larger_than_one_read_arrives_whole() {
     let rt = runtime();
     let h = rt.block_on(quiet(6));
