@@ -500,7 +500,8 @@ fn to_key(key: KeyEvent) -> Option<Key> {
     )
 }
 
-/// SIGTERM and SIGHUP end the program cleanly (the terminal restored), like `q`.
+/// SIGTERM and SIGHUP end the program cleanly, like a forced `q`: drafts saved, the terminal
+/// restored.
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
