@@ -240,3 +240,37 @@ fn a_burst_of_typing_larger_than_one_read_arrives_whole() {
     }
     assert_eq!(stored_drafts(&t), vec![burst]);
 }
+
+#[test]
+fn with_more_accounts_than_fit_the_failing_ones_are_counted_and_listed() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(3));
+    let good = &h.keys().raia;
+    let extra: String = (1..=10)
+        .map(|i| {
+            let key = if [3, 6, 9].contains(&i) { "wrong" } else { good.as_str() };
+            format!(
+                "\n[[accounts]]\nname = \"shop-{i:02}\"\nplatform = \"raia\"\nbase_url = \"{}\"\napi_key_cmd = \"echo {key}\"\n",
+                h.raia_base()
+            )
+        })
+        .collect();
+    let mut t = Term::start(&config(&h, &extra), 80, 24);
+    let screen = t.wait_for("✗ 3 failing", WAIT);
+    let status = screen.lines().last().unwrap_or_default().to_string();
+    assert!(!status.contains("shop-"), "counted, not named: {status}");
+    t.keys("L");
+    let screen = t.wait_for("Accounts — 3 failing of 12", WAIT);
+    let lines: Vec<&str> = screen.lines().collect();
+    let row = |name: &str| lines.iter().position(|l| l.contains(name)).unwrap_or(usize::MAX);
+    // The failing ones first, each with its error under it.
+    let first_ok = lines.iter().position(|l| l.contains(" ✓ ")).unwrap_or(0);
+    for name in ["shop-03", "shop-06", "shop-09"] {
+        assert!(row(name) < first_ok, "{name} before the working ones:\n{screen}");
+        assert!(lines[row(name) + 1].contains("HTTP 403"), "{name}'s error:\n{screen}");
+    }
+    t.keys("\x1b");
+    t.wait_until("the overlay closed", WAIT, |s| !s.contains("Accounts — 3 failing"));
+    t.keys("q");
+    wait_exit(&mut t);
+}
