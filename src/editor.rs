@@ -94,7 +94,8 @@ pub fn leftovers(dir: &Path) -> Vec<(PathBuf, ConversationKey, String)> {
         if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        // In whatever encoding the editor saved it: the words are kept.
+        let Ok(text) = std::fs::read(&path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()) else {
             continue;
         };
         let when = entry
@@ -135,7 +136,7 @@ pub async fn run(editor: &str, path: &Path) -> Result<(), String> {
     match status.code() {
         Some(0) => Ok(()),
         Some(127) => Err(format!("{editor}: command not found (set $VISUAL or $EDITOR)")),
-        _ => Err(format!("{editor} exited with {status}; the draft is unchanged")),
+        _ => Err(format!("{editor} exited with {status}")),
     }
 }
 
@@ -190,5 +191,28 @@ mod tests {
         std::fs::write(dir.path().join("handoff.db"), "").unwrap();
         let found = leftovers(dir.path());
         assert_eq!(found, vec![(left, key, "half a reply\nsecond line".to_string())]);
+    }
+
+    #[test]
+    fn a_left_file_in_another_encoding_is_still_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ConversationKey::new("raia", "c/1");
+        let mine = write_file(dir.path(), &key, "").unwrap();
+        let hex = mine
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split_once('-')
+            .unwrap()
+            .1
+            .split_once('-')
+            .unwrap()
+            .1;
+        // Latin-1 "café", as an editor set to another encoding saves it.
+        std::fs::write(dir.path().join(format!("reply-4294967294-{hex}")), b"caf\xe9 ok\n").unwrap();
+        let found = leftovers(dir.path());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].2, "caf\u{fffd} ok");
     }
 }

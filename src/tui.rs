@@ -208,8 +208,9 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                         let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
                     }
                     Cmd::Edit { key, draft, context } => {
-                        let result = edit(terminal, &mut events, &editor_dir, &key, &draft, &context).await;
-                        later.push(Msg::Edited { key, result });
+                        let (outcome, file) = edit(terminal, &mut events, &editor_dir, &key, &draft, &context).await;
+                        keep_reply(store.as_ref(), &key, &outcome, file);
+                        later.push(outcome.into_msg(key));
                         // The window may have changed size while the editor had it.
                         if let Ok(size) = terminal.size() {
                             later.push(Msg::Resize {
@@ -269,11 +270,20 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             break;
         }
         if changed {
-            draw(terminal, &model, &theme)?;
             let title = crate::ui::window_title(&model);
-            if title != shown_title {
-                crossterm::execute!(stdout(), crossterm::terminal::SetTitle(&title))?;
-                shown_title = title;
+            let shown = draw(terminal, &model, &theme).and_then(|_| {
+                if title != shown_title {
+                    crossterm::execute!(stdout(), crossterm::terminal::SetTitle(&title))?;
+                }
+                Ok(())
+            });
+            match shown {
+                Ok(()) => shown_title = title,
+                // The terminal is gone (SSH dropped): end as on a hangup, drafts saved first.
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot draw; the terminal is gone");
+                    pending.push(Msg::Terminate);
+                }
             }
         }
         // Results of this round's commands (an edited reply, a store failure): applied now,
@@ -295,20 +305,66 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             event = events.next() => match event {
                 Some(Ok(event)) => pending.extend(translate(event)),
                 // The terminal is gone (SSH dropped): nothing more can be shown or typed.
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => pending.push(Msg::Terminate),
             },
             msg = rx.recv() => pending.extend(msg),
             _ = sleep => pending.push(Msg::Tick),
-            _ = signals.recv() => break,
+            // Through `update`, like `q`: what was typed in the last second is saved first.
+            _ = signals.recv() => pending.push(Msg::Terminate),
         }
     }
     engine.shutdown();
     Ok(())
 }
 
+/// What came back from the operator's editor.
+enum Edited {
+    /// It exited normally: the reply as it left it.
+    Reply(String),
+    /// It exited abnormally, but had saved a reply that differs from the draft.
+    Salvaged { reply: String, why: String },
+    /// Nothing came back: why, in words (the draft is as it was).
+    Failed(String),
+}
+
+impl Edited {
+    fn into_msg(self, key: crate::domain::ConversationKey) -> Msg {
+        match self {
+            Edited::Reply(text) => Msg::Edited { key, result: Ok(text) },
+            Edited::Salvaged { reply, why } => Msg::Salvaged { key, reply, why },
+            Edited::Failed(why) => Msg::Edited { key, result: Err(why) },
+        }
+    }
+}
+
+/// The draft file holds a customer's words and, until the reply is in the store, the only copy
+/// of it: it is deleted once the reply is saved (or when there is nothing to keep). A hangup
+/// usually ends the program right after the editor, so the reply is saved here, not a loop
+/// round later.
+fn keep_reply(
+    store: Option<&crate::store::Store>,
+    key: &crate::domain::ConversationKey,
+    outcome: &Edited,
+    file: Option<std::path::PathBuf>,
+) {
+    let Some(file) = file else { return };
+    let saved = match (outcome, store) {
+        (Edited::Reply(reply) | Edited::Salvaged { reply, .. }, Some(store)) => store.save_draft(key, reply),
+        _ => Ok(()),
+    };
+    match saved {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&file);
+        }
+        // Kept: the next start finds it (`editor::leftovers`).
+        Err(e) => tracing::error!(error = %e, "saving the editor's reply failed; its file is kept"),
+    }
+}
+
 /// Hands the terminal to the operator's editor on a file with the draft, and takes it back:
-/// the reply as the editor left it, or why not. The event stream is dropped first, or its
-/// reader thread would take the keys meant for the editor.
+/// the reply as the editor left it, or why not, and the file to delete once the reply is safe
+/// (`None`: keep it). The event stream is dropped first, or its reader thread would take the
+/// keys meant for the editor.
 async fn edit(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     events: &mut EventStream,
@@ -316,10 +372,16 @@ async fn edit(
     key: &crate::domain::ConversationKey,
     draft: &str,
     context: &str,
-) -> Result<String, String> {
+) -> (Edited, Option<std::path::PathBuf>) {
     use crate::editor;
-    let path = editor::write_file(dir, key, &editor::file_text(draft, context))
-        .map_err(|e| format!("could not write the draft file in {}: {e}", dir.display()))?;
+    let written = editor::file_text(draft, context);
+    let path = match editor::write_file(dir, key, &written) {
+        Ok(path) => path,
+        Err(e) => {
+            let why = format!("could not write the draft file in {}: {e}", dir.display());
+            return (Edited::Failed(why), None);
+        }
+    };
     drop(std::mem::replace(events, EventStream::new()));
     restore();
     let ran = editor::run(&editor::command(), &path).await;
@@ -334,17 +396,39 @@ async fn edit(
         })
         .and_then(|_| Terminal::new(CrosstermBackend::new(stdout())))
         .map(|fresh| *terminal = fresh);
-    let text = std::fs::read_to_string(&path);
-    // It holds the customer's words: not left lying around.
-    let _ = std::fs::remove_file(&path);
-    // The reply first: if the terminal is gone (SSH dropped while editing), the draft is still
-    // saved before the loop notices and ends.
     if let Err(e) = back {
         tracing::error!(error = %e, "could not take the terminal back from the editor");
     }
-    ran?;
-    text.map(|t| editor::reply_from(&t))
-        .map_err(|e| format!("could not read the draft file back: {e}"))
+    let text = match std::fs::read(&path) {
+        // Whatever the encoding the editor saved in, the words are kept.
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => {
+            let why = ran.err().map_or_else(String::new, |why| format!("; {why}"));
+            let why = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("it left no file, so the draft is unchanged{why}")
+            } else {
+                // Left for the next start to recover (`editor::leftovers`); the path first, so
+                // a narrow status bar still shows it.
+                tracing::warn!(path = %path.display(), error = %e, "the editor's file could not be read back; kept");
+                format!(
+                    "its file is kept as {} (unreadable: {e}; the next start recovers it){why}",
+                    path.display()
+                )
+            };
+            return (Edited::Failed(why), None);
+        }
+    };
+    let reply = editor::reply_from(&text);
+    let outcome = match ran {
+        Ok(()) => Edited::Reply(reply),
+        // A hangup (SSH dropped) kills the editor after it may have saved: what it saved is
+        // kept, unless it is the draft it was given or nothing (a half-written file).
+        Err(why) if reply.trim().is_empty() || reply == editor::reply_from(&written) => {
+            Edited::Failed(format!("{why}; the draft is unchanged"))
+        }
+        Err(why) => Edited::Salvaged { reply, why },
+    };
+    (outcome, Some(path))
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, model: &Model, theme: &Theme) -> std::io::Result<()> {
@@ -399,7 +483,8 @@ fn to_key(key: KeyEvent) -> Option<Key> {
     )
 }
 
-/// SIGTERM and SIGHUP end the program cleanly (the terminal restored), like `q`.
+/// SIGTERM and SIGHUP end the program cleanly, like a forced `q`: drafts saved, the terminal
+/// restored.
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,

@@ -927,3 +927,134 @@ fn the_window_title_counts_who_waits_whatever_the_filter() {
     model.refresh_rows();
     assert_eq!(handoff::ui::window_title(&model), "handoff (demo)");
 }
+
+/// The compose box of Carla's thread at 120×40 with `draft` pasted into it (cursor at its end):
+/// the screen's lines and where the terminal cursor stands.
+fn compose_after_paste(draft: &str) -> (Vec<String>, ratatui::layout::Position) {
+    let mut model = model(120, 40, false);
+    open_carla(&mut model, Focus::Compose);
+    let mut composer = Composer::new();
+    composer.show_focus(true, String::new);
+    composer.insert(draft);
+    model.drafts.insert(key("raia/c2"), composer);
+    let mut terminal = render(&model, &theme(false), 120, 40);
+    let cursor = terminal.get_cursor_position().unwrap();
+    (screen_text(&terminal), cursor)
+}
+
+#[test]
+fn after_a_5_mb_paste_of_many_lines_the_compose_box_shows_the_cursor_line() {
+    let mut draft: String = (0..300_000).map(|i| format!("pasted line {i:06}\n")).collect();
+    draft.push_str("THE END OF THE PASTE");
+    assert!(draft.len() > 5_000_000);
+    let (lines, cursor) = compose_after_paste(&draft);
+    let row = lines
+        .iter()
+        .position(|l| l.contains("THE END OF THE PASTE"))
+        .unwrap_or_else(|| panic!("the cursor line is not on screen:\n{}", lines.join("\n")));
+    assert!(lines[row - 1].contains("pasted line 299999"), "{}", lines.join("\n"));
+    // The terminal cursor stands right after the last character.
+    let at = lines[row].find("THE END OF THE PASTE").unwrap();
+    let col = lines[row][..at].chars().count() + "THE END OF THE PASTE".len();
+    assert_eq!((cursor.x, cursor.y), (col as u16, row as u16), "{}", lines.join("\n"));
+}
+
+#[test]
+fn after_a_5_mb_paste_on_one_line_the_compose_box_shows_its_end() {
+    let mut draft: String = (0..500_000).map(|i| format!("w{:08} ", i)).collect();
+    draft.push_str("THE-END");
+    assert!(draft.len() > 5_000_000 && !draft.contains('\n'));
+    let (lines, cursor) = compose_after_paste(&draft);
+    let row = lines
+        .iter()
+        .position(|l| l.contains("THE-END"))
+        .unwrap_or_else(|| panic!("the cursor line is not on screen:\n{}", lines.join("\n")));
+    assert!(lines[row - 1].contains("w00499999") || lines[row].contains("w00499999"));
+    let at = lines[row].find("THE-END").unwrap();
+    let col = lines[row][..at].chars().count() + "THE-END".len();
+    assert_eq!((cursor.x, cursor.y), (col as u16, row as u16), "{}", lines.join("\n"));
+}
+
+/// The standard inbox with 200 accounts, three of them failing in different ways.
+fn many_accounts(width: u16, height: u16) -> Model {
+    let mut model = model(width, height, false);
+    let mut accounts = vec![
+        account("raia", PlatformKind::Raia, Connection::Ok, true),
+        account("volt", PlatformKind::Chatvolt, Connection::Ok, true),
+        account("dash", PlatformKind::Chatdash, Connection::Ok, true),
+    ];
+    for i in 1..=197 {
+        let connection = match i {
+            17 => Connection::BadKey(
+                "key rejected (HTTP 401): the key was revoked on the platform; create a new one under \
+                 Settings → API keys and update api_key_file"
+                    .into(),
+            ),
+            88 => Connection::Retrying {
+                at: now() + TimeDelta::seconds(30),
+                error: "network down or server unreachable (connection refused)".into(),
+            },
+            150 => Connection::BadKey("could not read the key: /home/dana/keys/shop-150.key: no such file".into()),
+            _ => Connection::Ok,
+        };
+        accounts.push(account(&format!("shop-{i:03}"), PlatformKind::Raia, connection, true));
+    }
+    model.accounts = accounts;
+    model
+}
+
+#[test]
+fn many_accounts_80x24_summarise_with_the_failing_count() {
+    let model = many_accounts(80, 24);
+    let terminal = render(&model, &theme(false), 80, 24);
+    let status = screen_text(&terminal).pop().unwrap();
+    assert!(status.contains("✓ 197") && status.contains("✗ 3 failing"), "{status}");
+    insta::assert_snapshot!("many_accounts_80x24", terminal.backend());
+}
+
+#[test]
+fn many_accounts_120x40_summarise_with_the_failing_count() {
+    let model = many_accounts(120, 40);
+    let terminal = render(&model, &theme(false), 120, 40);
+    let status = screen_text(&terminal).pop().unwrap();
+    assert!(status.contains("✗ 3 failing — L for details"), "{status}");
+    insta::assert_snapshot!("many_accounts_120x40", terminal.backend());
+}
+
+#[test]
+fn the_failing_count_stays_while_an_error_notice_fills_the_bar() {
+    let mut model = many_accounts(80, 24);
+    model.notice = Some(Notice {
+        text: "not sent to Ann Lee — rate limited (429): the platform asks to wait a minute before sending again"
+            .into(),
+        error: true,
+        until: now() + TimeDelta::seconds(10),
+    });
+    let terminal = render(&model, &theme(false), 80, 24);
+    let status = screen_text(&terminal).pop().unwrap();
+    assert!(status.trim_end().ends_with("✗ 3"), "{status}");
+    assert!(status.contains("not sent to Ann Lee"), "{status}");
+}
+
+#[test]
+fn the_accounts_overlay_lists_failing_ones_first_with_their_errors() {
+    let mut model = many_accounts(120, 40);
+    model.overlay = Some(Overlay::Accounts { top: 0 });
+    let terminal = render(&model, &theme(false), 120, 40);
+    let text = screen_text(&terminal).join("\n");
+    for words in [
+        "shop-017",
+        "create a new one under",
+        "shop-088",
+        "connection refused",
+        "shop-150",
+        "no such file",
+    ] {
+        assert!(text.contains(words), "{words}:\n{text}");
+    }
+    insta::assert_snapshot!("accounts_overlay_120x40", terminal.backend());
+    // Scrolled to the end: the last accounts, the box still full.
+    model.overlay = Some(Overlay::Accounts { top: 199 });
+    let text = screen_text(&render(&model, &theme(false), 120, 40)).join("\n");
+    assert!(text.contains("shop-197") && !text.contains("shop-017"), "{text}");
+}

@@ -1677,3 +1677,39 @@ fn replies_not_sent_in_an_earlier_run_show_in_their_thread_and_unknown_ones_are_
     );
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::Reconcile { client_id: 4, .. })));
 }
+
+#[test]
+fn the_accounts_overlay_opens_scrolls_and_closes() {
+    let mut m = inbox();
+    m.height = 20; // a page of 14 accounts
+    m.accounts = (0..40).map(|i| account(&format!("acct{i}"), true)).collect();
+    let accounts = |m: &Model| m.overlay.clone();
+    // (keys, the overlay afterwards)
+    let table: Vec<(&str, Option<KeyCode>, Option<Overlay>)> = vec![
+        ("L", None, Some(Overlay::Accounts { top: 0 })),
+        ("jj", None, Some(Overlay::Accounts { top: 2 })),
+        ("k", None, Some(Overlay::Accounts { top: 1 })),
+        ("", Some(KeyCode::PageDown), Some(Overlay::Accounts { top: 15 })),
+        ("", Some(KeyCode::PageDown), Some(Overlay::Accounts { top: 26 })),
+        ("", Some(KeyCode::PageUp), Some(Overlay::Accounts { top: 12 })),
+        ("g", None, Some(Overlay::Accounts { top: 0 })),
+        ("G", None, Some(Overlay::Accounts { top: 26 })),
+        // Keys that mean something else in the list do nothing here.
+        ("t1/", None, Some(Overlay::Accounts { top: 26 })),
+        ("", Some(KeyCode::Esc), None),
+        ("L", None, Some(Overlay::Accounts { top: 0 })),
+        ("L", None, None),
+        ("Lq", None, None),
+    ];
+    for (keys, special_key, expected) in table {
+        let mut cmds = press(&mut m, keys);
+        if let Some(code) = special_key {
+            cmds.extend(special(&mut m, code));
+        }
+        assert!(cmds.is_empty(), "{keys:?} {special_key:?}: {cmds:?}");
+        assert_eq!(accounts(&m), expected, "after {keys:?} {special_key:?}");
+    }
+    assert!(!m.quit, "q closes the overlay, it does not quit");
+    assert_eq!(m.view, View::All, "1 did not switch the view under the overlay");
+    assert!(m.filter_input.is_none());
+}

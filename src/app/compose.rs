@@ -3,6 +3,7 @@
 
 use super::key::{Key, KeyCode};
 use ratatui::style::{Modifier, Style};
+use std::borrow::Cow;
 use tui_textarea::{CursorMove, Input, Key as TaKey, TextArea, WrapMode};
 
 /// What an empty box says: where to type, or which key starts writing.
@@ -141,6 +142,63 @@ impl Composer {
     pub fn widget(&self) -> &TextArea<'static> {
         &self.area
     }
+
+    /// The widget to draw in a `width`×`height` box, with the cursor in view: the draft
+    /// itself, or, when it could wrap into more rows than tui-textarea can scroll to (it keeps
+    /// its viewport in u16: after a 5 MB paste it showed row `n % 65536`), a copy of what the
+    /// box can show around the cursor.
+    pub fn view(&self, width: u16, height: u16) -> Cow<'_, TextArea<'static>> {
+        // Every row holds at least one character, so a draft has at most this many rows.
+        let most_rows: usize = self.area.lines().iter().map(|l| l.len().max(1)).sum();
+        if most_rows + usize::from(height) < usize::from(u16::MAX) {
+            return Cow::Borrowed(&self.area);
+        }
+        Cow::Owned(self.around_cursor(width, height))
+    }
+
+    /// The lines around the cursor, each cut to what a box this size can show of it: enough
+    /// before the cursor to fill the box, and as much after it.
+    fn around_cursor(&self, width: u16, height: u16) -> TextArea<'static> {
+        let rows = usize::from(height.max(1));
+        // The characters that fill the box; capped so cursor positions fit in u16.
+        let keep = (usize::from(width.max(1)) * rows).min(usize::from(u16::MAX / 4));
+        let lines = self.area.lines();
+        let (row, col) = (self.area.cursor().0, self.area.cursor().1);
+        let line = &lines[row];
+        let start = col.saturating_sub(keep);
+        let mut window: Vec<String> = Vec::new();
+        // What the cursor line shows before the cursor fills the box, unless it was cut short.
+        if start == 0 {
+            for before in &lines[row.saturating_sub(rows)..row] {
+                let chars = before.chars().count();
+                window.push(chars_of(before, chars.saturating_sub(keep), chars).to_string());
+            }
+        }
+        let cursor = (window.len(), col - start);
+        window.push(chars_of(line, start, col + keep).to_string());
+        for after in lines.iter().skip(row + 1).take(rows) {
+            window.push(chars_of(after, 0, keep).to_string());
+        }
+        let mut area = TextArea::new(window);
+        area.set_wrap_mode(self.area.wrap_mode());
+        area.set_style(self.area.style());
+        area.set_cursor_style(self.area.cursor_style());
+        area.set_cursor_line_style(self.area.cursor_line_style());
+        let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        area.move_cursor(CursorMove::Jump(to_u16(cursor.0), to_u16(cursor.1)));
+        area
+    }
+}
+
+/// The characters `from..to` of `line` (fewer where it is shorter).
+fn chars_of(line: &str, from: usize, to: usize) -> &str {
+    if to <= from {
+        return "";
+    }
+    let mut at = line.char_indices().map(|(i, _)| i).chain([line.len()]);
+    let begin = at.nth(from).unwrap_or(line.len());
+    let end = at.nth(to.saturating_sub(from).saturating_sub(1)).unwrap_or(line.len());
+    &line[begin..end.max(begin)]
 }
 
 #[cfg(test)]
@@ -162,5 +220,33 @@ mod tests {
         assert_eq!(c.text(), "hi\ntwo\nthre");
         c.clear();
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn characters_are_cut_on_their_boundaries() {
+        assert_eq!(chars_of("héllo wörld", 1, 4), "éll");
+        assert_eq!(chars_of("héllo", 3, 99), "lo");
+        assert_eq!(chars_of("héllo", 9, 12), "");
+        assert_eq!(chars_of("héllo", 2, 2), "");
+        assert_eq!(chars_of("", 0, 5), "");
+    }
+
+    #[test]
+    fn a_draft_too_long_for_the_viewport_is_shown_around_its_cursor() {
+        let short = Composer::with_text("one\ntwo");
+        assert!(matches!(short.view(40, 4), Cow::Borrowed(_)));
+        // 70,000 lines: more rows than a u16 viewport can scroll to.
+        let text: String = (0..70_000).map(|i| format!("line {i}\n")).collect();
+        let mut long = Composer::with_text(&format!("{text}the end"));
+        let window = long.view(40, 4);
+        assert_eq!(window.lines()[window.lines().len() - 1], "the end");
+        assert_eq!(window.lines()[0], "line 69996");
+        assert_eq!(window.cursor(), (4, 7));
+        // Moved to the top: the first lines, and the cursor on the first.
+        long.area.move_cursor(CursorMove::Top);
+        let column = long.widget().cursor().1;
+        let window = long.view(40, 4);
+        assert_eq!(window.lines(), ["line 0", "line 1", "line 2", "line 3", "line 4"]);
+        assert_eq!(window.cursor(), (0, column));
     }
 }

@@ -102,6 +102,7 @@ pub enum Action {
     Copy,
     RestoreUnsent,
     Refresh,
+    Accounts,
     Send,
     NewLine,
     LeaveCompose,
@@ -113,7 +114,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Down,
         Action::Up,
         Action::First,
@@ -138,6 +139,7 @@ impl Action {
         Action::Copy,
         Action::RestoreUnsent,
         Action::Refresh,
+        Action::Accounts,
         Action::Send,
         Action::NewLine,
         Action::LeaveCompose,
@@ -204,6 +206,7 @@ impl Action {
             Action::Copy => ("copy", "copy the message to the clipboard"),
             Action::RestoreUnsent => ("restore_unsent", "put an unsent reply back in the draft"),
             Action::Refresh => ("refresh", "ask every account now"),
+            Action::Accounts => ("accounts", "every account's state and errors"),
             Action::Send => ("send", "send the reply"),
             Action::NewLine => ("new_line", "new line in the reply"),
             Action::LeaveCompose => ("leave_compose", "leave the reply box"),

@@ -70,6 +70,11 @@ pub enum Confirm {
 pub enum Overlay {
     Help,
     Confirm(Confirm),
+    /// Every account with its state and full error, failing ones first; `top` is the first
+    /// account shown (scrolled with the list's keys).
+    Accounts {
+        top: usize,
+    },
 }
 
 #[derive(Clone, Debug)]

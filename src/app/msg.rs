@@ -122,6 +122,16 @@ pub enum Msg {
         key: ConversationKey,
         result: Result<String, String>,
     },
+    /// The editor exited abnormally (a hangup, a crash) after saving a reply that differs from
+    /// the draft it was given: the reply becomes the draft, and the operator is asked to check it.
+    Salvaged {
+        key: ConversationKey,
+        reply: String,
+        why: String,
+    },
+    /// The program is asked to end (SIGTERM, SIGHUP) or its terminal is gone: it quits at once,
+    /// every unsaved draft written first.
+    Terminate,
     /// What the local cache held at start: shown, marked as cached, until each account's first
     /// sync replaces it. `synced_at`: when each account's part was last written.
     Cached {

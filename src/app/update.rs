@@ -165,21 +165,22 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Edited { key, result } => {
             match result {
-                Ok(text) => {
-                    model.drafts.insert(key.clone(), Composer::with_text(&text));
-                    if model.open.as_ref() == Some(&key) {
-                        model.focus = Focus::Compose;
-                        draft_changed(model);
-                    } else {
-                        model.unsaved.insert(key);
-                    }
-                    // Written back at once: it may be a long reply.
-                    model.save_due = Some(model.now);
-                }
+                Ok(text) => edited(model, key, &text),
                 Err(why) => notice(model, format!("the editor failed: {why}"), true),
             }
             vec![]
         }
+        Msg::Salvaged { key, reply, why } => {
+            edited(model, key, &reply);
+            notice(
+                model,
+                format!("the editor exited abnormally ({why}); what it had saved is in the draft — check it"),
+                true,
+            );
+            vec![]
+        }
+        // Like a forced quit: nobody is there to answer a question about messages on their way.
+        Msg::Terminate => quit(model, true),
         Msg::Cached {
             conversations,
             threads,
@@ -450,6 +451,19 @@ fn restore_unsent(model: &mut Model) -> Vec<Cmd> {
     cmds
 }
 
+/// The reply from the editor becomes the conversation's draft, written back at once.
+fn edited(model: &mut Model, key: ConversationKey, text: &str) {
+    model.drafts.insert(key.clone(), Composer::with_text(text));
+    if model.open.as_ref() == Some(&key) {
+        model.focus = Focus::Compose;
+        draft_changed(model);
+    } else {
+        model.unsaved.insert(key);
+    }
+    // Written back at once: it may be a long reply.
+    model.save_due = Some(model.now);
+}
+
 /// The words are never lost: a message that did not go out goes back into an empty draft,
 /// ready to edit or send again (by the operator, never on its own).
 fn back_to_draft(model: &mut Model, key: &ConversationKey, text: &str) {
@@ -621,7 +635,8 @@ fn preview_of(text: &str) -> String {
 
 fn context(model: &Model) -> Context {
     match (&model.overlay, &model.filter_input, model.focus) {
-        (Some(Overlay::Help), _, _) => Context::Help,
+        // The accounts overlay closes like the help; it scrolls with the list's keys.
+        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Context::Help,
         (Some(Overlay::Confirm(_)), _, _) => Context::Confirm,
         (None, Some(_), _) => Context::Filter,
         (None, None, Focus::Compose) => Context::Compose,
@@ -634,6 +649,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     let ctx = context(model);
     let action = model.keymap.action(ctx, key);
     match ctx {
+        Context::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
         Context::Help => {
             if matches!(action, Some(Action::Back | Action::Help)) {
                 model.overlay = None;
@@ -685,6 +701,34 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             None => vec![],
         },
     }
+}
+
+/// The accounts overlay: Esc (or `L` again) closes it, the list's movement keys scroll it.
+fn on_accounts_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Back | Action::Help | Action::Accounts) => {
+            model.overlay = None;
+            return vec![];
+        }
+        Some(Action::ForceQuit) => return quit(model, true),
+        _ => {}
+    }
+    let Some(Overlay::Accounts { top }) = &mut model.overlay else {
+        return vec![];
+    };
+    let page = usize::from(model.height).saturating_sub(6).max(1);
+    let last = model.accounts.len().saturating_sub(page);
+    *top = match model.keymap.action(Context::List, key) {
+        Some(Action::Down) => *top + 1,
+        Some(Action::Up) => top.saturating_sub(1),
+        Some(Action::PageDown) => *top + page,
+        Some(Action::PageUp) => top.saturating_sub(page),
+        Some(Action::First) => 0,
+        Some(Action::Last) => last,
+        _ => *top,
+    }
+    .min(last);
+    vec![]
 }
 
 fn open_draft(model: &mut Model) -> Option<&mut Composer> {
@@ -813,6 +857,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Help => {
             model.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Action::Accounts => {
+            model.overlay = Some(Overlay::Accounts { top: 0 });
             vec![]
         }
         Action::Quit => quit(model, false),

@@ -74,7 +74,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
             &fresh
         }
     };
-    let area_widget = draft.widget();
+    let area_widget = draft.view(inner.width, inner.height);
+    let area_widget = &*area_widget;
     frame.render_widget(area_widget, inner);
     if focused {
         // The terminal cursor too, for terminals and screen readers that follow it.

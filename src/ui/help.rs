@@ -18,7 +18,7 @@ const COLUMN_GAP: usize = 3;
 const MAX_KEYS_WIDTH: usize = 16;
 
 /// The area overlays may use: the screen less a margin, so the panes' edges stay in view.
-fn overlay_area(screen: Rect) -> Rect {
+pub(super) fn overlay_area(screen: Rect) -> Rect {
     let mx = if screen.width > 20 { 2 } else { 0 };
     let my = if screen.height > 10 { 1 } else { 0 };
     Rect {
@@ -29,7 +29,7 @@ fn overlay_area(screen: Rect) -> Rect {
     }
 }
 
-fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width: u16) -> Block<'a> {
+pub(super) fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width: u16) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)

@@ -2,6 +2,7 @@
 //! is visible — list rows that fit, messages that fit — so a frame costs what the screen size
 //! costs, never what the number of conversations or messages costs (design.md §3).
 
+mod accounts;
 mod compose;
 mod help;
 mod layout;
@@ -85,6 +86,7 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     match &model.overlay {
         Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
+        Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         None => {}
     }
 }

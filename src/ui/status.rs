@@ -159,20 +159,13 @@ pub fn status_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
             }
         }
     }
-    let full = accounts(model, theme, false);
-    let short = accounts(model, theme, true);
     let left_width = spans_width(&left);
-    let right = if left_width + 2 + spans_width(&full) <= width {
-        full
-    } else {
-        short
-    };
     // The accounts keep at most half the bar when the left needs the room, and give way to an
-    // error entirely while it shows (it is gone in seconds; the accounts come back).
+    // error entirely while it shows (it is gone in seconds; the accounts come back) — all but
+    // the count of failing ones, which is never hidden.
     let urgent = model.notice.as_ref().is_some_and(|n| n.error);
     let left_claim = if urgent { left_width } else { left_width.min(width / 2) };
-    let right_room = spans_width(&right).min(width.saturating_sub(left_claim + 2));
-    let right = layout::fit_line(right, right_room).spans;
+    let right = accounts_that_fit(model, theme, left_width, width.saturating_sub(left_claim + 2), width);
     let right_width = spans_width(&right);
     let left = if left_width + 2 + right_width <= width {
         left
@@ -203,6 +196,7 @@ fn mode(model: &Model) -> &'static str {
     match (&model.overlay, model.focus) {
         (Some(Overlay::Help), _) => "HELP",
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
+        (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) => "REPLY",
@@ -213,6 +207,7 @@ fn mode(model: &Model) -> &'static str {
 fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
         (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
+        (Some(Overlay::Accounts { .. }), _) => (Context::Help, vec![(Action::Back, "close")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
         (None, Focus::List) => {
             let mut w = vec![(Action::Help, "help")];
@@ -267,6 +262,86 @@ fn holding_hint(model: &Model) -> Option<(Action, &'static str)> {
     }
 }
 
+/// The accounts side of the bar in `room` cells: each account by name (in words when the left
+/// leaves room for that, else in symbols) while they all fit, else a summary of the counts.
+/// With accounts failing, their count shows even when there is no room (the left gives way).
+fn accounts_that_fit(model: &Model, theme: &Theme, left_width: usize, room: usize, width: usize) -> Vec<Span<'static>> {
+    let full = accounts(model, theme, false);
+    if left_width + 2 + spans_width(&full) <= width {
+        return full;
+    }
+    let mut forms = vec![accounts(model, theme, true)];
+    forms.extend(summaries(model, theme));
+    let failing = model.accounts.iter().filter(|a| failing(&a.connection)).count();
+    match forms.iter().position(|f| spans_width(f) <= room) {
+        Some(i) => forms.swap_remove(i),
+        None if failing > 0 => {
+            let shortest = forms.pop().unwrap_or_default();
+            layout::fit_line(shortest, width).spans
+        }
+        None => layout::fit_line(forms.swap_remove(0), room).spans,
+    }
+}
+
+/// Whether an account needs the operator's attention: anything but answering or not having
+/// answered yet (a rejected key, retrying, a key that could not be read…).
+pub(super) fn failing(connection: &Connection) -> bool {
+    !matches!(connection, Connection::Ok | Connection::Connecting)
+}
+
+/// The accounts counted rather than named (`✓ 197  ✗ 3 failing — L for details`), longest
+/// first; the last one is the failing count alone, when there is one.
+fn summaries(model: &Model, theme: &Theme) -> Vec<Vec<Span<'static>>> {
+    let count = |f: fn(&Connection) -> bool| model.accounts.iter().filter(|a| f(&a.connection)).count();
+    let ok = count(|c| *c == Connection::Ok);
+    let connecting = count(|c| *c == Connection::Connecting);
+    let failing = count(failing);
+    let details = model.keymap.hint(Context::Global, Action::Accounts);
+    let failing_words = [
+        format!("✗ {failing} failing — {details} for details"),
+        format!("✗ {failing} failing — {details}"),
+        format!("✗ {failing}"),
+    ];
+    let mut forms: Vec<Vec<Span<'static>>> = failing_words
+        .iter()
+        .enumerate()
+        .map(|(i, words)| {
+            let mut parts = Vec::new();
+            if ok > 0 {
+                parts.push(styled(format!("✓ {ok}"), theme.ok));
+            }
+            if failing > 0 {
+                parts.push(styled(words.clone(), theme.error));
+            }
+            if connecting > 0 {
+                let words = if i == 0 { " connecting" } else { "" };
+                parts.push(styled(format!("… {connecting}{words}"), theme.dim));
+            }
+            with_gaps(parts)
+        })
+        .collect();
+    if failing > 0 {
+        forms.push(with_gaps(vec![styled(failing_words[2].clone(), theme.error)]));
+    }
+    forms.dedup();
+    forms
+}
+
+/// Parts two cells apart, and one cell before the edge (as the named accounts end).
+fn with_gaps(parts: Vec<Span<'static>>) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(gap(2));
+        }
+        spans.push(part);
+    }
+    if !spans.is_empty() {
+        spans.push(gap(1));
+    }
+    spans
+}
+
 /// Each account's connection in symbols and words (`raia ✓  volt ⟳ 12s  dash ✗ key rejected`).
 /// `short` drops the words but keeps the symbols.
 fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
@@ -276,31 +351,42 @@ fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
             spans.push(gap(2));
         }
         spans.push(Span::raw(format!("{} ", a.name)));
-        let (words, style): (String, Style) = match &a.connection {
-            // Not answered yet, but its cached copy is on screen: say how old it is.
-            Connection::Connecting if a.cached_at.is_some() && !short => match a.cached_at {
-                Some(at) => (
-                    format!("… cached {}", at.with_timezone(&theme.offset).format("%H:%M")),
-                    theme.warn,
-                ),
-                None => ("…".into(), theme.dim),
-            },
-            Connection::Connecting => ("…".into(), theme.dim),
-            Connection::Ok => ("✓".into(), theme.ok),
-            Connection::Retrying { at, .. } => {
-                let secs = (*at - model.now).num_seconds().max(0);
-                (format!("⟳ {secs}s"), theme.warn)
-            }
-            Connection::BadKey(_) if short => ("✗".into(), theme.error),
-            Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
-            Connection::Degraded(_) => ("⚠".into(), theme.warn),
-        };
+        let (words, style) = connection_words(a, model, theme, short);
         spans.push(styled(words, style));
     }
     if !spans.is_empty() {
         spans.push(gap(1));
     }
     spans
+}
+
+/// An account's connection in a symbol and (unless `short`) words, and how it is styled.
+pub(super) fn connection_words(
+    a: &crate::app::model::Account,
+    model: &Model,
+    theme: &Theme,
+    short: bool,
+) -> (String, Style) {
+    match &a.connection {
+        // Not answered yet, but its cached copy is on screen: say how old it is.
+        Connection::Connecting if a.cached_at.is_some() && !short => match a.cached_at {
+            Some(at) => (
+                format!("… cached {}", at.with_timezone(&theme.offset).format("%H:%M")),
+                theme.warn,
+            ),
+            None => ("…".into(), theme.dim),
+        },
+        Connection::Connecting => ("…".into(), theme.dim),
+        Connection::Ok => ("✓".into(), theme.ok),
+        Connection::Retrying { at, .. } => {
+            let secs = (*at - model.now).num_seconds().max(0);
+            (format!("⟳ {secs}s"), theme.warn)
+        }
+        Connection::BadKey(_) if short => ("✗".into(), theme.error),
+        Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
+        // Answered, but something is off (a server that repeats its pages): L says what.
+        Connection::Degraded(_) => ("⚠".into(), theme.warn),
+    }
 }
 
 fn filter_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, input: &str) {
