@@ -17,7 +17,7 @@ fn keymap() -> (Keymap, Vec<String>) {
     Keymap::load(user.as_deref().filter(|p| p.exists()))
 }
 
-pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<String>) -> Result<(), Failure> {
     let config = Config::load(path)?;
     if config.accounts.is_empty() {
         return Err(Failure::Usage(format!(
@@ -36,6 +36,7 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         labels.push(account.label.clone());
     }
     let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
     warnings.extend(config.warnings.iter().cloned());
     let intervals = Intervals {
         list: config.list_interval,
@@ -142,7 +143,7 @@ fn open_store(
 }
 
 #[cfg(feature = "sandbox")]
-pub async fn demo() -> Result<(), Failure> {
+pub async fn demo(start_warnings: Vec<String>) -> Result<(), Failure> {
     use crate::domain::{ApiKey, PlatformKind};
     use crate::platform::{AccountSettings, Operator};
     let world = crate::sandbox::start(crate::sandbox::SandboxOptions::default())
@@ -175,7 +176,8 @@ pub async fn demo() -> Result<(), Failure> {
         Some("Chatvolt (demo)".into()),
         Some("ChatDash (demo)".into()),
     ];
-    let (keymap, warnings) = keymap();
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
     let intervals = Intervals {
         list: Duration::from_secs(3),
         thread: Duration::from_secs(1),
@@ -201,7 +203,7 @@ pub async fn demo() -> Result<(), Failure> {
 }
 
 #[cfg(not(feature = "sandbox"))]
-pub async fn demo() -> Result<(), Failure> {
+pub async fn demo(_start_warnings: Vec<String>) -> Result<(), Failure> {
     Err(Failure::Usage(
         "no config file, and this build has no demo (built without the `sandbox` feature); see README".into(),
     ))
