@@ -159,3 +159,73 @@ async fn a_timed_out_key_command_leaves_no_process_behind() {
         String::from_utf8_lossy(&left.stdout)
     );
 }
+
+// 7. One inbox per state directory.
+
+/// Waits for the program to end and returns its exit code.
+fn exit_code(t: &mut Term) -> u32 {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = t.child.try_wait().unwrap() {
+            return status.exit_code();
+        }
+        assert!(start.elapsed() < WAIT, "the program did not end:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_second_inbox_on_the_same_state_directory_says_who_has_it_and_exits_2() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(4));
+    let mut first = Term::start(&config(&h, ""), 120, 40);
+    first.wait_for("raia ✓", WAIT);
+    let pid = first.child.process_id().expect("a pid");
+
+    let mut second = first.restart();
+    let want = format!(
+        "another handoff (pid {pid}) is already using the state directory {} — close it, or start this one with --state-dir",
+        first.dir.path().display()
+    );
+    assert_eq!(exit_code(&mut second), 2);
+    let said = second.screen().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains(&want), "{said}");
+    assert!(first.running(), "the first keeps running");
+    first.keys("j");
+    assert!(first.running());
+
+    // The headless commands do not use the store: they work beside the inbox.
+    let list = rt.block_on(common::run::handoff(
+        &first.dir.path().join("config.toml"),
+        first.dir.path(),
+        &["list"],
+        None,
+    ));
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("raia/"), "{}", list.stdout);
+
+    first.keys("q");
+    assert_eq!(exit_code(&mut first), 0);
+    let third = first.restart();
+    third.wait_for("raia ✓", WAIT);
+}
+
+/// The lock is the OS's: a holder killed with SIGKILL leaves it free.
+#[test]
+fn a_lock_left_by_a_killed_inbox_does_not_block_the_next() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(4));
+    let mut first = Term::start(&config(&h, ""), 120, 40);
+    first.wait_for("raia ✓", WAIT);
+    let pid = first.child.process_id().unwrap();
+    let lock = first.dir.path().join("handoff.lock");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap().trim(), pid.to_string());
+    std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    exit_code(&mut first);
+    assert!(lock.exists(), "the file stays, naming the last holder");
+    let next = first.restart();
+    next.wait_for("raia ✓", WAIT);
+}

@@ -4,7 +4,7 @@ use super::Failure;
 use crate::app::keymap::Keymap;
 use crate::config::Config;
 use crate::platform::{self, Platform};
-use crate::store::Store;
+use crate::store::{DirLock, Store};
 use crate::sync::Intervals;
 use crate::tui::{Inbox, run};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,12 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
             path.display()
         )));
     }
+    let state_dir = state_dir.or_else(crate::config::default_state_dir);
+    // Held until the inbox ends; taken before the terminal or the store is touched.
+    let _lock = match &state_dir {
+        Some(dir) => Some(DirLock::take(dir).map_err(|e| Failure::Usage(e.to_string()))?),
+        None => None,
+    };
     let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
     let mut labels = Vec::new();
     for account in &config.accounts {
@@ -42,7 +48,6 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
         list: config.list_interval,
         thread: config.thread_interval,
     };
-    let state_dir = state_dir.or_else(crate::config::default_state_dir);
     let (store, mut drafts) = open_store(state_dir.clone(), &mut warnings);
     if let (Some(store), Some(dir)) = (&store, &state_dir) {
         recover_editor_files(store, dir, &mut drafts, &mut warnings);
@@ -135,8 +140,12 @@ fn open_store(
             });
             (Some(store), drafts)
         }
+        // The file is kept (only a corrupt one is moved aside): the next start uses it again.
         Err(e) => {
-            warnings.push(format!("{e} — drafts are kept in memory only"));
+            warnings.push(format!(
+                "{e}: the local store is not used this run, drafts are kept in memory only (those saved before are kept in {} for the next start)",
+                dir.join("handoff.db").display()
+            ));
             (None, vec![])
         }
     }
