@@ -210,12 +210,15 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                     }
                     // A small SQLite write, done here so a draft is on disk before the loop
                     // moves on (and before it exits on quit).
-                    Cmd::SaveDraft { key, text } => {
-                        if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
+                    Cmd::SaveDraft { key, text } => match store.as_ref().map(|s| s.save_draft(&key, &text)) {
+                        Some(Err(e)) => {
                             tracing::error!(error = %e, "saving a draft failed");
                             later.push(Msg::StoreFailed(e.to_string()));
                         }
-                    }
+                        // Said when writing works again after a failure, not on every save.
+                        Some(Ok(())) if model.store_failing => later.push(Msg::StoreSaved),
+                        _ => {}
+                    },
                     Cmd::Copy(text) => {
                         // OSC 52; the text is the model's (sanitised), and base64 cannot
                         // end the sequence early.

@@ -229,3 +229,137 @@ fn a_lock_left_by_a_killed_inbox_does_not_block_the_next() {
     let next = first.restart();
     next.wait_for("raia ✓", WAIT);
 }
+
+// 8. A full disk: drafts kept in memory, said so, written again when there is room.
+
+#[test]
+fn a_draft_save_that_fails_is_kept_unsaved_retried_and_said_when_it_works_again() {
+    use handoff::app::compose::Composer;
+    use handoff::app::keymap::Keymap;
+    use handoff::app::{Cmd, Model, Msg, update};
+    use handoff::domain::ConversationKey;
+    let t0 = chrono::Utc::now();
+    let mut model = Model::new(vec![], Keymap::defaults(), false, t0);
+    let k = ConversationKey::new("raia", "c1");
+    model.drafts.insert(k.clone(), Composer::with_text("half a reply"));
+
+    update(&mut model, Msg::StoreFailed("the disk is full".into()), t0);
+    let notice = model.notice.clone().expect("a notice");
+    assert_eq!(
+        notice.text,
+        "the disk is full: drafts are kept in memory and saved when there is room"
+    );
+    assert!(model.unsaved.contains(&k), "the draft is unsaved");
+    let retry = model.next_deadline().expect("the loop wakes to retry");
+    assert!(retry <= t0 + chrono::TimeDelta::seconds(5), "{retry} vs {t0}");
+
+    let cmds = update(&mut model, Msg::Tick, retry);
+    assert!(
+        cmds.contains(&Cmd::SaveDraft {
+            key: k.clone(),
+            text: "half a reply".into()
+        }),
+        "{cmds:?}"
+    );
+    // It failed again: tried again later, still said.
+    update(&mut model, Msg::StoreFailed("the disk is full".into()), retry);
+    assert!(model.unsaved.contains(&k));
+    let again = model.next_deadline().unwrap();
+    assert!(again > retry);
+    let cmds = update(&mut model, Msg::Tick, again);
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    update(&mut model, Msg::StoreSaved, again);
+    assert_eq!(model.notice.as_ref().unwrap().text, "drafts are saved again");
+    assert!(model.unsaved.is_empty() && model.save_due.is_none());
+    update(&mut model, Msg::StoreSaved, again);
+    assert_eq!(model.notice.as_ref().unwrap().text, "drafts are saved again");
+}
+
+/// A small tmpfs, unmounted when dropped; `None` (and why) where mounting is not allowed.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(size: &str) -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(SmallDisk(dir))
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.0.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 4096];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// Through the binary on a real full disk (a 2 MB tmpfs as the state directory). Where
+/// mounting is not allowed it says why and returns: the same path is tested above, and in the
+/// store's unit tests with SQLite's page cap.
+#[test]
+fn on_a_full_disk_the_inbox_keeps_the_draft_says_so_and_saves_it_when_there_is_room() {
+    let disk = match SmallDisk::mount("2m") {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs here ({why})");
+            return;
+        }
+    };
+    let rt = runtime();
+    let h = rt.block_on(quiet(4));
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Fay Full",
+        "needs_human",
+        serde_json::json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let dir = dir_with_config(&config(&h, ""));
+    let state = disk.0.path();
+    let mut t = Term::start_with_env(dir.clone(), 120, 40, &[("HANDOFF_STATE_DIR", state)]);
+    t.wait_for("Fay Full", WAIT);
+    t.keys("/Fay\r");
+    t.wait_for("filter: \"Fay\"", WAIT);
+    t.keys("\r");
+    t.wait_for("hello?", WAIT);
+    let filler = disk.fill();
+    // More than the write-ahead log has room for, so the write needs new space.
+    let draft = format!("{} the end", "a long reply ".repeat(40_000));
+    t.keys("i");
+    t.type_now(&format!("\x1b[200~{draft}\x1b[201~"));
+    t.wait_for("the disk is full: drafts are kept in memory", WAIT);
+    assert!(t.running());
+    let names: Vec<String> = std::fs::read_dir(state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("unusable")), "{names:?}");
+
+    std::fs::remove_file(filler).unwrap();
+    t.wait_for("drafts are saved again", WAIT);
+    t.keys("\x1b");
+    t.keys("q");
+    exit_code(&mut t);
+    let db = rusqlite::Connection::open(state.join("handoff.db")).unwrap();
+    let saved: String = db
+        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(saved, draft);
+}

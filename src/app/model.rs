@@ -155,6 +155,9 @@ pub struct Notice {
 /// A draft reaches the store at most this long after it was typed.
 pub const DRAFT_SAVE_DELAY: TimeDelta = TimeDelta::seconds(1);
 
+/// While the store cannot be written, how often drafts are tried again.
+pub const DRAFT_RETRY: TimeDelta = TimeDelta::seconds(5);
+
 /// How long a notice stays: errors longer, so they can be read.
 pub const NOTICE: TimeDelta = TimeDelta::seconds(5);
 pub const ERROR_NOTICE: TimeDelta = TimeDelta::seconds(12);
@@ -173,6 +176,9 @@ pub struct Model {
     /// Drafts changed since they were last written to the store, and when they are due.
     pub unsaved: HashSet<ConversationKey>,
     pub save_due: Option<DateTime<Utc>>,
+    /// The last write to the store failed (a full disk): drafts are kept here and written
+    /// again every [`DRAFT_RETRY`] until one succeeds.
+    pub store_failing: bool,
     /// The last message seen per conversation, as the store has them; a thread opened for the
     /// first time in this run puts its "new" divider after it.
     pub read_marks: HashMap<ConversationKey, ReadMark>,
@@ -220,6 +226,7 @@ impl Model {
             drafts: HashMap::new(),
             unsaved: HashSet::new(),
             save_due: None,
+            store_failing: false,
             read_marks: HashMap::new(),
             mine: HashSet::new(),
             rows: Vec::new(),

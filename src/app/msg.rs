@@ -111,8 +111,10 @@ pub enum Msg {
         client_id: u64,
         result: Result<bool, String>,
     },
-    /// The local store could not save (drafts are then only in memory).
+    /// The local store could not save (drafts are then only in memory, and tried again).
     StoreFailed(String),
+    /// A draft was written after the store had failed: drafts are saved again.
+    StoreSaved,
     /// The reply as the operator's editor left it (already sanitised), or why the editor failed.
     Edited {
         key: ConversationKey,
