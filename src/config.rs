@@ -118,10 +118,16 @@ impl Account {
     /// config error naming where the account says it is. Blocking (a key command runs for up
     /// to its timeout): the inbox calls it off its loop.
     pub fn resolve(&self) -> Result<AccountSettings, ConfigError> {
-        let key = read_key(&self.key_source, self.key_timeout).map_err(|message| ConfigError {
+        self.read_key().map_err(|message| ConfigError {
             location: self.key_location.clone(),
             message: format!("account `{}`: {message}", self.name()),
-        })?;
+        })
+    }
+
+    /// As [`Account::resolve`], with only why the key could not be read (the inbox shows it
+    /// next to the account's name).
+    pub fn read_key(&self) -> Result<AccountSettings, String> {
+        let key = read_key(&self.key_source, self.key_timeout)?;
         Ok(AccountSettings {
             key,
             ..self.settings_without_key.clone()
@@ -354,7 +360,10 @@ fn read_key_file(path: &Path) -> Result<String, String> {
         .and_then(|f| f.take(KEY_CAP + 1).read_to_end(&mut bytes))
         .map_err(cannot)?;
     if bytes.len() as u64 > KEY_CAP {
-        return Err(format!("key file {} is larger than 64 KiB; a key is one line", path.display()));
+        return Err(format!(
+            "key file {} is larger than 64 KiB; a key is one line",
+            path.display()
+        ));
     }
     String::from_utf8(bytes).map_err(|_| format!("key file {} is not text", path.display()))
 }

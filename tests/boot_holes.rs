@@ -68,7 +68,8 @@ async fn a_key_with_a_line_break_inside_is_a_config_error_and_nothing_is_sent() 
     let run = handoff(&config, dir.path(), &["show", "raia/anything"], None).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("the key from api_key_cmd contains a control character; a key is one line"),
+        run.stderr
+            .contains("the key from api_key_cmd contains a control character; a key is one line"),
         "{}",
         run.stderr
     );
@@ -148,7 +149,9 @@ async fn a_timed_out_key_command_leaves_no_process_behind() {
         &format!("api_key_cmd = \"{marker}; true\"\napi_key_timeout = \"1s\""),
     );
     let run = handoff(&config, dir.path(), &["list", "--account", "volt"], None).await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    // Its only account has no key: a config error, as for `show`.
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("api_key_cmd timed out after 1s"), "{}", run.stderr);
     let left = std::process::Command::new("pgrep")
         .args(["-f", &marker])
         .output()
@@ -358,8 +361,77 @@ fn on_a_full_disk_the_inbox_keeps_the_draft_says_so_and_saves_it_when_there_is_r
     t.keys("q");
     exit_code(&mut t);
     let db = rusqlite::Connection::open(state.join("handoff.db")).unwrap();
-    let saved: String = db
-        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
-        .unwrap();
+    let saved: String = db.query_row("SELECT text FROM drafts", [], |r| r.get(0)).unwrap();
     assert_eq!(saved, draft);
+}
+
+/// The inbox opens at once while keys are read; the account whose key command hangs and the
+/// one whose key file is missing show as failed with their reasons, the good one works.
+#[test]
+fn the_inbox_opens_the_good_account_and_shows_the_two_whose_keys_cannot_be_read() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(4));
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Gus Good",
+        "needs_human",
+        serde_json::json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    let volt_key = format!("api_key_cmd = \"echo {}\"", h.keys().chatvolt);
+    let base = config(
+        &h,
+        &format!(
+            r#"
+[[accounts]]
+name = "dash"
+platform = "chatdash"
+base_url = "{}"
+api_key_file = "/nonexistent/dash.key"
+"#,
+            h.chatdash_base()
+        ),
+    );
+    assert!(base.contains(&volt_key));
+    let text = base.replace(&volt_key, "api_key_cmd = \"sleep 1000\"\napi_key_timeout = \"3s\"");
+    // Wide enough for every account's words in the status bar (narrower, it keeps the symbols).
+    let t = Term::start(&text, 280, 40);
+    // At once: the good account's conversations, the hanging one still reading its key.
+    let screen = t.wait_for("Gus Good", WAIT);
+    assert!(screen.contains("volt … reading key"), "{screen}");
+    let screen = t.wait_for("api_key_cmd timed out after 3s", WAIT);
+    assert!(screen.contains("volt ✗ api_key_cmd timed out after 3s"), "{screen}");
+    assert!(
+        screen.contains("dash ✗ cannot read key file /nonexistent/dash.key"),
+        "{screen}"
+    );
+    assert!(screen.contains("raia ✓"), "{screen}");
+}
+
+/// What the operator tries on an account without a key says why it cannot be done.
+#[test]
+fn an_account_whose_key_could_not_be_read_says_why_nothing_can_be_done() {
+    use handoff::app::keymap::Keymap;
+    use handoff::app::{Connection, Model, Msg, update};
+    use handoff::domain::{ApiKey, PlatformKind};
+    use handoff::platform::{self, AccountSettings};
+    let settings = AccountSettings::new("volt", PlatformKind::Chatvolt, "http://127.0.0.1:9", ApiKey::new(""));
+    let keyless = platform::connect(settings, reqwest::Client::new());
+    let shown = handoff::tui::account(&*keyless, None, Connection::ReadingKey);
+    assert!(shown.capabilities.send.is_yes(), "capabilities need no key");
+    let t0 = chrono::Utc::now();
+    let mut model = Model::new(vec![shown], Keymap::defaults(), false, t0);
+    let reason = "api_key_cmd timed out after 10s".to_string();
+    update(
+        &mut model,
+        Msg::Connection {
+            account: "volt".into(),
+            state: Connection::NoKey(reason),
+        },
+        t0,
+    );
+    assert_eq!(
+        model.account("volt").unwrap().read_only().as_deref(),
+        Some("the key of account volt could not be read: api_key_cmd timed out after 10s")
+    );
 }

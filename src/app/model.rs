@@ -89,6 +89,9 @@ impl Account {
     /// Until the account answers, what is shown of it comes from the cache and nothing can be
     /// done to it: the operator would be acting on a picture that may be hours old.
     pub fn read_only(&self) -> Option<String> {
+        if let Connection::NoKey(why) = &self.connection {
+            return Some(format!("the key of account {} could not be read: {why}", self.name));
+        }
         (!self.synced).then(|| match self.cached_at {
             Some(_) => format!("{} has not answered yet — its cached copy is read-only", self.name),
             None => format!("{} has not answered yet", self.name),

@@ -9,6 +9,10 @@ use chrono::{DateTime, Utc};
 /// How an account's connection stands, as the status bar shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Connection {
+    /// The account's key is being read (a key command may take seconds); nothing is polled yet.
+    ReadingKey,
+    /// The key could not be read (missing file, failing or hanging command): never polled.
+    NoKey(String),
     /// No answer yet since start.
     Connecting,
     Ok,

@@ -4,7 +4,9 @@
 use super::compose::Composer;
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context};
-use super::model::{Confirm, DRAFT_RETRY, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
+use super::model::{
+    Confirm, DRAFT_RETRY, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View,
+};
 use super::msg::{Cmd, Msg, Op, OutboxState, SendFailure};
 use crate::domain::{Author, Conversation, ConversationKey, Delivery, Holder, Message, Status, waiting_since};
 use chrono::{DateTime, Utc};

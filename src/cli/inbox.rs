@@ -1,11 +1,12 @@
 //! Starting the interactive inbox: on the configured accounts, or on the embedded demo.
 
 use super::Failure;
+use crate::app::Connection;
 use crate::app::keymap::Keymap;
 use crate::config::Config;
 use crate::platform::{self, Platform};
 use crate::store::{DirLock, Store};
-use crate::sync::Intervals;
+use crate::sync::{Intervals, Pending};
 use crate::tui::{Inbox, run};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,16 +32,7 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
         Some(dir) => Some(DirLock::take(dir).map_err(|e| Failure::Usage(e.to_string()))?),
         None => None,
     };
-    let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
-    let mut labels = Vec::new();
-    for account in &config.accounts {
-        let settings = account.resolve()?;
-        platforms.push(platform::connect(
-            settings.clone(),
-            platform::http::client(settings.timeout),
-        ));
-        labels.push(account.label.clone());
-    }
+    let (accounts, platforms) = config.accounts.iter().map(read_key_later).unzip();
     let (keymap, mut warnings) = keymap();
     warnings.extend(start_warnings);
     warnings.extend(config.warnings.iter().cloned());
@@ -70,8 +62,8 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
         None => (vec![], 1),
     };
     start(Inbox {
+        accounts,
         platforms,
-        labels,
         intervals,
         keymap,
         warnings,
@@ -84,6 +76,30 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
         state_dir,
     })
     .await
+}
+
+/// An account as the inbox shows it at once, and its adapter, made when its key has been read
+/// in a blocking task (a key command may run for its whole timeout); all accounts' keys are
+/// read in parallel, and one that cannot be read stops only its own account.
+fn read_key_later(account: &crate::config::Account) -> (crate::app::model::Account, Pending) {
+    let settings = account.settings_without_key.clone();
+    let client = platform::http::client(settings.timeout);
+    // The adapter without its key answers what the account is and can do; it never polls.
+    let keyless = platform::connect(settings, client.clone());
+    let shown = crate::tui::account(&*keyless, account.label.clone(), Connection::ReadingKey);
+    let account = account.clone();
+    let adapter = async move {
+        let settings = tokio::task::spawn_blocking(move || account.read_key())
+            .await
+            .map_err(|e| format!("reading the key stopped: {e}"))??;
+        Ok(platform::connect(settings, client))
+    };
+    let pending = Pending {
+        name: shown.name.clone(),
+        platform: Box::pin(adapter),
+        reads_key: true,
+    };
+    (shown, pending)
 }
 
 /// A reply being written in the editor when the program stopped (a crash, a dropped SSH
@@ -180,11 +196,13 @@ pub async fn demo(start_warnings: Vec<String>) -> Result<(), Failure> {
             platform::http::client(Duration::from_secs(10)),
         ));
     }
-    let labels = vec![
-        Some("raia (demo)".into()),
-        Some("Chatvolt (demo)".into()),
-        Some("ChatDash (demo)".into()),
-    ];
+    let labels = ["raia (demo)", "Chatvolt (demo)", "ChatDash (demo)"];
+    let accounts = platforms
+        .iter()
+        .zip(labels)
+        .map(|(p, label)| crate::tui::account(&**p, Some(label.into()), Connection::Connecting))
+        .collect();
+    let platforms = platforms.into_iter().map(Pending::ready).collect();
     let (keymap, mut warnings) = keymap();
     warnings.extend(start_warnings);
     let intervals = Intervals {
@@ -193,8 +211,8 @@ pub async fn demo(start_warnings: Vec<String>) -> Result<(), Failure> {
     };
     // The demo's conversations are made up: nothing of it is kept.
     let inbox = Inbox {
+        accounts,
         platforms,
-        labels,
         intervals,
         keymap,
         warnings,

@@ -372,19 +372,32 @@ async fn list(
     // others still print.
     let mut failed = Vec::new();
     let mut platforms = Vec::new();
+    let mut unread_keys = Vec::new();
     for (account, settings) in accounts
         .iter()
         .zip(futures::future::join_all(accounts.iter().map(|a| resolve(a))).await)
     {
         match settings {
             Ok(settings) => platforms.push(adapter(settings)),
-            Err(e) => failed.push(format!(
-                "account {}: {} ({})",
-                account.name(),
-                key_problem(account, &e),
-                e.location
-            )),
+            Err(e) => {
+                failed.push(format!(
+                    "account {}: {} ({})",
+                    account.name(),
+                    key_problem(account, &e),
+                    e.location
+                ));
+                unread_keys.push(e);
+            }
         }
+    }
+    // No key could be read at all: nothing to list, the config is what needs fixing (exit 2).
+    if platforms.is_empty()
+        && let Some(first) = unread_keys.into_iter().next()
+    {
+        for f in &failed[1..] {
+            eprintln!("handoff: {f}");
+        }
+        return Err(Failure::Config(first));
     }
     let answers = futures::future::join_all(platforms.iter().map(|p| p.list_conversations(None))).await;
     let mut conversations = Vec::new();

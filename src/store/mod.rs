@@ -665,7 +665,9 @@ mod tests {
         .unwrap();
         let pages: u32 = db.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
         drop(db);
-        let error = Store::open_with(dir.path(), Some(pages)).err().expect("no room to migrate");
+        let error = Store::open_with(dir.path(), Some(pages))
+            .err()
+            .expect("no room to migrate");
         assert!(error.is_full(), "{error}");
         assert_eq!(error.to_string(), "the disk is full");
         let names: Vec<String> = std::fs::read_dir(dir.path())

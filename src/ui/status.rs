@@ -99,7 +99,7 @@ fn offline_banners(model: &Model, theme: &Theme) -> Vec<String> {
     let offline = model
         .accounts
         .iter()
-        .all(|a| !a.synced && !matches!(a.connection, Connection::Connecting));
+        .all(|a| !a.synced && !matches!(a.connection, Connection::Connecting | Connection::ReadingKey));
     if offline {
         vec![
             format!("OFFLINE — cached copy from {at}, read-only"),
@@ -291,7 +291,10 @@ fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
                 let secs = (*at - model.now).num_seconds().max(0);
                 (format!("⟳ {secs}s"), theme.warn)
             }
-            Connection::BadKey(_) if short => ("✗".into(), theme.error),
+            Connection::ReadingKey if short => ("…".into(), theme.dim),
+            Connection::ReadingKey => ("… reading key".into(), theme.dim),
+            Connection::NoKey(_) | Connection::BadKey(_) if short => ("✗".into(), theme.error),
+            Connection::NoKey(why) => (format!("✗ {why}"), theme.error),
             Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
         };
         spans.push(styled(words, style));
