@@ -142,7 +142,7 @@ async fn a_timed_out_key_command_leaves_no_process_behind() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(&h, dir.path(), false);
     // A duration no other process has: sh and its sleep both carry it on their command lines.
-    let marker = format!("sleep 1000.{}", std::process::id());
+    let marker = format!("sleep 1000.{}1", std::process::id());
     edit_config(
         &config,
         &format!("api_key_file = \"{}/volt.key\"", dir.path().display()),
@@ -433,5 +433,33 @@ fn an_account_whose_key_could_not_be_read_says_why_nothing_can_be_done() {
     assert_eq!(
         model.account("volt").unwrap().read_only().as_deref(),
         Some("the key of account volt could not be read: api_key_cmd timed out after 10s")
+    );
+}
+
+/// Quitting while a key command still runs: the program leaves at once and takes the
+/// command's whole process group with it.
+#[test]
+fn quitting_while_a_key_is_read_leaves_at_once_and_leaves_no_process_behind() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(2));
+    // As in the CLI test above, a duration of its own (the tests share a process id).
+    let marker = format!("sleep 1000.{}2", std::process::id());
+    let volt_key = format!("api_key_cmd = \"echo {}\"", h.keys().chatvolt);
+    let text = config(&h, "").replace(
+        &volt_key,
+        &format!("api_key_cmd = \"{marker}; true\"\napi_key_timeout = \"10m\""),
+    );
+    let mut t = Term::start(&text, 200, 40);
+    t.wait_for("volt … reading key", WAIT);
+    t.keys("q");
+    assert_eq!(exit_code(&mut t), 0);
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "the key command is gone: {}",
+        String::from_utf8_lossy(&left.stdout)
     );
 }
