@@ -5,7 +5,7 @@ use crate::app::Connection;
 use crate::app::keymap::Keymap;
 use crate::config::Config;
 use crate::platform::{self, Platform};
-use crate::store::{DirLock, Store};
+use crate::store::{DirLock, LockError, Store};
 use crate::sync::{Intervals, Pending};
 use crate::tui::{Inbox, run};
 use std::path::{Path, PathBuf};
@@ -27,14 +27,20 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings
         )));
     }
     let state_dir = state_dir.or_else(crate::config::default_state_dir);
-    // Held until the inbox ends; taken before the terminal or the store is touched.
-    let _lock = match &state_dir {
-        Some(dir) => Some(DirLock::take(dir).map_err(|e| Failure::Usage(e.to_string()))?),
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
+    // Held until the inbox ends; taken before the terminal or the store is touched. A
+    // directory that cannot be locked at all (read-only) is said, not a reason to stop.
+    let _lock = match state_dir.as_deref().map(DirLock::take) {
+        Some(Ok(lock)) => Some(lock),
+        Some(Err(held @ LockError::Held { .. })) => return Err(Failure::Usage(held.to_string())),
+        Some(Err(e)) => {
+            warnings.push(e.to_string());
+            None
+        }
         None => None,
     };
     let (accounts, platforms) = config.accounts.iter().map(read_key_later).unzip();
-    let (keymap, mut warnings) = keymap();
-    warnings.extend(start_warnings);
     warnings.extend(config.warnings.iter().cloned());
     let intervals = Intervals {
         list: config.list_interval,
