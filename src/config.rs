@@ -65,6 +65,7 @@ struct FileAccount {
     api_key_env: Option<Spanned<String>>,
     api_key_cmd: Option<Spanned<String>>,
     api_key_file: Option<Spanned<String>>,
+    api_key_timeout: Option<Spanned<String>>,
     needs_human_states: Option<Vec<String>>,
     resolved_states: Option<Vec<String>>,
     open_state: Option<String>,
@@ -99,9 +100,14 @@ pub struct Account {
     pub settings_without_key: AccountSettings,
     pub label: Option<String>,
     pub key_source: KeySource,
+    /// How long `api_key_cmd` may take (`api_key_timeout`).
+    pub key_timeout: Duration,
     /// Where `api_key_*` stands in the file, for error messages.
     key_location: String,
 }
+
+/// How long a key command may run when the account does not say (`api_key_timeout`).
+pub const KEY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Account {
     pub fn name(&self) -> &str {
@@ -109,12 +115,19 @@ impl Account {
     }
 
     /// Reads the key and returns the adapter's settings. A key that cannot be found is a
-    /// config error naming where the account says it is.
+    /// config error naming where the account says it is. Blocking (a key command runs for up
+    /// to its timeout): the inbox calls it off its loop.
     pub fn resolve(&self) -> Result<AccountSettings, ConfigError> {
-        let key = read_key(&self.key_source).map_err(|message| ConfigError {
+        self.read_key().map_err(|message| ConfigError {
             location: self.key_location.clone(),
             message: format!("account `{}`: {message}", self.name()),
-        })?;
+        })
+    }
+
+    /// As [`Account::resolve`], with only why the key could not be read (the inbox shows it
+    /// next to the account's name).
+    pub fn read_key(&self) -> Result<AccountSettings, String> {
+        let key = read_key(&self.key_source, self.key_timeout)?;
         Ok(AccountSettings {
             key,
             ..self.settings_without_key.clone()
@@ -266,11 +279,13 @@ impl Config {
             settings.experimental_live_agent = a.experimental_live_agent.unwrap_or(false);
             settings.bearer = bearer;
             settings.lookback = duration(&a.lookback, "lookback", settings.lookback)?;
+            let key_timeout = duration(&a.api_key_timeout, "api_key_timeout", KEY_TIMEOUT)?;
             let (line, column) = line_col(source, key_span.start);
             accounts.push(Account {
                 settings_without_key: settings,
                 label: a.label,
                 key_source,
+                key_timeout,
                 key_location: format!("{}:{line}:{column}", path.display()),
             });
         }
@@ -297,31 +312,187 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-fn read_key(source: &KeySource) -> Result<ApiKey, String> {
+/// The most a key source may hold: a key is a line, not a file's worth.
+const KEY_CAP: u64 = 64 * 1024;
+
+fn read_key(source: &KeySource, timeout: Duration) -> Result<ApiKey, String> {
     let key = match source {
         KeySource::Env(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?,
-        KeySource::File(path) => {
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?
-        }
-        KeySource::Command(cmd) => {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .output()
-                .map_err(|e| format!("cannot run api_key_cmd: {e}"))?;
-            if !out.status.success() {
-                return Err(format!("api_key_cmd failed ({})", out.status));
-            }
-            String::from_utf8(out.stdout).map_err(|_| "api_key_cmd printed something that is not text".to_string())?
-        }
+        KeySource::File(path) => read_key_file(path)?,
+        KeySource::Command(cmd) => key_command::run(cmd, timeout)?,
     };
     let key = key.trim();
     if key.is_empty() {
         return Err("the key is empty".into());
     }
+    // Sent as a header: a line break would be refused by the HTTP client before any request
+    // (and reported as a rejected key), a control character would reach the server.
+    let inside = if key.contains(['\n', '\r']) {
+        Some("a line break")
+    } else if key.chars().any(char::is_control) {
+        Some("a control character")
+    } else {
+        None
+    };
+    if let Some(what) = inside {
+        return Err(format!(
+            "the key from {} contains {what}; a key is one line",
+            describe(source)
+        ));
+    }
     Ok(ApiKey::new(key))
+}
+
+/// Where a key comes from, in the config's words.
+fn describe(source: &KeySource) -> String {
+    match source {
+        KeySource::Env(var) => format!("api_key_env {var}"),
+        KeySource::Command(_) => "api_key_cmd".into(),
+        KeySource::File(path) => format!("api_key_file {}", path.display()),
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read key file {}: {e}", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(KEY_CAP + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > KEY_CAP {
+        return Err(format!(
+            "key file {} is larger than 64 KiB; a key is one line",
+            path.display()
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("key file {} is not text", path.display()))
+}
+
+/// `api_key_cmd`: run with a timeout, in its own process group so that everything it started
+/// goes with it (`sh -c "sleep 1000"` would otherwise leave `sleep` holding the pipe), its
+/// output capped and read on a thread so a chatty command cannot block on a full pipe.
+mod key_command {
+    use super::KEY_CAP;
+    use std::io::Read;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Mutex, PoisonError, mpsc};
+    use std::time::{Duration, Instant};
+
+    /// Process groups of key commands still running, killed at exit ([`kill_all`]).
+    static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+    pub fn run(cmd: &str, timeout: Duration) -> Result<String, String> {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut running = Running::spawn(command)?;
+        let stdout = running.child.stdout.take();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let read = stdout.map_or(Ok(0), |s| s.take(KEY_CAP + 1).read_to_end(&mut out));
+            let _ = tx.send(read.map(|_| out));
+        });
+        let deadline = Instant::now() + timeout;
+        let timed_out = || format!("api_key_cmd timed out after {}", humantime::format_duration(timeout));
+        // The output is whole when every process holding the pipe has closed it.
+        let out = match rx.recv_timeout(timeout) {
+            Ok(Ok(out)) => out,
+            Ok(Err(e)) => return Err(format!("cannot read what api_key_cmd printed: {e}")),
+            Err(_) => return Err(timed_out()),
+        };
+        if out.len() as u64 > KEY_CAP {
+            return Err("api_key_cmd printed more than 64 KiB; a key is one line".into());
+        }
+        let status = loop {
+            match running.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                Ok(None) => return Err(timed_out()),
+                Err(e) => return Err(format!("cannot run api_key_cmd: {e}")),
+            }
+        };
+        if !status.success() {
+            return Err(format!("api_key_cmd failed ({status})"));
+        }
+        String::from_utf8(out).map_err(|_| "api_key_cmd printed something that is not text".to_string())
+    }
+
+    /// A key command's process group, killed when dropped unless the command has ended and
+    /// been reaped (so its id cannot have been reused for another group).
+    struct Running {
+        child: Child,
+        reaped: bool,
+    }
+
+    impl Running {
+        fn spawn(mut command: Command) -> Result<Running, String> {
+            let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+            let child = command.spawn().map_err(|e| format!("cannot run api_key_cmd: {e}"))?;
+            running.push(child.id());
+            Ok(Running { child, reaped: false })
+        }
+
+        /// Reaps the command if it ended; under the registry's lock, so [`kill_all`] never
+        /// signals a reaped id.
+        fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+            let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+            let status = self.child.try_wait()?;
+            if status.is_some() {
+                self.reaped = true;
+                running.retain(|&id| id != self.child.id());
+            }
+            Ok(status)
+        }
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if self.reaped {
+                return;
+            }
+            {
+                let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+                kill_group(self.child.id());
+                running.retain(|&id| id != self.child.id());
+            }
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Kills every key command still running (the program is leaving).
+    pub fn kill_all() {
+        let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        for &id in running.iter() {
+            kill_group(id);
+        }
+    }
+
+    #[cfg(unix)]
+    fn kill_group(id: u32) {
+        if let Ok(id) = libc::pid_t::try_from(id) {
+            // SAFETY: kill(2) takes plain integers; a negative id names the process group
+            // this command leads, which is ours until it is reaped.
+            unsafe {
+                libc::kill(-id, libc::SIGKILL);
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn kill_group(_id: u32) {}
+}
+
+/// Kills the key commands still running: called as the program exits, so a hanging one does
+/// not outlive it.
+pub fn kill_key_commands() {
+    key_command::kill_all();
 }
 
 /// Files holding keys (or naming where they are) should not be readable by others.

@@ -1,25 +1,59 @@
 //! Logs go to a file in the state directory, never to the terminal (the inbox owns it).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 
-/// Starts file logging (`HANDOFF_LOG` sets the filter, default `info`). Returns the guard that
-/// flushes the log when dropped; `None` if the state directory cannot be made (the program
-/// works on without a log rather than failing).
-pub fn init(state_dir: Option<PathBuf>) -> Option<WorkerGuard> {
-    let dir = state_dir.or_else(crate::config::default_state_dir)?;
-    create_private_dir(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "handoff.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+/// The file log, once started.
+pub struct Log {
+    /// Flushes the log when dropped; `None` when there is no file log.
+    pub guard: Option<WorkerGuard>,
+    /// Why there is no file log, for the operator (said once: on stderr by a command, among the
+    /// inbox's start-up warnings).
+    pub warning: Option<String>,
+}
+
+/// Starts file logging (`HANDOFF_LOG` sets the filter, default `info`) to `handoff.log` in the
+/// state directory. A log that cannot be written (a read-only directory, `handoff.log` being a
+/// directory) is no reason to stop: the program works on without it and says why.
+pub fn init(state_dir: Option<PathBuf>) -> Log {
+    let Some(dir) = state_dir.or_else(crate::config::default_state_dir) else {
+        return Log {
+            guard: None,
+            warning: None,
+        };
+    };
+    let path = dir.join("handoff.log");
+    let file = match create_private_dir(&dir).and_then(|_| open_log(&path)) {
+        Ok(file) => file,
+        Err(e) => {
+            return Log {
+                guard: None,
+                warning: Some(format!("no log file: cannot write {}: {e}", path.display())),
+            };
+        }
+    };
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
         .with_ansi(false)
         .try_init()
-        .ok()?;
-    Some(guard)
+        .is_ok();
+    Log {
+        guard: installed.then_some(guard),
+        warning: None,
+    }
+}
+
+/// Appends to the log, creating it readable by this user only (it can hold customers' names).
+fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// The state directory holds what only this operator should read: mode 0700.

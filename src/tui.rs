@@ -6,7 +6,7 @@ use crate::app::keymap::Keymap;
 use crate::app::model::Account;
 use crate::app::{Cmd, Model, Msg, update};
 use crate::platform::Platform;
-use crate::sync::{Engine, Intervals};
+use crate::sync::{Engine, Intervals, Pending};
 use crate::ui::{Theme, view};
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange, Event, EventStream,
@@ -20,12 +20,13 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, Write, stdout};
-use std::sync::Arc;
 
 /// Everything the inbox needs to start.
 pub struct Inbox {
-    pub platforms: Vec<Arc<dyn Platform>>,
-    pub labels: Vec<Option<String>>,
+    /// The accounts as the model shows them, built from the config (no key needed), and
+    /// their adapters, which arrive as their keys are read.
+    pub accounts: Vec<Account>,
+    pub platforms: Vec<Pending>,
     pub intervals: Intervals,
     pub keymap: Keymap,
     /// Said once in the status bar at start (keymap conflicts, config warnings).
@@ -42,6 +43,20 @@ pub struct Inbox {
     /// What the store remembers of the last run: the read marks. (The cached conversations are
     /// read from the store once the loop runs, so the first frame does not wait for them.)
     pub read_marks: Vec<(crate::domain::ConversationKey, crate::domain::ReadMark)>,
+}
+
+/// An account as the model first shows it: what it is and can do needs no key (capabilities
+/// come from the settings), only its connection waits.
+pub fn account(platform: &dyn Platform, label: Option<String>, connection: crate::app::Connection) -> Account {
+    Account {
+        name: platform.account().to_string(),
+        label,
+        kind: platform.kind(),
+        capabilities: platform.capabilities(),
+        connection,
+        synced: false,
+        cached_at: None,
+    }
 }
 
 /// xterm's title stack: the title is pushed at start and popped at exit, so the window gets its
@@ -97,22 +112,8 @@ pub async fn run(inbox: Inbox) -> color_eyre::Result<()> {
 
 async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: Inbox) -> color_eyre::Result<()> {
     let theme = Theme::new(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
-    let accounts = inbox
-        .platforms
-        .iter()
-        .zip(&inbox.labels)
-        .map(|(p, label)| Account {
-            name: p.account().to_string(),
-            label: label.clone(),
-            kind: p.kind(),
-            capabilities: p.capabilities(),
-            connection: crate::app::Connection::Connecting,
-            synced: false,
-            cached_at: None,
-        })
-        .collect();
     let now = chrono::Utc::now();
-    let mut model = Model::new(accounts, inbox.keymap, inbox.demo, now);
+    let mut model = Model::new(inbox.accounts, inbox.keymap, inbox.demo, now);
     for (key, text) in inbox.drafts {
         model
             .drafts
@@ -154,7 +155,7 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
             None
         }
     };
-    let engine = Engine::start_with_cache(inbox.platforms, inbox.intervals, tx, cache);
+    let engine = Engine::start_pending(inbox.platforms, inbox.intervals, tx, cache);
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
     let mut shown_title = String::new();
@@ -193,12 +194,15 @@ async fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, inbox: In
                     }
                     // A small SQLite write, done here so a draft is on disk before the loop
                     // moves on (and before it exits on quit).
-                    Cmd::SaveDraft { key, text } => {
-                        if let Some(Err(e)) = store.as_ref().map(|s| s.save_draft(&key, &text)) {
+                    Cmd::SaveDraft { key, text } => match store.as_ref().map(|s| s.save_draft(&key, &text)) {
+                        Some(Err(e)) => {
                             tracing::error!(error = %e, "saving a draft failed");
                             later.push(Msg::StoreFailed(e.to_string()));
                         }
-                    }
+                        // Said when writing works again after a failure, not on every save.
+                        Some(Ok(())) if model.store_failing => later.push(Msg::StoreSaved),
+                        _ => {}
+                    },
                     Cmd::Copy(text) => {
                         // OSC 52; the text is the model's (sanitised), and base64 cannot
                         // end the sequence early.

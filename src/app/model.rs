@@ -95,6 +95,9 @@ impl Account {
     /// Until the account answers, what is shown of it comes from the cache and nothing can be
     /// done to it: the operator would be acting on a picture that may be hours old.
     pub fn read_only(&self) -> Option<String> {
+        if let Connection::NoKey(why) = &self.connection {
+            return Some(format!("the key of account {} could not be read: {why}", self.name));
+        }
         (!self.synced).then(|| match self.cached_at {
             Some(_) => format!("{} has not answered yet — its cached copy is read-only", self.name),
             None => format!("{} has not answered yet", self.name),
@@ -161,6 +164,9 @@ pub struct Notice {
 /// A draft reaches the store at most this long after it was typed.
 pub const DRAFT_SAVE_DELAY: TimeDelta = TimeDelta::seconds(1);
 
+/// While the store cannot be written, how often drafts are tried again.
+pub const DRAFT_RETRY: TimeDelta = TimeDelta::seconds(5);
+
 /// How long a notice stays: errors longer, so they can be read.
 pub const NOTICE: TimeDelta = TimeDelta::seconds(5);
 pub const ERROR_NOTICE: TimeDelta = TimeDelta::seconds(12);
@@ -179,6 +185,9 @@ pub struct Model {
     /// Drafts changed since they were last written to the store, and when they are due.
     pub unsaved: HashSet<ConversationKey>,
     pub save_due: Option<DateTime<Utc>>,
+    /// The last write to the store failed (a full disk): drafts are kept here and written
+    /// again every [`DRAFT_RETRY`] until one succeeds.
+    pub store_failing: bool,
     /// The last message seen per conversation, as the store has them; a thread opened for the
     /// first time in this run puts its "new" divider after it.
     pub read_marks: HashMap<ConversationKey, ReadMark>,
@@ -259,6 +268,7 @@ impl Model {
             drafts: HashMap::new(),
             unsaved: HashSet::new(),
             save_due: None,
+            store_failing: false,
             read_marks: HashMap::new(),
             mine: HashSet::new(),
             rows: Vec::new(),

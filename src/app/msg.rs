@@ -9,6 +9,10 @@ use chrono::{DateTime, Utc};
 /// How an account's connection stands, as the status bar shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Connection {
+    /// The account's key is being read (a key command may take seconds); nothing is polled yet.
+    ReadingKey,
+    /// The key could not be read (missing file, failing or hanging command): never polled.
+    NoKey(String),
     /// No answer yet since start.
     Connecting,
     Ok,
@@ -21,6 +25,14 @@ pub enum Connection {
     BadKey(String),
     /// Answered, but something is off (e.g. a server repeating its pages): why.
     Degraded(String),
+}
+
+impl Connection {
+    /// Not answered yet, and nothing wrong so far: its key is being read, or the first request
+    /// is on its way.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Connection::ReadingKey | Connection::Connecting)
+    }
 }
 
 /// The operations an operator starts on a conversation.
@@ -115,8 +127,10 @@ pub enum Msg {
         client_id: u64,
         result: Result<Vec<String>, String>,
     },
-    /// The local store could not save (drafts are then only in memory).
+    /// The local store could not save (drafts are then only in memory, and tried again).
     StoreFailed(String),
+    /// A draft was written after the store had failed: drafts are saved again.
+    StoreSaved,
     /// The reply as the operator's editor left it (already sanitised), or why the editor failed.
     Edited {
         key: ConversationKey,

@@ -4,7 +4,9 @@
 use super::compose::Composer;
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context};
-use super::model::{Confirm, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View};
+use super::model::{
+    Confirm, DRAFT_RETRY, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View,
+};
 use super::msg::{Cmd, Msg, Op, OutboxState, SendFailure};
 use crate::domain::{
     Author, Conversation, ConversationKey, Delivery, Holder, Message, SendBaseline, Status, waiting_since,
@@ -195,7 +197,22 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::StoreFailed(error) => {
-            notice(model, format!("drafts are not being saved: {error}"), true);
+            // Every draft is written again at the retry: which one failed is not known here,
+            // and writing one twice costs nothing.
+            model.unsaved.extend(model.drafts.keys().cloned());
+            model.save_due = Some(model.now + DRAFT_RETRY);
+            model.store_failing = true;
+            notice(
+                model,
+                format!("{error}: drafts are kept in memory and saved when there is room"),
+                true,
+            );
+            vec![]
+        }
+        Msg::StoreSaved => {
+            if std::mem::take(&mut model.store_failing) {
+                notice(model, "drafts are saved again".into(), false);
+            }
             vec![]
         }
         Msg::Connection { account, state } => {

@@ -1,11 +1,12 @@
 //! Starting the interactive inbox: on the configured accounts, or on the embedded demo.
 
 use super::Failure;
+use crate::app::Connection;
 use crate::app::keymap::Keymap;
 use crate::config::Config;
 use crate::platform::{self, Platform};
-use crate::store::Store;
-use crate::sync::Intervals;
+use crate::store::{DirLock, LockError, Store};
+use crate::sync::{Intervals, Pending};
 use crate::tui::{Inbox, run};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ fn keymap() -> (Keymap, Vec<String>) {
     Keymap::load(user.as_deref().filter(|p| p.exists()))
 }
 
-pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), Failure> {
+pub async fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<String>) -> Result<(), Failure> {
     let config = Config::load(path)?;
     if config.accounts.is_empty() {
         return Err(Failure::Usage(format!(
@@ -25,23 +26,26 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
             path.display()
         )));
     }
-    let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
-    let mut labels = Vec::new();
-    for account in &config.accounts {
-        let settings = account.resolve()?;
-        platforms.push(platform::connect(
-            settings.clone(),
-            platform::http::client(settings.timeout),
-        ));
-        labels.push(account.label.clone());
-    }
+    let state_dir = state_dir.or_else(crate::config::default_state_dir);
     let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
+    // Held until the inbox ends; taken before the terminal or the store is touched. A
+    // directory that cannot be locked at all (read-only) is said, not a reason to stop.
+    let _lock = match state_dir.as_deref().map(DirLock::take) {
+        Some(Ok(lock)) => Some(lock),
+        Some(Err(held @ LockError::Held { .. })) => return Err(Failure::Usage(held.to_string())),
+        Some(Err(e)) => {
+            warnings.push(e.to_string());
+            None
+        }
+        None => None,
+    };
+    let (accounts, platforms) = config.accounts.iter().map(read_key_later).unzip();
     warnings.extend(config.warnings.iter().cloned());
     let intervals = Intervals {
         list: config.list_interval,
         thread: config.thread_interval,
     };
-    let state_dir = state_dir.or_else(crate::config::default_state_dir);
     let (store, mut drafts) = open_store(state_dir.clone(), &mut warnings);
     if let (Some(store), Some(dir)) = (&store, &state_dir) {
         recover_editor_files(store, dir, &mut drafts, &mut warnings);
@@ -64,8 +68,8 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         None => (vec![], 1),
     };
     start(Inbox {
+        accounts,
         platforms,
-        labels,
         intervals,
         keymap,
         warnings,
@@ -78,6 +82,30 @@ pub async fn from_config(path: &Path, state_dir: Option<PathBuf>) -> Result<(), 
         state_dir,
     })
     .await
+}
+
+/// An account as the inbox shows it at once, and its adapter, made when its key has been read
+/// in a blocking task (a key command may run for its whole timeout); all accounts' keys are
+/// read in parallel, and one that cannot be read stops only its own account.
+fn read_key_later(account: &crate::config::Account) -> (crate::app::model::Account, Pending) {
+    let settings = account.settings_without_key.clone();
+    let client = platform::http::client(settings.timeout);
+    // The adapter without its key answers what the account is and can do; it never polls.
+    let keyless = platform::connect(settings, client.clone());
+    let shown = crate::tui::account(&*keyless, account.label.clone(), Connection::ReadingKey);
+    let account = account.clone();
+    let adapter = async move {
+        let settings = tokio::task::spawn_blocking(move || account.read_key())
+            .await
+            .map_err(|e| format!("reading the key stopped: {e}"))??;
+        Ok(platform::connect(settings, client))
+    };
+    let pending = Pending {
+        name: shown.name.clone(),
+        platform: Box::pin(adapter),
+        reads_key: true,
+    };
+    (shown, pending)
 }
 
 /// A reply being written in the editor when the program stopped (a crash, a dropped SSH
@@ -134,15 +162,19 @@ fn open_store(
             });
             (Some(store), drafts)
         }
+        // The file is kept (only a corrupt one is moved aside): the next start uses it again.
         Err(e) => {
-            warnings.push(format!("{e} — drafts are kept in memory only"));
+            warnings.push(format!(
+                "{e}: the local store is not used this run, drafts are kept in memory only (those saved before are kept in {} for the next start)",
+                dir.join("handoff.db").display()
+            ));
             (None, vec![])
         }
     }
 }
 
 #[cfg(feature = "sandbox")]
-pub async fn demo() -> Result<(), Failure> {
+pub async fn demo(start_warnings: Vec<String>) -> Result<(), Failure> {
     use crate::domain::{ApiKey, PlatformKind};
     use crate::platform::{AccountSettings, Operator};
     let world = crate::sandbox::start(crate::sandbox::SandboxOptions::default())
@@ -170,20 +202,23 @@ pub async fn demo() -> Result<(), Failure> {
             platform::http::client(Duration::from_secs(10)),
         ));
     }
-    let labels = vec![
-        Some("raia (demo)".into()),
-        Some("Chatvolt (demo)".into()),
-        Some("ChatDash (demo)".into()),
-    ];
-    let (keymap, warnings) = keymap();
+    let labels = ["raia (demo)", "Chatvolt (demo)", "ChatDash (demo)"];
+    let accounts = platforms
+        .iter()
+        .zip(labels)
+        .map(|(p, label)| crate::tui::account(&**p, Some(label.into()), Connection::Connecting))
+        .collect();
+    let platforms = platforms.into_iter().map(Pending::ready).collect();
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
     let intervals = Intervals {
         list: Duration::from_secs(3),
         thread: Duration::from_secs(1),
     };
     // The demo's conversations are made up: nothing of it is kept.
     let inbox = Inbox {
+        accounts,
         platforms,
-        labels,
         intervals,
         keymap,
         warnings,
@@ -201,7 +236,7 @@ pub async fn demo() -> Result<(), Failure> {
 }
 
 #[cfg(not(feature = "sandbox"))]
-pub async fn demo() -> Result<(), Failure> {
+pub async fn demo(_start_warnings: Vec<String>) -> Result<(), Failure> {
     Err(Failure::Usage(
         "no config file, and this build has no demo (built without the `sandbox` feature); see README".into(),
     ))

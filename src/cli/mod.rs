@@ -118,7 +118,9 @@ impl From<ConfigError> for Failure {
     }
 }
 
-pub async fn run(cli: Cli) -> ExitCode {
+/// Runs the command. `warnings`: what start-up (the log) could not do; the inbox shows them on
+/// screen, the other commands print them on stderr.
+pub async fn run(cli: Cli, warnings: Vec<String>) -> ExitCode {
     let Some(command) = cli.command else {
         // No command: the inbox, on the config if there is one, else on the demo.
         let path = match config_path(cli.config) {
@@ -126,14 +128,19 @@ pub async fn run(cli: Cli) -> ExitCode {
             Err(failure) => return report(failure),
         };
         if path.exists() {
-            return finish(inbox::from_config(&path, cli.state_dir).await);
+            return finish(inbox::from_config(&path, cli.state_dir, warnings).await);
         }
-        return finish(inbox::demo().await);
+        return finish(inbox::demo(warnings).await);
     };
+    if !matches!(command, Command::Demo) {
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     let result = match command {
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => sandbox::run(args).await,
-        Command::Demo => inbox::demo().await,
+        Command::Demo => inbox::demo(warnings).await,
         Command::Doctor => doctor(cli.config).await,
         command => {
             let config = match load_config(cli.config) {
@@ -185,17 +192,45 @@ fn load_config(flag: Option<PathBuf>) -> Result<Config, Failure> {
 }
 
 fn connect(config: &Config, name: &str) -> Result<Arc<dyn Platform>, Failure> {
-    let account = config.account(name).ok_or_else(|| {
+    let settings = find_account(config, name)?.resolve()?;
+    Ok(adapter(settings))
+}
+
+fn find_account<'a>(config: &'a Config, name: &str) -> Result<&'a crate::config::Account, Failure> {
+    config.account(name).ok_or_else(|| {
         let names: Vec<&str> = config.accounts.iter().map(|a| a.name()).collect();
         Failure::Usage(format!(
             "no account named `{name}` in {} (accounts: {})",
             config.path.display(),
             names.join(", ")
         ))
-    })?;
-    let settings = account.resolve()?;
+    })
+}
+
+fn adapter(settings: crate::platform::AccountSettings) -> Arc<dyn Platform> {
     let client = platform::http::client(settings.timeout);
-    Ok(platform::connect(settings, client))
+    platform::connect(settings, client)
+}
+
+/// Why an account's key could not be read, where the account is named already.
+fn key_problem<'a>(account: &crate::config::Account, e: &'a ConfigError) -> &'a str {
+    let prefix = format!("account `{}`: ", account.name());
+    e.message.strip_prefix(&prefix).unwrap_or(&e.message)
+}
+
+/// Reads an account's key off the async threads (a key command may run for its whole
+/// timeout), so that several accounts' keys are read at once.
+async fn resolve(account: &crate::config::Account) -> Result<crate::platform::AccountSettings, ConfigError> {
+    let account = account.clone();
+    let location = account.name().to_string();
+    tokio::task::spawn_blocking(move || account.resolve())
+        .await
+        .unwrap_or_else(|e| {
+            Err(ConfigError {
+                location,
+                message: format!("reading the key stopped: {e}"),
+            })
+        })
 }
 
 fn target(raw: &str) -> Result<ConversationKey, Failure> {
@@ -367,14 +402,43 @@ async fn list(
     if names.is_empty() {
         return Err(Failure::Usage(format!("no accounts in {}", config.path.display())));
     }
-    let platforms = names
+    let accounts = names
         .iter()
-        .map(|n| connect(config, n))
+        .map(|n| find_account(config, n))
         .collect::<Result<Vec<_>, _>>()?;
-    // Every account at once; one that fails is reported and the others still print.
+    // Every account at once; one whose key cannot be read, or that fails, is reported and the
+    // others still print.
+    let mut failed = Vec::new();
+    let mut platforms = Vec::new();
+    let mut unread_keys = Vec::new();
+    for (account, settings) in accounts
+        .iter()
+        .zip(futures::future::join_all(accounts.iter().map(|a| resolve(a))).await)
+    {
+        match settings {
+            Ok(settings) => platforms.push(adapter(settings)),
+            Err(e) => {
+                failed.push(format!(
+                    "account {}: {} ({})",
+                    account.name(),
+                    key_problem(account, &e),
+                    e.location
+                ));
+                unread_keys.push(e);
+            }
+        }
+    }
+    // No key could be read at all: nothing to list, the config is what needs fixing (exit 2).
+    if platforms.is_empty()
+        && let Some(first) = unread_keys.into_iter().next()
+    {
+        for f in &failed[1..] {
+            eprintln!("handoff: {f}");
+        }
+        return Err(Failure::Config(first));
+    }
     let answers = futures::future::join_all(platforms.iter().map(|p| p.list_conversations(None))).await;
     let mut conversations = Vec::new();
-    let mut failed = Vec::new();
     for (p, answer) in platforms.iter().zip(answers) {
         match answer {
             Ok(listing) => {
@@ -462,7 +526,7 @@ async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
     for account in &config.accounts {
         let s = &account.settings_without_key;
         print(&format!("\n{} ({}, {})\n", account.name(), s.kind, s.base_url));
-        let settings = match account.resolve() {
+        let settings = match resolve(account).await {
             Ok(settings) => {
                 print(&format!(
                     "  key      found ({})\n",
@@ -472,11 +536,11 @@ async fn doctor(flag: Option<PathBuf>) -> Result<(), Failure> {
             }
             Err(e) => {
                 problems += 1;
-                print(&format!("  key      MISSING: {}\n", e.message));
+                print(&format!("  key      MISSING: {}\n", key_problem(account, &e)));
                 continue;
             }
         };
-        let p = platform::connect(settings, platform::http::client(s.timeout));
+        let p = adapter(settings);
         let line = match p.check().await {
             Ok(()) => "  server   reachable, key accepted\n".to_string(),
             Err(e @ PlatformError::BadKey { .. }) => {

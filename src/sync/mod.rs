@@ -14,14 +14,15 @@ mod poller;
 
 pub use cache::CacheWriter;
 
-use crate::app::{Cmd, Msg, Op};
+use crate::app::{Cmd, Connection, Msg, Op};
 use crate::domain::{ConversationKey, SendBaseline};
 use crate::platform::Platform;
 use poller::{Control, Poller};
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -61,8 +62,32 @@ pub struct Engine {
 }
 
 struct Account {
-    platform: Arc<dyn Platform>,
+    /// The adapter once the account's key is read, or why it could not be.
+    platform: Arc<OnceLock<Result<Arc<dyn Platform>, String>>>,
     control: UnboundedSender<Control>,
+}
+
+/// An account's adapter, or why there is none (its key could not be read).
+pub type Arriving = Pin<Box<dyn Future<Output = Result<Arc<dyn Platform>, String>> + Send>>;
+
+/// An account whose adapter is on its way: its key is being read (a key command may take
+/// seconds), so its poller starts when the adapter arrives, and never if it does not.
+pub struct Pending {
+    pub name: String,
+    pub platform: Arriving,
+    /// The model shows it as reading its key until the adapter arrives.
+    pub reads_key: bool,
+}
+
+impl Pending {
+    /// An adapter that is there already.
+    pub fn ready(platform: Arc<dyn Platform>) -> Pending {
+        Pending {
+            name: platform.account().to_string(),
+            platform: Box::pin(std::future::ready(Ok(platform))),
+            reads_key: false,
+        }
+    }
 }
 
 impl Engine {
@@ -81,6 +106,19 @@ impl Engine {
         tx: UnboundedSender<Msg>,
         cache: Option<CacheWriter>,
     ) -> Engine {
+        let pending = platforms.into_iter().map(Pending::ready).collect();
+        Engine::start_pending(pending, intervals, tx, cache)
+    }
+
+    /// As [`Engine::start_with_cache`], for accounts whose adapters arrive later (their keys
+    /// are being read): each poller starts once its adapter is there; an account whose key
+    /// could not be read is reported as [`Connection::NoKey`] and never polled.
+    pub fn start_pending(
+        accounts: Vec<Pending>,
+        intervals: Intervals,
+        tx: UnboundedSender<Msg>,
+        cache: Option<CacheWriter>,
+    ) -> Engine {
         let runtime = Handle::try_current().ok();
         if runtime.is_none() {
             tracing::error!("sync engine started outside a tokio runtime: nothing will be polled");
@@ -92,26 +130,46 @@ impl Engine {
             runtime,
             stopped: AtomicBool::new(false),
         };
-        engine.with_pollers(platforms, intervals.clamped(), cache)
+        engine.with_pollers(accounts, intervals.clamped(), cache)
     }
 
-    fn with_pollers(
-        mut self,
-        platforms: Vec<Arc<dyn Platform>>,
-        intervals: Intervals,
-        cache: Option<CacheWriter>,
-    ) -> Engine {
-        for platform in platforms {
-            let name = platform.account().to_string();
+    fn with_pollers(mut self, accounts: Vec<Pending>, intervals: Intervals, cache: Option<CacheWriter>) -> Engine {
+        for pending in accounts {
+            let name = pending.name.clone();
             if self.accounts.contains_key(&name) {
                 // Keys are `account/id`: two accounts with one name would mix their conversations.
                 tracing::warn!(account = %name, "two accounts share this name; polling only the first");
                 continue;
             }
+            // Controls sent before the adapter arrives (the conversation on screen) wait in
+            // the channel for the poller.
             let (control, control_rx) = mpsc::unbounded_channel();
-            let mut poller = Poller::new(platform.clone(), intervals, self.tx.clone(), control_rx);
-            poller.cache = cache.clone();
-            self.spawn(poller.run());
+            let platform = Arc::new(OnceLock::new());
+            let (slot, tx, cache) = (platform.clone(), self.tx.clone(), cache.clone());
+            self.spawn(async move {
+                let arrived = pending.platform.await;
+                let _ = slot.set(arrived.clone());
+                match arrived {
+                    Ok(platform) => {
+                        if pending.reads_key {
+                            let _ = tx.send(Msg::Connection {
+                                account: pending.name,
+                                state: Connection::Connecting,
+                            });
+                        }
+                        let mut poller = Poller::new(platform, intervals, tx, control_rx);
+                        poller.cache = cache;
+                        poller.run().await;
+                    }
+                    Err(reason) => {
+                        tracing::warn!(account = %pending.name, %reason, "the account's key could not be read");
+                        let _ = tx.send(Msg::Connection {
+                            account: pending.name,
+                            state: Connection::NoKey(reason),
+                        });
+                    }
+                }
+            });
             self.accounts.insert(name, Account { platform, control });
         }
         self
@@ -238,7 +296,11 @@ impl Engine {
             return Err("the sync engine is not running (no tokio runtime)".into());
         }
         let account = self.accounts.get(name).ok_or_else(|| unknown_account(name))?;
-        Ok((account.platform.clone(), account.control.clone()))
+        match account.platform.get() {
+            Some(Ok(platform)) => Ok((platform.clone(), account.control.clone())),
+            Some(Err(reason)) => Err(format!("the key of account {name} could not be read: {reason}")),
+            None => Err(format!("the key of account {name} is still being read")),
+        }
     }
 
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {

@@ -73,9 +73,9 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top
 /// Failing accounts first, then those not answered yet, then the ones that work; each group in
 /// the config's order.
 fn in_order(model: &Model) -> Vec<&Account> {
-    let rank = |a: &Account| match a.connection {
+    let rank = |a: &Account| match &a.connection {
         Connection::Ok => 2,
-        Connection::Connecting => 1,
+        c if c.is_pending() => 1,
         _ => 0,
     };
     let mut accounts: Vec<&Account> = model.accounts.iter().collect();
@@ -112,7 +112,7 @@ fn entry<'a>(a: &Account, model: &Model, theme: &Theme, name_width: usize, width
 fn error_text(connection: &Connection) -> Option<&str> {
     match connection {
         Connection::Retrying { error, .. } => Some(error),
-        Connection::BadKey(error) | Connection::Degraded(error) => Some(error),
-        Connection::Connecting | Connection::Ok => None,
+        Connection::BadKey(error) | Connection::Degraded(error) | Connection::NoKey(error) => Some(error),
+        Connection::Connecting | Connection::ReadingKey | Connection::Ok => None,
     }
 }

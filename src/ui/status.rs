@@ -96,10 +96,7 @@ fn offline_banners(model: &Model, theme: &Theme) -> Vec<String> {
         return Vec::new();
     };
     let at = oldest.with_timezone(&theme.offset).format("%H:%M");
-    let offline = model
-        .accounts
-        .iter()
-        .all(|a| !a.synced && !matches!(a.connection, Connection::Connecting));
+    let offline = model.accounts.iter().all(|a| !a.synced && !a.connection.is_pending());
     if offline {
         vec![
             format!("OFFLINE — cached copy from {at}, read-only"),
@@ -286,7 +283,7 @@ fn accounts_that_fit(model: &Model, theme: &Theme, left_width: usize, room: usiz
 /// Whether an account needs the operator's attention: anything but answering or not having
 /// answered yet (a rejected key, retrying, a key that could not be read…).
 pub(super) fn failing(connection: &Connection) -> bool {
-    !matches!(connection, Connection::Ok | Connection::Connecting)
+    !(*connection == Connection::Ok || connection.is_pending())
 }
 
 /// The accounts counted rather than named (`✓ 197  ✗ 3 failing — L for details`), longest
@@ -294,7 +291,7 @@ pub(super) fn failing(connection: &Connection) -> bool {
 fn summaries(model: &Model, theme: &Theme) -> Vec<Vec<Span<'static>>> {
     let count = |f: fn(&Connection) -> bool| model.accounts.iter().filter(|a| f(&a.connection)).count();
     let ok = count(|c| *c == Connection::Ok);
-    let connecting = count(|c| *c == Connection::Connecting);
+    let connecting = count(Connection::is_pending);
     let failing = count(failing);
     let details = model.keymap.hint(Context::Global, Action::Accounts);
     let failing_words = [
@@ -382,7 +379,10 @@ pub(super) fn connection_words(
             let secs = (*at - model.now).num_seconds().max(0);
             (format!("⟳ {secs}s"), theme.warn)
         }
-        Connection::BadKey(_) if short => ("✗".into(), theme.error),
+        Connection::ReadingKey if short => ("…".into(), theme.dim),
+        Connection::ReadingKey => ("… reading key".into(), theme.dim),
+        Connection::NoKey(_) | Connection::BadKey(_) if short => ("✗".into(), theme.error),
+        Connection::NoKey(why) => (format!("✗ {why}"), theme.error),
         Connection::BadKey(_) => ("✗ key rejected".into(), theme.error),
         // Answered, but something is off (a server that repeats its pages): L says what.
         Connection::Degraded(_) => ("⚠".into(), theme.warn),
