@@ -132,6 +132,23 @@ pub struct Thread {
     pub reply_base: Option<usize>,
 }
 
+/// The operator's own message on its way (or not sent), shown under a local id until the
+/// platform's copy takes its place.
+pub fn outgoing(client_id: u64, text: String, at: DateTime<Utc>, delivery: Delivery) -> Message {
+    Message {
+        id: format!("local-{client_id}"),
+        author: Author::Operator {
+            name: None,
+            is_me: true,
+        },
+        author_name: None,
+        text,
+        created_at: at,
+        attachments: vec![],
+        delivery,
+    }
+}
+
 impl Thread {
     /// Every message to show: the platform's, then ours in flight.
     pub fn all(&self) -> impl DoubleEndedIterator<Item = &Message> {
@@ -238,18 +255,7 @@ impl Model {
             crate::domain::OutboxState::Failed(reason) => Delivery::Failed(reason),
             _ => return,
         };
-        let message = Message {
-            id: format!("local-{client_id}"),
-            author: Author::Operator {
-                name: None,
-                is_me: true,
-            },
-            author_name: None,
-            text,
-            created_at: baseline.sent_at,
-            attachments: vec![],
-            delivery,
-        };
+        let message = outgoing(client_id, text, baseline.sent_at, delivery);
         let thread = self.threads.entry(key).or_default();
         thread.baselines.insert(client_id, baseline);
         thread.outgoing.push((client_id, message));

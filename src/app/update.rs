@@ -1067,18 +1067,7 @@ fn send(model: &mut Model, confirmed: bool) -> Vec<Cmd> {
     let client_id = model.next_client_id;
     model.next_client_id += 1;
     model.sending += 1;
-    let message = Message {
-        id: format!("local-{client_id}"),
-        author: Author::Operator {
-            name: None,
-            is_me: true,
-        },
-        author_name: None,
-        text: text.clone(),
-        created_at: model.now,
-        attachments: vec![],
-        delivery: Delivery::Pending,
-    };
+    let message = super::model::outgoing(client_id, text.clone(), model.now, Delivery::Pending);
     let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
     let baseline = SendBaseline::of(&thread.messages, &text, model.now);
     thread.baselines.insert(client_id, baseline.clone());
