@@ -74,148 +74,129 @@ impl Context {
     }
 }
 
-/// What a key asks the application to do. The app decides what each means in its context.
-/// Declaration order is the row order in the help overlay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    Down,
-    Up,
-    First,
-    Last,
-    PageDown,
-    PageUp,
-    JumpLatest,
-    Open,
-    Back,
-    FocusNext,
-    NextNeedingHuman,
-    ViewNeedsYou,
-    ViewMine,
-    ViewAll,
-    ViewResolved,
-    Filter,
+/// Where the focus can be when a key is pressed: every context but `Global`, which only holds
+/// the bindings the others share. `update` dispatches on this, so it needs no arm for `Global`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    List,
+    Thread,
     Compose,
-    TakeOver,
-    HandBack,
-    Resolve,
-    Editor,
-    Copy,
-    RestoreUnsent,
-    Refresh,
-    Accounts,
-    Send,
-    NewLine,
-    LeaveCompose,
-    Yes,
-    No,
+    Filter,
     Help,
-    Quit,
-    ForceQuit,
+    Confirm,
+}
+
+impl From<Place> for Context {
+    fn from(place: Place) -> Context {
+        match place {
+            Place::List => Context::List,
+            Place::Thread => Context::Thread,
+            Place::Compose => Context::Compose,
+            Place::Filter => Context::Filter,
+            Place::Help => Context::Help,
+            Place::Confirm => Context::Confirm,
+        }
+    }
+}
+
+/// Declares every action once — variant, name in `keymap.toml`, description in the help, and
+/// how the description reads in particular contexts — and derives from that one list the enum,
+/// `Action::ALL`, the names both ways and the descriptions. A `macro_rules!` rather than
+/// `strum`: the table is the whole need, and it keeps names and per-context wording together.
+macro_rules! actions {
+    ($(
+        $variant:ident = $name:literal, $description:literal
+            $({ $($context:ident: $wording:literal),+ $(,)? })?;
+    )+) => {
+        /// What a key asks the application to do. The app decides what each means in its
+        /// context. Declaration order is the row order in the help overlay.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)+
+        }
+
+        impl Action {
+            /// Every action, in declaration order; generated, so none can be left out.
+            pub const ALL: [Action; [$($name),+].len()] = [$(Action::$variant),+];
+
+            /// The stable snake_case name used in `keymap.toml`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)+
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name {
+                    $($name => Some(Action::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// One line for the help overlay.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $description,)+
+                }
+            }
+
+            /// Contexts where the description reads differently.
+            fn wordings(self) -> &'static [(Context, &'static str)] {
+                match self {
+                    $(Action::$variant => &[$($((Context::$context, $wording)),+)?],)+
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Down = "down", "move down" { Thread: "scroll down" };
+    Up = "up", "move up" { Thread: "scroll up" };
+    First = "first", "go to the top" { Thread: "scroll to the oldest message" };
+    Last = "last", "go to the bottom";
+    PageDown = "page_down", "page down" { Thread: "scroll a page down" };
+    PageUp = "page_up", "page up" { Thread: "scroll a page up" };
+    JumpLatest = "jump_latest", "jump to the latest message";
+    Open = "open", "open the conversation" { Filter: "apply the filter" };
+    Back = "back", "go back" {
+        Thread: "back to the list",
+        Filter: "cancel the filter",
+        Help: "close the help",
+    };
+    FocusNext = "focus_next", "switch between the list and the thread";
+    NextNeedingHuman = "next_needing_human", "next conversation that needs a human";
+    ViewNeedsYou = "view_needs_you", "view: needs you";
+    ViewMine = "view_mine", "view: mine";
+    ViewAll = "view_all", "view: all";
+    ViewResolved = "view_resolved", "view: resolved";
+    Filter = "filter", "filter the list";
+    Compose = "compose", "write a reply";
+    TakeOver = "take_over", "take over from the AI (manual mode)";
+    HandBack = "hand_back", "hand back to the AI";
+    Resolve = "resolve", "mark the conversation resolved";
+    Editor = "edit_in_editor", "write the reply in $EDITOR";
+    Copy = "copy", "copy the message to the clipboard";
+    RestoreUnsent = "restore_unsent", "put an unsent reply back in the draft";
+    Refresh = "refresh", "ask every account now";
+    Accounts = "accounts", "every account's state and errors";
+    Send = "send", "send the reply";
+    NewLine = "new_line", "new line in the reply";
+    LeaveCompose = "leave_compose", "leave the reply box";
+    Yes = "yes", "yes, go ahead";
+    No = "no", "no, cancel";
+    Help = "help", "show or hide this help";
+    Quit = "quit", "quit";
+    ForceQuit = "force_quit", "quit now, from anywhere";
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
-        Action::Down,
-        Action::Up,
-        Action::First,
-        Action::Last,
-        Action::PageDown,
-        Action::PageUp,
-        Action::JumpLatest,
-        Action::Open,
-        Action::Back,
-        Action::FocusNext,
-        Action::NextNeedingHuman,
-        Action::ViewNeedsYou,
-        Action::ViewMine,
-        Action::ViewAll,
-        Action::ViewResolved,
-        Action::Filter,
-        Action::Compose,
-        Action::TakeOver,
-        Action::HandBack,
-        Action::Resolve,
-        Action::Editor,
-        Action::Copy,
-        Action::RestoreUnsent,
-        Action::Refresh,
-        Action::Accounts,
-        Action::Send,
-        Action::NewLine,
-        Action::LeaveCompose,
-        Action::Yes,
-        Action::No,
-        Action::Help,
-        Action::Quit,
-        Action::ForceQuit,
-    ];
-
-    /// The stable snake_case name used in `keymap.toml`.
-    pub fn name(self) -> &'static str {
-        self.meta().0
-    }
-
-    /// One line for the help overlay.
-    pub fn description(self) -> &'static str {
-        self.meta().1
-    }
-
     /// The description as it reads in one context (e.g. `back` in the filter cancels it).
     pub fn description_in(self, context: Context) -> &'static str {
-        match (context, self) {
-            (Context::Thread, Action::Down) => "scroll down",
-            (Context::Thread, Action::Up) => "scroll up",
-            (Context::Thread, Action::First) => "scroll to the oldest message",
-            (Context::Thread, Action::PageDown) => "scroll a page down",
-            (Context::Thread, Action::PageUp) => "scroll a page up",
-            (Context::Thread, Action::Back) => "back to the list",
-            (Context::Filter, Action::Open) => "apply the filter",
-            (Context::Filter, Action::Back) => "cancel the filter",
-            (Context::Help, Action::Back) => "close the help",
-            _ => self.description(),
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    fn meta(self) -> (&'static str, &'static str) {
-        match self {
-            Action::Down => ("down", "move down"),
-            Action::Up => ("up", "move up"),
-            Action::First => ("first", "go to the top"),
-            Action::Last => ("last", "go to the bottom"),
-            Action::PageDown => ("page_down", "page down"),
-            Action::PageUp => ("page_up", "page up"),
-            Action::JumpLatest => ("jump_latest", "jump to the latest message"),
-            Action::Open => ("open", "open the conversation"),
-            Action::Back => ("back", "go back"),
-            Action::FocusNext => ("focus_next", "switch between the list and the thread"),
-            Action::NextNeedingHuman => ("next_needing_human", "next conversation that needs a human"),
-            Action::ViewNeedsYou => ("view_needs_you", "view: needs you"),
-            Action::ViewMine => ("view_mine", "view: mine"),
-            Action::ViewAll => ("view_all", "view: all"),
-            Action::ViewResolved => ("view_resolved", "view: resolved"),
-            Action::Filter => ("filter", "filter the list"),
-            Action::Compose => ("compose", "write a reply"),
-            Action::TakeOver => ("take_over", "take over from the AI (manual mode)"),
-            Action::HandBack => ("hand_back", "hand back to the AI"),
-            Action::Resolve => ("resolve", "mark the conversation resolved"),
-            Action::Editor => ("edit_in_editor", "write the reply in $EDITOR"),
-            Action::Copy => ("copy", "copy the message to the clipboard"),
-            Action::RestoreUnsent => ("restore_unsent", "put an unsent reply back in the draft"),
-            Action::Refresh => ("refresh", "ask every account now"),
-            Action::Accounts => ("accounts", "every account's state and errors"),
-            Action::Send => ("send", "send the reply"),
-            Action::NewLine => ("new_line", "new line in the reply"),
-            Action::LeaveCompose => ("leave_compose", "leave the reply box"),
-            Action::Yes => ("yes", "yes, go ahead"),
-            Action::No => ("no", "no, cancel"),
-            Action::Help => ("help", "show or hide this help"),
-            Action::Quit => ("quit", "quit"),
-            Action::ForceQuit => ("force_quit", "quit now, from anywhere"),
-        }
+        self.wordings()
+            .iter()
+            .find(|(c, _)| *c == context)
+            .map_or(self.description(), |&(_, wording)| wording)
     }
 }
 
@@ -620,6 +601,47 @@ mod tests {
         }
         for context in Context::ALL {
             assert_eq!(Context::from_name(context.name()), Some(context));
+        }
+    }
+
+    /// Actions that deliberately have no default key (a user file can still bind them).
+    const UNBOUND_BY_DEFAULT: &[Action] = &[];
+
+    /// The `name = …` lines of keymap.toml, read as text rather than through the parser under
+    /// test, so a name the parser would drop still counts against it.
+    fn names_in_default_toml() -> HashSet<&'static str> {
+        DEFAULT_TOML
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.starts_with('#') && !line.starts_with('['))
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, _)| name.trim())
+            .collect()
+    }
+
+    #[test]
+    fn every_declared_action_can_be_bound() {
+        // `Action::ALL` is generated from the declarations, so it holds every variant; checked
+        // here against the embedded file, which is kept by hand.
+        let bound = names_in_default_toml();
+        for action in Action::ALL {
+            let name = action.name();
+            assert_eq!(Action::from_name(name), Some(action), "{name} does not parse back");
+            let unbound = UNBOUND_BY_DEFAULT.contains(&action);
+            assert!(
+                bound.contains(name) || unbound,
+                "{name} has no default key in keymap.toml and is not in UNBOUND_BY_DEFAULT"
+            );
+            assert!(
+                !(bound.contains(name) && unbound),
+                "{name} is bound but listed as unbound"
+            );
+        }
+        for name in bound {
+            assert!(
+                Action::from_name(name).is_some(),
+                "keymap.toml binds unknown action {name:?}"
+            );
         }
     }
 
