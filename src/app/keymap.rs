@@ -14,8 +14,9 @@ use super::key::{Key, KeyCode};
 const DEFAULT_TOML: &str = include_str!("../../keymap.toml");
 const DEFAULT_ORIGIN: &str = "built-in keymap.toml";
 
-/// Where a key press lands. `Global` bindings apply in every other context unless that context
-/// binds the key itself (and, in the text-input contexts, only for Ctrl/Alt/function keys).
+/// A section of the keymap: where a key press lands ([`Place`]), or `Global`, whose bindings
+/// apply in every other context unless that context binds the key itself (and, in the
+/// text-input contexts, only for Ctrl/Alt/function keys).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Context {
     Global,
