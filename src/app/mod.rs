@@ -5,6 +5,7 @@ pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod screen;
 pub mod update;
 
 pub use model::Model;

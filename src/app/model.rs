@@ -3,20 +3,13 @@
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
+use super::screen;
 use crate::domain::{
     Author, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, ReadMark, Status,
     queue_rank,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
-
-/// Below this the layout cannot show a usable inbox; the view says so instead.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
-/// From this width the list and the thread stand side by side.
-pub const TWO_PANE_WIDTH: u16 = 100;
-/// Lines per conversation in the list: the summary line and the preview line.
-pub const ROW_HEIGHT: usize = 2;
 
 /// The list's views, switched with 1–4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -303,17 +296,9 @@ impl Model {
         self.accounts.iter().find(|a| a.name == name)
     }
 
-    pub fn too_small(&self) -> bool {
-        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
-    }
-
-    pub fn two_panes(&self) -> bool {
-        self.width >= TWO_PANE_WIDTH
-    }
-
     /// Conversation rows that fit in the list pane (title bar, status bar and borders aside).
     pub fn list_capacity(&self) -> usize {
-        (self.height as usize).saturating_sub(4) / ROW_HEIGHT
+        screen::list_capacity(self.height)
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -382,11 +367,7 @@ impl Model {
 
     pub fn keep_cursor_visible(&mut self) {
         let capacity = self.list_capacity().max(1);
-        if self.cursor < self.list_top {
-            self.list_top = self.cursor;
-        } else if self.cursor >= self.list_top + capacity {
-            self.list_top = self.cursor + 1 - capacity;
-        }
+        self.list_top = screen::scroll_to(self.list_top, self.cursor, capacity);
         self.list_top = self.list_top.min(self.rows.len().saturating_sub(capacity));
     }
 

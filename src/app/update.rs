@@ -3,7 +3,7 @@
 
 use super::compose::Composer;
 use super::key::{Key, KeyCode};
-use super::keymap::{Action, Context};
+use super::keymap::{Action, Context, Place};
 use super::model::{
     Confirm, DRAFT_RETRY, DRAFT_SAVE_DELAY, ERROR_NOTICE, Focus, Model, NOTICE, Notice, Overlay, Thread, View,
 };
@@ -650,24 +650,24 @@ fn preview_of(text: &str) -> String {
     line.chars().take(PREVIEW_CHARS).collect()
 }
 
-fn context(model: &Model) -> Context {
+fn context(model: &Model) -> Place {
     match (&model.overlay, &model.filter_input, model.focus) {
         // The accounts overlay closes like the help; it scrolls with the list's keys.
-        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Context::Help,
-        (Some(Overlay::Confirm(_)), _, _) => Context::Confirm,
-        (None, Some(_), _) => Context::Filter,
-        (None, None, Focus::Compose) => Context::Compose,
-        (None, None, Focus::Thread) => Context::Thread,
-        (None, None, Focus::List) => Context::List,
+        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Place::Help,
+        (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
+        (None, Some(_), _) => Place::Filter,
+        (None, None, Focus::Compose) => Place::Compose,
+        (None, None, Focus::Thread) => Place::Thread,
+        (None, None, Focus::List) => Place::List,
     }
 }
 
 fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
-    let ctx = context(model);
-    let action = model.keymap.action(ctx, key);
-    match ctx {
-        Context::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
-        Context::Help => {
+    let place = context(model);
+    let action = model.keymap.action(place.into(), key);
+    match place {
+        Place::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
+        Place::Help => {
             if matches!(action, Some(Action::Back | Action::Help)) {
                 model.overlay = None;
             }
@@ -676,7 +676,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             }
             vec![]
         }
-        Context::Confirm => match action {
+        Place::Confirm => match action {
             Some(Action::Yes) => confirmed(model),
             Some(Action::No | Action::Back) => {
                 model.overlay = None;
@@ -685,8 +685,8 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             Some(Action::ForceQuit) => quit(model, true),
             _ => vec![],
         },
-        Context::Filter => on_filter_key(model, key, action),
-        Context::Compose => match action {
+        Place::Filter => on_filter_key(model, key, action),
+        Place::Compose => match action {
             Some(Action::Send) => send(model, false),
             Some(Action::NewLine) => {
                 if let Some(d) = open_draft(model) {
@@ -713,7 +713,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 vec![]
             }
         },
-        Context::List | Context::Thread | Context::Global => match action {
+        Place::List | Place::Thread => match action {
             Some(action) => act(model, action),
             None => vec![],
         },

@@ -1,12 +1,61 @@
-//! Rectangles and the pane frame shared by the views. All arithmetic saturates: any size,
-//! including 0×0, must lay out without panicking.
+//! Rectangles and the pane frame shared by the views. The screen's split follows the numbers in
+//! `app::screen`, which the model pages by. All arithmetic saturates: any size, including 0×0,
+//! must lay out without panicking.
 
 use super::Theme;
 use super::text;
+use crate::app::screen;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
+
+/// A screen big enough for the inbox, in its parts.
+pub struct Parts {
+    pub title: Rect,
+    pub status: Rect,
+    pub panes: Panes,
+}
+
+/// Between the title bar and the status bar.
+pub enum Panes {
+    /// Side by side: the list, and the thread (or its placeholder) on the right.
+    Two { list: Rect, right: Rect },
+    /// One pane at a time, the whole body.
+    One(Rect),
+}
+
+/// Splits the screen, or `None` when it is below the least usable size.
+pub fn split(area: Rect) -> Option<Parts> {
+    if screen::too_small(area.width, area.height) {
+        return None;
+    }
+    let body = Rect {
+        y: area.y.saturating_add(1),
+        height: screen::body_height(area.height),
+        ..area
+    };
+    let panes = if screen::two_panes(area.width) {
+        let list_width = screen::list_width(body.width);
+        let list = Rect {
+            width: list_width,
+            ..body
+        };
+        let right = Rect {
+            x: body.x.saturating_add(list_width),
+            width: body.width.saturating_sub(list_width),
+            ..body
+        };
+        Panes::Two { list, right }
+    } else {
+        Panes::One(body)
+    };
+    Some(Parts {
+        title: row(area, 0),
+        status: row(area, area.height.saturating_sub(1)),
+        panes,
+    })
+}
 
 /// A `width`×`height` rectangle centred in `area`, shrunk to fit it.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -4,7 +4,8 @@
 use super::Theme;
 use super::layout::{self, gap, styled};
 use super::text;
-use crate::app::model::{Model, ROW_HEIGHT, View, shown_time};
+use crate::app::model::{Model, View, shown_time};
+use crate::app::screen::{self, ROW_HEIGHT};
 use crate::cli::output::{ago, status_mark};
 use crate::domain::{Conversation, Status};
 use ratatui::Frame;
@@ -26,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focus
         Span::raw(format!(" ({})", model.rows.len())),
     ];
     let mut block = layout::pane(theme, focused, title, area.width);
-    let capacity = usize::from(area.height.saturating_sub(2)) / ROW_HEIGHT;
+    let capacity = screen::rows_in_pane(area.height);
     let top = first_visible(model, capacity);
     if model.rows.len() > capacity && !model.rows.is_empty() {
         // Where we are in a long list: the scrollbar of a list too long to draw.
@@ -77,13 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focus
 /// The first row on screen: the model's, moved if needed so the cursor shows even when the
 /// frame is smaller than the model thinks.
 fn first_visible(model: &Model, capacity: usize) -> usize {
-    let capacity = capacity.max(1);
-    let mut top = model.list_top;
-    if model.cursor < top {
-        top = model.cursor;
-    } else if model.cursor >= top.saturating_add(capacity) {
-        top = model.cursor + 1 - capacity;
-    }
+    let top = screen::scroll_to(model.list_top, model.cursor, capacity);
     top.min(model.rows.len().saturating_sub(1))
 }
 

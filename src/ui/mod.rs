@@ -15,15 +15,13 @@ mod thread;
 pub use theme::Theme;
 
 use crate::app::keymap::{Action, Context};
-use crate::app::model::{Focus, MIN_HEIGHT, MIN_WIDTH, Model, Overlay, TWO_PANE_WIDTH};
+use crate::app::model::{Focus, Model, Overlay};
+use crate::app::screen::{MIN_HEIGHT, MIN_WIDTH};
+use layout::Panes;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
-
-/// The list's share of a two-pane screen, and its least width.
-const LIST_PERCENT: u16 = 40;
-const LIST_MIN_WIDTH: u16 = 38;
 
 /// The terminal window's title: counts only. No remote text goes there (a customer's name in a
 /// window list or a tmux status line is a leak, and a title is one more place for escapes).
@@ -41,47 +39,27 @@ pub fn window_title(model: &Model) -> String {
 /// Draws the whole screen for `model`. Any frame size works, 0×0 included.
 pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     let screen = frame.area();
-    if screen.width < MIN_WIDTH || screen.height < MIN_HEIGHT {
+    let Some(parts) = layout::split(screen) else {
         too_small(frame, screen, model, theme);
         return;
-    }
-    let title = layout::row(screen, 0);
-    let status = layout::row(screen, screen.height - 1);
-    let body = Rect {
-        y: screen.y + 1,
-        height: screen.height - 2,
-        ..screen
     };
-    status::title_bar(frame, title, model, theme);
+    status::title_bar(frame, parts.title, model, theme);
 
     let open = model.open.as_ref();
-    if screen.width >= TWO_PANE_WIDTH {
-        let share = u32::from(screen.width) * u32::from(LIST_PERCENT) / 100;
-        let list_width = u16::try_from(share)
-            .unwrap_or(u16::MAX)
-            .max(LIST_MIN_WIDTH)
-            .min(screen.width);
-        let list_area = Rect {
-            width: list_width,
-            ..body
-        };
-        let right = Rect {
-            x: body.x + list_width,
-            width: body.width - list_width,
-            ..body
-        };
-        list::render(frame, list_area, model, theme, model.focus == Focus::List);
-        match open {
-            Some(key) => thread::render(frame, right, model, theme, key),
-            None => thread::render_placeholder(frame, right, model, theme),
+    match parts.panes {
+        Panes::Two { list, right } => {
+            list::render(frame, list, model, theme, model.focus == Focus::List);
+            match open {
+                Some(key) => thread::render(frame, right, model, theme, key),
+                None => thread::render_placeholder(frame, right, model, theme),
+            }
         }
-    } else {
-        match open {
+        Panes::One(body) => match open {
             Some(key) if model.focus != Focus::List => thread::render(frame, body, model, theme, key),
             _ => list::render(frame, body, model, theme, true),
-        }
+        },
     }
-    status::status_bar(frame, status, model, theme);
+    status::status_bar(frame, parts.status, model, theme);
 
     match &model.overlay {
         Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
