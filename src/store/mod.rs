@@ -135,7 +135,7 @@ impl Store {
         crate::logging::create_private_dir(dir)?;
         let path = dir.join(FILE);
         let mut opened = Opened::default();
-        let connection = match open_and_migrate(&path, max_pages) {
+        let connection = match open_patiently(&path, max_pages) {
             Ok(c) => c,
             Err(Unopened::Failed(e)) => return Err(StoreError::Sqlite(e)),
             Err(Unopened::Unusable(why)) => {
@@ -509,6 +509,28 @@ impl From<rusqlite::Error> for Unopened {
 }
 
 /// Opens the file and brings its schema to [`SCHEMA_VERSION`].
+/// [`open_and_migrate`], again while another connection is still setting the same file up:
+/// switching a fresh file to WAL can answer "database is locked" without waiting for the busy
+/// timeout, and a busy file is no reason to start without the drafts.
+fn open_patiently(path: &Path, max_pages: Option<u32>) -> Result<Connection, Unopened> {
+    let give_up = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match open_and_migrate(path, max_pages) {
+            Err(Unopened::Failed(e)) if is_busy(&e) && std::time::Instant::now() < give_up => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn open_and_migrate(path: &Path, max_pages: Option<u32>) -> Result<Connection, Unopened> {
     let mut db = Connection::open(path)?;
     // Another inbox may be migrating this very file: wait for it rather than fail.
