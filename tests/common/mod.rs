@@ -1,8 +1,10 @@
 //! Shared by the integration tests: a sandbox on loopback and adapters pointed at it, the
 //! binary run against it (run) or on a pseudo-terminal (term), the inbox fed by the adapters
-//! and drawn without a terminal (inbox), and the corpus of hostile strings (hostile).
+//! and drawn without a terminal (inbox), the corpus of hostile strings (hostile), and the test
+//! data itself (fixtures, shared with the benches).
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod hostile;
 pub mod inbox;
 pub mod run;
@@ -27,17 +29,13 @@ pub async fn quiet(conversations: usize) -> SandboxHandle {
 
 pub fn me() -> Operator {
     Operator {
-        name: Some("Dana Reyes".into()),
-        email: Some("dana@example.com".into()),
+        name: Some(fixtures::OPERATOR_NAME.into()),
+        email: Some(fixtures::OPERATOR_EMAIL.into()),
     }
 }
 
 pub fn settings(h: &SandboxHandle, kind: PlatformKind) -> AccountSettings {
-    let (name, base, key) = match kind {
-        PlatformKind::Raia => ("raia", h.raia_base(), h.keys().raia.clone()),
-        PlatformKind::Chatvolt => ("volt", h.chatvolt_base(), h.keys().chatvolt.clone()),
-        PlatformKind::Chatdash => ("dash", h.chatdash_base(), h.keys().chatdash.clone()),
-    };
+    let (name, _, base, key) = fixtures::sandbox_account(h, kind);
     let mut s = AccountSettings::new(name, kind, &base, ApiKey::new(key));
     s.operator = me();
     s

@@ -1,6 +1,8 @@
 //! The real binary on a pseudo-terminal, its screen parsed as it arrives (vt100): the end-to-end
 //! tests drive it as an operator would and read it back as a person would.
 
+use super::fixtures::{self, Config};
+use handoff::domain::PlatformKind;
 use handoff::sandbox::SandboxHandle;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
@@ -20,33 +22,15 @@ pub fn dir_with_config(config: &str) -> Arc<tempfile::TempDir> {
 /// A config for the sandbox's raia and Chatvolt accounts, polled fast, and `extra` after them
 /// (more accounts, or settings).
 pub fn config(h: &SandboxHandle, extra: &str) -> String {
-    let k = h.keys();
-    format!(
-        r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[sync]
-list_interval = "400ms"
-thread_interval = "300ms"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{}"
-api_key_cmd = "echo {}"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{}"
-api_key_cmd = "echo {}"
-{extra}"#,
-        h.raia_base(),
-        k.raia,
-        h.chatvolt_base(),
-        k.chatvolt
+    fixtures::config(
+        h,
+        &Config {
+            accounts: &[PlatformKind::Raia, PlatformKind::Chatvolt],
+            key_files: None,
+            fast_sync: true,
+            experimental: None,
+            extra,
+        },
     )
 }
 
