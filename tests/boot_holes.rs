@@ -238,11 +238,10 @@ fn a_lock_left_by_a_killed_inbox_does_not_block_the_next() {
 #[test]
 fn a_draft_save_that_fails_is_kept_unsaved_retried_and_said_when_it_works_again() {
     use handoff::app::compose::Composer;
-    use handoff::app::keymap::Keymap;
-    use handoff::app::{Cmd, Model, Msg, update};
+    use handoff::app::{Cmd, Msg, update};
     use handoff::domain::ConversationKey;
-    let t0 = chrono::Utc::now();
-    let mut model = Model::new(vec![], Keymap::defaults(), false, t0);
+    let t0 = fixtures::now();
+    let mut model = fixtures::model(vec![]);
     let k = ConversationKey::new("raia", "c1");
     model.drafts.insert(k.clone(), Composer::with_text("half a reply"));
 
@@ -415,16 +414,15 @@ api_key_file = "/nonexistent/dash.key"
 /// What the operator tries on an account without a key says why it cannot be done.
 #[test]
 fn an_account_whose_key_could_not_be_read_says_why_nothing_can_be_done() {
-    use handoff::app::keymap::Keymap;
-    use handoff::app::{Connection, Model, Msg, update};
+    use handoff::app::{Connection, Msg, update};
     use handoff::domain::{ApiKey, PlatformKind};
     use handoff::platform::{self, AccountSettings};
     let settings = AccountSettings::new("volt", PlatformKind::Chatvolt, "http://127.0.0.1:9", ApiKey::new(""));
     let keyless = platform::connect(settings, reqwest::Client::new());
     let shown = handoff::tui::account(&*keyless, None, Connection::ReadingKey);
     assert!(shown.capabilities.send.is_yes(), "capabilities need no key");
-    let t0 = chrono::Utc::now();
-    let mut model = Model::new(vec![shown], Keymap::defaults(), false, t0);
+    let t0 = fixtures::now();
+    let mut model = fixtures::model(vec![shown]);
     let reason = "api_key_cmd timed out after 10s".to_string();
     update(
         &mut model,
