@@ -6,10 +6,10 @@
 mod common;
 
 use common::run::{handoff, setup};
-use common::term::{Term, config, dir_with_config, runtime};
+use common::term::{Term, config, dir_with_config, exit_code, runtime};
 use common::*;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -164,18 +164,6 @@ async fn a_timed_out_key_command_leaves_no_process_behind() {
 }
 
 // 7. One inbox per state directory.
-
-/// Waits for the program to end and returns its exit code.
-fn exit_code(t: &mut Term) -> u32 {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = t.child.try_wait().unwrap() {
-            return status.exit_code();
-        }
-        assert!(start.elapsed() < WAIT, "the program did not end:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn a_second_inbox_on_the_same_state_directory_says_who_has_it_and_exits_2() {

@@ -128,14 +128,6 @@ fn error_body(kind: PlatformKind, status: u16) -> Value {
     }
 }
 
-fn list_path(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "/raia/external/conversations",
-        PlatformKind::Chatvolt => "/chatvolt/conversation",
-        PlatformKind::Chatdash => "/conversations",
-    }
-}
-
 fn messages_path(key: &ConversationKey) -> String {
     let id = key.id.rsplit(':').next().unwrap();
     match key.account.as_str() {

@@ -38,14 +38,6 @@ use std::sync::Arc;
 
 const MIB: usize = 1024 * 1024;
 
-fn list_path(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "/raia/external/conversations",
-        PlatformKind::Chatvolt => "/chatvolt/conversation",
-        PlatformKind::Chatdash => "/conversations",
-    }
-}
-
 /// The path suffix of a conversation's messages, for arming a fault on it.
 fn messages_path(kind: PlatformKind, id: &str) -> String {
     let id = id.rsplit(':').next().unwrap();

@@ -90,3 +90,34 @@ pub async fn arm(h: &SandboxHandle, method: &str, path: &str, action: Value) {
     )
     .await;
 }
+
+/// The messages the server holds for a conversation whose text is `text`.
+pub fn copies_on_server(
+    rt: &tokio::runtime::Runtime,
+    h: &SandboxHandle,
+    platform: &str,
+    id: &str,
+    text: &str,
+) -> usize {
+    let state = rt.block_on(control(
+        h,
+        reqwest::Method::GET,
+        &format!("conversations/{platform}/{id}"),
+        None,
+    ));
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to_string().contains(text))
+        .count()
+}
+
+/// The path of a platform's conversation list, for arming a fault on it.
+pub fn list_path(kind: PlatformKind) -> &'static str {
+    match kind {
+        PlatformKind::Raia => "/raia/external/conversations",
+        PlatformKind::Chatvolt => "/chatvolt/conversation",
+        PlatformKind::Chatdash => "/conversations",
+    }
+}
