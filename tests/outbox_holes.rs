@@ -213,19 +213,7 @@ async fn handoff_send_settles_a_lost_answer_against_the_thread_and_says_unknown_
     let target = format!("raia/{id}");
     let take = handoff(&config, dir.path(), &["take", &target], None).await;
     assert_eq!(take.code, 0, "{}", take.stderr);
-    let copies = |text: &'static str| {
-        let h = &h;
-        let id = id.clone();
-        async move {
-            let state = control(h, reqwest::Method::GET, &format!("conversations/raia/{id}"), None).await;
-            state["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|m| m.to_string().contains(text))
-                .count()
-        }
-    };
+    let copies = |text: &'static str| count_on_server(&h, "raia", &id, text);
 
     // Stored, the answer lost: the thread has it, so it is sent (exit 0) — a script that
     // retried on the old "network down" would have sent it twice.

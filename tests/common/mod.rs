@@ -91,7 +91,18 @@ pub async fn arm(h: &SandboxHandle, method: &str, path: &str, action: Value) {
     .await;
 }
 
-/// The messages the server holds for a conversation whose text is `text`.
+/// How many of the messages the server holds for a conversation contain `text`.
+pub async fn count_on_server(h: &SandboxHandle, platform: &str, id: &str, text: &str) -> usize {
+    let state = control(h, reqwest::Method::GET, &format!("conversations/{platform}/{id}"), None).await;
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to_string().contains(text))
+        .count()
+}
+
+/// [`count_on_server`], for tests that drive the sandbox's runtime from outside.
 pub fn copies_on_server(
     rt: &tokio::runtime::Runtime,
     h: &SandboxHandle,
@@ -99,18 +110,7 @@ pub fn copies_on_server(
     id: &str,
     text: &str,
 ) -> usize {
-    let state = rt.block_on(control(
-        h,
-        reqwest::Method::GET,
-        &format!("conversations/{platform}/{id}"),
-        None,
-    ));
-    state["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m.to_string().contains(text))
-        .count()
+    rt.block_on(count_on_server(h, platform, id, text))
 }
 
 /// The path of a platform's conversation list, for arming a fault on it.
