@@ -12,6 +12,7 @@
 mod common;
 
 use chrono::{TimeDelta, Utc};
+use common::fixtures::account_name;
 use common::hostile::{Hostile, assert_clean, assert_clean_json, corpus};
 use common::inbox::{self, draw, feed, open, press, screen};
 use common::run::{handoff, setup};
@@ -31,14 +32,6 @@ struct Planted {
     kind: PlatformKind,
     key: ConversationKey,
     entry: usize,
-}
-
-fn account_name(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "raia",
-        PlatformKind::Chatvolt => "volt",
-        PlatformKind::Chatdash => "dash",
-    }
 }
 
 /// One conversation per corpus string on every platform, the string in every field the
@@ -154,7 +147,7 @@ fn assert_clean_screen(label: &str, terminal: &Terminal<TestBackend>) -> String 
 }
 
 async fn synced_inbox(h: &SandboxHandle) -> (Model, Vec<Arc<dyn Platform>>) {
-    let platforms: Vec<Arc<dyn Platform>> = PlatformKind::ALL.into_iter().map(|k| adapter(settings(h, k))).collect();
+    let platforms = adapters(h);
     let mut model = inbox::model(&platforms);
     inbox::sync(&mut model, &platforms).await;
     (model, platforms)

@@ -34,7 +34,6 @@ use handoff::ui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const MIB: usize = 1024 * 1024;
 
@@ -65,10 +64,6 @@ async fn create_thread(h: &SandboxHandle, p: &dyn Platform, name: &str, messages
         .unwrap_or_else(|| panic!("{}: {id} is listed", p.kind()))
 }
 
-fn platforms(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
-    PlatformKind::ALL.into_iter().map(|k| adapter(settings(h, k))).collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // 10 MB answers and the cap
 
@@ -76,7 +71,7 @@ fn platforms(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
 async fn ten_megabyte_answers_parse_and_bigger_ones_are_refused_unread() {
     let h = quiet(6).await;
     let text = format!("BEGIN{}END", "0123456789".repeat(MIB));
-    for p in platforms(&h) {
+    for p in adapters(&h) {
         let kind = p.kind();
         // A 10 MB message (raia sends its text twice: a 20 MB answer).
         let key = create_thread(&h, p.as_ref(), "Big Talker", &[("customer", &text)]).await;
@@ -167,7 +162,7 @@ async fn fifty_thousand_message_threads_fetch_ingest_and_render() {
         .enumerate()
         .map(|(i, t)| (if i % 2 == 0 { "customer" } else { "ai" }, t.as_str()))
         .collect();
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let mut model = inbox::model(&platforms);
     for p in &platforms {
         let kind = p.kind();
@@ -697,7 +692,7 @@ fn broken_answers() -> Vec<(PlatformKind, &'static str, Value, &'static str)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_answers_name_the_field_and_nothing_stops() {
     let h = quiet(6).await;
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let mut keys = Vec::new();
     for p in &platforms {
         keys.push(create_thread(&h, p.as_ref(), "Ann", &[("customer", "hello")]).await);
@@ -740,7 +735,7 @@ async fn malformed_answers_name_the_field_and_nothing_stops() {
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_malformed_answer_the_cli_and_the_inbox_carry_on() {
     let h = quiet(3).await;
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let dir = tempfile::tempdir().unwrap();
     let config = setup(&h, dir.path(), false);
     let mut model = inbox::model(&platforms);

@@ -150,9 +150,19 @@ pub fn config(h: &SandboxHandle, c: &Config) -> String {
 /// The sandbox's account of this kind: its name in the configs, platform, base URL and key.
 pub fn sandbox_account(h: &SandboxHandle, kind: PlatformKind) -> (&'static str, &'static str, String, String) {
     let keys = h.keys();
+    let name = account_name(kind);
     match kind {
-        PlatformKind::Raia => ("raia", "raia", h.raia_base(), keys.raia.clone()),
-        PlatformKind::Chatvolt => ("volt", "chatvolt", h.chatvolt_base(), keys.chatvolt.clone()),
-        PlatformKind::Chatdash => ("dash", "chatdash", h.chatdash_base(), keys.chatdash.clone()),
+        PlatformKind::Raia => (name, "raia", h.raia_base(), keys.raia.clone()),
+        PlatformKind::Chatvolt => (name, "chatvolt", h.chatvolt_base(), keys.chatvolt.clone()),
+        PlatformKind::Chatdash => (name, "chatdash", h.chatdash_base(), keys.chatdash.clone()),
+    }
+}
+
+/// The name of the sandbox's account of this kind in the configs and the adapters' settings.
+pub fn account_name(kind: PlatformKind) -> &'static str {
+    match kind {
+        PlatformKind::Raia => "raia",
+        PlatformKind::Chatvolt => "volt",
+        PlatformKind::Chatdash => "dash",
     }
 }

@@ -46,6 +46,14 @@ pub fn adapter(settings: AccountSettings) -> Arc<dyn Platform> {
     platform::connect(settings, client)
 }
 
+/// Adapters for the sandbox's three accounts, in [`PlatformKind::ALL`]'s order.
+pub fn adapters(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
+    PlatformKind::ALL
+        .into_iter()
+        .map(|kind| adapter(settings(h, kind)))
+        .collect()
+}
+
 pub async fn control(h: &SandboxHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
     let client = reqwest::Client::new();
     let mut req = client.request(method, format!("{}/_sandbox/{path}", h.url()));
