@@ -1,43 +1,23 @@
 //! Render, sync and ingest at inbox scale. The figures go in the README's performance section.
 
-use chrono::{TimeDelta, TimeZone, Utc};
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+
+use chrono::TimeDelta;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use handoff::app::keymap::Keymap;
+use fixtures::now;
 use handoff::app::model::{Account, Focus};
-use handoff::app::{Connection, Model, Msg, update};
-use handoff::domain::{
-    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
-};
+use handoff::app::{Model, Msg, update};
+use handoff::domain::{Author, Conversation, Holder, Message, PlatformKind, Status};
 use handoff::ui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
 
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
-
 fn accounts() -> Vec<Account> {
     ["raia", "volt", "dash"]
         .into_iter()
-        .map(|name| Account {
-            name: name.into(),
-            label: None,
-            kind: PlatformKind::Raia,
-            capabilities: Capabilities {
-                take_over: Availability::Yes,
-                hand_back: Availability::Yes,
-                send: Availability::Yes,
-                resolve: Availability::Yes,
-                assign: Availability::Yes,
-                mark_read: Availability::Yes,
-                unread_counts: true,
-                needs_human_signal: true,
-            },
-            connection: Connection::Ok,
-            synced: true,
-            cached_at: None,
-        })
+        .map(|name| fixtures::account(name, PlatformKind::Raia))
         .collect()
 }
 
@@ -53,19 +33,14 @@ fn conversations(n: usize, round: i64) -> Vec<Conversation> {
                 3 => Status::Resolved,
                 _ => Status::Ai,
             };
+            let account = ["raia", "volt", "dash"][i % 3];
             Conversation {
-                key: ConversationKey::new(["raia", "volt", "dash"][i % 3], format!("conv-{i:06}")),
-                platform: PlatformKind::Raia,
                 customer_name: format!("Customer {i}"),
-                customer_contact: None,
-                channel: Some("webchat".into()),
-                status,
-                assignee: None,
                 unread: Some((i % 4) as u32),
                 preview: Some("Hi, I have a question about my order, it has not arrived yet".into()),
                 created_at: now() - TimeDelta::days(2),
                 updated_at: now() - TimeDelta::seconds((i as i64 * 7) % 86_400 + round),
-                waiting_since: None,
+                ..fixtures::conversation(account, &format!("conv-{i:06}"), status)
             }
         })
         .collect()
@@ -73,20 +48,21 @@ fn conversations(n: usize, round: i64) -> Vec<Conversation> {
 
 fn messages(n: usize) -> Vec<Message> {
     (0..n)
-        .map(|i| Message {
-            id: format!("m{i}"),
-            author: if i % 2 == 0 { Author::Customer } else { Author::Ai },
-            author_name: None,
-            text: format!("Message {i}: could you tell me where my parcel is? 注文番号は {i} です 📦"),
-            created_at: now() - TimeDelta::minutes((n - i) as i64),
-            attachments: vec![],
-            delivery: Delivery::Sent,
+        .map(|i| {
+            let author = if i % 2 == 0 { Author::Customer } else { Author::Ai };
+            let text = format!("Message {i}: could you tell me where my parcel is? 注文番号は {i} です 📦");
+            fixtures::message(
+                &format!("m{i}"),
+                author,
+                &text,
+                now() - TimeDelta::minutes((n - i) as i64),
+            )
         })
         .collect()
 }
 
 fn loaded(n: usize) -> Model {
-    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    let mut model = fixtures::model(accounts());
     model.width = 200;
     model.height = 60;
     let batch = conversations(n, 0);
@@ -201,7 +177,7 @@ fn cache(c: &mut Criterion) {
             &format!("show the cache of {}k conversations (update)", n / 1000),
             |b| {
                 b.iter_batched(
-                    || (Model::new(accounts(), Keymap::defaults(), false, now()), cached.clone()),
+                    || (fixtures::model(accounts()), cached.clone()),
                     |(mut model, conversations)| {
                         update(
                             &mut model,

@@ -6,10 +6,10 @@
 mod common;
 
 use common::run::{handoff, setup};
-use common::term::{Term, config, dir_with_config, runtime};
+use common::term::{Term, config, dir_with_config, exit_code, runtime};
 use common::*;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -165,18 +165,6 @@ async fn a_timed_out_key_command_leaves_no_process_behind() {
 
 // 7. One inbox per state directory.
 
-/// Waits for the program to end and returns its exit code.
-fn exit_code(t: &mut Term) -> u32 {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = t.child.try_wait().unwrap() {
-            return status.exit_code();
-        }
-        assert!(start.elapsed() < WAIT, "the program did not end:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn a_second_inbox_on_the_same_state_directory_says_who_has_it_and_exits_2() {
     let rt = runtime();
@@ -238,11 +226,10 @@ fn a_lock_left_by_a_killed_inbox_does_not_block_the_next() {
 #[test]
 fn a_draft_save_that_fails_is_kept_unsaved_retried_and_said_when_it_works_again() {
     use handoff::app::compose::Composer;
-    use handoff::app::keymap::Keymap;
-    use handoff::app::{Cmd, Model, Msg, update};
+    use handoff::app::{Cmd, Msg, update};
     use handoff::domain::ConversationKey;
-    let t0 = chrono::Utc::now();
-    let mut model = Model::new(vec![], Keymap::defaults(), false, t0);
+    let t0 = fixtures::now();
+    let mut model = fixtures::model(vec![]);
     let k = ConversationKey::new("raia", "c1");
     model.drafts.insert(k.clone(), Composer::with_text("half a reply"));
 
@@ -415,16 +402,15 @@ api_key_file = "/nonexistent/dash.key"
 /// What the operator tries on an account without a key says why it cannot be done.
 #[test]
 fn an_account_whose_key_could_not_be_read_says_why_nothing_can_be_done() {
-    use handoff::app::keymap::Keymap;
-    use handoff::app::{Connection, Model, Msg, update};
+    use handoff::app::{Connection, Msg, update};
     use handoff::domain::{ApiKey, PlatformKind};
     use handoff::platform::{self, AccountSettings};
     let settings = AccountSettings::new("volt", PlatformKind::Chatvolt, "http://127.0.0.1:9", ApiKey::new(""));
     let keyless = platform::connect(settings, reqwest::Client::new());
     let shown = handoff::tui::account(&*keyless, None, Connection::ReadingKey);
     assert!(shown.capabilities.send.is_yes(), "capabilities need no key");
-    let t0 = chrono::Utc::now();
-    let mut model = Model::new(vec![shown], Keymap::defaults(), false, t0);
+    let t0 = fixtures::now();
+    let mut model = fixtures::model(vec![shown]);
     let reason = "api_key_cmd timed out after 10s".to_string();
     update(
         &mut model,

@@ -16,8 +16,9 @@
 
 mod common;
 
-use common::term::{Term, config, runtime};
+use common::term::{Term, runtime};
 use common::*;
+use handoff::domain::PlatformKind;
 use handoff::sandbox::{self, SandboxHandle, SandboxOptions};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -81,19 +82,16 @@ struct Tally {
 
 /// The common config with ChatDash added, its experimental takeover on.
 fn all_three(h: &SandboxHandle) -> String {
-    let dash = format!(
-        r#"
-[[accounts]]
-name = "dash"
-platform = "chatdash"
-base_url = "{}"
-api_key_cmd = "echo {}"
-experimental_live_agent = true
-"#,
-        h.chatdash_base(),
-        h.keys().chatdash,
-    );
-    config(h, &dash)
+    fixtures::config(
+        h,
+        &fixtures::Config {
+            accounts: &[PlatformKind::Raia, PlatformKind::Chatvolt, PlatformKind::Chatdash],
+            key_files: None,
+            fast_sync: true,
+            experimental: Some(true),
+            extra: "",
+        },
+    )
 }
 
 fn reply_text(n: usize) -> String {

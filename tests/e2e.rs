@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::term::{Term, config, dir_with_config, runtime};
+use common::term::{Term, config, dir_with_config, editor_script, outbox_states, runtime, wait_exit};
 use common::*;
 use handoff::sandbox::SandboxHandle;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -250,21 +250,6 @@ fn send_through_a_fault(
     (t, id)
 }
 
-fn copies_on_server(rt: &tokio::runtime::Runtime, h: &SandboxHandle, id: &str, text: &str) -> usize {
-    let state = rt.block_on(control(
-        h,
-        reqwest::Method::GET,
-        &format!("conversations/raia/{id}"),
-        None,
-    ));
-    state["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m.to_string().contains(text))
-        .count()
-}
-
 #[test]
 fn a_send_whose_answer_was_lost_is_found_in_the_thread_not_repeated() {
     let rt = runtime();
@@ -273,7 +258,7 @@ fn a_send_whose_answer_was_lost_is_found_in_the_thread_not_repeated() {
     let (t, id) = send_through_a_fault(&rt, &h, "Lou Lost", "after", text);
     // The request arrived, the answer did not: the thread is checked, and it is there.
     t.wait_for("it did arrive", WAIT);
-    assert_eq!(copies_on_server(&rt, &h, &id, text), 1);
+    assert_eq!(copies_on_server(&rt, &h, "raia", &id, text), 1);
     let screen = t.screen();
     assert!(!screen.contains("not sent"), "{screen}");
     assert_eq!(
@@ -291,11 +276,11 @@ fn a_send_that_never_arrived_is_offered_back_and_sent_once_by_hand() {
     let (mut t, id) = send_through_a_fault(&rt, &h, "Nia Nothing", "before", text);
     // Nothing arrived: unknown, then after the check, not sent, with the words back in the draft.
     t.wait_for("it did not arrive", WAIT);
-    assert_eq!(copies_on_server(&rt, &h, &id, text), 0);
+    assert_eq!(copies_on_server(&rt, &h, "raia", &id, text), 0);
     // The operator sends it again (the draft holds it): exactly one copy on the server.
     t.keys("\r");
     t.wait_for("sent to Nia Nothing", WAIT);
-    assert_eq!(copies_on_server(&rt, &h, &id, text), 1);
+    assert_eq!(copies_on_server(&rt, &h, "raia", &id, text), 1);
     let states = outbox_states(&t);
     assert_eq!(
         states,
@@ -304,16 +289,6 @@ fn a_send_that_never_arrived_is_offered_back_and_sent_once_by_hand() {
             ("sent".to_string(), text.to_string())
         ]
     );
-}
-
-/// The outbox as the program left it: (state, text) in order.
-fn outbox_states(t: &Term) -> Vec<(String, String)> {
-    let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
-    let mut q = db.prepare("SELECT state, text FROM outbox ORDER BY id").unwrap();
-    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 #[test]
@@ -381,23 +356,6 @@ fn the_next_run_opens_from_the_cache_divides_at_what_was_seen_and_reads_offline(
     t.wait_for("read-only", WAIT);
 }
 
-/// An executable shell script in `dir`, to stand in for the operator's editor.
-fn editor_script(dir: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
-    let script = dir.path().join("editor.sh");
-    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    script
-}
-
-/// Waits for the program to end (after `q`, or killed).
-fn wait_exit(t: &mut Term) {
-    let start = Instant::now();
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "the program did not quit:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Every OSC sequence in what the program wrote: only its own title and clipboard may be there.
 fn oscs(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
@@ -459,13 +417,13 @@ fn the_reply_is_written_in_the_editor_and_hostile_text_reaches_neither_file_nor_
     t.keys("\r");
     t.wait_for("sent to Eddie Editor", WAIT);
     assert_eq!(
-        copies_on_server(&rt, &h, &id, "draft first\\nTyped"),
+        copies_on_server(&rt, &h, "raia", &id, "draft first\\nTyped"),
         0,
         "the editor's version replaced the draft, it was not appended"
     );
     // (Compared as JSON text: newlines are `\n` there.)
     assert_eq!(
-        copies_on_server(&rt, &h, &id, "Typed in the editor\\nline two\\ndraft first"),
+        copies_on_server(&rt, &h, "raia", &id, "Typed in the editor\\nline two\\ndraft first"),
         1
     );
 

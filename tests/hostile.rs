@@ -12,6 +12,7 @@
 mod common;
 
 use chrono::{TimeDelta, Utc};
+use common::fixtures::account_name;
 use common::hostile::{Hostile, assert_clean, assert_clean_json, corpus};
 use common::inbox::{self, draw, feed, open, press, screen};
 use common::run::{handoff, setup};
@@ -31,14 +32,6 @@ struct Planted {
     kind: PlatformKind,
     key: ConversationKey,
     entry: usize,
-}
-
-fn account_name(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "raia",
-        PlatformKind::Chatvolt => "volt",
-        PlatformKind::Chatdash => "dash",
-    }
 }
 
 /// One conversation per corpus string on every platform, the string in every field the
@@ -128,14 +121,6 @@ fn error_body(kind: PlatformKind, status: u16) -> Value {
     }
 }
 
-fn list_path(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "/raia/external/conversations",
-        PlatformKind::Chatvolt => "/chatvolt/conversation",
-        PlatformKind::Chatdash => "/conversations",
-    }
-}
-
 fn messages_path(key: &ConversationKey) -> String {
     let id = key.id.rsplit(':').next().unwrap();
     match key.account.as_str() {
@@ -162,7 +147,7 @@ fn assert_clean_screen(label: &str, terminal: &Terminal<TestBackend>) -> String 
 }
 
 async fn synced_inbox(h: &SandboxHandle) -> (Model, Vec<Arc<dyn Platform>>) {
-    let platforms: Vec<Arc<dyn Platform>> = PlatformKind::ALL.into_iter().map(|k| adapter(settings(h, k))).collect();
+    let platforms = adapters(h);
     let mut model = inbox::model(&platforms);
     inbox::sync(&mut model, &platforms).await;
     (model, platforms)

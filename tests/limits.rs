@@ -18,15 +18,15 @@
 
 mod common;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+use chrono::{FixedOffset, TimeDelta};
+use common::fixtures::now;
 use common::inbox::{self, draw, feed, open, press, screen};
 use common::run::{handoff, setup};
 use common::*;
 use handoff::app::Msg;
 use handoff::app::key::KeyCode;
-use handoff::app::keymap::Keymap;
 use handoff::app::model::{Focus, Model, Thread};
-use handoff::domain::{Author, Conversation, ConversationKey, Delivery, Message, PlatformKind, Status};
+use handoff::domain::{Author, Conversation, ConversationKey, Message, PlatformKind, Status};
 use handoff::platform::http::MAX_BODY;
 use handoff::platform::{Platform, PlatformError};
 use handoff::sandbox::SandboxHandle;
@@ -34,17 +34,8 @@ use handoff::ui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const MIB: usize = 1024 * 1024;
-
-fn list_path(kind: PlatformKind) -> &'static str {
-    match kind {
-        PlatformKind::Raia => "/raia/external/conversations",
-        PlatformKind::Chatvolt => "/chatvolt/conversation",
-        PlatformKind::Chatdash => "/conversations",
-    }
-}
 
 /// The path suffix of a conversation's messages, for arming a fault on it.
 fn messages_path(kind: PlatformKind, id: &str) -> String {
@@ -73,10 +64,6 @@ async fn create_thread(h: &SandboxHandle, p: &dyn Platform, name: &str, messages
         .unwrap_or_else(|| panic!("{}: {id} is listed", p.kind()))
 }
 
-fn platforms(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
-    PlatformKind::ALL.into_iter().map(|k| adapter(settings(h, k))).collect()
-}
-
 // ---------------------------------------------------------------------------------------------
 // 10 MB answers and the cap
 
@@ -84,7 +71,7 @@ fn platforms(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
 async fn ten_megabyte_answers_parse_and_bigger_ones_are_refused_unread() {
     let h = quiet(6).await;
     let text = format!("BEGIN{}END", "0123456789".repeat(MIB));
-    for p in platforms(&h) {
+    for p in adapters(&h) {
         let kind = p.kind();
         // A 10 MB message (raia sends its text twice: a 20 MB answer).
         let key = create_thread(&h, p.as_ref(), "Big Talker", &[("customer", &text)]).await;
@@ -175,7 +162,7 @@ async fn fifty_thousand_message_threads_fetch_ingest_and_render() {
         .enumerate()
         .map(|(i, t)| (if i % 2 == 0 { "customer" } else { "ai" }, t.as_str()))
         .collect();
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let mut model = inbox::model(&platforms);
     for p in &platforms {
         let kind = p.kind();
@@ -395,10 +382,6 @@ async fn a_one_megabyte_message_and_paste() {
 // ---------------------------------------------------------------------------------------------
 // Text that is hard to measure
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
-
 /// Zero-width characters, combining marks, 50 marks on one letter, CJK, emoji sequences,
 /// right-to-left scripts, Indic and Thai clusters: each message one kind.
 fn unicode_messages() -> Vec<(&'static str, String)> {
@@ -437,25 +420,7 @@ fn unicode_messages() -> Vec<(&'static str, String)> {
 }
 
 fn unicode_model(width: u16, height: u16) -> (Model, ConversationKey) {
-    let accounts = vec![handoff::app::model::Account {
-        name: "raia".into(),
-        label: None,
-        kind: PlatformKind::Raia,
-        capabilities: handoff::domain::Capabilities {
-            take_over: handoff::domain::Availability::Yes,
-            hand_back: handoff::domain::Availability::Yes,
-            send: handoff::domain::Availability::Yes,
-            resolve: handoff::domain::Availability::Yes,
-            assign: handoff::domain::Availability::Yes,
-            mark_read: handoff::domain::Availability::Yes,
-            unread_counts: true,
-            needs_human_signal: true,
-        },
-        connection: handoff::app::Connection::Ok,
-        synced: true,
-        cached_at: None,
-    }];
-    let mut model = Model::new(accounts, Keymap::defaults(), false, now());
+    let mut model = fixtures::model(vec![fixtures::account("raia", PlatformKind::Raia)]);
     model.width = width;
     model.height = height;
     let messages = unicode_messages();
@@ -463,31 +428,20 @@ fn unicode_model(width: u16, height: u16) -> (Model, ConversationKey) {
     for (i, (what, text)) in messages.iter().enumerate() {
         let name = format!("{} {what}", text.chars().take(12).collect::<String>());
         model.absorb(Conversation {
-            key: ConversationKey::new("raia", format!("u{i}")),
-            platform: PlatformKind::Raia,
             customer_name: name,
-            customer_contact: None,
             channel: Some(what.to_string()),
-            status: Status::NeedsHuman,
-            assignee: None,
-            unread: Some(0),
             preview: Some(text.clone()),
-            created_at: now() - TimeDelta::hours(1),
             updated_at: now() - TimeDelta::minutes(i as i64),
             waiting_since: Some(now() - TimeDelta::minutes(10 + i as i64)),
+            ..fixtures::conversation("raia", &format!("u{i}"), Status::NeedsHuman)
         });
     }
     let thread: Vec<Message> = messages
         .iter()
         .enumerate()
-        .map(|(i, (_, text))| Message {
-            id: i.to_string(),
-            author: if i % 2 == 0 { Author::Customer } else { Author::Ai },
-            author_name: None,
-            text: text.clone(),
-            created_at: now() - TimeDelta::minutes(30 - i as i64),
-            attachments: vec![],
-            delivery: Delivery::Sent,
+        .map(|(i, (_, text))| {
+            let author = if i % 2 == 0 { Author::Customer } else { Author::Ai };
+            fixtures::message(&i.to_string(), author, text, now() - TimeDelta::minutes(30 - i as i64))
         })
         .collect();
     let len = thread.len();
@@ -738,7 +692,7 @@ fn broken_answers() -> Vec<(PlatformKind, &'static str, Value, &'static str)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_answers_name_the_field_and_nothing_stops() {
     let h = quiet(6).await;
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let mut keys = Vec::new();
     for p in &platforms {
         keys.push(create_thread(&h, p.as_ref(), "Ann", &[("customer", "hello")]).await);
@@ -781,7 +735,7 @@ async fn malformed_answers_name_the_field_and_nothing_stops() {
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_malformed_answer_the_cli_and_the_inbox_carry_on() {
     let h = quiet(3).await;
-    let platforms = platforms(&h);
+    let platforms = adapters(&h);
     let dir = tempfile::tempdir().unwrap();
     let config = setup(&h, dir.path(), false);
     let mut model = inbox::model(&platforms);

@@ -8,47 +8,12 @@
 mod common;
 
 use common::run::{handoff, setup};
-use common::term::{Term, config, runtime};
+use common::term::{Term, config, outbox_states, runtime, wait_exit};
 use common::*;
-use handoff::sandbox::SandboxHandle;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// The messages the server holds for a conversation whose text is `text`.
-fn copies_on_server(rt: &tokio::runtime::Runtime, h: &SandboxHandle, platform: &str, id: &str, text: &str) -> usize {
-    let state = rt.block_on(control(
-        h,
-        reqwest::Method::GET,
-        &format!("conversations/{platform}/{id}"),
-        None,
-    ));
-    state["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m.to_string().contains(text))
-        .count()
-}
-
-/// The outbox as the program left it: (state, text) in order.
-fn outbox_states(t: &Term) -> Vec<(String, String)> {
-    let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
-    let mut q = db.prepare("SELECT state, text FROM outbox ORDER BY id").unwrap();
-    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-fn wait_exit(t: &mut Term) {
-    let start = Instant::now();
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "the program did not quit:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Opens the conversation of `name` (filtering the list for it) and takes it over.
 fn open_and_take(t: &mut Term, name: &str, first_words: &str) {
@@ -248,19 +213,7 @@ async fn handoff_send_settles_a_lost_answer_against_the_thread_and_says_unknown_
     let target = format!("raia/{id}");
     let take = handoff(&config, dir.path(), &["take", &target], None).await;
     assert_eq!(take.code, 0, "{}", take.stderr);
-    let copies = |text: &'static str| {
-        let h = &h;
-        let id = id.clone();
-        async move {
-            let state = control(h, reqwest::Method::GET, &format!("conversations/raia/{id}"), None).await;
-            state["messages"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|m| m.to_string().contains(text))
-                .count()
-        }
-    };
+    let copies = |text: &'static str| count_on_server(&h, "raia", &id, text);
 
     // Stored, the answer lost: the thread has it, so it is sent (exit 0) — a script that
     // retried on the old "network down" would have sent it twice.

@@ -31,13 +31,6 @@ fn intervals() -> Intervals {
     }
 }
 
-fn all_three(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
-    PlatformKind::ALL
-        .into_iter()
-        .map(|kind| adapter(settings(h, kind)))
-        .collect()
-}
-
 fn start(platforms: Vec<Arc<dyn Platform>>, intervals: Intervals) -> (Engine, UnboundedReceiver<Msg>) {
     let (tx, rx) = mpsc::unbounded_channel();
     (Engine::start(platforms, intervals, tx), rx)
@@ -125,11 +118,11 @@ async fn say(h: &SandboxHandle, platform: &str, id: &str, text: &str) {
 #[tokio::test]
 async fn first_sync_delivers_every_conversation_of_every_account() {
     let h = quiet(24).await;
-    let (_engine, mut rx) = start(all_three(&h), intervals());
+    let (_engine, mut rx) = start(adapters(&h), intervals());
     let (synced, mut seen) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
     seen.extend(collect(&mut rx, LIST * 2).await);
 
-    for (platform, account) in all_three(&h).into_iter().zip(ACCOUNTS) {
+    for (platform, account) in adapters(&h).into_iter().zip(ACCOUNTS) {
         let listing = timeout(Duration::from_secs(5), platform.list_conversations(None))
             .await
             .expect("the adapter answers")
@@ -153,7 +146,7 @@ async fn first_sync_delivers_every_conversation_of_every_account() {
 #[tokio::test]
 async fn a_quiet_world_produces_no_messages() {
     let h = quiet(24).await;
-    let (_engine, mut rx) = start(all_three(&h), intervals());
+    let (_engine, mut rx) = start(adapters(&h), intervals());
     first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
 
     // The threads of conversations that need a human follow the first lists; let them land.
@@ -205,7 +198,7 @@ async fn the_watched_thread_follows_the_customer_without_any_command() {
     )
     .await;
     let key = ConversationKey::new("raia", &id);
-    let (engine, mut rx) = start(all_three(&h), intervals());
+    let (engine, mut rx) = start(adapters(&h), intervals());
     first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
 
     engine.handle(Cmd::Watch(Some(key.clone())));
@@ -240,7 +233,7 @@ async fn the_watched_thread_follows_the_customer_without_any_command() {
 #[tokio::test]
 async fn a_server_error_backs_off_and_recovers_while_others_go_on() {
     let h = quiet(12).await;
-    let (_engine, mut rx) = start(all_three(&h), intervals());
+    let (_engine, mut rx) = start(adapters(&h), intervals());
     let (synced, _) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
     let volt_id = synced["volt"].first().expect("volt has conversations").key.id.clone();
 
@@ -363,7 +356,7 @@ async fn an_unreachable_account_does_not_hold_up_the_others() {
     down.name = "down".into();
     down.base_url = format!("http://127.0.0.1:{closed_port}/raia");
     let mut platforms = vec![adapter(down)];
-    platforms.extend(all_three(&h));
+    platforms.extend(adapters(&h));
     let (_engine, mut rx) = start(platforms, intervals());
 
     let (_, seen) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(2)).await;
@@ -475,7 +468,7 @@ async fn take_over_and_send_once_each() {
 #[tokio::test]
 async fn commands_for_an_unknown_account_are_answered() {
     let h = quiet(3).await;
-    let (engine, mut rx) = start(all_three(&h), intervals());
+    let (engine, mut rx) = start(adapters(&h), intervals());
     let key = ConversationKey::new("nope", "1");
     engine.handle(Cmd::Act {
         key: key.clone(),
@@ -517,7 +510,7 @@ async fn what_the_pollers_learn_is_cached_for_the_next_start() {
     let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
     let cache = handoff::sync::CacheWriter::start(store.clone()).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let engine = Engine::start_with_cache(all_three(&h), intervals(), tx, Some(cache));
+    let engine = Engine::start_with_cache(adapters(&h), intervals(), tx, Some(cache));
     let (synced, _) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
     let watched = synced["volt"][0].key.clone();
     engine.handle(Cmd::Watch(Some(watched.clone())));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::term::{Term, config, dir_with_config, runtime};
+use common::term::{Term, config, dir_with_config, editor_script, runtime, wait_exit};
 use common::*;
 use handoff::sandbox::SandboxHandle;
 use serde_json::json;
@@ -31,22 +31,6 @@ fn open(t: &mut Term, name: &str) {
     t.wait_for(&format!("filter: \"{name}\""), WAIT);
     t.keys("\r");
     t.wait_for("hello?", WAIT);
-}
-
-/// An executable shell script in `dir`, to stand in for the operator's editor.
-fn editor_script(dir: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
-    let script = dir.path().join("editor.sh");
-    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    script
-}
-
-fn wait_exit(t: &mut Term) {
-    let start = Instant::now();
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < WAIT, "the program did not end:\n{}", t.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn signal(t: &Term, name: &str) {

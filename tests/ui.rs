@@ -1,11 +1,13 @@
 //! View snapshots: whole screens on ratatui's TestBackend, compared with insta. Each model is
 //! built by hand with a fixed clock, so a snapshot changes only when the screen does.
 
-use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+mod common;
+
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use common::fixtures::{self, me, message, now};
 use handoff::app::Connection;
 use handoff::app::Op;
 use handoff::app::compose::Composer;
-use handoff::app::keymap::Keymap;
 use handoff::app::model::{Account, Confirm, Focus, Model, Notice, Overlay, Thread, View};
 use handoff::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message,
@@ -15,10 +17,6 @@ use handoff::ui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
 
 fn ago(seconds: i64) -> DateTime<Utc> {
     now() - TimeDelta::seconds(seconds)
@@ -31,35 +29,29 @@ fn theme(no_color: bool) -> Theme {
     theme
 }
 
+/// Everything, or what ChatDash's public API cannot do; assigning is never offered.
 fn capabilities(live: bool) -> Capabilities {
-    let yes_or = |why: &str| {
-        if live {
-            Availability::Yes
-        } else {
-            Availability::No(why.into())
-        }
+    let caps = if live {
+        fixtures::capabilities()
+    } else {
+        fixtures::without_live_agent(
+            "ChatDash's public API cannot take a conversation over",
+            "ChatDash's public API cannot hand a conversation back",
+            "ChatDash's public API cannot send as a human",
+        )
     };
     Capabilities {
-        take_over: yes_or("ChatDash's public API cannot take a conversation over"),
-        hand_back: yes_or("ChatDash's public API cannot hand a conversation back"),
-        send: yes_or("ChatDash's public API cannot send as a human"),
-        resolve: Availability::Yes,
         assign: Availability::No("not on this platform".into()),
-        mark_read: Availability::Yes,
-        unread_counts: true,
-        needs_human_signal: true,
+        ..caps
     }
 }
 
 fn account(name: &str, kind: PlatformKind, connection: Connection, synced: bool) -> Account {
     Account {
-        name: name.into(),
-        label: None,
-        kind,
         capabilities: capabilities(kind != PlatformKind::Chatdash),
         connection,
         synced,
-        cached_at: None,
+        ..fixtures::account(name, kind)
     }
 }
 
@@ -104,17 +96,14 @@ fn conversation(c: &Conv) -> Conversation {
     let key = ConversationKey::parse(c.key).unwrap();
     Conversation {
         platform: platform(&key.account),
-        key,
         customer_name: c.name.into(),
-        customer_contact: None,
         channel: Some(c.channel.into()),
-        status: c.status.clone(),
-        assignee: None,
         unread: Some(c.unread),
         preview: Some(c.preview.into()),
         created_at: ago(86_400 * 2),
         updated_at: ago(c.updated),
         waiting_since: c.waiting.map(ago),
+        ..fixtures::conversation(&key.account, &key.id, c.status.clone())
     }
 }
 
@@ -244,7 +233,8 @@ fn key(s: &str) -> ConversationKey {
 
 /// The standard inbox: every status, one unread, one busy, sized for the terminal.
 fn model(width: u16, height: u16, demo: bool) -> Model {
-    let mut model = Model::new(accounts(), Keymap::defaults(), demo, now());
+    let mut model = fixtures::model(accounts());
+    model.demo = demo;
     model.width = width;
     model.height = height;
     for c in conversations() {
@@ -254,25 +244,6 @@ fn model(width: u16, height: u16, demo: bool) -> Model {
     model.refresh_rows();
     model.select_index(0);
     model
-}
-
-fn message(id: &str, author: Author, text: &str, at: DateTime<Utc>) -> Message {
-    Message {
-        id: id.into(),
-        author,
-        author_name: None,
-        text: text.into(),
-        created_at: at,
-        attachments: vec![],
-        delivery: Delivery::Sent,
-    }
-}
-
-fn me() -> Author {
-    Author::Operator {
-        name: Some("Dana Reyes".into()),
-        is_me: true,
-    }
 }
 
 /// Carla's thread: yesterday's and today's messages, a "new" divider, one of ours on its way and
@@ -472,7 +443,7 @@ fn quit_confirm_and_filter_line_80x24() {
 
 #[test]
 fn empty_views_say_why() {
-    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    let mut model = fixtures::model(accounts());
     model.view = View::NeedsYou;
     model.refresh_rows();
     let terminal = render(&model, &theme(false), 60, 15);
@@ -659,7 +630,7 @@ fn no_color_has_no_colours_and_keeps_the_selection() {
 
 #[test]
 fn huge_inbox_renders_only_what_is_visible() {
-    let mut model = Model::new(accounts(), Keymap::defaults(), false, now());
+    let mut model = fixtures::model(accounts());
     model.width = 120;
     model.height = 40;
     for i in 0..100_000 {

@@ -1,8 +1,10 @@
 //! `update` as a table: a message in, the model and the commands out. No terminal, no network.
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+mod common;
+
+use chrono::TimeDelta;
+use common::fixtures::{self, now as t0};
 use handoff::app::key::{Key, KeyCode};
-use handoff::app::keymap::Keymap;
 use handoff::app::model::{Account, Confirm, Focus, Overlay, View};
 use handoff::app::{Cmd, Connection, Model, Msg, Op, OutboxState, SendFailure, update};
 use handoff::domain::{
@@ -10,69 +12,40 @@ use handoff::domain::{
     SendBaseline, Status,
 };
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
-}
-
+/// What the tests call an account that cannot take over: its API has no live agent.
 fn caps(takeover: bool) -> Capabilities {
-    let yes_or = |ok: bool| {
-        if ok {
-            Availability::Yes
-        } else {
-            Availability::No("no takeover in this API".into())
-        }
+    let why = "no takeover in this API";
+    let caps = if takeover {
+        fixtures::capabilities()
+    } else {
+        fixtures::without_live_agent(why, why, why)
     };
     Capabilities {
-        take_over: yes_or(takeover),
-        hand_back: yes_or(takeover),
-        send: yes_or(takeover),
-        resolve: Availability::Yes,
         assign: Availability::No("no".into()),
-        mark_read: Availability::Yes,
-        unread_counts: true,
-        needs_human_signal: true,
+        ..caps
     }
 }
 
+/// A raia account not yet synced.
 fn account(name: &str, takeover: bool) -> Account {
     Account {
-        name: name.into(),
-        label: None,
-        kind: PlatformKind::Raia,
         capabilities: caps(takeover),
         connection: Connection::Connecting,
         synced: false,
-        cached_at: None,
+        ..fixtures::account(name, PlatformKind::Raia)
     }
 }
 
 fn conv(account: &str, id: &str, status: Status, minutes_ago: i64) -> Conversation {
     Conversation {
-        key: ConversationKey::new(account, id),
-        platform: PlatformKind::Raia,
-        customer_name: format!("Customer {id}"),
-        customer_contact: None,
-        channel: Some("webchat".into()),
-        status,
-        assignee: None,
-        unread: Some(0),
-        preview: None,
-        created_at: t0() - TimeDelta::hours(1),
         updated_at: t0() - TimeDelta::minutes(minutes_ago),
-        waiting_since: None,
+        ..fixtures::conversation(account, id, status)
     }
 }
 
+/// A message `minute` minutes after the tests' time.
 fn msg(id: &str, author: Author, text: &str, minute: i64) -> Message {
-    Message {
-        id: id.into(),
-        author,
-        author_name: None,
-        text: text.into(),
-        created_at: t0() + TimeDelta::minutes(minute),
-        attachments: vec![],
-        delivery: Delivery::Sent,
-    }
+    fixtures::message(id, author, text, t0() + TimeDelta::minutes(minute))
 }
 
 fn key(s: &str) -> ConversationKey {
@@ -81,12 +54,7 @@ fn key(s: &str) -> ConversationKey {
 
 /// A model with two accounts and a mixed inbox, synced.
 fn inbox() -> Model {
-    let mut m = Model::new(
-        vec![account("a", true), account("dash", false)],
-        Keymap::defaults(),
-        false,
-        t0(),
-    );
+    let mut m = fixtures::model(vec![account("a", true), account("dash", false)]);
     m.width = 120;
     m.height = 40;
     let changed = vec![
@@ -594,7 +562,7 @@ fn quitting_while_sending_asks() {
 
 #[test]
 fn a_static_screen_has_no_deadline_but_minutes_on_screen_do() {
-    let mut m = Model::new(vec![account("a", true)], Keymap::defaults(), false, t0());
+    let mut m = fixtures::model(vec![account("a", true)]);
     assert_eq!(m.next_deadline(), None);
     run(
         &mut m,
@@ -610,12 +578,7 @@ fn a_static_screen_has_no_deadline_but_minutes_on_screen_do() {
 
 #[test]
 fn the_first_load_of_each_account_keeps_the_top_of_the_queue_selected() {
-    let mut m = Model::new(
-        vec![account("a", true), account("b", true)],
-        Keymap::defaults(),
-        false,
-        t0(),
-    );
+    let mut m = fixtures::model(vec![account("a", true), account("b", true)]);
     run(
         &mut m,
         Msg::Synced {
@@ -1046,12 +1009,7 @@ fn what_was_seen_is_remembered_and_the_next_run_divides_there() {
 }
 
 fn cached_inbox() -> (Model, ConversationKey) {
-    let mut m = Model::new(
-        vec![account("a", true), account("dash", false)],
-        Keymap::defaults(),
-        false,
-        t0(),
-    );
+    let mut m = fixtures::model(vec![account("a", true), account("dash", false)]);
     m.width = 120;
     m.height = 40;
     let k = key("a/need-long");
@@ -1244,7 +1202,7 @@ fn y_copies_the_message_where_the_thread_stands() {
 #[test]
 fn a_raia_conversation_i_held_is_still_mine_after_a_restart() {
     // raia cannot name the holder: the cache remembers that it was me.
-    let mut m = Model::new(vec![account("a", true)], Keymap::defaults(), false, t0());
+    let mut m = fixtures::model(vec![account("a", true)]);
     run(
         &mut m,
         Msg::Cached {

@@ -1,6 +1,7 @@
 //! The inbox without a terminal: a model for the sandbox's accounts, fed what the adapters
 //! return (as the sync engine would), drawn on ratatui's TestBackend.
 
+use super::fixtures;
 use chrono::Utc;
 use handoff::app::key::{Key, KeyCode};
 use handoff::app::keymap::Keymap;
@@ -18,13 +19,10 @@ pub fn model(platforms: &[Arc<dyn Platform>]) -> Model {
     let accounts = platforms
         .iter()
         .map(|p| Account {
-            name: p.account().to_string(),
-            label: None,
-            kind: p.kind(),
             capabilities: p.capabilities(),
             connection: Connection::Connecting,
             synced: false,
-            cached_at: None,
+            ..fixtures::account(p.account(), p.kind())
         })
         .collect();
     Model::new(accounts, Keymap::defaults(), false, Utc::now())

@@ -1,8 +1,10 @@
 //! Shared by the integration tests: a sandbox on loopback and adapters pointed at it, the
 //! binary run against it (run) or on a pseudo-terminal (term), the inbox fed by the adapters
-//! and drawn without a terminal (inbox), and the corpus of hostile strings (hostile).
+//! and drawn without a terminal (inbox), the corpus of hostile strings (hostile), and the test
+//! data itself (fixtures, shared with the benches).
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod hostile;
 pub mod inbox;
 pub mod run;
@@ -27,17 +29,13 @@ pub async fn quiet(conversations: usize) -> SandboxHandle {
 
 pub fn me() -> Operator {
     Operator {
-        name: Some("Dana Reyes".into()),
-        email: Some("dana@example.com".into()),
+        name: Some(fixtures::OPERATOR_NAME.into()),
+        email: Some(fixtures::OPERATOR_EMAIL.into()),
     }
 }
 
 pub fn settings(h: &SandboxHandle, kind: PlatformKind) -> AccountSettings {
-    let (name, base, key) = match kind {
-        PlatformKind::Raia => ("raia", h.raia_base(), h.keys().raia.clone()),
-        PlatformKind::Chatvolt => ("volt", h.chatvolt_base(), h.keys().chatvolt.clone()),
-        PlatformKind::Chatdash => ("dash", h.chatdash_base(), h.keys().chatdash.clone()),
-    };
+    let (name, _, base, key) = fixtures::sandbox_account(h, kind);
     let mut s = AccountSettings::new(name, kind, &base, ApiKey::new(key));
     s.operator = me();
     s
@@ -46,6 +44,14 @@ pub fn settings(h: &SandboxHandle, kind: PlatformKind) -> AccountSettings {
 pub fn adapter(settings: AccountSettings) -> Arc<dyn Platform> {
     let client = platform::http::client(settings.timeout);
     platform::connect(settings, client)
+}
+
+/// Adapters for the sandbox's three accounts, in [`PlatformKind::ALL`]'s order.
+pub fn adapters(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
+    PlatformKind::ALL
+        .into_iter()
+        .map(|kind| adapter(settings(h, kind)))
+        .collect()
 }
 
 pub async fn control(h: &SandboxHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -91,4 +97,35 @@ pub async fn arm(h: &SandboxHandle, method: &str, path: &str, action: Value) {
         Some(json!({"method": method, "path": path, "action": action})),
     )
     .await;
+}
+
+/// How many of the messages the server holds for a conversation contain `text`.
+pub async fn count_on_server(h: &SandboxHandle, platform: &str, id: &str, text: &str) -> usize {
+    let state = control(h, reqwest::Method::GET, &format!("conversations/{platform}/{id}"), None).await;
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to_string().contains(text))
+        .count()
+}
+
+/// [`count_on_server`], for tests that drive the sandbox's runtime from outside.
+pub fn copies_on_server(
+    rt: &tokio::runtime::Runtime,
+    h: &SandboxHandle,
+    platform: &str,
+    id: &str,
+    text: &str,
+) -> usize {
+    rt.block_on(count_on_server(h, platform, id, text))
+}
+
+/// The path of a platform's conversation list, for arming a fault on it.
+pub fn list_path(kind: PlatformKind) -> &'static str {
+    match kind {
+        PlatformKind::Raia => "/raia/external/conversations",
+        PlatformKind::Chatvolt => "/chatvolt/conversation",
+        PlatformKind::Chatdash => "/conversations",
+    }
 }

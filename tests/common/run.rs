@@ -1,6 +1,8 @@
 //! The real binary, run as a script would run it, against a sandbox: a config for the
 //! sandbox's three accounts, the command, its exit code, stdout and stderr.
 
+use super::fixtures::{self, Config};
+use handoff::domain::PlatformKind;
 use handoff::sandbox::SandboxHandle;
 use std::path::{Path, PathBuf};
 
@@ -37,41 +39,22 @@ pub async fn handoff(config: &Path, state: &Path, args: &[&str], stdin: Option<&
 /// A config in `dir` for the sandbox's three accounts (`raia`, `volt`, `dash`); keys come from
 /// files. Returns the config's path.
 pub fn setup(h: &SandboxHandle, dir: &Path, experimental: bool) -> PathBuf {
-    let keys = h.keys();
-    for (name, key) in [("raia", &keys.raia), ("volt", &keys.chatvolt), ("dash", &keys.chatdash)] {
+    let all = [PlatformKind::Raia, PlatformKind::Chatvolt, PlatformKind::Chatdash];
+    for kind in all {
+        let (name, _, _, key) = fixtures::sandbox_account(h, kind);
         let path = dir.join(format!("{name}.key"));
         std::fs::write(&path, key).unwrap();
         set_private(&path);
     }
-    let config = format!(
-        r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{raia}"
-api_key_file = "{dir}/raia.key"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{volt}"
-api_key_file = "{dir}/volt.key"
-
-[[accounts]]
-name = "dash"
-platform = "chatdash"
-base_url = "{dash}"
-api_key_file = "{dir}/dash.key"
-experimental_live_agent = {experimental}
-"#,
-        raia = h.raia_base(),
-        volt = h.chatvolt_base(),
-        dash = h.chatdash_base(),
-        dir = dir.display(),
+    let config = fixtures::config(
+        h,
+        &Config {
+            accounts: &all,
+            key_files: Some(dir),
+            fast_sync: false,
+            experimental: Some(experimental),
+            extra: "",
+        },
     );
     let path = dir.join("config.toml");
     std::fs::write(&path, config).unwrap();

@@ -1,6 +1,8 @@
 //! The real binary on a pseudo-terminal, its screen parsed as it arrives (vt100): the end-to-end
 //! tests drive it as an operator would and read it back as a person would.
 
+use super::fixtures::{self, Config};
+use handoff::domain::PlatformKind;
 use handoff::sandbox::SandboxHandle;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
@@ -20,33 +22,15 @@ pub fn dir_with_config(config: &str) -> Arc<tempfile::TempDir> {
 /// A config for the sandbox's raia and Chatvolt accounts, polled fast, and `extra` after them
 /// (more accounts, or settings).
 pub fn config(h: &SandboxHandle, extra: &str) -> String {
-    let k = h.keys();
-    format!(
-        r#"
-[operator]
-name = "Dana Reyes"
-email = "dana@example.com"
-
-[sync]
-list_interval = "400ms"
-thread_interval = "300ms"
-
-[[accounts]]
-name = "raia"
-platform = "raia"
-base_url = "{}"
-api_key_cmd = "echo {}"
-
-[[accounts]]
-name = "volt"
-platform = "chatvolt"
-base_url = "{}"
-api_key_cmd = "echo {}"
-{extra}"#,
-        h.raia_base(),
-        k.raia,
-        h.chatvolt_base(),
-        k.chatvolt
+    fixtures::config(
+        h,
+        &Config {
+            accounts: &[PlatformKind::Raia, PlatformKind::Chatvolt],
+            key_files: None,
+            fast_sync: true,
+            experimental: None,
+            extra,
+        },
     )
 }
 
@@ -246,6 +230,45 @@ pub fn complete_frames(bytes: &[u8]) -> usize {
 
 pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// How long the helpers below wait for the program to end.
+const EXIT_WAIT: Duration = Duration::from_secs(15);
+
+/// Waits for the program to end (after `q`, a signal, or being killed) and returns its exit
+/// code; fails after a while, showing the screen.
+pub fn exit_code(t: &mut Term) -> u32 {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = t.child.try_wait().unwrap() {
+            return status.exit_code();
+        }
+        assert!(start.elapsed() < EXIT_WAIT, "the program did not end:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for the program to end, whatever its code.
+pub fn wait_exit(t: &mut Term) {
+    exit_code(t);
+}
+
+/// An executable shell script in `dir`, to stand in for the operator's editor.
+pub fn editor_script(dir: &tempfile::TempDir, body: &str) -> std::path::PathBuf {
+    let script = dir.path().join("editor.sh");
+    std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    script
+}
+
+/// The outbox as the program left it: (state, text) in order.
+pub fn outbox_states(t: &Term) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
+    let mut q = db.prepare("SELECT state, text FROM outbox ORDER BY id").unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 /// The tokio runtime for the sandbox; the test itself drives the PTY synchronously.
