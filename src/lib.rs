@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod editor;
+pub mod fs;
 pub mod logging;
 pub mod platform;
 #[cfg(feature = "sandbox")]
