@@ -10,6 +10,7 @@ pub mod editor;
 pub mod fs;
 pub mod logging;
 pub mod platform;
+pub mod present;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod store;

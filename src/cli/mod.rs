@@ -314,7 +314,7 @@ async fn operate(p: &dyn Platform, key: &ConversationKey, op: Op) -> Result<(), 
         Ok(Some(c)) => print(&format!(
             "{key}: {} — now {}\n",
             op.done(),
-            output::status_words(&c.status)
+            crate::present::status_words(&c.status)
         )),
         Ok(None) => print(&format!("{key}: {}\n", op.done())),
         Err(f) if f.unknown => return Err(Failure::Unknown(format!("{key}: {}", f.reason))),
@@ -330,7 +330,7 @@ async fn assign(config: &Config, conversation: &str, email: &str) -> Result<(), 
         Ok(c) => {
             print(&format!(
                 "{key}: assigned to {email} — now {}\n",
-                output::status_words(&c.status)
+                crate::present::status_words(&c.status)
             ));
             Ok(())
         }

@@ -2,7 +2,7 @@
 //! including 0×0, must lay out without panicking.
 
 use super::Theme;
-use super::text;
+use crate::present::text;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -3,10 +3,9 @@
 
 use super::Theme;
 use super::layout::{self, gap, styled};
-use super::text;
 use crate::app::model::{Model, ROW_HEIGHT, View, shown_time};
-use crate::cli::output::{ago, status_mark};
 use crate::domain::{Conversation, Status};
+use crate::present::{ago, status_mark, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -8,7 +8,6 @@ mod help;
 mod layout;
 mod list;
 mod status;
-pub(crate) mod text;
 mod theme;
 mod thread;
 
@@ -16,6 +15,7 @@ pub use theme::Theme;
 
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, MIN_HEIGHT, MIN_WIDTH, Model, Overlay, TWO_PANE_WIDTH};
+use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
