@@ -1,10 +1,13 @@
 //! How conversations and messages look on the command line: aligned tables for people, JSON
-//! for scripts. Everything printed here was sanitised when it entered the model.
+//! for scripts, and writing them to stdout. Everything printed here was sanitised when it
+//! entered the model. What the inbox says the same way (marks, times, labels, widths) comes
+//! from `present`.
 
 use crate::domain::{Author, Conversation, Holder, Message, Status};
 use crate::present::{ago, author_label, status_mark, status_words};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::io::Write;
 use unicode_width::UnicodeWidthStr;
 
 /// Cuts `text` to at most `width` terminal columns (with an ellipsis) and pads it to exactly
@@ -157,6 +160,19 @@ impl<'a> From<&'a Message> for MessageJson<'a> {
             text: &m.text,
             created_at: m.created_at,
         }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => print(&format!("{json}\n")),
+        Err(e) => eprintln!("handoff: cannot encode JSON: {e}"),
     }
 }
 
