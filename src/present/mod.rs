@@ -113,6 +113,17 @@ mod tests {
         };
         assert_eq!(author_label(&message(Some("Ana"))), "Ana");
         assert_eq!(author_label(&message(None)), "Customer");
-        assert_eq!(author_in_sentence(&them(None)), "another operator");
+        let in_sentence = [
+            Author::Customer,
+            Author::Ai,
+            them(Some("Bo")),
+            them(None),
+            Author::System,
+        ]
+        .map(|a| author_in_sentence(&a));
+        assert_eq!(
+            in_sentence,
+            ["the customer", "the AI", "Bo", "another operator", "the platform"]
+        );
     }
 }
