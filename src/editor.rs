@@ -58,7 +58,7 @@ pub fn command() -> String {
 /// which program wrote it and for which conversation (hex, so any id makes a file name), so a
 /// file left by a crash can be given back to its conversation at the next start.
 pub fn write_file(dir: &Path, key: &ConversationKey, text: &str) -> std::io::Result<PathBuf> {
-    crate::logging::create_private_dir(dir)?;
+    crate::fs::private_dir(dir)?;
     let hex: String = key.to_string().bytes().map(|b| format!("{b:02x}")).collect();
     let path = dir.join(format!("reply-{}-{hex}.txt", std::process::id()));
     let mut options = std::fs::OpenOptions::new();

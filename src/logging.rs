@@ -23,7 +23,7 @@ pub fn init(state_dir: Option<PathBuf>) -> Log {
         };
     };
     let path = dir.join("handoff.log");
-    let file = match create_private_dir(&dir).and_then(|_| open_log(&path)) {
+    let file = match crate::fs::private_dir(&dir).and_then(|_| open_log(&path)) {
         Ok(file) => file,
         Err(e) => {
             return Log {
@@ -54,13 +54,4 @@ fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
-}
-
-/// The state directory holds what only this operator should read: mode 0700.
-pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }

@@ -11,6 +11,7 @@ use super::msg::{Cmd, Msg, Op, OutboxState, SendFailure};
 use crate::domain::{
     Author, Conversation, ConversationKey, Delivery, Holder, Message, SendBaseline, Status, waiting_since,
 };
+use crate::present;
 use chrono::{DateTime, Utc};
 
 /// The longest preview kept for a list row.
@@ -1106,13 +1107,7 @@ fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<Stri
         })
         .collect();
     let latest = news.last()?;
-    let who = match &latest.author {
-        Author::Customer => "the customer".to_string(),
-        Author::Ai => "the AI".to_string(),
-        Author::Operator { name: Some(name), .. } => name.clone(),
-        Author::Operator { .. } => "another operator".to_string(),
-        Author::System => "the platform".to_string(),
-    };
+    let who = present::author_in_sentence(&latest.author);
     let count = if news.len() == 1 {
         "A new message".to_string()
     } else {
@@ -1155,14 +1150,7 @@ fn editor_context(model: &Model, key: &ConversationKey) -> String {
     if let Some(thread) = model.threads.get(key) {
         let latest: Vec<&Message> = thread.all().rev().take(EDITOR_CONTEXT_MESSAGES).collect();
         for m in latest.into_iter().rev() {
-            let who = match &m.author {
-                Author::Customer => name.clone(),
-                Author::Ai => "AI".into(),
-                Author::Operator { is_me: true, .. } => "You".into(),
-                Author::Operator { name: Some(n), .. } => n.clone(),
-                Author::Operator { .. } => "Operator".into(),
-                Author::System => "System".into(),
-            };
+            let who = present::author_named(&m.author, &name);
             lines.push(format!("{} UTC  {who}:", m.created_at.format("%Y-%m-%d %H:%M")));
             lines.extend(m.text.lines().map(|l| format!("    {l}")));
         }

@@ -1,38 +1,19 @@
 //! How conversations and messages look on the command line: aligned tables for people, JSON
-//! for scripts. Everything printed here was sanitised when it entered the model.
+//! for scripts, and writing them to stdout. Everything printed here was sanitised when it
+//! entered the model. What the inbox says the same way (marks, times, labels, widths) comes
+//! from `present`.
 
 use crate::domain::{Author, Conversation, Holder, Message, Status};
+use crate::present::{ago, author_label, status_mark, status_words};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::io::Write;
 use unicode_width::UnicodeWidthStr;
-
-/// The short status mark used in tables (and, later, the inbox): readable without colour.
-pub fn status_mark(status: &Status) -> &'static str {
-    match status {
-        Status::Ai => "AI",
-        Status::NeedsHuman => "NEED",
-        Status::Human { by: Holder::Me } => "YOU",
-        Status::Human { .. } => "HUM",
-        Status::Resolved => "DONE",
-    }
-}
-
-/// "now", "3m", "2h", "5d": how long ago, for a glance. Minutes are the finest unit, so a
-/// screen showing these changes at most once a minute (the inbox wakes only for that).
-pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - then).num_seconds().max(0);
-    match secs {
-        0..60 => "now".to_string(),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    }
-}
 
 /// Cuts `text` to at most `width` terminal columns (with an ellipsis) and pads it to exactly
 /// `width`. The inbox's own measure, so a table and the screen agree on every emoji sequence.
 pub fn fit(text: &str, width: usize) -> String {
-    crate::ui::text::pad(text, width)
+    crate::present::text::pad(text, width)
 }
 
 pub fn conversation_table(conversations: &[Conversation], now: DateTime<Utc>) -> String {
@@ -64,28 +45,6 @@ pub fn conversation_table(conversations: &[Conversation], now: DateTime<Utc>) ->
         ));
     }
     out
-}
-
-pub fn status_words(status: &Status) -> String {
-    match status {
-        Status::Ai => "AI is answering".into(),
-        Status::NeedsHuman => "NEEDS A HUMAN".into(),
-        Status::Human { by: Holder::Me } => "held by you".into(),
-        Status::Human { by: Holder::Other(who) } => format!("held by {who}"),
-        Status::Human { by: Holder::Unknown } => "held by a human".into(),
-        Status::Resolved => "resolved".into(),
-    }
-}
-
-pub fn author_label(message: &Message) -> String {
-    match &message.author {
-        Author::Customer => message.author_name.clone().unwrap_or_else(|| "Customer".into()),
-        Author::Ai => "AI".into(),
-        Author::Operator { is_me: true, .. } => "You".into(),
-        Author::Operator { name: Some(name), .. } => name.clone(),
-        Author::Operator { .. } => "Operator".into(),
-        Author::System => "System".into(),
-    }
 }
 
 pub fn thread(conversation: &Conversation, messages: &[Message], now: DateTime<Utc>) -> String {
@@ -204,6 +163,19 @@ impl<'a> From<&'a Message> for MessageJson<'a> {
     }
 }
 
+/// Prints to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => print(&format!("{json}\n")),
+        Err(e) => eprintln!("handoff: cannot encode JSON: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,15 +189,5 @@ mod tests {
         assert_eq!(fit("", 2), "  ");
         // A ZWJ family is one glyph two cells wide, as the terminal draws it.
         assert_eq!(fit("👩\u{200d}💻x", 4), "👩\u{200d}💻x ");
-    }
-
-    #[test]
-    fn ago_reads_at_a_glance() {
-        let now = Utc::now();
-        assert_eq!(ago(now - chrono::TimeDelta::seconds(5), now), "now");
-        assert_eq!(ago(now - chrono::TimeDelta::minutes(7), now), "7m");
-        assert_eq!(ago(now - chrono::TimeDelta::hours(3), now), "3h");
-        assert_eq!(ago(now - chrono::TimeDelta::days(2), now), "2d");
-        assert_eq!(ago(now + chrono::TimeDelta::seconds(5), now), "now");
     }
 }

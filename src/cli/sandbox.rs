@@ -1,6 +1,7 @@
 //! `handoff sandbox`: the three platform APIs on loopback, for trying the program and for tests.
 
-use super::{Failure, print};
+use super::Failure;
+use super::output::print;
 use crate::sandbox::{SandboxKeys, SandboxOptions};
 use clap::Args;
 use std::time::Duration;

@@ -132,7 +132,7 @@ impl Store {
     /// As [`Store::open`]; `max_pages` caps the file's size (SQLite's `max_page_count`), so
     /// tests meet a real full disk.
     fn open_with(dir: &Path, max_pages: Option<u32>) -> Result<(Store, Opened), StoreError> {
-        crate::logging::create_private_dir(dir)?;
+        crate::fs::private_dir(dir)?;
         let path = dir.join(FILE);
         let mut opened = Opened::default();
         let connection = match open_patiently(&path, max_pages) {
@@ -599,7 +599,7 @@ impl DirLock {
             dir: dir.to_path_buf(),
             source,
         };
-        crate::logging::create_private_dir(dir).map_err(io)?;
+        crate::fs::private_dir(dir).map_err(io)?;
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]

@@ -3,11 +3,11 @@
 
 use super::Theme;
 use super::layout::{self, styled};
-use super::text;
 use crate::app::compose;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Model};
 use crate::domain::ConversationKey;
+use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;

@@ -3,10 +3,10 @@
 
 use super::Theme;
 use super::layout::{self, gap, styled};
-use super::text;
 use crate::app::keymap::HelpSection;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Confirm, Focus, Model};
+use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

@@ -3,8 +3,8 @@
 //! must lay out without panicking.
 
 use super::Theme;
-use super::text;
 use crate::app::screen;
+use crate::present::text;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

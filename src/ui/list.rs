@@ -3,11 +3,10 @@
 
 use super::Theme;
 use super::layout::{self, gap, styled};
-use super::text;
 use crate::app::model::{Model, View, shown_time};
 use crate::app::screen::{self, ROW_HEIGHT};
-use crate::cli::output::{ago, status_mark};
 use crate::domain::{Conversation, Status};
+use crate::present::{ago, status_mark, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -8,7 +8,6 @@ mod help;
 mod layout;
 mod list;
 mod status;
-pub(crate) mod text;
 mod theme;
 mod thread;
 
@@ -17,6 +16,7 @@ pub use theme::Theme;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Model, Overlay};
 use crate::app::screen::{MIN_HEIGHT, MIN_WIDTH};
+use crate::present::text;
 use layout::Panes;
 use ratatui::Frame;
 use ratatui::layout::Rect;

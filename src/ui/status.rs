@@ -3,11 +3,11 @@
 
 use super::Theme;
 use super::layout::{self, gap, spans_width, styled};
-use super::text;
 use crate::app::Connection;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Model, Overlay, View};
 use crate::domain::{Holder, Status};
+use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -5,11 +5,10 @@
 use super::Theme;
 use super::compose;
 use super::layout::{self, gap, styled};
-use super::text;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Model, Thread};
-use crate::cli::output::{ago, author_label, status_mark, status_words};
 use crate::domain::{Author, Conversation, ConversationKey, Delivery, Message, Status};
+use crate::present::{ago, author_label, status_mark, status_words, text};
 use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;

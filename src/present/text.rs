@@ -1,6 +1,8 @@
 //! Measuring, cutting and wrapping text by display width, one grapheme cluster at a time, the way
 //! ratatui's buffer draws it: CJK and emoji take 2 columns, a ZWJ sequence or a skin-tone emoji
 //! is one cluster, combining marks take none. Never indexes a string by bytes.
+//! The inbox and the command line measure with this, so a table and the screen agree; ratatui is
+//! used only for its grapheme split and cell width (what the buffer draws is the measure).
 
 use ratatui::buffer::CellWidth;
 use ratatui::style::Style;
