@@ -24,7 +24,7 @@ use runner::{Runner, Screen};
 use std::io::{Stdout, Write, stdout};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Where it was first defined; the composition root owns it now.
+/// `boot` owns it; kept at this path for the tests that name it.
 pub use crate::boot::account;
 
 /// xterm's title stack: the title is pushed at start and popped at exit, so the window gets its
