@@ -5,6 +5,7 @@
 //! directory.
 
 pub mod app;
+pub mod boot;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,359 @@
+//! The composition root: the config (or the demo's sandbox) becomes one list of accounts, the
+//! store with its lock, the keymap and what the last run left (drafts, the editor's leftovers,
+//! the outbox, read marks), and from them the `Model` and what the runners start from. It does
+//! no terminal work and starts nothing; `tui::run` does.
+
+use crate::app::keymap::Keymap;
+use crate::app::model::{Account, Notice};
+use crate::app::{Connection, Model};
+use crate::config::{Config, ConfigError};
+use crate::domain::{ConversationKey, ReadMark};
+use crate::platform::{self, Platform};
+use crate::store::{DirLock, LockError, OutboxEntry, Store};
+use crate::sync::{Intervals, Pending};
+use std::path::{Path, PathBuf};
+
+/// Where the inbox's accounts come from.
+pub enum Source<'a> {
+    /// The config file, and the state directory given on the command line (else the default).
+    Config { path: &'a Path, state_dir: Option<PathBuf> },
+    /// The demo: the running sandbox's three accounts; nothing of it is kept.
+    #[cfg(feature = "sandbox")]
+    Demo(&'a crate::sandbox::SandboxHandle),
+}
+
+/// Why the inbox does not start.
+pub enum Stop {
+    Config(ConfigError),
+    Usage(String),
+}
+
+impl From<ConfigError> for Stop {
+    fn from(e: ConfigError) -> Self {
+        Stop::Config(e)
+    }
+}
+
+/// One account: as the model first shows it (name, label, kind, capabilities; none of it
+/// needs the key), and how its adapter arrives (at once, or once its key is read).
+pub struct AccountEntry {
+    pub shown: Account,
+    pub adapter: Pending,
+}
+
+/// The inbox, built: the Model, and what the runners start from.
+pub struct Booted {
+    pub model: Model,
+    /// For the sync engine: each account's adapter as it arrives, and how often to poll.
+    pub pending: Vec<Pending>,
+    pub intervals: Intervals,
+    /// Where drafts, the outbox, read marks and the cache are kept (none in the demo).
+    pub store: Option<Store>,
+    /// The state directory (none in the demo): the editor's draft file is written there.
+    pub state_dir: Option<PathBuf>,
+    /// The state directory's lock: held until the inbox ends.
+    pub lock: Option<DirLock>,
+}
+
+/// What the last run left in the store, and the store itself.
+#[derive(Default)]
+struct Restored {
+    lock: Option<DirLock>,
+    store: Option<Store>,
+    drafts: Vec<(ConversationKey, String)>,
+    outbox: Vec<OutboxEntry>,
+    next_client_id: u64,
+    read_marks: Vec<(ConversationKey, ReadMark)>,
+}
+
+/// Config or demo → accounts, store, keymap, restored state → the built inbox. `start_warnings`
+/// (what start-up could not do) are said in the status bar with the others.
+pub fn boot(source: Source, start_warnings: Vec<String>) -> Result<Booted, Stop> {
+    match source {
+        Source::Config { path, state_dir } => from_config(path, state_dir, start_warnings),
+        #[cfg(feature = "sandbox")]
+        Source::Demo(world) => Ok(demo(world, start_warnings)),
+    }
+}
+
+fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<String>) -> Result<Booted, Stop> {
+    let config = Config::load(path)?;
+    if config.accounts.is_empty() {
+        return Err(Stop::Usage(format!(
+            "no accounts in {} — add one (see README)",
+            path.display()
+        )));
+    }
+    let state_dir = state_dir.or_else(crate::config::default_state_dir);
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
+    // Held until the inbox ends; taken before the terminal or the store is touched. A
+    // directory that cannot be locked at all (read-only) is said, not a reason to stop.
+    let lock = match state_dir.as_deref().map(DirLock::take) {
+        Some(Ok(lock)) => Some(lock),
+        Some(Err(held @ LockError::Held { .. })) => return Err(Stop::Usage(held.to_string())),
+        Some(Err(e)) => {
+            warnings.push(e.to_string());
+            None
+        }
+        None => None,
+    };
+    let accounts = config.accounts.iter().map(read_key_later).collect();
+    warnings.extend(config.warnings.iter().cloned());
+    let intervals = Intervals {
+        list: config.list_interval,
+        thread: config.thread_interval,
+    };
+    let restored = Restored {
+        lock,
+        ..restore(state_dir.clone(), &mut warnings)
+    };
+    Ok(assemble(
+        accounts, intervals, keymap, warnings, false, restored, state_dir,
+    ))
+}
+
+#[cfg(feature = "sandbox")]
+fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> Booted {
+    use crate::domain::{ApiKey, PlatformKind};
+    use crate::platform::{AccountSettings, Operator};
+    use std::time::Duration;
+    let keys = world.keys().clone();
+    let operator = Operator {
+        name: Some("You (demo)".into()),
+        email: Some("you@demo.example".into()),
+    };
+    let accounts = [
+        ("raia", PlatformKind::Raia, world.raia_base(), keys.raia, "raia (demo)"),
+        (
+            "volt",
+            PlatformKind::Chatvolt,
+            world.chatvolt_base(),
+            keys.chatvolt,
+            "Chatvolt (demo)",
+        ),
+        (
+            "dash",
+            PlatformKind::Chatdash,
+            world.chatdash_base(),
+            keys.chatdash,
+            "ChatDash (demo)",
+        ),
+    ];
+    let accounts = accounts
+        .into_iter()
+        .map(|(name, kind, base, key, label)| {
+            let mut settings = AccountSettings::new(name, kind, &base, ApiKey::new(key));
+            settings.operator = operator.clone();
+            settings.agents = world.chatdash_agents();
+            // The sandbox implements the experimental ChatDash takeover, so the demo shows it.
+            settings.experimental_live_agent = true;
+            let adapter = platform::connect(settings, platform::http::client(Duration::from_secs(10)));
+            AccountEntry {
+                shown: account(&*adapter, Some(label.into()), Connection::Connecting),
+                adapter: Pending::ready(adapter),
+            }
+        })
+        .collect();
+    let (keymap, mut warnings) = keymap();
+    warnings.extend(start_warnings);
+    let intervals = Intervals {
+        list: Duration::from_secs(3),
+        thread: Duration::from_secs(1),
+    };
+    // The demo's conversations are made up: nothing of it is kept.
+    let restored = Restored {
+        next_client_id: 1,
+        ..Restored::default()
+    };
+    assemble(accounts, intervals, keymap, warnings, true, restored, None)
+}
+
+/// The Model with what the last run left put back, and the start-up warnings in its status bar.
+fn assemble(
+    accounts: Vec<AccountEntry>,
+    intervals: Intervals,
+    keymap: Keymap,
+    warnings: Vec<String>,
+    demo: bool,
+    restored: Restored,
+    state_dir: Option<PathBuf>,
+) -> Booted {
+    let now = chrono::Utc::now();
+    let (shown, pending) = accounts.into_iter().map(|a| (a.shown, a.adapter)).unzip();
+    let mut model = Model::new(shown, keymap, demo, now);
+    for (key, text) in restored.drafts {
+        model
+            .drafts
+            .insert(key, crate::app::compose::Composer::with_text(&text));
+    }
+    // What was on its way when the program last stopped, and what was not sent and not yet
+    // put back: shown in its thread, never re-sent on its own.
+    for entry in restored.outbox {
+        model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
+    }
+    model.next_client_id = restored.next_client_id.max(1);
+    model.read_marks = restored.read_marks.into_iter().collect();
+    if !warnings.is_empty() {
+        tracing::warn!(warnings = ?warnings, "starting with warnings");
+        model.notice = Some(Notice {
+            text: warnings.join("; "),
+            error: true,
+            until: now + chrono::TimeDelta::seconds(20),
+        });
+    }
+    Booted {
+        model,
+        pending,
+        intervals,
+        store: restored.store,
+        state_dir,
+        lock: restored.lock,
+    }
+}
+
+/// The user's keymap, merged over the default; problems become start-up warnings.
+fn keymap() -> (Keymap, Vec<String>) {
+    let user = directories::ProjectDirs::from("", "", "handoff").map(|d| d.config_dir().join("keymap.toml"));
+    Keymap::load(user.as_deref().filter(|p| p.exists()))
+}
+
+/// An account as the model first shows it: what it is and can do needs no key (capabilities
+/// come from the settings), only its connection waits.
+pub fn account(platform: &dyn Platform, label: Option<String>, connection: Connection) -> Account {
+    Account {
+        name: platform.account().to_string(),
+        label,
+        kind: platform.kind(),
+        capabilities: platform.capabilities(),
+        connection,
+        synced: false,
+        cached_at: None,
+    }
+}
+
+/// An account as the inbox shows it at once, and its adapter, made when its key has been read
+/// in a blocking task (a key command may run for its whole timeout); all accounts' keys are
+/// read in parallel, and one that cannot be read stops only its own account.
+fn read_key_later(account: &crate::config::Account) -> AccountEntry {
+    let settings = account.settings_without_key.clone();
+    let client = platform::http::client(settings.timeout);
+    // The adapter without its key answers what the account is and can do; it never polls.
+    let keyless = platform::connect(settings, client.clone());
+    let shown = self::account(&*keyless, account.label.clone(), Connection::ReadingKey);
+    let account = account.clone();
+    let adapter = async move {
+        let settings = tokio::task::spawn_blocking(move || account.read_key())
+            .await
+            .map_err(|e| format!("reading the key stopped: {e}"))??;
+        Ok(platform::connect(settings, client))
+    };
+    let pending = Pending {
+        name: shown.name.clone(),
+        platform: Box::pin(adapter),
+        reads_key: true,
+    };
+    AccountEntry {
+        shown,
+        adapter: pending,
+    }
+}
+
+/// The store and what the last run left in it: drafts (with the editor's leftovers), read
+/// marks, the outbox. Each that cannot be read is a warning, not a reason to stop.
+fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
+    let (store, mut drafts) = open_store(state_dir.clone(), warnings);
+    if let (Some(store), Some(dir)) = (&store, &state_dir) {
+        recover_editor_files(store, dir, &mut drafts, warnings);
+    }
+    let read_marks = match &store {
+        Some(s) => s.read_marks().unwrap_or_else(|e| {
+            warnings.push(format!("could not read the read marks: {e}"));
+            vec![]
+        }),
+        None => vec![],
+    };
+    let (outbox, next_client_id) = match &store {
+        Some(s) => match (s.outbox_open(), s.outbox_last_id()) {
+            (Ok(outbox), Ok(last)) => (outbox, last + 1),
+            (Err(e), _) | (_, Err(e)) => {
+                warnings.push(format!("could not read the outbox: {e}"));
+                (vec![], 1)
+            }
+        },
+        None => (vec![], 1),
+    };
+    Restored {
+        lock: None,
+        store,
+        drafts,
+        outbox,
+        next_client_id,
+        read_marks,
+    }
+}
+
+/// A reply being written in the editor when the program stopped (a crash, a dropped SSH
+/// session) becomes its conversation's draft again; if that conversation has a different
+/// draft, the file stays and the operator is told where.
+fn recover_editor_files(
+    store: &Store,
+    dir: &Path,
+    drafts: &mut Vec<(crate::domain::ConversationKey, String)>,
+    warnings: &mut Vec<String>,
+) {
+    for (path, key, reply) in crate::editor::leftovers(dir) {
+        let existing = drafts.iter().position(|(k, _)| *k == key);
+        let other_draft = existing.is_some_and(|i| !drafts[i].1.trim().is_empty() && drafts[i].1 != reply);
+        if reply.trim().is_empty() {
+            let _ = std::fs::remove_file(&path);
+        } else if other_draft {
+            warnings.push(format!(
+                "a reply you were writing in your editor for {key} is kept in {} (that conversation has another draft)",
+                path.display()
+            ));
+        } else if store.save_draft(&key, &reply).is_ok() {
+            let _ = std::fs::remove_file(&path);
+            match existing {
+                Some(i) => drafts[i].1 = reply,
+                None => drafts.push((key.clone(), reply)),
+            }
+            warnings.push(format!("recovered the reply you were writing in your editor for {key}"));
+        }
+    }
+}
+
+/// The local store and the drafts in it. If it cannot be opened the inbox still runs, and says
+/// that drafts are only kept in memory.
+fn open_store(
+    state_dir: Option<PathBuf>,
+    warnings: &mut Vec<String>,
+) -> (Option<Store>, Vec<(crate::domain::ConversationKey, String)>) {
+    let Some(dir) = state_dir.or_else(crate::config::default_state_dir) else {
+        warnings.push("no state directory: drafts are kept in memory only".into());
+        return (None, vec![]);
+    };
+    match Store::open(&dir) {
+        Ok((store, opened)) => {
+            if let Some((aside, why)) = opened.moved_aside {
+                warnings.push(format!(
+                    "the local store could not be used ({why}); it was kept as {}",
+                    aside.display()
+                ));
+            }
+            let drafts = store.drafts().unwrap_or_else(|e| {
+                warnings.push(format!("could not read saved drafts: {e}"));
+                vec![]
+            });
+            (Some(store), drafts)
+        }
+        // The file is kept (only a corrupt one is moved aside): the next start uses it again.
+        Err(e) => {
+            warnings.push(format!(
+                "{e}: the local store is not used this run, drafts are kept in memory only (those saved before are kept in {} for the next start)",
+                dir.join("handoff.db").display()
+            ));
+            (None, vec![])
+        }
+    }
+}

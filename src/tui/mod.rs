@@ -1,0 +1,183 @@
+//! The terminal: set it up and restore it symmetrically (also on a panic), start what feeds
+//! the loop (the cache load, the cache writer, the sync engine), then run the loop
+//! (`event_loop`), whose commands the runner carries out (`runner`, `editor`).
+
+mod editor;
+mod event_loop;
+mod runner;
+
+use crate::app::Msg;
+use crate::boot::Booted;
+use crate::store::Store;
+use crate::sync::{CacheWriter, Engine};
+use crate::ui::Theme;
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange, EventStream,
+};
+use crossterm::terminal::{
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use event_loop::App;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use runner::{Runner, Screen};
+use std::io::{Stdout, Write, stdout};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// `boot` owns it; kept at this path for the tests that name it.
+pub use crate::boot::account;
+
+/// xterm's title stack: the title is pushed at start and popped at exit, so the window gets its
+/// own title back (terminals without the stack ignore both).
+const PUSH_TITLE: &str = "\x1b[22;0t";
+const POP_TITLE: &str = "\x1b[23;0t";
+
+/// Puts the terminal in the state the inbox needs. Every step here has its undo in
+/// [`restore`], in reverse order.
+fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+    enter()?;
+    Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+fn enter() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    let mut out = stdout();
+    out.write_all(PUSH_TITLE.as_bytes())?;
+    crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)
+}
+
+/// Gives the terminal back as it was. Safe to call more than once (panic hook, then exit).
+pub fn restore() {
+    let mut out = stdout();
+    let _ = crossterm::execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = out.write_all(POP_TITLE.as_bytes()).and_then(|_| out.flush());
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal before any panic report is printed (after color-eyre's hook is in).
+fn install_panic_restore() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+pub async fn run(mut booted: Booted) -> color_eyre::Result<()> {
+    // Released only once the terminal is given back.
+    let _lock = booted.lock.take();
+    install_panic_restore();
+    let mut terminal = setup()?;
+    let result = start(&mut terminal, booted).await;
+    restore();
+    result
+}
+
+/// What feeds the loop, started now that the terminal is there; then the loop, until it ends.
+async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted) -> color_eyre::Result<()> {
+    let theme = Theme::new(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    let Booted {
+        model,
+        pending,
+        intervals,
+        store,
+        state_dir,
+        lock: _,
+    } = booted;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    if let Some(store) = store.clone() {
+        load_cache(store, &model, tx.clone());
+    }
+    let cache = match store.clone().map(CacheWriter::start).transpose() {
+        Ok(cache) => cache,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the cache writer");
+            None
+        }
+    };
+    let engine = Engine::start_pending(pending, intervals, tx, cache);
+    let events = EventStream::new();
+    let signals = Signals::new()?;
+    let editor_dir = state_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("handoff-{}", std::process::id())));
+    let size = terminal.size()?;
+    let first = vec![Msg::Resize {
+        width: size.width,
+        height: size.height,
+    }];
+    let app = App {
+        model,
+        screen: Screen { terminal, events },
+        runner: Runner {
+            store,
+            engine,
+            editor_dir,
+        },
+        rx,
+        signals,
+        theme,
+        shown_title: String::new(),
+    };
+    app.serve(first).await;
+    Ok(())
+}
+
+/// The last run's picture, read off the loop (100k conversations take a third of a second to
+/// read) and shown, marked as cached, as soon as it is there; an account that answered
+/// meanwhile keeps its live data.
+fn load_cache(store: Store, model: &crate::app::Model, tx: UnboundedSender<Msg>) {
+    let names: Vec<String> = model.accounts.iter().map(|a| a.name.clone()).collect();
+    tokio::task::spawn_blocking(move || {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match store.cache_load(&names) {
+            Ok(cached) => {
+                let _ = tx.send(Msg::Cached {
+                    conversations: cached.conversations,
+                    threads: cached.threads,
+                    synced_at: cached.synced_at.into_iter().collect(),
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "the cache could not be read; starting without it"),
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP end the program cleanly, like a forced `q`: drafts saved, the terminal
+/// restored.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

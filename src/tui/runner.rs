@@ -1,0 +1,153 @@
+//! The store and terminal runner: carries out each `Cmd` the loop's `update` returns — store
+//! writes, the bell, the clipboard, the editor — and hands the network's to the sync engine.
+//! The one place where a message goes into the outbox before it is sent.
+
+use super::editor::{edit, keep_reply};
+use crate::app::{Cmd, Msg, SendFailure};
+use crate::domain::{ConversationKey, SendBaseline};
+use crate::store::Store;
+use crate::sync::Engine;
+use crossterm::event::EventStream;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, Write, stdout};
+use std::path::PathBuf;
+
+/// The terminal as the loop holds it: what is drawn on, and where its events come from (the
+/// editor hand-over replaces both).
+pub(super) struct Screen<'a> {
+    pub terminal: &'a mut Terminal<CrosstermBackend<Stdout>>,
+    pub events: EventStream,
+}
+
+pub(super) struct Runner {
+    pub store: Option<Store>,
+    pub engine: Engine,
+    /// Where the editor's draft file is written: the state directory, else a private temp one.
+    pub editor_dir: PathBuf,
+}
+
+impl Runner {
+    /// Carries out `cmd`; what it answers (an edited reply, a store failure) goes to `later`.
+    /// `store_failing`: the model's, so that a save that works again is said once.
+    pub async fn run(&mut self, cmd: Cmd, store_failing: bool, screen: &mut Screen<'_>, later: &mut Vec<Msg>) {
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Bell => bell(),
+            Cmd::SaveDraft { key, text } => self.save_draft(&key, &text, store_failing, later),
+            Cmd::Copy(text) => copy(text),
+            Cmd::Edit { key, draft, context } => self.edit(screen, key, &draft, &context, later).await,
+            Cmd::SaveReadMark { key, mark } => {
+                if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_read_mark(&key, &mark)) {
+                    tracing::warn!(error = %e, "saving a read mark failed");
+                }
+            }
+            Cmd::Outbox {
+                client_id,
+                key,
+                text,
+                state,
+            } => {
+                if let Some(Err(e)) = self
+                    .store
+                    .as_ref()
+                    .map(|s| s.outbox_put(client_id, &key, &text, &state))
+                {
+                    tracing::error!(error = %e, "recording the outbox failed");
+                    later.push(Msg::StoreFailed(e.to_string()));
+                }
+            }
+            Cmd::Send {
+                key,
+                client_id,
+                baseline,
+                text,
+            } => self.send(key, client_id, baseline, text, later),
+            other => self.engine.handle(other),
+        }
+    }
+
+    /// A small SQLite write, done here so a draft is on disk before the loop moves on (and
+    /// before it exits on quit).
+    fn save_draft(&self, key: &ConversationKey, text: &str, store_failing: bool, later: &mut Vec<Msg>) {
+        match self.store.as_ref().map(|s| s.save_draft(key, text)) {
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "saving a draft failed");
+                later.push(Msg::StoreFailed(e.to_string()));
+            }
+            // Said when writing works again after a failure, not on every save.
+            Some(Ok(())) if store_failing => later.push(Msg::StoreSaved),
+            _ => {}
+        }
+    }
+
+    /// Durable before it leaves: a message is in the outbox before the request is made, or it
+    /// is not sent at all.
+    fn send(&self, key: ConversationKey, client_id: u64, baseline: SendBaseline, text: String, later: &mut Vec<Msg>) {
+        let recorded = self
+            .store
+            .as_ref()
+            .map(|s| s.outbox_send(client_id, &key, &text, &baseline));
+        match recorded {
+            Some(Err(e)) => {
+                let reason = format!("could not record it locally first, so it was not sent ({e})");
+                let result = Err(SendFailure {
+                    reason,
+                    ambiguous: false,
+                });
+                later.push(Msg::Sent { key, client_id, result });
+            }
+            _ => self.engine.handle(Cmd::Send {
+                key,
+                client_id,
+                baseline,
+                text,
+            }),
+        }
+    }
+
+    async fn edit(
+        &self,
+        screen: &mut Screen<'_>,
+        key: ConversationKey,
+        draft: &str,
+        context: &str,
+        later: &mut Vec<Msg>,
+    ) {
+        let (outcome, file) = edit(
+            screen.terminal,
+            &mut screen.events,
+            &self.editor_dir,
+            &key,
+            draft,
+            context,
+        )
+        .await;
+        keep_reply(self.store.as_ref(), &key, &outcome, file);
+        later.push(outcome.into_msg(key));
+        // The window may have changed size while the editor had it.
+        if let Ok(size) = screen.terminal.size() {
+            later.push(Msg::Resize {
+                width: size.width,
+                height: size.height,
+            });
+        }
+    }
+
+    pub fn shutdown(&self) {
+        self.engine.shutdown();
+    }
+}
+
+fn bell() {
+    let mut out = stdout();
+    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+}
+
+/// OSC 52; the text is the model's (sanitised), and base64 cannot end the sequence early.
+fn copy(text: String) {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|_| out.flush());
+}
