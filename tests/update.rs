@@ -1671,3 +1671,31 @@ fn the_accounts_overlay_opens_scrolls_and_closes() {
     assert_eq!(m.view, View::All, "1 did not switch the view under the overlay");
     assert!(m.filter_input.is_none());
 }
+
+#[test]
+fn a_confirmed_take_over_acts_on_the_conversation_asked_about() {
+    let mut m = inbox();
+    m.selected = Some(key("a/theirs"));
+    m.refresh_rows();
+    press(&mut m, "t");
+    // While the question is up, the conversation leaves the view: the selection moves on.
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "theirs", Status::Resolved, 0)],
+            removed: vec![],
+        },
+    );
+    let moved_to = m.selected.clone();
+    assert!(moved_to.is_some() && moved_to != Some(key("a/theirs")), "{moved_to:?}");
+    assert_eq!(
+        press(&mut m, "y"),
+        vec![Cmd::Act {
+            key: key("a/theirs"),
+            op: Op::TakeOver
+        }]
+    );
+    assert_eq!(m.selected, moved_to, "the selection stays where it moved");
+    assert_eq!((m.focus, m.open.clone()), (Focus::List, None));
+}

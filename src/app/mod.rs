@@ -1,13 +1,130 @@
 //! The application: Model, Msg, Cmd, update — pure, no terminal, no I/O.
+//!
+//! `update` (here) does the bookkeeping every message shares (the clock, notices, read marks,
+//! the draft's focus style, draft saves) and routes each group of `Msg` to the module that owns
+//! its concern: `inbox`, `thread`, `outbox`, `drafts`, `input`. Those modules are private: only
+//! `update` reaches them.
 
 pub mod compose;
+mod drafts;
+mod inbox;
+mod input;
 pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+mod outbox;
 pub mod screen;
-pub mod update;
+mod thread;
 
 pub use model::Model;
 pub use msg::{Cmd, Connection, Msg, Op, OutboxState, SendFailure};
-pub use update::update;
+
+use crate::domain::ConversationKey;
+use chrono::{DateTime, Utc};
+use model::{ERROR_NOTICE, Focus, NOTICE, Notice};
+
+/// A message in, the model changed, commands out. No I/O, no clock of its own: the time comes
+/// in as `now`, so every case is a table test.
+pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
+    model.now = now;
+    if model.notice.as_ref().is_some_and(|n| n.until <= now) {
+        model.notice = None;
+    }
+    let place = (model.focus, model.open.clone());
+    let mut cmds = handle(model, msg);
+    // What the operator has seen is remembered, for the "new" divider of the next run and for
+    // unread state where the platform keeps none. Only the open thread's changes: others'
+    // `seen` is derived, not seen.
+    for key in [place.1.as_ref(), model.open.as_ref()].into_iter().flatten() {
+        if let Some(mark) = changed_mark(model, key) {
+            model.read_marks.insert(key.clone(), mark.clone());
+            cmds.push(Cmd::SaveReadMark { key: key.clone(), mark });
+        }
+        if place.1 == model.open {
+            break;
+        }
+    }
+    // The open draft is styled for where the keys go (the view renders it by reference).
+    if let Some(key) = &model.open {
+        let focused = model.focus == Focus::Compose;
+        let keymap = &model.keymap;
+        if let Some(draft) = model.drafts.get_mut(key) {
+            draft.show_focus(focused, || compose::placeholder(keymap, focused));
+        }
+    }
+    // Drafts reach the store within a second of typing, and at once when the operator moves
+    // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
+    let moved = (model.focus, model.open.clone()) != place;
+    if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
+        let quit = cmds.iter().position(|c| *c == Cmd::Quit);
+        let saves = drafts::flush_drafts(model);
+        // Saved before quitting.
+        match quit {
+            Some(i) => {
+                cmds.splice(i..i, saves);
+            }
+            None => cmds.extend(saves),
+        }
+    }
+    cmds
+}
+
+/// The open thread's read mark when it moved from the one remembered (cheap: this runs after
+/// every message, keystrokes included).
+fn changed_mark(model: &Model, key: &ConversationKey) -> Option<crate::domain::ReadMark> {
+    let last_seen = model.threads.get(key)?.last_seen()?;
+    match model.read_marks.get(key) {
+        Some(mark) if mark.message_id == last_seen.id && mark.at == last_seen.created_at => None,
+        _ => Some(crate::domain::ReadMark::of(last_seen)),
+    }
+}
+
+/// Hands each message to the module that owns it.
+fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => input::on_key(model, key),
+        Msg::Paste(text) => input::on_paste(model, &text),
+        // Like a forced quit: nobody is there to answer a question about messages on their way.
+        Msg::Terminate => input::quit(model, true),
+        Msg::Tick => vec![],
+        Msg::Resize { width, height } => inbox::on_resize(model, width, height),
+        Msg::Synced {
+            account,
+            changed,
+            removed,
+        } => inbox::on_synced(model, account, changed, removed),
+        Msg::Cached {
+            conversations,
+            threads,
+            synced_at,
+        } => {
+            inbox::on_cached(model, conversations, threads, synced_at);
+            vec![]
+        }
+        Msg::Connection { account, state } => inbox::on_connection(model, account, state),
+        Msg::Done { key, op, result } => inbox::on_done(model, key, op, result),
+        Msg::Thread { key, messages } => thread::on_messages(model, key, messages),
+        Msg::ThreadFailed { key, error } => thread::on_failed(model, key, error),
+        Msg::Sent { key, client_id, result } => outbox::on_sent(model, key, client_id, result),
+        Msg::Reconciled { key, client_id, result } => outbox::on_reconciled(model, key, client_id, result),
+        Msg::Edited { key, result } => drafts::on_edited(model, key, result),
+        Msg::Salvaged { key, reply, why } => drafts::on_salvaged(model, key, reply, why),
+        Msg::StoreFailed(error) => drafts::on_store_failed(model, error),
+        Msg::StoreSaved => drafts::on_store_saved(model),
+    }
+}
+
+/// How notices name a conversation: its customer, else its key.
+fn customer(model: &Model, key: &ConversationKey) -> String {
+    model
+        .conversations
+        .get(key)
+        .map_or_else(|| key.to_string(), |c| c.customer_name.clone())
+}
+
+/// Shows a notice in the status bar; errors stay longer.
+fn notice(model: &mut Model, text: String, error: bool) {
+    let until = model.now + if error { ERROR_NOTICE } else { NOTICE };
+    model.notice = Some(Notice { text, error, until });
+}

@@ -5,8 +5,7 @@ use super::keymap::Keymap;
 use super::msg::{Connection, Op};
 use super::screen;
 use crate::domain::{
-    Author, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, ReadMark, Status,
-    queue_rank,
+    Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, ReadMark, Status, queue_rank,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
@@ -125,23 +124,6 @@ pub struct Thread {
     pub reply_base: Option<usize>,
 }
 
-/// The operator's own message on its way (or not sent), shown under a local id until the
-/// platform's copy takes its place.
-pub fn outgoing(client_id: u64, text: String, at: DateTime<Utc>, delivery: Delivery) -> Message {
-    Message {
-        id: format!("local-{client_id}"),
-        author: Author::Operator {
-            name: None,
-            is_me: true,
-        },
-        author_name: None,
-        text,
-        created_at: at,
-        attachments: vec![],
-        delivery,
-    }
-}
-
 impl Thread {
     /// Every message to show: the platform's, then ours in flight.
     pub fn all(&self) -> impl DoubleEndedIterator<Item = &Message> {
@@ -232,28 +214,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// An outgoing message the outbox remembers from an earlier run: an unknown one is checked
-    /// against the thread when its conversation is opened; a failed one shows until its words
-    /// are put back. Others are done with.
-    pub fn restore_outgoing(
-        &mut self,
-        client_id: u64,
-        key: ConversationKey,
-        text: String,
-        state: crate::domain::OutboxState,
-        baseline: crate::domain::SendBaseline,
-    ) {
-        let delivery = match state {
-            crate::domain::OutboxState::Unknown(reason) => Delivery::Unknown(reason),
-            crate::domain::OutboxState::Failed(reason) => Delivery::Failed(reason),
-            _ => return,
-        };
-        let message = outgoing(client_id, text, baseline.sent_at, delivery);
-        let thread = self.threads.entry(key).or_default();
-        thread.baselines.insert(client_id, baseline);
-        thread.outgoing.push((client_id, message));
-    }
-
     pub fn new(accounts: Vec<Account>, keymap: Keymap, demo: bool, now: DateTime<Utc>) -> Model {
         let mut model = Model {
             now,

@@ -1,0 +1,246 @@
+//! The inbox: the accounts' listings and the cache's copy taken in, the connection states,
+//! the rows of the current view (views, filter, selection), and the operations on a
+//! conversation (take over, hand back, resolve, mark read) with their answers.
+
+use super::model::{Confirm, Model, Overlay, View};
+use super::msg::{Cmd, Connection, Op};
+use super::{customer, notice, thread};
+use crate::domain::{Conversation, ConversationKey, Holder, Message, Status};
+use chrono::{DateTime, Utc};
+
+pub(super) fn on_resize(model: &mut Model, width: u16, height: u16) -> Vec<Cmd> {
+    model.width = width;
+    model.height = height;
+    model.keep_cursor_visible();
+    vec![]
+}
+
+/// An account's listing: conversations changed and removed; a customer newly asking for a
+/// human rings the bell.
+pub(super) fn on_synced(
+    model: &mut Model,
+    account: String,
+    changed: Vec<Conversation>,
+    removed: Vec<ConversationKey>,
+) -> Vec<Cmd> {
+    let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
+    let mut new_handoffs = 0;
+    // The first listing is complete: what the cache showed of this account and the
+    // listing lacks is gone.
+    let replaces_cache = first && model.account(&account).is_some_and(|a| a.cached_at.is_some());
+    let listed: std::collections::HashSet<ConversationKey> = if replaces_cache {
+        changed.iter().map(|c| c.key.clone()).collect()
+    } else {
+        Default::default()
+    };
+    for c in changed {
+        let (needs_human, taken_by) = match &c.status {
+            Status::Human { by: Holder::Other(who) } => (false, Some(who.clone())),
+            status => (*status == Status::NeedsHuman, None),
+        };
+        let name = taken_by.as_ref().map(|_| c.customer_name.clone());
+        let old = model.absorb(c);
+        if needs_human && old != Some(Status::NeedsHuman) {
+            new_handoffs += 1;
+        }
+        if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
+            notice(model, format!("{name} was taken over by {who}"), true);
+        }
+    }
+    if replaces_cache {
+        forget_cached(model, &account, &listed);
+    }
+    for key in removed {
+        model.conversations.remove(&key);
+        model.threads.remove(&key);
+    }
+    if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+        a.synced = true;
+    }
+    model.refresh_rows();
+    if first && model.open.is_none() {
+        // While the accounts first load, the top of the queue (the longest wait) stays
+        // selected, rather than whichever account happened to answer first.
+        model.select_index(0);
+    }
+    // A customer newly asking for a human rings the bell (not on the first load).
+    if new_handoffs > 0 && !first {
+        vec![Cmd::Bell]
+    } else {
+        vec![]
+    }
+}
+
+pub(super) fn on_connection(model: &mut Model, account: String, state: Connection) -> Vec<Cmd> {
+    if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+        a.connection = state;
+    }
+    vec![]
+}
+
+/// An operation's answer: the conversation as the platform now has it, or why it failed.
+pub(super) fn on_done(
+    model: &mut Model,
+    key: ConversationKey,
+    op: Op,
+    result: Result<Option<Conversation>, String>,
+) -> Vec<Cmd> {
+    model.busy.remove(&key);
+    let name = customer(model, &key);
+    match result {
+        Ok(conversation) => {
+            if let Some(c) = conversation {
+                if op == Op::TakeOver && matches!(c.status, Status::Human { .. }) {
+                    model.mine.insert(key.clone());
+                }
+                model.absorb(c);
+            } else if op == Op::MarkRead
+                && let Some(c) = model.conversations.get_mut(&key)
+            {
+                c.unread = c.unread.map(|_| 0);
+            }
+            if op != Op::MarkRead {
+                notice(model, format!("{name}: {}", op.done()), false);
+            }
+            model.refresh_rows();
+        }
+        Err(e) => notice(model, format!("{name}: {} failed — {e}", op.doing()), true),
+    }
+    vec![]
+}
+
+/// The cache's copy at start: shown until each account's first sync, never over live data.
+pub(super) fn on_cached(
+    model: &mut Model,
+    conversations: Vec<Conversation>,
+    threads: Vec<(ConversationKey, Vec<Message>)>,
+    synced_at: Vec<(String, DateTime<Utc>)>,
+) {
+    let live: std::collections::HashSet<String> = model
+        .accounts
+        .iter()
+        .filter(|a| a.synced)
+        .map(|a| a.name.clone())
+        .collect();
+    for (name, at) in synced_at {
+        if let Some(a) = model.accounts.iter_mut().find(|a| a.name == name && !a.synced) {
+            a.cached_at = Some(at);
+        }
+    }
+    for c in conversations {
+        if !live.contains(&c.key.account) && model.account(&c.key.account).is_some() {
+            model.absorb(c);
+        }
+    }
+    for (key, messages) in threads {
+        let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
+        if fresh || !model.conversations.contains_key(&key) {
+            continue;
+        }
+        thread::on_thread(model, key.clone(), messages);
+        if let Some(t) = model.threads.get_mut(&key) {
+            t.cached = true;
+        }
+    }
+    model.refresh_rows();
+    if model.open.is_none() {
+        model.select_index(0);
+    }
+}
+
+/// Drops the conversations of `account` that came from the cache and its first listing does
+/// not have; a thread with messages of ours on their way stays (the outbox still needs it).
+fn forget_cached(model: &mut Model, account: &str, listed: &std::collections::HashSet<ConversationKey>) {
+    model
+        .conversations
+        .retain(|key, _| key.account != account || listed.contains(key));
+    model
+        .threads
+        .retain(|key, thread| key.account != account || listed.contains(key) || !thread.outgoing.is_empty());
+    if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+        a.cached_at = None;
+    }
+}
+
+pub(super) fn move_cursor(model: &mut Model, delta: isize) -> Vec<Cmd> {
+    let target = (model.cursor as isize + delta).max(0) as usize;
+    model.select_index(target);
+    vec![]
+}
+
+/// Takes the conversation over; from another operator only once `confirmed`.
+pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool) -> Vec<Cmd> {
+    if !confirmed
+        && let Some(Conversation {
+            status: Status::Human { by: Holder::Other(who) },
+            ..
+        }) = model.conversations.get(&key)
+    {
+        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom {
+            key,
+            holder: who.clone(),
+        }));
+        return vec![];
+    }
+    if model
+        .conversations
+        .get(&key)
+        .is_some_and(|c| c.status == Status::Human { by: Holder::Me })
+    {
+        notice(model, "you already hold this conversation".into(), false);
+        return vec![];
+    }
+    start(model, key, Op::TakeOver)
+}
+
+/// Starts an operation if the platform offers it and nothing else is on its way for this
+/// conversation; otherwise says why.
+pub(super) fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
+    if let Some(other) = model.busy.get(&key) {
+        notice(model, format!("still {} — wait for the answer", other.doing()), true);
+        return vec![];
+    }
+    if let Some(why) = model.account(&key.account).and_then(|a| a.read_only()) {
+        notice(model, format!("cannot do this yet: {why}"), true);
+        return vec![];
+    }
+    let availability = model.account(&key.account).map(|a| match op {
+        Op::TakeOver => a.capabilities.take_over.clone(),
+        Op::HandBack => a.capabilities.hand_back.clone(),
+        Op::Resolve => a.capabilities.resolve.clone(),
+        Op::MarkRead => a.capabilities.mark_read.clone(),
+    });
+    if let Some(why) = availability.as_ref().and_then(|a| a.reason()) {
+        notice(model, format!("cannot do this here: {why}"), true);
+        return vec![];
+    }
+    model.busy.insert(key.clone(), op);
+    notice(model, format!("{}…", op.doing()), false);
+    vec![Cmd::Act { key, op }]
+}
+
+pub(super) fn next_needing_human(model: &mut Model) -> Vec<Cmd> {
+    let mut waiting: Vec<&Conversation> = model
+        .conversations
+        .values()
+        .filter(|c| c.status == Status::NeedsHuman)
+        .collect();
+    waiting.sort_by(|a, b| crate::domain::queue_order(a, b));
+    let Some(key) = waiting.first().map(|c| c.key.clone()) else {
+        notice(model, "nobody is waiting for a human".into(), false);
+        return vec![];
+    };
+    if !model.view.shows(&Status::NeedsHuman) || !model.filter.is_empty() {
+        model.view = View::NeedsYou;
+        model.filter.clear();
+    }
+    model.selected = Some(key.clone());
+    model.refresh_rows();
+    thread::open(model, key)
+}
+
+pub(super) fn switch_view(model: &mut Model, view: View) -> Vec<Cmd> {
+    model.view = view;
+    model.refresh_rows();
+    vec![]
+}

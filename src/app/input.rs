@@ -1,0 +1,282 @@
+//! Input: where the keys go (`context`, the `Place`), each key to its action, the actions
+//! dispatched to their owners with the conversation they apply to, the overlays' keys and
+//! confirmations, the filter line, paste, and quitting.
+
+use super::key::{Key, KeyCode};
+use super::keymap::{Action, Context, Place};
+use super::model::{Confirm, Focus, Model, Overlay, View};
+use super::msg::{Cmd, Op};
+use super::{drafts, inbox, notice, outbox, thread};
+use crate::domain::ConversationKey;
+
+fn context(model: &Model) -> Place {
+    match (&model.overlay, &model.filter_input, model.focus) {
+        // The accounts overlay closes like the help; it scrolls with the list's keys.
+        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Place::Help,
+        (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
+        (None, Some(_), _) => Place::Filter,
+        (None, None, Focus::Compose) => Place::Compose,
+        (None, None, Focus::Thread) => Place::Thread,
+        (None, None, Focus::List) => Place::List,
+    }
+}
+
+pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
+    let place = context(model);
+    let action = model.keymap.action(place.into(), key);
+    match place {
+        Place::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
+        Place::Help => {
+            if matches!(action, Some(Action::Back | Action::Help)) {
+                model.overlay = None;
+            }
+            if action == Some(Action::ForceQuit) {
+                return quit(model, true);
+            }
+            vec![]
+        }
+        Place::Confirm => match action {
+            Some(Action::Yes) => confirmed(model),
+            Some(Action::No | Action::Back) => {
+                model.overlay = None;
+                vec![]
+            }
+            Some(Action::ForceQuit) => quit(model, true),
+            _ => vec![],
+        },
+        Place::Filter => on_filter_key(model, key, action),
+        Place::Compose => match action {
+            Some(Action::Send) => match model.open.clone() {
+                Some(key) => outbox::send(model, key, false),
+                None => vec![],
+            },
+            Some(Action::NewLine) => {
+                if let Some(d) = drafts::open_draft(model) {
+                    d.newline();
+                    drafts::draft_changed(model);
+                }
+                vec![]
+            }
+            Some(Action::LeaveCompose | Action::Back) => {
+                model.focus = Focus::Thread;
+                vec![]
+            }
+            Some(Action::ForceQuit) => quit(model, true),
+            Some(Action::FocusNext) => {
+                model.focus = Focus::List;
+                vec![]
+            }
+            Some(Action::Editor) => on_target(model, drafts::edit_in_editor),
+            _ => {
+                if let Some(d) = drafts::open_draft(model) {
+                    d.input(key);
+                    drafts::draft_changed(model);
+                }
+                vec![]
+            }
+        },
+        Place::List | Place::Thread => match action {
+            Some(action) => act(model, action),
+            None => vec![],
+        },
+    }
+}
+
+/// The accounts overlay: Esc (or `L` again) closes it, the list's movement keys scroll it.
+fn on_accounts_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Back | Action::Help | Action::Accounts) => {
+            model.overlay = None;
+            return vec![];
+        }
+        Some(Action::ForceQuit) => return quit(model, true),
+        _ => {}
+    }
+    let Some(Overlay::Accounts { top }) = &mut model.overlay else {
+        return vec![];
+    };
+    let page = usize::from(model.height).saturating_sub(6).max(1);
+    let last = model.accounts.len().saturating_sub(page);
+    *top = match model.keymap.action(Context::List, key) {
+        Some(Action::Down) => *top + 1,
+        Some(Action::Up) => top.saturating_sub(1),
+        Some(Action::PageDown) => *top + page,
+        Some(Action::PageUp) => top.saturating_sub(page),
+        Some(Action::First) => 0,
+        Some(Action::Last) => last,
+        _ => *top,
+    }
+    .min(last);
+    vec![]
+}
+
+fn on_filter_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Open) => {
+            model.filter = model.filter_input.take().unwrap_or_default().trim().to_string();
+            model.refresh_rows();
+            model.select_index(0);
+        }
+        Some(Action::Back) => {
+            // Esc on an empty line also clears an applied filter.
+            if model.filter_input.as_deref().is_some_and(str::is_empty) {
+                model.filter.clear();
+            }
+            model.filter_input = None;
+            model.refresh_rows();
+        }
+        Some(Action::ForceQuit) => return quit(model, true),
+        _ => {
+            let input = model.filter_input.get_or_insert_with(String::new);
+            match key.code {
+                KeyCode::Char(c) if !key.ctrl && !key.alt => input.push(c),
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    vec![]
+}
+
+pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
+    // Pasted text is remote-ish (anything can be on a clipboard): the same sanitiser.
+    let clean = crate::domain::sanitize(text);
+    if let Some(input) = &mut model.filter_input {
+        input.push_str(&crate::domain::sanitize_line(&clean));
+    } else if model.open.is_some() {
+        // A paste outside the compose box lands in it (whole), never sends anything.
+        model.focus = Focus::Compose;
+        if let Some(d) = drafts::open_draft(model) {
+            d.insert(&clean);
+            drafts::draft_changed(model);
+        }
+    }
+    vec![]
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
+    let in_thread = model.focus == Focus::Thread;
+    match action {
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::First | Action::Last if in_thread => {
+            thread::scroll_thread(model, action);
+            vec![]
+        }
+        Action::JumpLatest => {
+            thread::jump_latest(model);
+            vec![]
+        }
+        Action::Down => inbox::move_cursor(model, 1),
+        Action::Up => inbox::move_cursor(model, -1),
+        Action::PageDown => inbox::move_cursor(model, model.list_capacity().max(1) as isize),
+        Action::PageUp => inbox::move_cursor(model, -(model.list_capacity().max(1) as isize)),
+        Action::First => {
+            model.select_index(0);
+            vec![]
+        }
+        Action::Last => {
+            model.select_index(model.rows.len().saturating_sub(1));
+            vec![]
+        }
+        Action::Open => match model.selected.clone() {
+            Some(key) => thread::open(model, key),
+            None => vec![],
+        },
+        Action::Back => {
+            if model.focus != Focus::List {
+                thread::leave_thread(model);
+                model.focus = Focus::List;
+            } else if !model.filter.is_empty() {
+                model.filter.clear();
+                model.refresh_rows();
+            }
+            vec![]
+        }
+        Action::FocusNext => {
+            model.focus = match (model.focus, model.open.is_some()) {
+                (Focus::List, true) => Focus::Thread,
+                (Focus::Thread, true) => Focus::Compose,
+                _ => Focus::List,
+            };
+            vec![]
+        }
+        Action::Compose => {
+            if model.open.is_none()
+                && let Some(key) = model.selected.clone()
+            {
+                let cmds = thread::open(model, key);
+                model.focus = Focus::Compose;
+                return cmds;
+            }
+            if model.open.is_some() {
+                model.focus = Focus::Compose;
+            }
+            vec![]
+        }
+        Action::TakeOver => on_target(model, |m, key| inbox::take_over(m, key, false)),
+        Action::HandBack => on_target(model, |m, key| inbox::start(m, key, Op::HandBack)),
+        Action::Resolve => on_target(model, |m, key| inbox::start(m, key, Op::Resolve)),
+        Action::NextNeedingHuman => inbox::next_needing_human(model),
+        Action::ViewNeedsYou => inbox::switch_view(model, View::NeedsYou),
+        Action::ViewMine => inbox::switch_view(model, View::Mine),
+        Action::ViewAll => inbox::switch_view(model, View::All),
+        Action::ViewResolved => inbox::switch_view(model, View::Resolved),
+        Action::Filter => {
+            model.filter_input = Some(model.filter.clone());
+            vec![]
+        }
+        Action::Help => {
+            model.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Action::Accounts => {
+            model.overlay = Some(Overlay::Accounts { top: 0 });
+            vec![]
+        }
+        Action::Quit => quit(model, false),
+        Action::ForceQuit => quit(model, true),
+        Action::Editor => on_target(model, drafts::edit_in_editor),
+        Action::Copy => thread::copy_message(model),
+        Action::RestoreUnsent => on_target(model, outbox::restore_unsent),
+        Action::Refresh => {
+            // Past any backoff and a server's Retry-After (one request), and a rejected key is
+            // tried again: the operator may have fixed it on the platform's side.
+            notice(model, "asking every account now…".into(), false);
+            vec![Cmd::Refresh]
+        }
+        Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
+    }
+}
+
+fn confirmed(model: &mut Model) -> Vec<Cmd> {
+    match model.overlay.take() {
+        // Acts on the conversation that was asked about, whatever moved meanwhile.
+        Some(Overlay::Confirm(Confirm::TakeFrom { key, .. })) => inbox::take_over(model, key, true),
+        Some(Overlay::Confirm(Confirm::SendOver { key, .. })) if model.open.as_ref() == Some(&key) => {
+            outbox::send(model, key, true)
+        }
+        Some(Overlay::Confirm(Confirm::Quit)) => {
+            model.quit = true;
+            vec![Cmd::Quit]
+        }
+        _ => vec![],
+    }
+}
+
+/// Runs an action on the conversation it applies to (see `Model::target`); none, nothing.
+fn on_target(model: &mut Model, action: impl FnOnce(&mut Model, ConversationKey) -> Vec<Cmd>) -> Vec<Cmd> {
+    match model.target() {
+        Some(key) => action(model, key),
+        None => vec![],
+    }
+}
+
+pub(super) fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
+    if !force && model.sending > 0 {
+        model.overlay = Some(Overlay::Confirm(Confirm::Quit));
+        return vec![];
+    }
+    model.quit = true;
+    vec![Cmd::Quit]
+}

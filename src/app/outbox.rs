@@ -1,0 +1,354 @@
+//! The outbox: a message of the operator's on its way — its client id, where it stands
+//! (`Thread.outgoing`, `.baselines`, `.sent_ids`, `Model.sending`) and its fate: the send, the
+//! platform's answer, the check of a lost answer against the thread, the words put back when
+//! it did not go out, and the entries restored from the store at start.
+
+use super::compose::Composer;
+use super::keymap::{Action, Context};
+use super::model::{Confirm, DRAFT_SAVE_DELAY, Focus, Model, Overlay, Thread};
+use super::msg::{Cmd, OutboxState, SendFailure};
+use super::{customer, drafts::draft_changed, drafts::flush_drafts, notice, thread};
+use crate::domain::{Author, ConversationKey, Delivery, Message, SendBaseline};
+use crate::present;
+use chrono::{DateTime, Utc};
+
+impl Model {
+    /// An outgoing message the outbox remembers from an earlier run: an unknown one is checked
+    /// against the thread when its conversation is opened; a failed one shows until its words
+    /// are put back. Others are done with.
+    pub fn restore_outgoing(
+        &mut self,
+        client_id: u64,
+        key: ConversationKey,
+        text: String,
+        state: OutboxState,
+        baseline: SendBaseline,
+    ) {
+        let delivery = match state {
+            OutboxState::Unknown(reason) => Delivery::Unknown(reason),
+            OutboxState::Failed(reason) => Delivery::Failed(reason),
+            _ => return,
+        };
+        let message = outgoing(client_id, text, baseline.sent_at, delivery);
+        let thread = self.threads.entry(key).or_default();
+        thread.baselines.insert(client_id, baseline);
+        thread.outgoing.push((client_id, message));
+    }
+}
+
+/// The operator's own message on its way (or not sent), shown under a local id until the
+/// platform's copy takes its place.
+pub(super) fn outgoing(client_id: u64, text: String, at: DateTime<Utc>, delivery: Delivery) -> Message {
+    Message {
+        id: format!("local-{client_id}"),
+        author: Author::Operator {
+            name: None,
+            is_me: true,
+        },
+        author_name: None,
+        text,
+        created_at: at,
+        attachments: vec![],
+        delivery,
+    }
+}
+
+/// The platform's answer to a send: sent, unknown (checked against the thread), or refused.
+pub(super) fn on_sent(
+    model: &mut Model,
+    key: ConversationKey,
+    client_id: u64,
+    result: Result<Message, SendFailure>,
+) -> Vec<Cmd> {
+    model.sending = model.sending.saturating_sub(1);
+    let name = customer(model, &key);
+    let thread = model.threads.entry(key.clone()).or_default();
+    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+        return vec![];
+    };
+    let text = thread.outgoing[i].1.text.clone();
+    match result {
+        Ok(message) => {
+            thread.outgoing.remove(i);
+            thread.baselines.remove(&client_id);
+            thread.sent_ids.insert(message.id.clone());
+            // Listed already (the thread was read before the answer came, maybe under
+            // another id): shown once.
+            if !thread.messages.iter().any(|m| m.id == message.id) && !thread::claim(thread, &message.text) {
+                thread.messages.push(message);
+                thread.seen = thread.messages.len();
+            }
+            notice(model, format!("sent to {name}"), false);
+            vec![Cmd::Outbox {
+                client_id,
+                key,
+                text,
+                state: OutboxState::Sent,
+            }]
+        }
+        Err(SendFailure {
+            reason,
+            ambiguous: true,
+        }) => {
+            // It may have arrived: never offer to send again before the thread says.
+            thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
+            let Some(baseline) = thread.baselines.get(&client_id).cloned() else {
+                return vec![];
+            };
+            notice(
+                model,
+                format!("no readable answer from {name}'s platform — checking whether it arrived"),
+                true,
+            );
+            vec![
+                Cmd::Outbox {
+                    client_id,
+                    key: key.clone(),
+                    text: text.clone(),
+                    state: OutboxState::Unknown(reason),
+                },
+                Cmd::Reconcile {
+                    key,
+                    client_id,
+                    baseline,
+                    text,
+                },
+            ]
+        }
+        Err(SendFailure {
+            reason,
+            ambiguous: false,
+        }) => not_sent(model, &key, client_id, reason, &name),
+    }
+}
+
+/// What reading the thread said of a send whose answer was lost.
+pub(super) fn on_reconciled(
+    model: &mut Model,
+    key: ConversationKey,
+    client_id: u64,
+    result: Result<Vec<String>, String>,
+) -> Vec<Cmd> {
+    let name = customer(model, &key);
+    let thread = model.threads.entry(key.clone()).or_default();
+    // Only an entry still unknown is settled by a check. Two checks can be in flight
+    // (the one after the send, and one from opening the conversation): once the first
+    // has said "failed" and the words went back to the draft, a later one must not find
+    // the operator's re-send in the thread and call this entry sent too.
+    let Some(i) = thread
+        .outgoing
+        .iter()
+        .position(|(id, m)| *id == client_id && matches!(m.delivery, Delivery::Unknown(_)))
+    else {
+        return vec![];
+    };
+    let text = thread.outgoing[i].1.text.clone();
+    // A copy another send of the same words already accounts for is not this one.
+    let arrived = result.map(|ids| ids.into_iter().find(|id| !thread.sent_ids.contains(id)));
+    match arrived {
+        Ok(Some(id)) => {
+            let (_, mut message) = thread.outgoing.remove(i);
+            thread.baselines.remove(&client_id);
+            thread.sent_ids.insert(id.clone());
+            // The operator's own: shown as theirs, never as news from someone else.
+            match thread.messages.iter_mut().find(|m| m.id == id) {
+                Some(listed) => {
+                    if let Author::Operator { is_me, .. } = &mut listed.author {
+                        *is_me = true;
+                    }
+                }
+                None => {
+                    message.id = id;
+                    message.delivery = Delivery::Sent;
+                    thread.messages.push(message);
+                    thread.seen = thread.messages.len();
+                }
+            }
+            notice(model, format!("it did arrive: sent to {name}"), false);
+            vec![
+                Cmd::Outbox {
+                    client_id,
+                    key,
+                    text,
+                    state: OutboxState::Sent,
+                },
+                Cmd::Refresh,
+            ]
+        }
+        Ok(None) => not_sent(
+            model,
+            &key,
+            client_id,
+            "it did not arrive (no answer, and not in the thread)".into(),
+            &name,
+        ),
+        Err(e) => {
+            // Still unknown: checked again when the conversation is opened.
+            thread.outgoing[i].1.delivery = Delivery::Unknown(format!("could not check: {e}"));
+            notice(
+                model,
+                format!("could not check whether it arrived — {e}; open the conversation to check again"),
+                true,
+            );
+            vec![]
+        }
+    }
+}
+
+/// A reply that did not go out. Its words are never lost and the notice says where they are:
+/// back in the draft when the draft was empty; otherwise kept in the thread as not sent (and in
+/// the outbox, across restarts) until the operator puts them back.
+fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: String, name: &str) -> Vec<Cmd> {
+    let Some(thread) = model.threads.get_mut(key) else {
+        return vec![];
+    };
+    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+        return vec![];
+    };
+    thread.baselines.remove(&client_id);
+    let text = thread.outgoing[i].1.text.clone();
+    let draft_empty = model.drafts.get(key).is_none_or(Composer::is_empty);
+    let state = if draft_empty {
+        thread.outgoing.remove(i);
+        back_to_draft(model, key, &text);
+        notice(
+            model,
+            format!("not sent to {name} — {reason} (your text is back in the draft)"),
+            true,
+        );
+        OutboxState::Restored
+    } else {
+        thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
+        let key = model.keymap.hint(Context::Global, Action::RestoreUnsent);
+        // What became of the words first: a long reason is what gets cut on a narrow line.
+        notice(
+            model,
+            format!("not sent to {name}, kept in its thread ({key} puts it back in the draft): {reason}"),
+            true,
+        );
+        OutboxState::Failed(reason)
+    };
+    vec![Cmd::Outbox {
+        client_id,
+        key: key.clone(),
+        text,
+        state,
+    }]
+}
+
+/// Puts the latest reply of the conversation that was not sent back in its draft (after what
+/// the draft holds: nothing of either is lost).
+pub(super) fn restore_unsent(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
+    let Some(thread) = model.threads.get_mut(&key) else {
+        notice(model, "no reply here that was not sent".into(), false);
+        return vec![];
+    };
+    let Some(i) = thread
+        .outgoing
+        .iter()
+        .rposition(|(_, m)| matches!(m.delivery, Delivery::Failed(_)))
+    else {
+        notice(model, "no reply here that was not sent".into(), false);
+        return vec![];
+    };
+    let (client_id, message) = thread.outgoing.remove(i);
+    let mut cmds = if model.open.as_ref() == Some(&key) {
+        vec![]
+    } else {
+        thread::open(model, key.clone())
+    };
+    let draft = model.drafts.entry(key.clone()).or_default();
+    draft.append(&message.text);
+    model.focus = Focus::Compose;
+    draft_changed(model);
+    model.unsaved.insert(key.clone());
+    model.save_due = Some(model.now);
+    notice(model, "the reply that was not sent is back in the draft".into(), false);
+    cmds.push(Cmd::Outbox {
+        client_id,
+        key,
+        text: message.text,
+        state: OutboxState::Restored,
+    });
+    cmds
+}
+
+/// The words are never lost: a message that did not go out goes back into an empty draft,
+/// ready to edit or send again (by the operator, never on its own).
+fn back_to_draft(model: &mut Model, key: &ConversationKey, text: &str) {
+    let draft = model.drafts.entry(key.clone()).or_default();
+    if draft.is_empty() {
+        draft.insert(text);
+        model.unsaved.insert(key.clone());
+        model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
+    }
+}
+
+/// Sends the conversation's draft: on the screen (and in the outbox) before it leaves, and
+/// confirmed first when the conversation moved on since the reply was started.
+pub(super) fn send(model: &mut Model, key: ConversationKey, confirmed: bool) -> Vec<Cmd> {
+    let text = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
+    if text.trim().is_empty() {
+        return vec![];
+    }
+    if let Err(why) = model.can_send(&key) {
+        notice(model, format!("not sent: {why}"), true);
+        return vec![];
+    }
+    if !confirmed && let Some(what) = news_since_reply_started(model, &key) {
+        model.overlay = Some(Overlay::Confirm(Confirm::SendOver { key, what }));
+        return vec![];
+    }
+    let client_id = model.next_client_id;
+    model.next_client_id += 1;
+    model.sending += 1;
+    let message = outgoing(client_id, text.clone(), model.now, Delivery::Pending);
+    let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
+    let baseline = SendBaseline::of(&thread.messages, &text, model.now);
+    thread.baselines.insert(client_id, baseline.clone());
+    thread.outgoing.push((client_id, message));
+    thread.scroll = 0;
+    thread.reply_base = None;
+    if let Some(d) = model.drafts.get_mut(&key) {
+        d.clear();
+    }
+    // The sent text must not come back as a draft after a crash.
+    model.unsaved.insert(key.clone());
+    let mut cmds = flush_drafts(model);
+    cmds.push(Cmd::Send {
+        key,
+        client_id,
+        baseline,
+        text,
+    });
+    cmds
+}
+
+/// What others said in the conversation since this reply was started (Help Scout's collision
+/// check: do not send over a change the operator has not seen), or `None`.
+fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<String> {
+    let thread = model.threads.get(key)?;
+    let base = thread.reply_base?;
+    let news: Vec<&Message> = thread
+        .messages
+        .iter()
+        .skip(base)
+        .filter(|m| !matches!(m.author, Author::Operator { is_me: true, .. }) && !thread.sent_ids.contains(&m.id))
+        // The operator's own, listed before its send was settled, is not news either.
+        .filter(|m| {
+            !(matches!(m.author, Author::Operator { .. })
+                && thread.outgoing.iter().any(|(_, o)| o.text.trim() == m.text.trim()))
+        })
+        .collect();
+    let latest = news.last()?;
+    let who = present::author_in_sentence(&latest.author);
+    let count = if news.len() == 1 {
+        "A new message".to_string()
+    } else {
+        format!("{} new messages", news.len())
+    };
+    Some(format!(
+        "{count} since you started writing; the latest, from {who}: “{}”",
+        thread::preview_of(&latest.text)
+    ))
+}

@@ -1,0 +1,215 @@
+//! A conversation's thread: its messages as the platform lists them, what the operator has
+//! seen (the `new` divider, read marks), scrolling, opening and leaving it, and recognising
+//! the operator's own messages in it (`claim`).
+
+use super::keymap::Action;
+use super::model::{Focus, Model, Thread};
+use super::msg::{Cmd, Op};
+use super::notice;
+use crate::domain::{Author, ConversationKey, Delivery, Message, SendBaseline, waiting_since};
+
+/// The longest preview kept for a list row.
+const PREVIEW_CHARS: usize = 120;
+
+/// A conversation's messages arrived: taken in, and the list re-sorted when that moved it.
+pub(super) fn on_messages(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> Vec<Cmd> {
+    if on_thread(model, key, messages) {
+        model.refresh_rows();
+    }
+    vec![]
+}
+
+pub(super) fn on_failed(model: &mut Model, key: ConversationKey, error: String) -> Vec<Cmd> {
+    let thread = model.threads.entry(key).or_default();
+    thread.error = Some(error);
+    vec![]
+}
+
+/// Takes in a conversation's messages; returns whether the list needs sorting again (the
+/// waiting time changed, or a filter may match the new preview).
+pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> bool {
+    let is_open = model.open.as_ref() == Some(&key);
+    let watching = is_open && model.focus != Focus::List;
+    let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0) as usize;
+    let first_sight = model.threads.get(&key).is_none_or(|t| !t.loaded || t.cached);
+    let mark = first_sight
+        .then(|| model.current_mark(&key).or_else(|| model.read_marks.get(&key).cloned()))
+        .flatten();
+    let thread = model.threads.entry(key.clone()).or_default();
+    if first_sight {
+        // First sight (or the first live copy of a cached thread, which may hold more): what
+        // the operator saw last time counts as seen; without a mark, the platform's unread
+        // count says what is new.
+        let seen = match &mark {
+            Some(mark) => mark.seen_in(&messages),
+            None => messages.len().saturating_sub(unread),
+        };
+        thread.seen = seen;
+        thread.divider = None;
+        thread.reply_base = thread.reply_base.map(|_| seen);
+        thread.cached = false;
+    }
+    if messages.len() > thread.seen && thread.divider.is_none() {
+        thread.divider = Some(thread.seen);
+    }
+    // A message on its way stays in `outgoing` until the platform answers the send, even once
+    // the thread lists it: only the answer says how it ended (the outbox needs it), and a text
+    // cannot tell it from an earlier message with the same words.
+    // Ours shown under our own id (ChatDash's made-up one, or a local copy of a message the
+    // thread check found) give way to the platform's copy, recognised by its text.
+    let replaced: Vec<String> = thread
+        .messages
+        .iter()
+        .filter(|m| thread.sent_ids.contains(&m.id) && !messages.iter().any(|n| n.id == m.id))
+        .map(|m| m.text.clone())
+        .collect();
+    thread.messages = messages;
+    for text in replaced {
+        claim(thread, &text);
+    }
+    for m in &mut thread.messages {
+        if let Author::Operator { is_me, .. } = &mut m.author
+            && thread.sent_ids.contains(&m.id)
+        {
+            *is_me = true;
+        }
+    }
+    thread.loaded = true;
+    thread.error = None;
+    if watching && thread.scroll == 0 {
+        thread.seen = thread.messages.len();
+    }
+    let preview = thread.messages.last().map(|m| preview_of(&m.text));
+    let waiting = waiting_since(&thread.messages);
+    let Some(c) = model.conversations.get_mut(&key) else {
+        return false;
+    };
+    c.preview = preview;
+    // The order depends on the wait (and a filter on the preview): re-sort only then.
+    let reorder = c.waiting_since != waiting || !model.filter.is_empty();
+    c.waiting_since = waiting;
+    reorder
+}
+
+/// Marks the latest operator message with this text that is nobody's yet as the operator's
+/// own (for the view and the "new messages" check only; the outbox never goes by text here).
+pub(super) fn claim(thread: &mut Thread, text: &str) -> bool {
+    let sent_ids = &thread.sent_ids;
+    let found = thread.messages.iter_mut().rev().find(|m| {
+        m.text.trim() == text.trim()
+            && matches!(m.author, Author::Operator { is_me: false, .. })
+            && !sent_ids.contains(&m.id)
+    });
+    match found {
+        Some(m) => {
+            if let Author::Operator { is_me, .. } = &mut m.author {
+                *is_me = true;
+            }
+            thread.sent_ids.insert(m.id.clone());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The first line of a message, short enough for a list row.
+pub(super) fn preview_of(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    line.chars().take(PREVIEW_CHARS).collect()
+}
+
+pub(super) fn scroll_thread(model: &mut Model, action: Action) {
+    let page = (model.height as usize / 4).max(1);
+    let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) else {
+        return;
+    };
+    let max = thread.len().saturating_sub(1);
+    thread.scroll = match action {
+        Action::Up => thread.scroll + 1,
+        Action::Down => thread.scroll.saturating_sub(1),
+        Action::PageUp => thread.scroll + page,
+        Action::PageDown => thread.scroll.saturating_sub(page),
+        Action::First => max,
+        _ => 0,
+    }
+    .min(max);
+    if thread.scroll == 0 {
+        thread.seen = thread.messages.len();
+    }
+}
+
+/// Back to the latest message: everything in the thread counts as seen.
+pub(super) fn jump_latest(model: &mut Model) {
+    if let Some(t) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) {
+        t.scroll = 0;
+        t.seen = t.messages.len();
+    }
+}
+
+/// Opens a conversation in the thread pane: watched (polled fast), marked read where the
+/// platform keeps read state.
+pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
+    if model.open.as_ref() != Some(&key) {
+        leave_thread(model);
+    }
+    model.open = Some(key.clone());
+    model.focus = Focus::Thread;
+    let thread = model.threads.entry(key.clone()).or_default();
+    thread.scroll = 0;
+    let mut cmds = vec![Cmd::Watch(Some(key.clone()))];
+    // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
+    for (client_id, m) in &thread.outgoing {
+        if matches!(m.delivery, Delivery::Unknown(_)) {
+            cmds.push(Cmd::Reconcile {
+                key: key.clone(),
+                client_id: *client_id,
+                baseline: thread
+                    .baselines
+                    .get(client_id)
+                    .cloned()
+                    .unwrap_or_else(|| SendBaseline {
+                        sent_at: m.created_at,
+                        earlier: vec![],
+                    }),
+                text: m.text.clone(),
+            });
+        }
+    }
+    let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
+    let can_mark = model
+        .account(&key.account)
+        .is_some_and(|a| a.synced && a.capabilities.mark_read.is_yes());
+    if unread > 0 && can_mark {
+        cmds.push(Cmd::Act { key, op: Op::MarkRead });
+    }
+    cmds
+}
+
+/// Leaving a thread: everything in it counts as seen; the divider goes.
+pub(super) fn leave_thread(model: &mut Model) {
+    if let Some(t) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) {
+        t.seen = t.messages.len();
+        t.divider = None;
+    }
+}
+
+/// Copies the message at the bottom of the thread pane (where scrolling stands).
+pub(super) fn copy_message(model: &mut Model) -> Vec<Cmd> {
+    let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get(k)) else {
+        return vec![];
+    };
+    let Some(message) = thread.all().rev().nth(thread.scroll) else {
+        return vec![];
+    };
+    let text = message.text.clone();
+    let lines = text.lines().count().max(1);
+    notice(
+        model,
+        format!(
+            "copied {lines} line{} to the clipboard",
+            if lines == 1 { "" } else { "s" }
+        ),
+        false,
+    );
+    vec![Cmd::Copy(text)]
+}
