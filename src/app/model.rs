@@ -138,6 +138,18 @@ impl Thread {
         self.len() == 0
     }
 
+    /// What the thread held when this outgoing message was sent; for one whose baseline is
+    /// lost, its time alone (no earlier copies known).
+    pub fn baseline(&self, client_id: u64, message: &Message) -> crate::domain::SendBaseline {
+        self.baselines
+            .get(&client_id)
+            .cloned()
+            .unwrap_or_else(|| crate::domain::SendBaseline {
+                sent_at: message.created_at,
+                earlier: vec![],
+            })
+    }
+
     /// The last message the operator has seen, once the thread has loaded.
     pub fn last_seen(&self) -> Option<&Message> {
         let index = self.seen.checked_sub(1).filter(|_| self.loaded)?;

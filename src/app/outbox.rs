@@ -92,9 +92,7 @@ pub(super) fn on_sent(
         }) => {
             // It may have arrived: never offer to send again before the thread says.
             thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
-            let Some(baseline) = thread.baselines.get(&client_id).cloned() else {
-                return vec![];
-            };
+            let baseline = thread.baseline(client_id, &thread.outgoing[i].1);
             notice(
                 model,
                 format!("no readable answer from {name}'s platform — checking whether it arrived"),

@@ -6,7 +6,7 @@ use super::keymap::Action;
 use super::model::{Focus, Model, Thread};
 use super::msg::{Cmd, Op};
 use super::notice;
-use crate::domain::{Author, ConversationKey, Delivery, Message, SendBaseline, waiting_since};
+use crate::domain::{Author, ConversationKey, Delivery, Message, waiting_since};
 
 /// The longest preview kept for a list row.
 const PREVIEW_CHARS: usize = 120;
@@ -163,14 +163,7 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
             cmds.push(Cmd::Reconcile {
                 key: key.clone(),
                 client_id: *client_id,
-                baseline: thread
-                    .baselines
-                    .get(client_id)
-                    .cloned()
-                    .unwrap_or_else(|| SendBaseline {
-                        sent_at: m.created_at,
-                        earlier: vec![],
-                    }),
+                baseline: thread.baseline(*client_id, m),
                 text: m.text.clone(),
             });
         }
