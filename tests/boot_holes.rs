@@ -226,7 +226,7 @@ fn a_lock_left_by_a_killed_inbox_does_not_block_the_next() {
 #[test]
 fn a_draft_save_that_fails_is_kept_unsaved_retried_and_said_when_it_works_again() {
     use handoff::app::compose::Composer;
-    use handoff::app::{Cmd, Msg, update};
+    use handoff::app::{Cmd, Msg, Store, update};
     use handoff::domain::ConversationKey;
     let t0 = fixtures::now();
     let mut model = fixtures::model(vec![]);
@@ -245,10 +245,10 @@ fn a_draft_save_that_fails_is_kept_unsaved_retried_and_said_when_it_works_again(
 
     let cmds = update(&mut model, Msg::Tick, retry);
     assert!(
-        cmds.contains(&Cmd::SaveDraft {
+        cmds.contains(&Cmd::Store(Store::SaveDraft {
             key: k.clone(),
             text: "half a reply".into()
-        }),
+        })),
         "{cmds:?}"
     );
     // It failed again: tried again later, still said.

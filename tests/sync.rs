@@ -6,11 +6,11 @@ mod common;
 
 use chrono::{TimeDelta, Utc};
 use common::*;
-use handoff::app::{Cmd, Connection, Msg, Op};
+use handoff::app::{Connection, Msg, Net, Op};
 use handoff::domain::{ApiKey, Conversation, ConversationKey, PlatformKind, SendBaseline, Status};
 use handoff::platform::Platform;
 use handoff::sandbox::SandboxHandle;
-use handoff::sync::{Engine, Intervals};
+use handoff::sync::{Engine, Intervals, Recorded};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -201,7 +201,7 @@ async fn the_watched_thread_follows_the_customer_without_any_command() {
     let (engine, mut rx) = start(adapters(&h), intervals());
     first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
 
-    engine.handle(Cmd::Watch(Some(key.clone())));
+    engine.handle(Net::Watch(Some(key.clone())));
     let (messages, _) = wait_for(&mut rx, THREAD + SLACK, "the watched thread", |m| match m {
         Msg::Thread { key: k, messages } if *k == key => Some(messages.clone()),
         _ => None,
@@ -299,7 +299,7 @@ async fn a_rejected_key_stops_polling_until_refresh() {
     );
     assert!(requests_to(&log, "/raia") > 0, "the other account goes on");
 
-    engine.handle(Cmd::Refresh);
+    engine.handle(Net::Refresh);
     let (state, _) = wait_for(&mut rx, SLACK, "volt reconnecting", |m| {
         connection_of(m, "volt").cloned()
     })
@@ -394,12 +394,7 @@ async fn take_over_and_send_once_each() {
 
     // Not in manual mode yet: the platform refuses, and the send is not tried again.
     clear_received(&h).await;
-    engine.handle(Cmd::Send {
-        key: key.clone(),
-        client_id: 1,
-        baseline: before_now(),
-        text: "Hi, Dana here".into(),
-    });
+    engine.send(reply(key.clone(), 1, "Hi, Dana here"));
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the refused send", |m| match m {
         Msg::Sent {
             client_id: 1, result, ..
@@ -410,7 +405,7 @@ async fn take_over_and_send_once_each() {
     let error = result.expect_err("raia refuses outside manual mode");
     assert!(error.reason.contains("manual mode") && !error.ambiguous, "{error:?}");
 
-    engine.handle(Cmd::Act {
+    engine.handle(Net::Act {
         key: key.clone(),
         op: Op::TakeOver,
     });
@@ -439,12 +434,7 @@ async fn take_over_and_send_once_each() {
     )
     .await;
 
-    engine.handle(Cmd::Send {
-        key: key.clone(),
-        client_id: 2,
-        baseline: before_now(),
-        text: "Hi, Dana here".into(),
-    });
+    engine.send(reply(key.clone(), 2, "Hi, Dana here"));
     let (result, _) = wait_for(&mut rx, Duration::from_secs(3), "the send", |m| match m {
         Msg::Sent {
             client_id: 2, result, ..
@@ -470,17 +460,11 @@ async fn commands_for_an_unknown_account_are_answered() {
     let h = quiet(3).await;
     let (engine, mut rx) = start(adapters(&h), intervals());
     let key = ConversationKey::new("nope", "1");
-    engine.handle(Cmd::Act {
+    engine.handle(Net::Act {
         key: key.clone(),
         op: Op::Resolve,
     });
-    engine.handle(Cmd::Send {
-        key: key.clone(),
-        client_id: 7,
-        baseline: before_now(),
-        text: "hi".into(),
-    });
-    engine.handle(Cmd::Bell);
+    engine.send(reply(key.clone(), 7, "hi"));
     let (done, _) = wait_for(&mut rx, SLACK, "Done", |m| match m {
         Msg::Done { result, .. } => Some(result.clone()),
         _ => None,
@@ -513,7 +497,7 @@ async fn what_the_pollers_learn_is_cached_for_the_next_start() {
     let engine = Engine::start_with_cache(adapters(&h), intervals(), tx, Some(cache));
     let (synced, _) = first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
     let watched = synced["volt"][0].key.clone();
-    engine.handle(Cmd::Watch(Some(watched.clone())));
+    engine.handle(Net::Watch(Some(watched.clone())));
     let (messages, _) = wait_for(&mut rx, Duration::from_secs(5), "the watched thread", |m| match m {
         Msg::Thread { key, messages } if *key == watched => Some(messages.clone()),
         _ => None,
@@ -571,7 +555,7 @@ async fn an_earlier_identical_reply_is_not_taken_for_this_one_arriving() {
         .collect();
     assert_eq!(thanks.len(), 1);
     let check = |client_id: u64, earlier: Vec<String>| {
-        engine.handle(Cmd::Reconcile {
+        engine.handle(Net::Reconcile {
             key: key.clone(),
             client_id,
             baseline: SendBaseline {
@@ -605,4 +589,9 @@ fn before_now() -> SendBaseline {
         sent_at: Utc::now() - TimeDelta::seconds(5),
         earlier: vec![],
     }
+}
+
+/// A reply as the engine takes it: recorded first (here there is no store to record it in).
+fn reply(key: ConversationKey, client_id: u64, text: &str) -> Recorded {
+    Recorded::write(None, key, client_id, &before_now(), text.into()).expect("no store, nothing to fail")
 }

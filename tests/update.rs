@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use common::fixtures::{self, now as t0};
 use handoff::app::key::{Key, KeyCode};
 use handoff::app::model::{Account, Confirm, Focus, Overlay, View};
-use handoff::app::{Cmd, Connection, Model, Msg, Op, OutboxState, SendFailure, update};
+use handoff::app::{Cmd, Connection, Model, Msg, Net, Op, OutboxState, SendFailure, Store, Term, update};
 use handoff::domain::{
     Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind,
     SendBaseline, Status,
@@ -160,7 +160,7 @@ fn selection_stays_on_the_same_conversation_when_rows_move() {
             removed: vec![],
         },
     );
-    assert_eq!(cmds, vec![Cmd::Bell], "a new handoff rings");
+    assert_eq!(cmds, vec![Cmd::Term(Term::Bell)], "a new handoff rings");
     assert_eq!(m.selected, Some(key("a/ai-new")));
     assert_eq!(m.cursor, cursor + 1);
     // The selected one disappears: the cursor stays where it was.
@@ -188,7 +188,7 @@ fn take_over_reply_hand_back() {
     // Open the longest-waiting conversation with n.
     let cmds = press(&mut m, "n");
     assert_eq!(m.open, Some(key("a/need-long")));
-    assert!(cmds.contains(&Cmd::Watch(Some(key("a/need-long")))));
+    assert!(cmds.contains(&Cmd::Net(Net::Watch(Some(key("a/need-long"))))));
     // Typing before holding it: the draft is kept, Enter refuses with what to do.
     press(&mut m, "i");
     assert_eq!(m.focus, Focus::Compose);
@@ -206,10 +206,10 @@ fn take_over_reply_hand_back() {
     let cmds = press(&mut m, "t");
     assert_eq!(
         cmds,
-        vec![Cmd::Act {
+        vec![Cmd::Net(Net::Act {
             key: key("a/need-long"),
             op: Op::TakeOver
-        }]
+        })]
     );
     assert!(press(&mut m, "t").is_empty(), "one operation at a time");
     // raia cannot name the holder: the confirmed takeover makes it mine.
@@ -247,16 +247,16 @@ fn take_over_reply_hand_back() {
     assert_eq!(
         cmds,
         vec![
-            Cmd::SaveDraft {
+            Cmd::Store(Store::SaveDraft {
                 key: key("a/need-long"),
                 text: String::new()
-            },
-            Cmd::Send {
+            }),
+            Cmd::Store(Store::Send {
                 key: key("a/need-long"),
                 client_id: 1,
                 baseline: nothing_before(),
                 text: "Hello".into()
-            },
+            }),
         ]
     );
     assert!(m.drafts[&key("a/need-long")].is_empty());
@@ -314,10 +314,10 @@ fn take_over_reply_hand_back() {
     let cmds = press(&mut m, "a");
     assert_eq!(
         cmds,
-        vec![Cmd::Act {
+        vec![Cmd::Net(Net::Act {
             key: key("a/need-long"),
             op: Op::HandBack
-        }]
+        })]
     );
     let back = conv("a", "need-long", Status::Ai, 0);
     run(
@@ -350,12 +350,12 @@ fn a_failed_send_keeps_the_words() {
     press(&mut m, "i");
     press(&mut m, "Are you there?");
     let cmds = special(&mut m, KeyCode::Enter);
-    assert!(cmds.contains(&Cmd::Send {
+    assert!(cmds.contains(&Cmd::Store(Store::Send {
         key: key("a/ai-new"),
         client_id: 1,
         baseline: nothing_before(),
         text: "Are you there?".into()
-    }));
+    })));
     run(
         &mut m,
         Msg::Sent {
@@ -398,10 +398,10 @@ fn taking_from_another_operator_asks_first() {
     press(&mut m, "t");
     assert_eq!(
         press(&mut m, "y"),
-        vec![Cmd::Act {
+        vec![Cmd::Net(Net::Act {
             key: key("a/theirs"),
             op: Op::TakeOver
-        }]
+        })]
     );
 }
 
@@ -540,7 +540,7 @@ fn a_big_paste_stays_in_the_draft() {
     let paste = "line one\nline two\n\u{1b}[31mline three\u{1b}[0m\nline four";
     let cmds = run(&mut m, Msg::Paste(paste.into()));
     assert!(
-        !cmds.iter().any(|c| matches!(c, Cmd::Send { .. })),
+        !cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Send { .. }))),
         "a paste never sends: {cmds:?}"
     );
     assert_eq!(m.focus, Focus::Compose);
@@ -554,9 +554,11 @@ fn quitting_while_sending_asks() {
     m.sending = 1;
     assert!(press(&mut m, "q").is_empty());
     assert_eq!(m.overlay, Some(Overlay::Confirm(Confirm::Quit)));
-    assert_eq!(press(&mut m, "y"), vec![Cmd::Quit]);
+    // Quitting is model state, not a command.
+    assert_eq!(press(&mut m, "y"), vec![]);
+    assert!(m.quit);
     let mut m = inbox();
-    assert_eq!(run(&mut m, Msg::Key(Key::ctrl('c'))), vec![Cmd::Quit]);
+    assert_eq!(run(&mut m, Msg::Key(Key::ctrl('c'))), vec![]);
     assert!(m.quit);
 }
 
@@ -620,7 +622,7 @@ fn drafts_reach_the_store_within_a_second_and_on_every_move() {
     press(&mut m, "i");
     let typed = press(&mut m, "Hel");
     assert!(
-        typed.iter().all(|c| !matches!(c, Cmd::SaveDraft { .. })),
+        typed.iter().all(|c| !matches!(c, Cmd::Store(Store::SaveDraft { .. }))),
         "not on every key: {typed:?}"
     );
     assert_eq!(
@@ -632,10 +634,10 @@ fn drafts_reach_the_store_within_a_second_and_on_every_move() {
     let cmds = update(&mut m, Msg::Tick, t0() + TimeDelta::seconds(1));
     assert_eq!(
         cmds,
-        vec![Cmd::SaveDraft {
+        vec![Cmd::Store(Store::SaveDraft {
             key: key("a/need-long"),
             text: "Hel".into()
-        }]
+        })]
     );
     assert_eq!(m.save_due, None);
     // Leaving the compose box writes at once.
@@ -643,25 +645,24 @@ fn drafts_reach_the_store_within_a_second_and_on_every_move() {
     let cmds = special(&mut m, KeyCode::Esc);
     assert_eq!(
         cmds,
-        vec![Cmd::SaveDraft {
+        vec![Cmd::Store(Store::SaveDraft {
             key: key("a/need-long"),
             text: "Hello".into()
-        }]
+        })]
     );
-    // Quitting writes before it quits.
+    // Quitting writes before it quits: the save is among the quitting round's commands, all
+    // carried out before the loop ends.
     press(&mut m, "i");
     press(&mut m, "!");
     let cmds = run(&mut m, Msg::Key(Key::ctrl('c')));
     assert_eq!(
         cmds,
-        vec![
-            Cmd::SaveDraft {
-                key: key("a/need-long"),
-                text: "Hello!".into()
-            },
-            Cmd::Quit
-        ]
+        vec![Cmd::Store(Store::SaveDraft {
+            key: key("a/need-long"),
+            text: "Hello!".into()
+        })]
     );
+    assert!(m.quit);
 }
 
 /// The inbox, with a/ai-new held by the operator (raia names no holder: it is in `mine`), open
@@ -693,16 +694,16 @@ fn a_sent_draft_is_cleared_in_the_store_before_the_send_leaves() {
     assert_eq!(
         cmds,
         vec![
-            Cmd::SaveDraft {
+            Cmd::Store(Store::SaveDraft {
                 key: key("a/ai-new"),
                 text: String::new()
-            },
-            Cmd::Send {
+            }),
+            Cmd::Store(Store::Send {
                 key: key("a/ai-new"),
                 client_id: 1,
                 baseline: nothing_before(),
                 text: "ok".into()
-            },
+            }),
         ]
     );
 }
@@ -735,18 +736,18 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
     assert_eq!(
         cmds,
         vec![
-            Cmd::Outbox {
+            Cmd::Store(Store::Outbox {
                 client_id: 1,
                 key: k.clone(),
                 text: text.clone(),
                 state: OutboxState::Unknown("no answer within 10s (timed out)".into())
-            },
-            Cmd::Reconcile {
+            }),
+            Cmd::Net(Net::Reconcile {
                 key: k.clone(),
                 client_id: 1,
                 baseline: nothing_before(),
                 text: text.clone()
-            },
+            }),
         ]
     );
     assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Unknown(_)));
@@ -766,12 +767,12 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
     );
     assert_eq!(
         cmds[0],
-        Cmd::Outbox {
+        Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: text.clone(),
             state: OutboxState::Sent
-        }
+        })
     );
     assert!(arrived.threads[&k].outgoing.is_empty());
     assert!(arrived.drafts[&k].is_empty());
@@ -803,12 +804,12 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Outbox {
+        vec![Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
             state: OutboxState::Restored
-        }]
+        })]
     );
     assert!(
         m.threads[&k].outgoing.is_empty(),
@@ -858,12 +859,12 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
     special(&mut m, KeyCode::Esc);
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(
-        cmds.contains(&Cmd::Reconcile {
+        cmds.contains(&Cmd::Net(Net::Reconcile {
             key: k,
             client_id: 1,
             baseline: nothing_before(),
             text: "Are you there?".into()
-        }),
+        })),
         "{cmds:?}"
     );
 }
@@ -906,7 +907,10 @@ fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
         },
     );
     let cmds = special(&mut m, KeyCode::Enter);
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Send { .. })), "{cmds:?}");
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Send { .. }))),
+        "{cmds:?}"
+    );
     match &m.overlay {
         Some(Overlay::Confirm(Confirm::SendOver { key: asked, what })) => {
             assert_eq!(asked, &k);
@@ -924,12 +928,12 @@ fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
     special(&mut m, KeyCode::Enter);
     let cmds = press(&mut m, "y");
     assert!(
-        cmds.contains(&Cmd::Send {
+        cmds.contains(&Cmd::Store(Store::Send {
             key: k.clone(),
             client_id: 1,
             baseline: nothing_before(),
             text: "It ships today".into()
-        }),
+        })),
         "{cmds:?}"
     );
     assert_eq!(m.threads[&k].reply_base, None);
@@ -945,7 +949,7 @@ fn thread(k: &ConversationKey, messages: Vec<Message>) -> Msg {
 fn saved_marks(cmds: &[Cmd]) -> Vec<(String, String)> {
     cmds.iter()
         .filter_map(|c| match c {
-            Cmd::SaveReadMark { key, mark } => Some((key.to_string(), mark.message_id.clone())),
+            Cmd::Store(Store::SaveReadMark { key, mark }) => Some((key.to_string(), mark.message_id.clone())),
             _ => None,
         })
         .collect()
@@ -990,7 +994,11 @@ fn what_was_seen_is_remembered_and_the_next_run_divides_there() {
     next.selected = Some(k.clone());
     next.refresh_rows();
     let cmds = special(&mut next, KeyCode::Enter);
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Act { op: Op::MarkRead, .. })));
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Net(Net::Act { op: Op::MarkRead, .. })))
+    );
     // Opened and at the bottom: everything is seen, and remembered.
     let cmds = run(&mut next, thread(&k, four));
     assert_eq!(saved_marks(&cmds), [("a/need-long".into(), "4".into())]);
@@ -1056,7 +1064,10 @@ fn the_cache_shows_the_last_picture_read_only_until_the_account_answers() {
     assert_eq!(m.focus, Focus::Compose);
     press(&mut m, "words kept");
     let cmds = special(&mut m, KeyCode::Enter);
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Send { .. })), "{cmds:?}");
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Send { .. }))),
+        "{cmds:?}"
+    );
     assert!(m.notice.as_ref().unwrap().text.contains("read-only"));
     assert_eq!(m.drafts[&k].text(), "words kept", "the draft stays");
 
@@ -1129,11 +1140,11 @@ fn the_editor_gets_the_draft_and_the_context_and_its_reply_becomes_the_draft() {
         ..Key::new(KeyCode::Char('g'))
     };
     let cmds = run(&mut m, Msg::Key(ctrl_g));
-    let Some(Cmd::Edit {
+    let Some(Cmd::Term(Term::Edit {
         key: edited,
         draft,
         context,
-    }) = cmds.iter().find(|c| matches!(c, Cmd::Edit { .. }))
+    })) = cmds.iter().find(|c| matches!(c, Cmd::Term(Term::Edit { .. })))
     else {
         panic!("no edit: {cmds:?}");
     };
@@ -1158,10 +1169,10 @@ fn the_editor_gets_the_draft_and_the_context_and_its_reply_becomes_the_draft() {
     assert_eq!(m.drafts[&k].text(), "Hi Ann,\nit ships today.");
     assert_eq!(m.focus, Focus::Compose);
     assert!(
-        cmds.contains(&Cmd::SaveDraft {
+        cmds.contains(&Cmd::Store(Store::SaveDraft {
             key: k.clone(),
             text: "Hi Ann,\nit ships today.".into()
-        }),
+        })),
         "saved at once: {cmds:?}"
     );
 
@@ -1194,9 +1205,9 @@ fn y_copies_the_message_where_the_thread_stands() {
             ],
         ),
     );
-    assert_eq!(press(&mut m, "y"), vec![Cmd::Copy("found it".into())]);
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Term(Term::Copy("found it".into()))]);
     press(&mut m, "k");
-    assert_eq!(press(&mut m, "y"), vec![Cmd::Copy("order 4417".into())]);
+    assert_eq!(press(&mut m, "y"), vec![Cmd::Term(Term::Copy("order 4417".into()))]);
 }
 
 #[test]
@@ -1226,7 +1237,7 @@ fn a_raia_conversation_i_held_is_still_mine_after_a_restart() {
 #[test]
 fn r_asks_every_account_now() {
     let mut m = inbox();
-    assert_eq!(press(&mut m, "R"), vec![Cmd::Refresh]);
+    assert_eq!(press(&mut m, "R"), vec![Cmd::Net(Net::Refresh)]);
     assert!(m.notice.as_ref().unwrap().text.contains("asking every account"));
 }
 
@@ -1255,7 +1266,8 @@ fn sent_with_thread(earlier: Vec<Message>) -> Model {
     press(&mut m, "Are you there?");
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(
-        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 1, .. })),
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Store(Store::Send { client_id: 1, .. }))),
         "{cmds:?}"
     );
     m
@@ -1305,12 +1317,12 @@ fn a_send_the_thread_lists_before_its_answer_still_settles_from_the_answer() {
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Outbox {
+        vec![Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
             state: OutboxState::Sent
-        }]
+        })]
     );
     let thread = &m.threads[&k];
     assert!(thread.outgoing.is_empty());
@@ -1345,12 +1357,12 @@ fn a_refused_send_is_not_hidden_by_an_earlier_message_with_the_same_words() {
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Outbox {
+        vec![Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
             state: OutboxState::Restored
-        }]
+        })]
     );
     assert_eq!(m.drafts[&k].text(), "Are you there?", "offered back");
 }
@@ -1402,7 +1414,8 @@ fn a_reply_settled_by_the_thread_is_the_operators_own_not_news() {
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(m.overlay.is_none(), "{:?}", m.overlay);
     assert!(
-        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 2, .. })),
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Store(Store::Send { client_id: 2, .. }))),
         "{cmds:?}"
     );
 }
@@ -1481,7 +1494,8 @@ fn a_reply_listed_while_its_fate_is_being_checked_is_not_news() {
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(m.overlay.is_none(), "{:?}", m.overlay);
     assert!(
-        cmds.iter().any(|c| matches!(c, Cmd::Send { client_id: 2, .. })),
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Store(Store::Send { client_id: 2, .. }))),
         "{cmds:?}"
     );
 }
@@ -1505,7 +1519,7 @@ fn a_second_identical_reply_is_checked_against_the_first() {
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(
         cmds.iter()
-            .any(|c| matches!(c, Cmd::Send { baseline, .. } if baseline.earlier == ["2"])),
+            .any(|c| matches!(c, Cmd::Store(Store::Send { baseline, .. }) if baseline.earlier == ["2"])),
         "the send knows which copy was there before: {cmds:?}"
     );
     let cmds = run(
@@ -1521,7 +1535,7 @@ fn a_second_identical_reply_is_checked_against_the_first() {
     );
     assert!(
         cmds.iter()
-            .any(|c| matches!(c, Cmd::Reconcile { baseline, .. } if baseline.earlier == ["2"])),
+            .any(|c| matches!(c, Cmd::Net(Net::Reconcile { baseline, .. }) if baseline.earlier == ["2"])),
         "{cmds:?}"
     );
 }
@@ -1544,12 +1558,12 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
     );
     assert_eq!(
         cmds,
-        vec![Cmd::Outbox {
+        vec![Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
             state: OutboxState::Failed("not allowed now: HTTP 400".into())
-        }]
+        })]
     );
     assert_eq!(m.drafts[&k].text(), "And another thing", "the new draft is left alone");
     assert_eq!(
@@ -1565,12 +1579,12 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
     special(&mut m, KeyCode::Esc);
     let cmds = press(&mut m, "u");
     assert!(
-        cmds.contains(&Cmd::Outbox {
+        cmds.contains(&Cmd::Store(Store::Outbox {
             client_id: 1,
             key: k.clone(),
             text: "Are you there?".into(),
             state: OutboxState::Restored
-        }),
+        })),
         "{cmds:?}"
     );
     assert_eq!(m.drafts[&k].text(), "And another thing\n\nAre you there?");
@@ -1578,7 +1592,11 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
     assert_eq!(m.focus, Focus::Compose);
     // Nothing more to put back.
     special(&mut m, KeyCode::Esc);
-    assert!(press(&mut m, "u").iter().all(|c| !matches!(c, Cmd::Outbox { .. })));
+    assert!(
+        press(&mut m, "u")
+            .iter()
+            .all(|c| !matches!(c, Cmd::Store(Store::Outbox { .. })))
+    );
     assert!(
         m.notice
             .clone()
@@ -1625,15 +1643,19 @@ fn replies_not_sent_in_an_earlier_run_show_in_their_thread_and_unknown_ones_are_
     special(&mut m, KeyCode::Esc);
     let cmds = special(&mut m, KeyCode::Enter);
     assert!(
-        cmds.contains(&Cmd::Reconcile {
+        cmds.contains(&Cmd::Net(Net::Reconcile {
             key: k.clone(),
             client_id: 5,
             baseline,
             text: "on its way when it stopped".into()
-        }),
+        })),
         "{cmds:?}"
     );
-    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Reconcile { client_id: 4, .. })));
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Net(Net::Reconcile { client_id: 4, .. })))
+    );
 }
 
 #[test]
@@ -1691,10 +1713,10 @@ fn a_confirmed_take_over_acts_on_the_conversation_asked_about() {
     assert!(moved_to.is_some() && moved_to != Some(key("a/theirs")), "{moved_to:?}");
     assert_eq!(
         press(&mut m, "y"),
-        vec![Cmd::Act {
+        vec![Cmd::Net(Net::Act {
             key: key("a/theirs"),
             op: Op::TakeOver
-        }]
+        })]
     );
     assert_eq!(m.selected, moved_to, "the selection stays where it moved");
     assert_eq!((m.focus, m.open.clone()), (Focus::List, None));

@@ -4,7 +4,7 @@
 
 use super::compose::Composer;
 use super::model::{DRAFT_RETRY, DRAFT_SAVE_DELAY, Focus, Model};
-use super::msg::Cmd;
+use super::msg::{Cmd, Store, Term};
 use super::{customer, notice, thread};
 use crate::domain::{ConversationKey, Message};
 use crate::present;
@@ -30,7 +30,7 @@ pub(super) fn flush_drafts(model: &mut Model) -> Vec<Cmd> {
     keys.into_iter()
         .map(|key| {
             let text = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
-            Cmd::SaveDraft { key, text }
+            Cmd::Store(Store::SaveDraft { key, text })
         })
         .collect()
 }
@@ -108,7 +108,7 @@ pub(super) fn edit_in_editor(model: &mut Model, key: ConversationKey) -> Vec<Cmd
     model.focus = Focus::Compose;
     let draft = model.drafts.get(&key).map(Composer::text).unwrap_or_default();
     let context = editor_context(model, &key);
-    cmds.push(Cmd::Edit { key, draft, context });
+    cmds.push(Cmd::Term(Term::Edit { key, draft, context }));
     cmds
 }
 

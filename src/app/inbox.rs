@@ -3,7 +3,7 @@
 //! conversation (take over, hand back, resolve, mark read) with their answers.
 
 use super::model::{Confirm, Model, Overlay, View};
-use super::msg::{Cmd, Connection, Op};
+use super::msg::{Cmd, Connection, Net, Op, Term};
 use super::{customer, notice, thread};
 use crate::domain::{Conversation, ConversationKey, Holder, Message, Status};
 use chrono::{DateTime, Utc};
@@ -65,7 +65,7 @@ pub(super) fn on_synced(
     }
     // A customer newly asking for a human rings the bell (not on the first load).
     if new_handoffs > 0 && !first {
-        vec![Cmd::Bell]
+        vec![Cmd::Term(Term::Bell)]
     } else {
         vec![]
     }
@@ -216,7 +216,7 @@ pub(super) fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd>
     }
     model.busy.insert(key.clone(), op);
     notice(model, format!("{}…", op.doing()), false);
-    vec![Cmd::Act { key, op }]
+    vec![Cmd::Net(Net::Act { key, op })]
 }
 
 pub(super) fn next_needing_human(model: &mut Model) -> Vec<Cmd> {

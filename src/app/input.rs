@@ -5,7 +5,7 @@
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Model, Overlay, View};
-use super::msg::{Cmd, Op};
+use super::msg::{Cmd, Net, Op};
 use super::{drafts, inbox, notice, outbox, thread};
 use crate::domain::ConversationKey;
 
@@ -243,7 +243,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             // Past any backoff and a server's Retry-After (one request), and a rejected key is
             // tried again: the operator may have fixed it on the platform's side.
             notice(model, "asking every account now…".into(), false);
-            vec![Cmd::Refresh]
+            vec![Cmd::Net(Net::Refresh)]
         }
         Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
     }
@@ -258,7 +258,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
         }
         Some(Overlay::Confirm(Confirm::Quit)) => {
             model.quit = true;
-            vec![Cmd::Quit]
+            vec![]
         }
         _ => vec![],
     }
@@ -278,5 +278,5 @@ pub(super) fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
         return vec![];
     }
     model.quit = true;
-    vec![Cmd::Quit]
+    vec![]
 }

@@ -18,7 +18,7 @@ pub mod screen;
 mod thread;
 
 pub use model::Model;
-pub use msg::{Cmd, Connection, Msg, Op, OutboxState, SendFailure};
+pub use msg::{Cmd, Connection, Msg, Net, Op, OutboxState, SendFailure, Store, Term};
 
 use crate::domain::ConversationKey;
 use chrono::{DateTime, Utc};
@@ -39,7 +39,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     for key in [place.1.as_ref(), model.open.as_ref()].into_iter().flatten() {
         if let Some(mark) = changed_mark(model, key) {
             model.read_marks.insert(key.clone(), mark.clone());
-            cmds.push(Cmd::SaveReadMark { key: key.clone(), mark });
+            cmds.push(Cmd::Store(Store::SaveReadMark { key: key.clone(), mark }));
         }
         if place.1 == model.open {
             break;
@@ -57,15 +57,9 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     // away (focus or conversation changes) or quits: nothing typed is lost to a crash.
     let moved = (model.focus, model.open.clone()) != place;
     if moved || model.quit || model.save_due.is_some_and(|due| due <= now) {
-        let quit = cmds.iter().position(|c| *c == Cmd::Quit);
-        let saves = drafts::flush_drafts(model);
-        // Saved before quitting.
-        match quit {
-            Some(i) => {
-                cmds.splice(i..i, saves);
-            }
-            None => cmds.extend(saves),
-        }
+        // After everything else this message asked for: when it quits, the loop carries out
+        // every command of the round before it ends, so the drafts are written first.
+        cmds.extend(drafts::flush_drafts(model));
     }
     cmds
 }

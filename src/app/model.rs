@@ -105,7 +105,7 @@ pub struct Thread {
     /// The operator's own messages on their way or refused, shown after the platform's.
     pub outgoing: Vec<(u64, Message)>,
     /// Per outgoing message (client id): what the thread held when it was sent (see
-    /// `Cmd::Send`).
+    /// `Store::Send`).
     pub baselines: HashMap<u64, crate::domain::SendBaseline>,
     /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
     pub sent_ids: HashSet<String>,

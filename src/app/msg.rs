@@ -155,12 +155,42 @@ pub enum Msg {
     },
 }
 
+/// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,
+/// and no runner sees another's commands: `Net` goes to the sync engine, `Store` and `Term` to
+/// the loop's runners (`tui::runner`). Quitting is not a command: it is `Model::quit`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cmd {
+    Net(Net),
+    Store(Store),
+    Term(Term),
+}
+
+/// The network's commands, carried out by the sync engine (`sync::Engine::handle`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Net {
     Act {
         key: ConversationKey,
         op: Op,
     },
+    /// The conversation on screen changed: the sync engine polls it fast (or none).
+    Watch(Option<ConversationKey>),
+    /// Poll every account now (after the operator asked, or a reconnect).
+    Refresh,
+    /// Read the thread to learn whether a message whose send got no answer arrived.
+    Reconcile {
+        key: ConversationKey,
+        client_id: u64,
+        baseline: SendBaseline,
+        text: String,
+    },
+}
+
+/// Durable local state, written by the store runner before the loop moves on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Store {
+    /// Put a reply in the outbox, then hand it to the sync engine; if the outbox cannot be
+    /// written, it is not sent. A store command because the write comes first: the engine is
+    /// given only a reply already recorded (`sync::Recorded`).
     /// `baseline`: what the thread held when it was sent, so that an earlier identical reply
     /// ("Thanks!") is never taken for this one arriving.
     Send {
@@ -169,10 +199,6 @@ pub enum Cmd {
         baseline: SendBaseline,
         text: String,
     },
-    /// The conversation on screen changed: the sync engine polls it fast (or none).
-    Watch(Option<ConversationKey>),
-    /// Poll every account now (after the operator asked, or a reconnect).
-    Refresh,
     /// Record an outgoing message's state in the outbox (`Sending` before it leaves).
     Outbox {
         client_id: u64,
@@ -180,13 +206,15 @@ pub enum Cmd {
         text: String,
         state: OutboxState,
     },
-    /// Read the thread to learn whether a message whose send got no answer arrived.
-    Reconcile {
-        key: ConversationKey,
-        client_id: u64,
-        baseline: SendBaseline,
-        text: String,
-    },
+    /// Remember the last message the operator has seen in a conversation.
+    SaveReadMark { key: ConversationKey, mark: ReadMark },
+    /// Write a draft to the local store (an empty one is deleted).
+    SaveDraft { key: ConversationKey, text: String },
+}
+
+/// The terminal's commands, carried out by the terminal runner.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
     /// Hand the terminal to the operator's editor with this draft and, below the scissors line,
     /// this context; the reply comes back as `Msg::Edited`.
     Edit {
@@ -196,16 +224,5 @@ pub enum Cmd {
     },
     /// Put this text on the clipboard (OSC 52: works over SSH and in tmux).
     Copy(String),
-    /// Remember the last message the operator has seen in a conversation.
-    SaveReadMark {
-        key: ConversationKey,
-        mark: ReadMark,
-    },
-    /// Write a draft to the local store (an empty one is deleted).
-    SaveDraft {
-        key: ConversationKey,
-        text: String,
-    },
     Bell,
-    Quit,
 }

@@ -6,7 +6,7 @@
 use super::compose::Composer;
 use super::keymap::{Action, Context};
 use super::model::{Confirm, DRAFT_SAVE_DELAY, Focus, Model, Overlay, Thread};
-use super::msg::{Cmd, OutboxState, SendFailure};
+use super::msg::{Cmd, Net, OutboxState, SendFailure, Store};
 use super::{customer, drafts::draft_changed, drafts::flush_drafts, notice, thread};
 use crate::domain::{Author, ConversationKey, Delivery, Message, SendBaseline};
 use crate::present;
@@ -79,12 +79,12 @@ pub(super) fn on_sent(
                 thread.seen = thread.messages.len();
             }
             notice(model, format!("sent to {name}"), false);
-            vec![Cmd::Outbox {
+            vec![Cmd::Store(Store::Outbox {
                 client_id,
                 key,
                 text,
                 state: OutboxState::Sent,
-            }]
+            })]
         }
         Err(SendFailure {
             reason,
@@ -99,18 +99,18 @@ pub(super) fn on_sent(
                 true,
             );
             vec![
-                Cmd::Outbox {
+                Cmd::Store(Store::Outbox {
                     client_id,
                     key: key.clone(),
                     text: text.clone(),
                     state: OutboxState::Unknown(reason),
-                },
-                Cmd::Reconcile {
+                }),
+                Cmd::Net(Net::Reconcile {
                     key,
                     client_id,
                     baseline,
                     text,
-                },
+                }),
             ]
         }
         Err(SendFailure {
@@ -164,13 +164,13 @@ pub(super) fn on_reconciled(
             }
             notice(model, format!("it did arrive: sent to {name}"), false);
             vec![
-                Cmd::Outbox {
+                Cmd::Store(Store::Outbox {
                     client_id,
                     key,
                     text,
                     state: OutboxState::Sent,
-                },
-                Cmd::Refresh,
+                }),
+                Cmd::Net(Net::Refresh),
             ]
         }
         Ok(None) => not_sent(
@@ -226,12 +226,12 @@ fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: St
         );
         OutboxState::Failed(reason)
     };
-    vec![Cmd::Outbox {
+    vec![Cmd::Store(Store::Outbox {
         client_id,
         key: key.clone(),
         text,
         state,
-    }]
+    })]
 }
 
 /// Puts the latest reply of the conversation that was not sent back in its draft (after what
@@ -262,12 +262,12 @@ pub(super) fn restore_unsent(model: &mut Model, key: ConversationKey) -> Vec<Cmd
     model.unsaved.insert(key.clone());
     model.save_due = Some(model.now);
     notice(model, "the reply that was not sent is back in the draft".into(), false);
-    cmds.push(Cmd::Outbox {
+    cmds.push(Cmd::Store(Store::Outbox {
         client_id,
         key,
         text: message.text,
         state: OutboxState::Restored,
-    });
+    }));
     cmds
 }
 
@@ -313,12 +313,12 @@ pub(super) fn send(model: &mut Model, key: ConversationKey, confirmed: bool) -> 
     // The sent text must not come back as a draft after a crash.
     model.unsaved.insert(key.clone());
     let mut cmds = flush_drafts(model);
-    cmds.push(Cmd::Send {
+    cmds.push(Cmd::Store(Store::Send {
         key,
         client_id,
         baseline,
         text,
-    });
+    }));
     cmds
 }
 

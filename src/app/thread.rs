@@ -4,7 +4,7 @@
 
 use super::keymap::Action;
 use super::model::{Focus, Model, Thread};
-use super::msg::{Cmd, Op};
+use super::msg::{Cmd, Net, Op, Term};
 use super::notice;
 use crate::domain::{Author, ConversationKey, Delivery, Message, waiting_since};
 
@@ -156,16 +156,16 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     model.focus = Focus::Thread;
     let thread = model.threads.entry(key.clone()).or_default();
     thread.scroll = 0;
-    let mut cmds = vec![Cmd::Watch(Some(key.clone()))];
+    let mut cmds = vec![Cmd::Net(Net::Watch(Some(key.clone())))];
     // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
     for (client_id, m) in &thread.outgoing {
         if matches!(m.delivery, Delivery::Unknown(_)) {
-            cmds.push(Cmd::Reconcile {
+            cmds.push(Cmd::Net(Net::Reconcile {
                 key: key.clone(),
                 client_id: *client_id,
                 baseline: thread.baseline(*client_id, m),
                 text: m.text.clone(),
-            });
+            }));
         }
     }
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
@@ -173,7 +173,7 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
         .account(&key.account)
         .is_some_and(|a| a.synced && a.capabilities.mark_read.is_yes());
     if unread > 0 && can_mark {
-        cmds.push(Cmd::Act { key, op: Op::MarkRead });
+        cmds.push(Cmd::Net(Net::Act { key, op: Op::MarkRead }));
     }
     cmds
 }
@@ -204,5 +204,5 @@ pub(super) fn copy_message(model: &mut Model) -> Vec<Cmd> {
         ),
         false,
     );
-    vec![Cmd::Copy(text)]
+    vec![Cmd::Term(Term::Copy(text))]
 }

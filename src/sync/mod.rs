@@ -1,6 +1,7 @@
-//! The sync engine: one poller task per account, and the effects runner for the commands
-//! `update` returns (design.md §2–§3). Nothing here holds the Model: results go back to its
-//! owner as [`Msg`] over a channel, and [`Engine::handle`] never waits for anything.
+//! The sync engine: one poller task per account, and the runner of the network's commands
+//! ([`Net`]) and of replies already in the outbox ([`Recorded`]) (design.md §2–§3). Nothing
+//! here holds the Model: results go back to its owner as [`Msg`] over a channel, and
+//! [`Engine::handle`] never waits for anything.
 //!
 //! - [`poller`]: lists, the thread on screen and needs-human threads, one request in flight per
 //!   account, backoff and `Retry-After` on errors, a stop on a rejected key.
@@ -14,9 +15,10 @@ mod poller;
 
 pub use cache::CacheWriter;
 
-use crate::app::{Cmd, Connection, Msg, Op};
+use crate::app::{Connection, Msg, Net, Op};
 use crate::domain::{ConversationKey, SendBaseline};
 use crate::platform::Platform;
+use crate::store::{Store, StoreError};
 use poller::{Control, Poller};
 use std::collections::HashMap;
 use std::future::Future;
@@ -47,6 +49,34 @@ impl Intervals {
             list: self.list.clamp(Self::MIN, Self::MAX),
             thread: self.thread.clamp(Self::MIN, Self::MAX),
         }
+    }
+}
+
+/// A reply already in the outbox, the only thing [`Engine::send`] takes. Its fields are private
+/// to this module and its one constructor, [`Recorded::write`], writes the outbox entry first:
+/// no path, however it is called, sends a reply that is not on disk.
+#[derive(Debug)]
+pub struct Recorded {
+    key: ConversationKey,
+    client_id: u64,
+    text: String,
+}
+
+impl Recorded {
+    /// Writes the reply to the outbox as `Sending`, with what the thread held when it left.
+    /// With no store at all (none could be opened) there is nothing to write to, and nothing is
+    /// refused for it.
+    pub fn write(
+        store: Option<&Store>,
+        key: ConversationKey,
+        client_id: u64,
+        baseline: &SendBaseline,
+        text: String,
+    ) -> Result<Recorded, StoreError> {
+        if let Some(store) = store {
+            store.outbox_send(client_id, &key, &text, baseline)?;
+        }
+        Ok(Recorded { key, client_id, text })
     }
 }
 
@@ -175,39 +205,28 @@ impl Engine {
         self
     }
 
-    /// Carries out one command from `update`: Act and Send run in spawned tasks and report
-    /// `Msg::Done` / `Msg::Sent`; Watch tells the pollers which conversation is on screen;
-    /// Refresh makes every poller poll now (also un-sticks a BadKey account). The terminal's
-    /// commands (bell, editor, clipboard, quit) and the store writes are not the engine's:
-    /// ignored.
-    pub fn handle(&self, cmd: Cmd) {
+    /// Carries out one network command from `update`: Act runs in a spawned task and reports
+    /// `Msg::Done`; Watch tells the pollers which conversation is on screen; Refresh makes
+    /// every poller poll now (also un-sticks a BadKey account); Reconcile reads the thread and
+    /// reports `Msg::Reconciled`.
+    pub fn handle(&self, cmd: Net) {
         if self.stopped.load(Ordering::Relaxed) {
             return;
         }
         match cmd {
-            Cmd::Act { key, op } => self.act(key, op),
-            Cmd::Send {
-                key, client_id, text, ..
-            } => self.send(key, client_id, text),
-            Cmd::Watch(key) => self.watch(key.as_ref()),
-            Cmd::Refresh => {
+            Net::Act { key, op } => self.act(key, op),
+            Net::Watch(key) => self.watch(key.as_ref()),
+            Net::Refresh => {
                 for account in self.accounts.values() {
                     let _ = account.control.send(Control::Refresh);
                 }
             }
-            Cmd::Reconcile {
+            Net::Reconcile {
                 key,
                 client_id,
                 baseline,
                 text,
             } => self.reconcile(key, client_id, baseline, text),
-            Cmd::Bell
-            | Cmd::Quit
-            | Cmd::SaveDraft { .. }
-            | Cmd::SaveReadMark { .. }
-            | Cmd::Outbox { .. }
-            | Cmd::Edit { .. }
-            | Cmd::Copy(_) => {}
         }
     }
 
@@ -236,7 +255,12 @@ impl Engine {
         });
     }
 
-    fn send(&self, key: ConversationKey, client_id: u64, text: String) {
+    /// Sends a reply already in the outbox, in a spawned task that reports `Msg::Sent`.
+    pub fn send(&self, reply: Recorded) {
+        if self.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        let Recorded { key, client_id, text } = reply;
         let (platform, control) = match self.account(&key.account) {
             Ok(account) => account,
             Err(reason) => {

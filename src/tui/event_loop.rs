@@ -37,6 +37,8 @@ impl App<'_> {
             }
             let changed = !pending.is_empty();
             pending = self.dispatch(pending).await;
+            // Quitting is model state: checked only after every command of the round was
+            // carried out, so the drafts `update` saves on quitting are on disk before the end.
             if self.model.quit {
                 break;
             }

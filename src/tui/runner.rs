@@ -1,12 +1,14 @@
-//! The store and terminal runner: carries out each `Cmd` the loop's `update` returns — store
-//! writes, the bell, the clipboard, the editor — and hands the network's to the sync engine.
-//! The one place where a message goes into the outbox before it is sent.
+//! The loop's runners: each `Cmd` group goes to its one runner — `Net` to the sync engine,
+//! `Store` to the store runner (drafts, read marks, the outbox), `Term` to the terminal runner
+//! (the bell, the clipboard, the editor). The store runner is the one place where a reply goes
+//! into the outbox before it is sent: the engine takes only a `sync::Recorded`, which nothing
+//! can make without writing the outbox first.
 
 use super::editor::{edit, keep_reply};
-use crate::app::{Cmd, Msg, SendFailure};
-use crate::domain::{ConversationKey, SendBaseline};
+use crate::app::{self, Cmd, Msg, SendFailure, Term};
+use crate::domain::ConversationKey;
 use crate::store::Store;
-use crate::sync::Engine;
+use crate::sync::{Engine, Recorded};
 use crossterm::event::EventStream;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -28,21 +30,37 @@ pub(super) struct Runner {
 }
 
 impl Runner {
-    /// Carries out `cmd`; what it answers (an edited reply, a store failure) goes to `later`.
-    /// `store_failing`: the model's, so that a save that works again is said once.
+    /// Carries out `cmd` by its group's runner; what it answers (an edited reply, a store
+    /// failure) goes to `later`. `store_failing`: the model's, so that a save that works again
+    /// is said once.
     pub async fn run(&mut self, cmd: Cmd, store_failing: bool, screen: &mut Screen<'_>, later: &mut Vec<Msg>) {
         match cmd {
-            Cmd::Quit => {}
-            Cmd::Bell => bell(),
-            Cmd::SaveDraft { key, text } => self.save_draft(&key, &text, store_failing, later),
-            Cmd::Copy(text) => copy(text),
-            Cmd::Edit { key, draft, context } => self.edit(screen, key, &draft, &context, later).await,
-            Cmd::SaveReadMark { key, mark } => {
+            Cmd::Net(cmd) => self.engine.handle(cmd),
+            Cmd::Store(cmd) => self.store(cmd, store_failing, later),
+            Cmd::Term(cmd) => self.term(cmd, screen, later).await,
+        }
+    }
+
+    /// The store runner: small SQLite writes, done here so they are on disk before the loop
+    /// moves on (and before it exits on quit).
+    fn store(&self, cmd: app::Store, store_failing: bool, later: &mut Vec<Msg>) {
+        match cmd {
+            app::Store::Send {
+                key,
+                client_id,
+                baseline,
+                text,
+            } => match Recorded::write(self.store.as_ref(), key.clone(), client_id, &baseline, text) {
+                Ok(reply) => self.engine.send(reply),
+                Err(e) => later.push(not_recorded(key, client_id, &e)),
+            },
+            app::Store::SaveDraft { key, text } => self.save_draft(&key, &text, store_failing, later),
+            app::Store::SaveReadMark { key, mark } => {
                 if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_read_mark(&key, &mark)) {
                     tracing::warn!(error = %e, "saving a read mark failed");
                 }
             }
-            Cmd::Outbox {
+            app::Store::Outbox {
                 client_id,
                 key,
                 text,
@@ -57,18 +75,9 @@ impl Runner {
                     later.push(Msg::StoreFailed(e.to_string()));
                 }
             }
-            Cmd::Send {
-                key,
-                client_id,
-                baseline,
-                text,
-            } => self.send(key, client_id, baseline, text, later),
-            other => self.engine.handle(other),
         }
     }
 
-    /// A small SQLite write, done here so a draft is on disk before the loop moves on (and
-    /// before it exits on quit).
     fn save_draft(&self, key: &ConversationKey, text: &str, store_failing: bool, later: &mut Vec<Msg>) {
         match self.store.as_ref().map(|s| s.save_draft(key, text)) {
             Some(Err(e)) => {
@@ -81,28 +90,12 @@ impl Runner {
         }
     }
 
-    /// Durable before it leaves: a message is in the outbox before the request is made, or it
-    /// is not sent at all.
-    fn send(&self, key: ConversationKey, client_id: u64, baseline: SendBaseline, text: String, later: &mut Vec<Msg>) {
-        let recorded = self
-            .store
-            .as_ref()
-            .map(|s| s.outbox_send(client_id, &key, &text, &baseline));
-        match recorded {
-            Some(Err(e)) => {
-                let reason = format!("could not record it locally first, so it was not sent ({e})");
-                let result = Err(SendFailure {
-                    reason,
-                    ambiguous: false,
-                });
-                later.push(Msg::Sent { key, client_id, result });
-            }
-            _ => self.engine.handle(Cmd::Send {
-                key,
-                client_id,
-                baseline,
-                text,
-            }),
+    /// The terminal runner.
+    async fn term(&self, cmd: Term, screen: &mut Screen<'_>, later: &mut Vec<Msg>) {
+        match cmd {
+            Term::Bell => bell(),
+            Term::Copy(text) => copy(text),
+            Term::Edit { key, draft, context } => self.edit(screen, key, &draft, &context, later).await,
         }
     }
 
@@ -137,6 +130,16 @@ impl Runner {
     pub fn shutdown(&self) {
         self.engine.shutdown();
     }
+}
+
+/// A reply that could not be put in the outbox was not sent: a definite failure.
+fn not_recorded(key: ConversationKey, client_id: u64, e: &crate::store::StoreError) -> Msg {
+    let reason = format!("could not record it locally first, so it was not sent ({e})");
+    let result = Err(SendFailure {
+        reason,
+        ambiguous: false,
+    });
+    Msg::Sent { key, client_id, result }
 }
 
 fn bell() {
