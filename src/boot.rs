@@ -192,7 +192,7 @@ fn assemble(
     for entry in restored.outbox {
         model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
     }
-    model.next_client_id = restored.next_client_id.max(1);
+    model.sends = crate::app::outgoing::Sends::starting_at(restored.next_client_id);
     model.read_marks = restored.read_marks.into_iter().collect();
     if !warnings.is_empty() {
         tracing::warn!(warnings = ?warnings, "starting with warnings");

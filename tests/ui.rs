@@ -9,9 +9,10 @@ use handoff::app::Connection;
 use handoff::app::Op;
 use handoff::app::compose::Composer;
 use handoff::app::model::{Account, Confirm, Focus, Model, Notice, Overlay, Thread, View};
+use handoff::app::outgoing::Outbox;
 use handoff::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message,
-    PlatformKind, Status,
+    PlatformKind, SendBaseline, Status,
 };
 use handoff::ui::{Theme, view};
 use ratatui::Terminal;
@@ -307,11 +308,19 @@ fn open_carla(model: &mut Model, focus: Focus) {
     pending.delivery = Delivery::Pending;
     let mut failed = message("local-2", me(), "Tracking number to follow.", ago(10));
     failed.delivery = Delivery::Failed("rate limited (429)".into());
+    let mut outbox = Outbox::default();
+    for (client_id, m) in [(1, pending), (2, failed)] {
+        let baseline = SendBaseline {
+            sent_at: m.created_at,
+            earlier: vec![],
+        };
+        outbox.push(client_id, m, baseline);
+    }
     let thread = Thread {
         seen: 6,
         divider: Some(6),
         messages,
-        outgoing: vec![(1, pending), (2, failed)],
+        outbox,
         loaded: true,
         ..Thread::default()
     };

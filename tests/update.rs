@@ -261,8 +261,8 @@ fn take_over_reply_hand_back() {
     );
     assert!(m.drafts[&key("a/need-long")].is_empty());
     let thread = &m.threads[&key("a/need-long")];
-    assert_eq!(thread.outgoing[0].1.delivery, Delivery::Pending);
-    assert_eq!(m.sending, 1);
+    assert_eq!(thread.outbox.message(0).unwrap().delivery, Delivery::Pending);
+    assert_eq!(m.sends.in_flight(), 1);
     let sent = msg(
         "m9",
         Author::Operator {
@@ -281,9 +281,9 @@ fn take_over_reply_hand_back() {
         },
     );
     let thread = &m.threads[&key("a/need-long")];
-    assert!(thread.outgoing.is_empty());
+    assert!(thread.outbox.is_empty());
     assert_eq!(thread.messages.last().unwrap().id, "m9");
-    assert_eq!(m.sending, 0);
+    assert_eq!(m.sends.in_flight(), 0);
     // The platform lists it as "an operator" on the next poll; it stays "me".
     let listed = msg(
         "m9",
@@ -368,7 +368,7 @@ fn a_failed_send_keeps_the_words() {
         },
     );
     assert!(
-        m.threads[&key("a/ai-new")].outgoing.is_empty(),
+        m.threads[&key("a/ai-new")].outbox.is_empty(),
         "its words are in one place: the draft"
     );
     assert_eq!(
@@ -551,7 +551,8 @@ fn a_big_paste_stays_in_the_draft() {
 #[test]
 fn quitting_while_sending_asks() {
     let mut m = inbox();
-    m.sending = 1;
+    // A send on its way.
+    m.sends.claim();
     assert!(press(&mut m, "q").is_empty());
     assert_eq!(m.overlay, Some(Overlay::Confirm(Confirm::Quit)));
     // Quitting is model state, not a command.
@@ -750,7 +751,10 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
             }),
         ]
     );
-    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Unknown(_)));
+    assert!(matches!(
+        m.threads[&k].outbox.message(0).unwrap().delivery,
+        Delivery::Unknown(_)
+    ));
     assert!(
         m.drafts[&k].is_empty(),
         "nothing is offered for resending while unknown"
@@ -774,7 +778,7 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
             state: OutboxState::Sent
         })
     );
-    assert!(arrived.threads[&k].outgoing.is_empty());
+    assert!(arrived.threads[&k].outbox.is_empty());
     assert!(arrived.drafts[&k].is_empty());
 }
 
@@ -811,10 +815,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
             state: OutboxState::Restored
         })]
     );
-    assert!(
-        m.threads[&k].outgoing.is_empty(),
-        "its words are in one place: the draft"
-    );
+    assert!(m.threads[&k].outbox.is_empty(), "its words are in one place: the draft");
     assert_eq!(
         m.drafts[&k].text(),
         "Are you there?",
@@ -854,7 +855,10 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
             result: Err("network down".into()),
         },
     );
-    assert!(matches!(m.threads[&k].outgoing[0].1.delivery, Delivery::Unknown(_)));
+    assert!(matches!(
+        m.threads[&k].outbox.message(0).unwrap().delivery,
+        Delivery::Unknown(_)
+    ));
     special(&mut m, KeyCode::Esc);
     special(&mut m, KeyCode::Esc);
     let cmds = special(&mut m, KeyCode::Enter);
@@ -1325,7 +1329,7 @@ fn a_send_the_thread_lists_before_its_answer_still_settles_from_the_answer() {
         })]
     );
     let thread = &m.threads[&k];
-    assert!(thread.outgoing.is_empty());
+    assert!(thread.outbox.is_empty());
     assert_eq!(thread.messages.len(), 2, "shown once");
 }
 
@@ -1567,7 +1571,7 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
     );
     assert_eq!(m.drafts[&k].text(), "And another thing", "the new draft is left alone");
     assert_eq!(
-        m.threads[&k].outgoing[0].1.delivery,
+        m.threads[&k].outbox.message(0).unwrap().delivery,
         Delivery::Failed("not allowed now: HTTP 400".into())
     );
     let notice = m.notice.clone().unwrap();
@@ -1588,7 +1592,7 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
         "{cmds:?}"
     );
     assert_eq!(m.drafts[&k].text(), "And another thing\n\nAre you there?");
-    assert!(m.threads[&k].outgoing.is_empty());
+    assert!(m.threads[&k].outbox.is_empty());
     assert_eq!(m.focus, Focus::Compose);
     // Nothing more to put back.
     special(&mut m, KeyCode::Esc);
@@ -1630,13 +1634,10 @@ fn replies_not_sent_in_an_earlier_run_show_in_their_thread_and_unknown_ones_are_
     );
     m.restore_outgoing(6, k.clone(), "sent".into(), OutboxState::Sent, baseline.clone());
     let thread = &m.threads[&k];
+    assert_eq!(thread.outbox.len(), 2, "only what the operator still has to know about");
     assert_eq!(
-        thread.outgoing.len(),
-        2,
-        "only what the operator still has to know about"
-    );
-    assert_eq!(
-        thread.outgoing[0].1.created_at, baseline.sent_at,
+        thread.outbox.message(0).unwrap().created_at,
+        baseline.sent_at,
         "shown when it was sent"
     );
     special(&mut m, KeyCode::Esc);

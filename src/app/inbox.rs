@@ -156,7 +156,7 @@ fn forget_cached(model: &mut Model, account: &str, listed: &std::collections::Ha
         .retain(|key, _| key.account != account || listed.contains(key));
     model
         .threads
-        .retain(|key, thread| key.account != account || listed.contains(key) || !thread.outgoing.is_empty());
+        .retain(|key, thread| key.account != account || listed.contains(key) || !thread.outbox.is_empty());
     if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
         a.cached_at = None;
     }

@@ -273,7 +273,7 @@ fn on_target(model: &mut Model, action: impl FnOnce(&mut Model, ConversationKey)
 }
 
 pub(super) fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
-    if !force && model.sending > 0 {
+    if !force && model.sends.in_flight() > 0 {
         model.overlay = Some(Overlay::Confirm(Confirm::Quit));
         return vec![];
     }

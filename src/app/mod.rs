@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod model;
 pub mod msg;
 mod outbox;
+pub mod outgoing;
 pub mod screen;
 mod thread;
 

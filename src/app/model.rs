@@ -3,6 +3,7 @@
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
+use super::outgoing::{Outbox, Sends};
 use super::screen;
 use crate::domain::{
     Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, ReadMark, Status, queue_rank,
@@ -102,13 +103,9 @@ impl Account {
 pub struct Thread {
     /// As the platform last returned them, oldest first.
     pub messages: Vec<Message>,
-    /// The operator's own messages on their way or refused, shown after the platform's.
-    pub outgoing: Vec<(u64, Message)>,
-    /// Per outgoing message (client id): what the thread held when it was sent (see
-    /// `Store::Send`).
-    pub baselines: HashMap<u64, crate::domain::SendBaseline>,
-    /// Ids of messages this operator sent: platforms list them as "an operator", we say "You".
-    pub sent_ids: HashSet<String>,
+    /// The operator's own messages on their way or refused, shown after the platform's, and
+    /// which of the platform's are ours.
+    pub outbox: Outbox,
     pub loaded: bool,
     /// The messages come from the local cache and have not been refreshed since start.
     pub cached: bool,
@@ -127,27 +124,15 @@ pub struct Thread {
 impl Thread {
     /// Every message to show: the platform's, then ours in flight.
     pub fn all(&self) -> impl DoubleEndedIterator<Item = &Message> {
-        self.messages.iter().chain(self.outgoing.iter().map(|(_, m)| m))
+        self.messages.iter().chain(self.outbox.messages())
     }
 
     pub fn len(&self) -> usize {
-        self.messages.len() + self.outgoing.len()
+        self.messages.len() + self.outbox.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// What the thread held when this outgoing message was sent; for one whose baseline is
-    /// lost, its time alone (no earlier copies known).
-    pub fn baseline(&self, client_id: u64, message: &Message) -> crate::domain::SendBaseline {
-        self.baselines
-            .get(&client_id)
-            .cloned()
-            .unwrap_or_else(|| crate::domain::SendBaseline {
-                sent_at: message.created_at,
-                earlier: vec![],
-            })
     }
 
     /// The last message the operator has seen, once the thread has loaded.
@@ -219,8 +204,8 @@ pub struct Model {
     pub overlay: Option<Overlay>,
     /// Operations on their way, per conversation (one at a time).
     pub busy: HashMap<ConversationKey, Op>,
-    pub sending: usize,
-    pub next_client_id: u64,
+    /// Client ids, and how many sends await an answer.
+    pub sends: Sends,
     pub notice: Option<Notice>,
     pub quit: bool,
 }
@@ -255,8 +240,7 @@ impl Model {
             focus: Focus::List,
             overlay: None,
             busy: HashMap::new(),
-            sending: 0,
-            next_client_id: 1,
+            sends: Sends::default(),
             notice: None,
             quit: false,
         };

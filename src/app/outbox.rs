@@ -1,7 +1,7 @@
-//! The outbox: a message of the operator's on its way — its client id, where it stands
-//! (`Thread.outgoing`, `.baselines`, `.sent_ids`, `Model.sending`) and its fate: the send, the
-//! platform's answer, the check of a lost answer against the thread, the words put back when
-//! it did not go out, and the entries restored from the store at start.
+//! The outbox: a message of the operator's on its way and its fate — the send, the platform's
+//! answer, the check of a lost answer against the thread, the words put back when it did not
+//! go out, and the entries restored from the store at start. Where each one stands is kept by
+//! `outgoing` (`Thread.outbox`, `Model.sends`), and changed only from here.
 
 use super::compose::Composer;
 use super::keymap::{Action, Context};
@@ -30,9 +30,11 @@ impl Model {
             _ => return,
         };
         let message = outgoing(client_id, text, baseline.sent_at, delivery);
-        let thread = self.threads.entry(key).or_default();
-        thread.baselines.insert(client_id, baseline);
-        thread.outgoing.push((client_id, message));
+        self.threads
+            .entry(key)
+            .or_default()
+            .outbox
+            .push(client_id, message, baseline);
     }
 }
 
@@ -60,21 +62,20 @@ pub(super) fn on_sent(
     client_id: u64,
     result: Result<Message, SendFailure>,
 ) -> Vec<Cmd> {
-    model.sending = model.sending.saturating_sub(1);
+    model.sends.answered();
     let name = customer(model, &key);
     let thread = model.threads.entry(key.clone()).or_default();
-    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+    let Some(text) = thread.outbox.get(client_id).map(|m| m.text.clone()) else {
         return vec![];
     };
-    let text = thread.outgoing[i].1.text.clone();
     match result {
         Ok(message) => {
-            thread.outgoing.remove(i);
-            thread.baselines.remove(&client_id);
-            thread.sent_ids.insert(message.id.clone());
+            thread.outbox.arrived(client_id, &message.id);
             // Listed already (the thread was read before the answer came, maybe under
             // another id): shown once.
-            if !thread.messages.iter().any(|m| m.id == message.id) && !thread::claim(thread, &message.text) {
+            if !thread.messages.iter().any(|m| m.id == message.id)
+                && !thread.outbox.claim(&mut thread.messages, &message.text)
+            {
                 thread.messages.push(message);
                 thread.seen = thread.messages.len();
             }
@@ -91,8 +92,10 @@ pub(super) fn on_sent(
             ambiguous: true,
         }) => {
             // It may have arrived: never offer to send again before the thread says.
-            thread.outgoing[i].1.delivery = Delivery::Unknown(reason.clone());
-            let baseline = thread.baseline(client_id, &thread.outgoing[i].1);
+            let Some(baseline) = thread.outbox.baseline(client_id).cloned() else {
+                return vec![];
+            };
+            thread.outbox.set_delivery(client_id, Delivery::Unknown(reason.clone()));
             notice(
                 model,
                 format!("no readable answer from {name}'s platform — checking whether it arrived"),
@@ -133,21 +136,16 @@ pub(super) fn on_reconciled(
     // (the one after the send, and one from opening the conversation): once the first
     // has said "failed" and the words went back to the draft, a later one must not find
     // the operator's re-send in the thread and call this entry sent too.
-    let Some(i) = thread
-        .outgoing
-        .iter()
-        .position(|(id, m)| *id == client_id && matches!(m.delivery, Delivery::Unknown(_)))
-    else {
+    let Some(text) = thread.outbox.get_unknown(client_id).map(|m| m.text.clone()) else {
         return vec![];
     };
-    let text = thread.outgoing[i].1.text.clone();
     // A copy another send of the same words already accounts for is not this one.
-    let arrived = result.map(|ids| ids.into_iter().find(|id| !thread.sent_ids.contains(id)));
+    let arrived = result.map(|ids| ids.into_iter().find(|id| !thread.outbox.is_mine(id)));
     match arrived {
         Ok(Some(id)) => {
-            let (_, mut message) = thread.outgoing.remove(i);
-            thread.baselines.remove(&client_id);
-            thread.sent_ids.insert(id.clone());
+            let Some(mut message) = thread.outbox.arrived(client_id, &id) else {
+                return vec![];
+            };
             // The operator's own: shown as theirs, never as news from someone else.
             match thread.messages.iter_mut().find(|m| m.id == id) {
                 Some(listed) => {
@@ -182,7 +180,8 @@ pub(super) fn on_reconciled(
         ),
         Err(e) => {
             // Still unknown: checked again when the conversation is opened.
-            thread.outgoing[i].1.delivery = Delivery::Unknown(format!("could not check: {e}"));
+            let unknown = Delivery::Unknown(format!("could not check: {e}"));
+            thread.outbox.set_delivery(client_id, unknown);
             notice(
                 model,
                 format!("could not check whether it arrived — {e}; open the conversation to check again"),
@@ -200,14 +199,12 @@ fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: St
     let Some(thread) = model.threads.get_mut(key) else {
         return vec![];
     };
-    let Some(i) = thread.outgoing.iter().position(|(id, _)| *id == client_id) else {
+    let Some(text) = thread.outbox.get(client_id).map(|m| m.text.clone()) else {
         return vec![];
     };
-    thread.baselines.remove(&client_id);
-    let text = thread.outgoing[i].1.text.clone();
     let draft_empty = model.drafts.get(key).is_none_or(Composer::is_empty);
     let state = if draft_empty {
-        thread.outgoing.remove(i);
+        thread.outbox.remove(client_id);
         back_to_draft(model, key, &text);
         notice(
             model,
@@ -216,7 +213,7 @@ fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: St
         );
         OutboxState::Restored
     } else {
-        thread.outgoing[i].1.delivery = Delivery::Failed(reason.clone());
+        thread.outbox.set_delivery(client_id, Delivery::Failed(reason.clone()));
         let key = model.keymap.hint(Context::Global, Action::RestoreUnsent);
         // What became of the words first: a long reason is what gets cut on a narrow line.
         notice(
@@ -241,15 +238,10 @@ pub(super) fn restore_unsent(model: &mut Model, key: ConversationKey) -> Vec<Cmd
         notice(model, "no reply here that was not sent".into(), false);
         return vec![];
     };
-    let Some(i) = thread
-        .outgoing
-        .iter()
-        .rposition(|(_, m)| matches!(m.delivery, Delivery::Failed(_)))
-    else {
+    let Some((client_id, message)) = thread.outbox.take_last_failed() else {
         notice(model, "no reply here that was not sent".into(), false);
         return vec![];
     };
-    let (client_id, message) = thread.outgoing.remove(i);
     let mut cmds = if model.open.as_ref() == Some(&key) {
         vec![]
     } else {
@@ -297,14 +289,11 @@ pub(super) fn send(model: &mut Model, key: ConversationKey, confirmed: bool) -> 
         model.overlay = Some(Overlay::Confirm(Confirm::SendOver { key, what }));
         return vec![];
     }
-    let client_id = model.next_client_id;
-    model.next_client_id += 1;
-    model.sending += 1;
+    let client_id = model.sends.claim();
     let message = outgoing(client_id, text.clone(), model.now, Delivery::Pending);
     let thread: &mut Thread = model.threads.entry(key.clone()).or_default();
     let baseline = SendBaseline::of(&thread.messages, &text, model.now);
-    thread.baselines.insert(client_id, baseline.clone());
-    thread.outgoing.push((client_id, message));
+    thread.outbox.push(client_id, message, baseline.clone());
     thread.scroll = 0;
     thread.reply_base = None;
     if let Some(d) = model.drafts.get_mut(&key) {
@@ -331,11 +320,11 @@ fn news_since_reply_started(model: &Model, key: &ConversationKey) -> Option<Stri
         .messages
         .iter()
         .skip(base)
-        .filter(|m| !matches!(m.author, Author::Operator { is_me: true, .. }) && !thread.sent_ids.contains(&m.id))
+        .filter(|m| !matches!(m.author, Author::Operator { is_me: true, .. }) && !thread.outbox.is_mine(&m.id))
         // The operator's own, listed before its send was settled, is not news either.
         .filter(|m| {
             !(matches!(m.author, Author::Operator { .. })
-                && thread.outgoing.iter().any(|(_, o)| o.text.trim() == m.text.trim()))
+                && thread.outbox.messages().any(|o| o.text.trim() == m.text.trim()))
         })
         .collect();
     let latest = news.last()?;

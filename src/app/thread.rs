@@ -1,12 +1,12 @@
 //! A conversation's thread: its messages as the platform lists them, what the operator has
 //! seen (the `new` divider, read marks), scrolling, opening and leaving it, and recognising
-//! the operator's own messages in it (`claim`).
+//! the operator's own messages in it (through `Outbox::claim`, which knows which are ours).
 
 use super::keymap::Action;
-use super::model::{Focus, Model, Thread};
+use super::model::{Focus, Model};
 use super::msg::{Cmd, Net, Op, Term};
 use super::notice;
-use crate::domain::{Author, ConversationKey, Delivery, Message, waiting_since};
+use crate::domain::{Author, ConversationKey, Message, waiting_since};
 
 /// The longest preview kept for a list row.
 const PREVIEW_CHARS: usize = 120;
@@ -60,16 +60,16 @@ pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<M
     let replaced: Vec<String> = thread
         .messages
         .iter()
-        .filter(|m| thread.sent_ids.contains(&m.id) && !messages.iter().any(|n| n.id == m.id))
+        .filter(|m| thread.outbox.is_mine(&m.id) && !messages.iter().any(|n| n.id == m.id))
         .map(|m| m.text.clone())
         .collect();
     thread.messages = messages;
     for text in replaced {
-        claim(thread, &text);
+        thread.outbox.claim(&mut thread.messages, &text);
     }
     for m in &mut thread.messages {
         if let Author::Operator { is_me, .. } = &mut m.author
-            && thread.sent_ids.contains(&m.id)
+            && thread.outbox.is_mine(&m.id)
         {
             *is_me = true;
         }
@@ -89,27 +89,6 @@ pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<M
     let reorder = c.waiting_since != waiting || !model.filter.is_empty();
     c.waiting_since = waiting;
     reorder
-}
-
-/// Marks the latest operator message with this text that is nobody's yet as the operator's
-/// own (for the view and the "new messages" check only; the outbox never goes by text here).
-pub(super) fn claim(thread: &mut Thread, text: &str) -> bool {
-    let sent_ids = &thread.sent_ids;
-    let found = thread.messages.iter_mut().rev().find(|m| {
-        m.text.trim() == text.trim()
-            && matches!(m.author, Author::Operator { is_me: false, .. })
-            && !sent_ids.contains(&m.id)
-    });
-    match found {
-        Some(m) => {
-            if let Author::Operator { is_me, .. } = &mut m.author {
-                *is_me = true;
-            }
-            thread.sent_ids.insert(m.id.clone());
-            true
-        }
-        None => false,
-    }
 }
 
 /// The first line of a message, short enough for a list row.
@@ -158,15 +137,13 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     thread.scroll = 0;
     let mut cmds = vec![Cmd::Net(Net::Watch(Some(key.clone())))];
     // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
-    for (client_id, m) in &thread.outgoing {
-        if matches!(m.delivery, Delivery::Unknown(_)) {
-            cmds.push(Cmd::Net(Net::Reconcile {
-                key: key.clone(),
-                client_id: *client_id,
-                baseline: thread.baseline(*client_id, m),
-                text: m.text.clone(),
-            }));
-        }
+    for (client_id, baseline, text) in thread.outbox.unknown() {
+        cmds.push(Cmd::Net(Net::Reconcile {
+            key: key.clone(),
+            client_id,
+            baseline: baseline.clone(),
+            text: text.to_string(),
+        }));
     }
     let unread = model.conversations.get(&key).and_then(|c| c.unread).unwrap_or(0);
     let can_mark = model

@@ -132,7 +132,7 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
 fn message_at(thread: &Thread, index: usize) -> Option<&Message> {
     match index.checked_sub(thread.messages.len()) {
         None => thread.messages.get(index),
-        Some(i) => thread.outgoing.get(i).map(|(_, m)| m),
+        Some(i) => thread.outbox.message(i),
     }
 }
 
