@@ -195,6 +195,12 @@ fn chars_of(line: &str, from: usize, to: usize) -> &str {
     if to <= from {
         return "";
     }
+    // ASCII (a pasted log, a long URL): characters are bytes, and a 1 MB line is not walked
+    // on every frame to find the cursor.
+    if line.is_ascii() {
+        let begin = from.min(line.len());
+        return &line[begin..to.min(line.len())];
+    }
     let mut at = line.char_indices().map(|(i, _)| i).chain([line.len()]);
     let begin = at.nth(from).unwrap_or(line.len());
     let end = at.nth(to.saturating_sub(from).saturating_sub(1)).unwrap_or(line.len());
