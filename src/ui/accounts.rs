@@ -3,7 +3,7 @@
 //! when there are many.
 
 use super::Theme;
-use super::help::{overlay_area, overlay_block};
+use super::help::{overlay_area, overlay_frame};
 use super::layout::{self, gap, styled};
 use super::status::{connection_words, failing};
 use crate::app::Connection;
@@ -13,7 +13,7 @@ use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// The error lines stand under the account's name, indented this much.
 const INDENT: usize = 4;
@@ -37,11 +37,7 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top
         styled(close, theme.key),
         Span::raw(" close"),
     ];
-    let block = overlay_block(theme, &title, bottom, rect.width);
-    let inner = block.inner(rect);
-    layout::clear_straddling(frame.buffer_mut(), rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let inner = overlay_frame(frame, rect, theme, &title, bottom);
     let inner = Rect {
         x: inner.x.saturating_add(1),
         width: inner.width.saturating_sub(2),

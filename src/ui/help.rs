@@ -29,12 +29,23 @@ pub(super) fn overlay_area(screen: Rect) -> Rect {
     }
 }
 
-pub(super) fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width: u16) -> Block<'a> {
+fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width: u16) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
         .title(layout::fit_title(vec![styled(title, theme.bold)], width))
         .title_bottom(layout::fit_title(bottom, width).right_aligned())
+}
+
+/// Clears `rect` (wide characters straddling its edges too) and draws an overlay's frame with
+/// `title` on top and `bottom` (its keys) below; returns the area inside the frame.
+pub(super) fn overlay_frame(frame: &mut Frame, rect: Rect, theme: &Theme, title: &str, bottom: Vec<Span>) -> Rect {
+    let block = overlay_block(theme, title, bottom, rect.width);
+    let inner = block.inner(rect);
+    layout::clear_straddling(frame.buffer_mut(), rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    inner
 }
 
 /// One line of the help: a section title, a key binding, or the blank between sections.
@@ -115,11 +126,7 @@ pub fn render_help(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme
     let inner_height = columns.iter().map(|c| c.items.len()).max().unwrap_or(0);
     let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     let rect = layout::centered(available, to_u16(inner_width + 4), to_u16(inner_height + 2));
-    let block = overlay_block(theme, "Keys", bottom, rect.width);
-    let inner = block.inner(rect);
-    layout::clear_straddling(frame.buffer_mut(), rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let inner = overlay_frame(frame, rect, theme, "Keys", bottom);
     let inner = Rect {
         x: inner.x.saturating_add(1),
         width: inner.width.saturating_sub(2),
@@ -260,11 +267,7 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
         styled(no, theme.key),
         Span::raw(" no"),
     ];
-    let block = overlay_block(theme, &title, bottom, rect.width);
-    let inner = block.inner(rect);
-    layout::clear_straddling(frame.buffer_mut(), rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let inner = overlay_frame(frame, rect, theme, &title, bottom);
     let body = Rect {
         x: inner.x.saturating_add(1),
         y: inner.y.saturating_add(1),
