@@ -1,0 +1,137 @@
+//! The cache: each account's conversations and the latest messages of the threads fetched,
+//! so the inbox opens at once and can be read offline.
+
+use super::{Store, StoreError};
+use crate::domain::{Conversation, ConversationKey, Message};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use std::collections::HashMap;
+
+/// How many of a conversation's latest messages the cache keeps: enough to read the context of
+/// a conversation while offline, not a copy of the platform.
+pub const CACHED_MESSAGES: usize = 200;
+
+/// What the cache held at start.
+#[derive(Debug, Default)]
+pub struct Cached {
+    pub conversations: Vec<Conversation>,
+    pub threads: Vec<(ConversationKey, Vec<Message>)>,
+    /// When each account's conversations were last written.
+    pub synced_at: HashMap<String, DateTime<Utc>>,
+}
+
+impl Store {
+    /// The cached conversations and threads of these accounts; other accounts' entries (an
+    /// account renamed or removed from the config) are deleted. A row that cannot be read
+    /// (written by a different build) is skipped: the cache is only a head start.
+    pub fn cache_load(&self, accounts: &[&str]) -> Result<Cached, StoreError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let keep = serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into());
+        for table in ["cached_conversations", "cached_threads", "cached_accounts"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE account NOT IN (SELECT value FROM json_each(?1))"),
+                [&keep],
+            )?;
+        }
+        let mut cached = Cached::default();
+        {
+            let mut statement = tx.prepare("SELECT json FROM cached_conversations")?;
+            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+            for json in rows {
+                if let Ok(c) = serde_json::from_str::<Conversation>(&json?) {
+                    cached.conversations.push(c);
+                }
+            }
+            let mut statement = tx.prepare("SELECT account, conversation, json FROM cached_threads")?;
+            let rows = statement.query_map([], |row| {
+                Ok((
+                    ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+                    row.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (key, json) = row?;
+                if let Ok(messages) = serde_json::from_str::<Vec<Message>>(&json) {
+                    cached.threads.push((key, messages));
+                }
+            }
+            let mut statement = tx.prepare("SELECT account, synced_at FROM cached_accounts")?;
+            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (account, at) = row?;
+                if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+                    cached.synced_at.insert(account, at.with_timezone(&Utc));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(cached)
+    }
+
+    /// Writes what an account's sync changed. `first`: this is the first listing since start,
+    /// so whatever the cache has of this account and the listing does not is gone.
+    pub fn cache_conversations(
+        &self,
+        account: &str,
+        first: bool,
+        changed: &[Conversation],
+        removed: &[ConversationKey],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        if first {
+            let listed: Vec<&str> = changed.iter().map(|c| c.key.id.as_str()).collect();
+            let listed = serde_json::to_string(&listed).unwrap_or_else(|_| "[]".into());
+            for table in ["cached_conversations", "cached_threads"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE account = ?1
+                         AND conversation NOT IN (SELECT value FROM json_each(?2))"
+                    ),
+                    params![account, listed],
+                )?;
+            }
+        }
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO cached_conversations (account, conversation, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
+            )?;
+            for c in changed {
+                let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+                put.execute(params![account, c.key.id, json])?;
+            }
+            for key in removed {
+                tx.execute(
+                    "DELETE FROM cached_conversations WHERE account = ?1 AND conversation = ?2",
+                    params![account, key.id],
+                )?;
+                tx.execute(
+                    "DELETE FROM cached_threads WHERE account = ?1 AND conversation = ?2",
+                    params![account, key.id],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO cached_accounts (account, synced_at) VALUES (?1, ?2)
+             ON CONFLICT (account) DO UPDATE SET synced_at = ?2",
+            params![account, at.to_rfc3339()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps a conversation's latest [`CACHED_MESSAGES`] messages.
+    pub fn cache_thread(&self, key: &ConversationKey, messages: &[Message]) -> Result<(), StoreError> {
+        let recent = &messages[messages.len().saturating_sub(CACHED_MESSAGES)..];
+        let json = serde_json::to_string(recent).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        self.db().execute(
+            "INSERT INTO cached_threads (account, conversation, json) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
+            params![key.account, key.id, json],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The database's schema: the migrations, and opening a file to bring it to this build's
+//! version, telling a file that cannot be used (moved aside) from a machine that cannot write.
+
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The schema, one step per version, in order: adding a version is adding an entry. Each
+/// step runs once, inside the transaction that brings the file to [`SCHEMA_VERSION`].
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS drafts (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             text TEXT NOT NULL,
+             updated_at TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );",
+    ),
+    (
+        2,
+        "CREATE TABLE IF NOT EXISTS outbox (
+             id INTEGER PRIMARY KEY,
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             text TEXT NOT NULL,
+             state TEXT NOT NULL,
+             reason TEXT,
+             created_at TEXT NOT NULL,
+             updated_at TEXT NOT NULL
+         );",
+    ),
+    (
+        3,
+        "CREATE TABLE IF NOT EXISTS read_marks (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             message_id TEXT NOT NULL,
+             message_at TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );
+         CREATE TABLE IF NOT EXISTS cached_conversations (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             json TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );
+         CREATE TABLE IF NOT EXISTS cached_threads (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             json TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );
+         CREATE TABLE IF NOT EXISTS cached_accounts (
+             account TEXT PRIMARY KEY,
+             synced_at TEXT NOT NULL
+         );",
+    ),
+    (4, "ALTER TABLE outbox ADD COLUMN prior INTEGER NOT NULL DEFAULT 0;"),
+    // The ids of identical replies already in the thread at a send, to settle it by what is
+    // newer rather than by a count (`prior`, still written for older builds).
+    (5, "ALTER TABLE outbox ADD COLUMN earlier_ids TEXT;"),
+];
+
+/// The schema this build writes. A database from a newer build is moved aside, not used.
+pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// How long an open waits for another process's write (another inbox migrating the same file).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Why a database file could not be opened.
+pub(super) enum Unopened {
+    /// The file itself cannot be used (corrupt, not a database, a newer schema): moved aside.
+    Unusable(String),
+    /// Something around it failed (full disk, I/O, read-only, busy): the file is kept.
+    Failed(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Unopened {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Unopened::Unusable(format!("corrupt: {e}")),
+            _ => Unopened::Failed(e),
+        }
+    }
+}
+
+/// [`open_and_migrate`], again while another connection is still setting the same file up:
+/// switching a fresh file to WAL can answer "database is locked" without waiting for the busy
+/// timeout, and a busy file is no reason to start without the drafts.
+pub(super) fn open_patiently(path: &Path, max_pages: Option<u32>) -> Result<Connection, Unopened> {
+    let give_up = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match open_and_migrate(path, max_pages) {
+            Err(Unopened::Failed(e)) if is_busy(&e) && std::time::Instant::now() < give_up => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Opens the file and brings its schema to [`SCHEMA_VERSION`].
+pub(super) fn open_and_migrate(path: &Path, max_pages: Option<u32>) -> Result<Connection, Unopened> {
+    let mut db = Connection::open(path)?;
+    // Another inbox may be migrating this very file: wait for it rather than fail.
+    db.busy_timeout(BUSY_TIMEOUT)?;
+    if let Some(pages) = max_pages {
+        db.pragma_update(None, "max_page_count", pages)?;
+    }
+    // WAL: a crash mid-write leaves the last committed state; readers never block the writer.
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "NORMAL")?;
+    let ok: String = db.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(Unopened::Unusable(format!("corrupt: {ok}")));
+    }
+    migrate(&mut db)?;
+    Ok(db)
+}
+
+/// Applies the steps this file lacks, in one transaction that takes the write lock first and
+/// only then reads the version: concurrent openers take turns, and each sees what the one
+/// before it did (no step runs twice).
+fn migrate(db: &mut Connection) -> Result<(), Unopened> {
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Unopened::Unusable(format!(
+            "written by a newer handoff (schema {version}, this build knows {SCHEMA_VERSION})"
+        )));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    for (_, step) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
