@@ -166,7 +166,7 @@ fn cache(c: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
         store
-            .cache_conversations("raia", true, &conversations(n, 30), &[], now())
+            .cache_conversations("raia", &conversations(n, 30), &[], now())
             .unwrap();
         c.bench_function(
             &format!("read the cache of {}k conversations from disk", n / 1000),
@@ -197,7 +197,7 @@ fn cache(c: &mut Criterion) {
         if n == 10_000 {
             c.bench_function("write a first sync of 10k conversations to the cache", |b| {
                 let batch = conversations(n, 31);
-                b.iter(|| store.cache_conversations("raia", true, &batch, &[], now()).unwrap())
+                b.iter(|| store.cache_conversations("raia", &batch, &[], now()).unwrap())
             });
         }
     }

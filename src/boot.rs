@@ -229,6 +229,8 @@ pub fn account(platform: &dyn Platform, label: Option<String>, connection: Conne
         connection,
         synced: false,
         cached_at: None,
+        unconfirmed: Default::default(),
+        paced: None,
     }
 }
 

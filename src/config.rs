@@ -74,6 +74,7 @@ struct FileAccount {
     experimental_live_agent: Option<bool>,
     auth_scheme: Option<Spanned<String>>,
     lookback: Option<Spanned<String>>,
+    requests_per_minute: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -279,6 +280,12 @@ impl Config {
             settings.experimental_live_agent = a.experimental_live_agent.unwrap_or(false);
             settings.bearer = bearer;
             settings.lookback = duration(&a.lookback, "lookback", settings.lookback)?;
+            if let Some(rpm) = &a.requests_per_minute {
+                settings.requests_per_minute = u32::try_from(*rpm.get_ref())
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| err(rpm.span(), "`requests_per_minute` must be a whole number from 1 to 10000".into()))?;
+            }
             let key_timeout = duration(&a.api_key_timeout, "api_key_timeout", KEY_TIMEOUT)?;
             let (line, column) = line_col(source, key_span.start);
             accounts.push(Account {

@@ -25,14 +25,15 @@ pub(super) fn on_synced(
 ) -> Vec<Cmd> {
     let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
     let mut new_handoffs = 0;
-    // The first listing is complete: what the cache showed of this account and the
-    // listing lacks is gone.
-    let replaces_cache = first && model.account(&account).is_some_and(|a| a.cached_at.is_some());
-    let listed: std::collections::HashSet<ConversationKey> = if replaces_cache {
-        changed.iter().map(|c| c.key.clone()).collect()
-    } else {
-        Default::default()
-    };
+    if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
+        if !a.unconfirmed.is_empty() {
+            for c in &changed {
+                a.unconfirmed.remove(&c.key);
+            }
+        }
+        // The account answers: its cached picture is not what is shown any more.
+        a.cached_at = None;
+    }
     for c in changed {
         let (needs_human, taken_by) = match &c.status {
             Status::Human { by: Holder::Other(who) } => (false, Some(who.clone())),
@@ -46,9 +47,6 @@ pub(super) fn on_synced(
         if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
             notice(model, format!("{name} was taken over by {who}"), true);
         }
-    }
-    if replaces_cache {
-        forget_cached(model, &account, &listed);
     }
     for key in removed {
         model.conversations.remove(&key);
@@ -116,21 +114,23 @@ pub(super) fn on_cached(
     threads: Vec<(ConversationKey, Vec<Message>)>,
     synced_at: Vec<(String, DateTime<Utc>)>,
 ) {
-    let live: std::collections::HashSet<String> = model
-        .accounts
-        .iter()
-        .filter(|a| a.synced)
-        .map(|a| a.name.clone())
-        .collect();
     for (name, at) in synced_at {
         if let Some(a) = model.accounts.iter_mut().find(|a| a.name == name && !a.synced) {
             a.cached_at = Some(at);
         }
     }
+    // The cache may arrive after the account's first answers (the queue is read first): what
+    // a sync already said is newer, and stays; the rest waits to be confirmed by the walk of
+    // the account's history.
     for c in conversations {
-        if !live.contains(&c.key.account) && model.account(&c.key.account).is_some() {
-            model.absorb(c);
+        if model.conversations.contains_key(&c.key) {
+            continue;
         }
+        let Some(a) = model.accounts.iter_mut().find(|a| a.name == c.key.account) else {
+            continue;
+        };
+        a.unconfirmed.insert(c.key.clone());
+        model.absorb(c);
     }
     for (key, messages) in threads {
         let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
@@ -150,16 +150,29 @@ pub(super) fn on_cached(
 
 /// Drops the conversations of `account` that came from the cache and its first listing does
 /// not have; a thread with messages of ours on their way stays (the outbox still needs it).
-fn forget_cached(model: &mut Model, account: &str, listed: &std::collections::HashSet<ConversationKey>) {
-    model
-        .conversations
-        .retain(|key, _| key.account != account || listed.contains(key));
+/// The account's history has been walked once: what the cache showed of it and no sync has
+/// mentioned since is gone.
+pub(super) fn on_walked(model: &mut Model, account: &str) -> Vec<Cmd> {
+    let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) else {
+        return vec![];
+    };
+    let gone = std::mem::take(&mut a.unconfirmed);
+    if gone.is_empty() {
+        return vec![];
+    }
+    model.conversations.retain(|key, _| !gone.contains(key));
     model
         .threads
-        .retain(|key, thread| key.account != account || listed.contains(key) || !thread.outbox.is_empty());
+        .retain(|key, thread| !gone.contains(key) || !thread.outbox.is_empty());
+    model.refresh_rows();
+    vec![]
+}
+
+pub(super) fn on_paced(model: &mut Model, account: &str, note: Option<String>) -> Vec<Cmd> {
     if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
-        a.cached_at = None;
+        a.paced = note;
     }
+    vec![]
 }
 
 pub(super) fn move_cursor(model: &mut Model, delta: isize) -> Vec<Cmd> {

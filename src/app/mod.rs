@@ -97,6 +97,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             inbox::on_cached(model, conversations, threads, synced_at);
             vec![]
         }
+        Msg::Walked { account } => inbox::on_walked(model, &account),
+        Msg::Paced { account, note } => inbox::on_paced(model, &account, note),
         Msg::Connection { account, state } => inbox::on_connection(model, account, state),
         Msg::Done { key, op, result } => inbox::on_done(model, key, op, result),
         Msg::Thread { key, messages } => thread::on_messages(model, key, messages),

@@ -82,6 +82,12 @@ pub struct Account {
     /// When the cached conversations shown until the first sync were written; `None` when
     /// nothing of this account was cached.
     pub cached_at: Option<DateTime<Utc>>,
+    /// Conversations shown from the cache that no sync of this run has mentioned yet. When the
+    /// first complete walk of the account's history ends, those still here are gone.
+    pub unconfirmed: std::collections::HashSet<ConversationKey>,
+    /// What sets the pace of this account's sync when its request budget does, not the network
+    /// ("each agent every 30 s — …"); `None` while the budget is not what delays it.
+    pub paced: Option<String>,
 }
 
 impl Account {

@@ -92,6 +92,11 @@ pub enum Msg {
         changed: Vec<Conversation>,
         removed: Vec<ConversationKey>,
     },
+    /// The first complete walk of an account's history since start has ended: whatever of
+    /// it this run has not heard of (shown from the cache) is gone.
+    Walked { account: String },
+    /// Whether the account's request budget is what sets its pace, and how (for the status bar).
+    Paced { account: String, note: Option<String> },
     /// A conversation's messages, oldest first (the whole thread as the platform returns it);
     /// sent when they differ from the last ones sent for it.
     Thread {

@@ -3,7 +3,11 @@
 //! documented takeover — only an experimental one behind `experimental_live_agent`.
 
 use super::http::{Auth, Http, segment};
-use super::{AccountSettings, Listing, Operator, Pages, Platform, PlatformError, Result, field, unavailable};
+use super::budget::Budget;
+use super::{
+    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
+    unavailable,
+};
 use crate::domain::{
     Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind, Status,
     sanitize, sanitize_line,
@@ -28,6 +32,9 @@ const NO_REPLY: &str =
     "ChatDash's public API cannot reply to the customer; enable experimental_live_agent or use the ChatDash dashboard";
 const NO_ASSIGN: &str = "ChatDash's API has no assignment";
 
+/// The window each poll reads: what was created lately.
+const RECENT: Duration = Duration::from_secs(24 * 3600);
+
 /// The window `check` asks for when agents are configured: small, so the answer is cheap.
 const CHECK_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
@@ -49,7 +56,7 @@ impl Chatdash {
             prefix,
             key: settings.key.clone(),
         };
-        let http = Http::new(client, &settings.base_url, auth, "chatdash", settings.timeout);
+        let http = Http::new(client, &settings.base_url, auth, "chatdash", settings.timeout, settings.budget());
         Chatdash {
             http,
             settings,
@@ -99,6 +106,26 @@ impl Chatdash {
             .send_unit(Method::PUT, &path(&agent, conversation, ""), &body)
             .await?;
         self.fetch(&agent, conversation).await
+    }
+
+    /// One agent's conversations created within `lookback`.
+    async fn list_agent(&self, agent: &str, lookback: Duration) -> Result<Listing> {
+        let query = window(Utc::now(), lookback);
+        let wire: Vec<WireConversation> = self.http.get(&conversations_path(agent), &query).await?;
+        let mut pages = Pages::default();
+        let mut repeated = 0;
+        // ChatDash does not page, but an answer can still list one conversation twice.
+        for conversation in wire {
+            let conversation = map_conversation(conversation, &self.settings.name, agent, &self.settings.operator);
+            repeated += usize::from(!pages.add([conversation]));
+        }
+        let mut listing = pages.finish(true);
+        if repeated > 0 {
+            listing.warning = Some(format!(
+                "the server listed {repeated} conversation(s) more than once: each is shown once"
+            ));
+        }
+        Ok(listing)
     }
 
     fn live_agent(&self, reason: &str) -> Result<()> {
@@ -161,27 +188,69 @@ impl Platform for Chatdash {
     /// `since` cannot narrow it: the answer is always complete (within the window).
     async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
         let agents = self.agents().await?;
-        let query = window(Utc::now(), self.settings.lookback);
         let mut pages = Pages::default();
-        let mut repeated = 0;
+        let mut warning = None;
         // One agent at a time: one request in flight per account (platforms.md §7.10). A failed
         // agent fails the listing, since a complete listing with an agent missing would read as
         // all its conversations gone.
         for agent in agents.iter() {
-            let wire: Vec<WireConversation> = self.http.get(&conversations_path(agent), &query).await?;
-            // ChatDash does not page, but an answer can still list one conversation twice.
-            for conversation in wire {
-                let conversation = map_conversation(conversation, &self.settings.name, agent, &self.settings.operator);
-                repeated += usize::from(!pages.add([conversation]));
-            }
+            let listing = self.list_agent(agent, self.settings.lookback).await?;
+            warning = warning.or(listing.warning);
+            pages.add(listing.conversations);
         }
         let mut listing = pages.finish(true);
-        if repeated > 0 {
-            listing.warning = Some(format!(
-                "the server listed {repeated} conversation(s) more than once: each is shown once"
-            ));
-        }
+        listing.warning = warning;
         Ok(listing)
+    }
+
+    /// ChatDash filters by creation time only: each poll reads one agent's recent window
+    /// (what was created lately), agents in turn; each agent's whole lookback takes turns less
+    /// often, for older conversations that change (§7.3). What was created before the lookback
+    /// is never seen.
+    async fn queue(&self) -> Result<Vec<QueueRead>> {
+        let agents = self.agents().await?;
+        let recent = agents
+            .iter()
+            .map(|agent| QueueRead::new(format!("agent {agent}, recent"), "agent", true).with("agent", agent.clone()));
+        let whole = agents.iter().map(|agent| {
+            QueueRead::new(format!("agent {agent}, whole lookback"), "agent", false)
+                .with("agent", agent.clone())
+                .with("whole", "1")
+        });
+        Ok(recent.chain(whole).collect())
+    }
+
+    async fn read_queue(&self, read: &QueueRead, _since: Option<DateTime<Utc>>) -> Result<Listing> {
+        let agent = read.param("agent").unwrap_or_default();
+        let whole = read.param("whole").is_some();
+        let lookback = if whole {
+            self.settings.lookback
+        } else {
+            self.settings.lookback.min(RECENT)
+        };
+        let mut listing = self.list_agent(agent, lookback).await?;
+        // The whole lookback is the agent's whole set: one missing from it has changed.
+        listing.complete = whole;
+        Ok(listing)
+    }
+
+    /// One agent's whole lookback per page; the cursor is the next agent's place in the list.
+    async fn history(&self, cursor: Option<&str>) -> Result<HistoryPage> {
+        let agents = self.agents().await?;
+        let index: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let Some(agent) = agents.get(index) else {
+            return Ok(HistoryPage::default());
+        };
+        let listing = self.list_agent(agent, self.settings.lookback).await?;
+        Ok(HistoryPage {
+            conversations: listing.conversations,
+            next: (index + 1 < agents.len()).then(|| (index + 1).to_string()),
+            warning: listing.warning,
+        })
+    }
+
+    fn budget(&self) -> Option<&Budget> {
+        Some(self.http.budget())
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {

@@ -2,7 +2,11 @@
 //! AI on/off per conversation, assignment by email, messages as "the newest N".
 
 use super::http::{Auth, Http, segment, server_text};
-use super::{AccountSettings, Listing, Operator, Pages, Platform, PlatformError, Result, field, full_name};
+use super::budget::Budget;
+use super::{
+    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field, full_name,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
     Status, sanitize,
@@ -15,14 +19,23 @@ use serde::Deserialize;
 use serde_json::json;
 
 const PAGE_SIZE: usize = 100;
-/// A safety stop for paging: 200 pages of 100 conversations.
-const MAX_PAGES: usize = 200;
+/// A safety stop for a whole walk (the command line's list): 2,000 pages of 100.
+const MAX_PAGES: usize = 2000;
+/// One filter read follows at most this many pages; a queue larger than that is not a queue.
+const MAX_QUEUE_PAGES: usize = 10;
 /// The most messages Chatvolt returns in one call (§7.8).
 const MESSAGE_COUNT: u32 = 100;
 
 pub struct Chatvolt {
     http: Http,
     settings: AccountSettings,
+    /// The operator's membership id, once seen (see `learn_member_id`).
+    member: std::sync::Mutex<Option<String>>,
+    /// The server's page length, when it caps `limit` lower than asked.
+    page_size: AtomicUsize,
+    /// A short history page and the cursor after it, until the next page says whether it
+    /// was the last.
+    short_page: std::sync::Mutex<Option<(String, usize)>>,
 }
 
 impl Chatvolt {
@@ -32,8 +45,14 @@ impl Chatvolt {
             prefix: "Bearer ",
             key: settings.key.clone(),
         };
-        let http = Http::new(client, &settings.base_url, auth, "chatvolt", settings.timeout);
-        Chatvolt { http, settings }
+        let http = Http::new(client, &settings.base_url, auth, "chatvolt", settings.timeout, settings.budget());
+        Chatvolt {
+            http,
+            settings,
+            member: std::sync::Mutex::new(None),
+            page_size: AtomicUsize::new(PAGE_SIZE),
+            short_page: std::sync::Mutex::new(None),
+        }
     }
 
     /// POSTs an action whose answer is `{success, message}`, then reads the conversation back
@@ -42,6 +61,69 @@ impl Chatvolt {
         self.post_action(&format!("/conversations/{}/{action}", segment(id)), body)
             .await?;
         self.get_conversation(id).await
+    }
+
+    /// One page of `GET /conversation` with `filters`, from `cursor`; and the cursor after it.
+    async fn page(&self, filters: &[(&str, String)], cursor: Option<&str>) -> Result<(Vec<Conversation>, Option<String>)> {
+        let mut query = vec![("limit", PAGE_SIZE.to_string())];
+        query.extend(filters.iter().cloned());
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
+        let page: Vec<WireConversation> = self.http.get("/conversation", &query).await?;
+        let next = page.last().map(|last| {
+            json!({
+                "lastCreatedAt": last.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "lastId": last.id,
+            })
+            .to_string()
+        });
+        self.learn_member_id(&page);
+        let me = &self.settings.operator;
+        let conversations = page
+            .into_iter()
+            .map(|c| map_conversation(c, &self.settings.name, me))
+            .collect();
+        Ok((conversations, next))
+    }
+
+    /// The operator's membership id, which `assigneeId` filters by: learnt from a conversation
+    /// assigned to their email.
+    fn learn_member_id(&self, page: &[WireConversation]) {
+        let Some(email) = self.settings.operator.email.as_deref() else {
+            return;
+        };
+        let mine = page
+            .iter()
+            .flat_map(|c| c.assignees.iter().flatten())
+            .find(|a| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.trim())))
+            .and_then(|a| a.id.as_deref())
+            // It goes back to the server in a query: one with controls in it is not used.
+            .filter(|id| !id.is_empty() && crate::domain::sanitize_line(id) == *id)
+            .map(str::to_string);
+        if let Some(id) = mine {
+            *self.member.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
+        }
+    }
+
+    fn member_id(&self) -> Option<String> {
+        self.member.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// A server that caps `limit` below what is asked answers shorter pages that are not the
+    /// last. Once a short page is followed by more, its length is the server's page: queue
+    /// reads then page on pages of that length.
+    fn learn_page_size(&self, cursor: Option<&str>, len: usize, next: Option<&str>) {
+        let mut short = self.short_page.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some((after, short_len)), Some(cursor)) = (short.as_ref(), cursor) {
+            if after == cursor && len > 0 {
+                self.page_size.fetch_min(*short_len, Ordering::Relaxed);
+            }
+        }
+        *short = match next {
+            Some(next) if len > 0 && len < PAGE_SIZE => Some((next.to_string(), len)),
+            _ => None,
+        };
     }
 
     async fn post_action(&self, path: &str, body: serde_json::Value) -> Result<()> {
@@ -78,43 +160,88 @@ impl Platform for Chatvolt {
         Ok(())
     }
 
+    /// Every conversation, for a one-off look (the command line): the whole walk.
     async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> Result<Listing> {
-        // Chatvolt filters by creation time only, so every poll reads the whole list (§3.5).
         let mut pages = Pages::default();
         let mut cursor: Option<String> = None;
         for number in 1..=MAX_PAGES {
-            let mut query = vec![("limit", PAGE_SIZE.to_string())];
-            if let Some(cursor) = &cursor {
-                query.push(("cursor", cursor.clone()));
-            }
-            let page: Vec<WireConversation> = self.http.get("/conversation", &query).await?;
-            let full = page.len() >= PAGE_SIZE;
-            cursor = page.last().map(|last| {
-                json!({
-                    "lastCreatedAt": last.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "lastId": last.id,
-                })
-                .to_string()
-            });
-            let listed = page
-                .into_iter()
-                .map(|c| map_conversation(c, &self.settings.name, &self.settings.operator));
-            let fresh = pages.add(listed);
-            if !full {
-                return Ok(pages.finish(true));
-            }
-            // A full page of nothing new, or one leading to a cursor already asked for: the
-            // server ignores the cursor.
-            if !fresh {
+            let page = self.history(cursor.as_deref()).await?;
+            if !pages.add(page.conversations) && page.next.is_some() {
                 pages.nothing_new(number);
                 return Ok(pages.finish(false));
             }
-            if cursor.as_deref().is_some_and(|c| pages.repeats(number + 1, c)) {
-                return Ok(pages.finish(false));
+            match page.next {
+                None => return Ok(pages.finish(true)),
+                Some(next) if pages.repeats(number + 1, &next) => return Ok(pages.finish(false)),
+                Some(next) => cursor = Some(next),
             }
         }
         pages.stop(format!("{MAX_PAGES} pages"));
         Ok(pages.finish(false))
+    }
+
+    /// Chatvolt filters by creation time only, so "what changed" cannot be asked; what can need
+    /// the operator is asked by its documented filters instead (§3.5). Asking for a human is
+    /// read on every poll; the rest take turns.
+    async fn queue(&self) -> Result<Vec<QueueRead>> {
+        let mut reads = vec![
+            QueueRead::new("asking for a human", "filter", true).with("status", "HUMAN_REQUESTED"),
+            QueueRead::new("held by humans", "filter", false).with("ai", "disabled"),
+            QueueRead::new("unread", "filter", false).with("unread", "true"),
+        ];
+        if let Some(member) = self.member_id() {
+            reads.push(QueueRead::new("assigned to you", "filter", false).with("assigneeId", member));
+        }
+        reads.push(QueueRead::new("newest", "filter", false).with("newest", "1"));
+        Ok(reads)
+    }
+
+    async fn read_queue(&self, read: &QueueRead, _since: Option<DateTime<Utc>>) -> Result<Listing> {
+        let newest = read.param("newest").is_some();
+        let filters: Vec<(&str, String)> = read
+            .params
+            .iter()
+            .filter(|(name, _)| *name != "newest")
+            .map(|(name, value)| (*name, value.clone()))
+            .collect();
+        let mut pages = Pages::default();
+        let mut cursor: Option<String> = None;
+        for number in 1..=MAX_QUEUE_PAGES {
+            let (page, next) = self.page(&filters, cursor.as_deref()).await?;
+            let full = page.len() >= self.page_size.load(Ordering::Relaxed);
+            let fresh = pages.add(page);
+            // A filtered set is paged only while it fills a page; "newest" is one page.
+            if newest || !full {
+                return Ok(pages.finish(!newest));
+            }
+            if !fresh {
+                pages.nothing_new(number);
+                return Ok(pages.finish(false));
+            }
+            match next {
+                Some(next) if !pages.repeats(number + 1, &next) => cursor = Some(next),
+                _ => return Ok(pages.finish(false)),
+            }
+        }
+        pages.stop(format!("{MAX_QUEUE_PAGES} pages of one filter"));
+        Ok(pages.finish(false))
+    }
+
+    /// Newest first, a page at a time. Paging goes on while a page has anything (a server
+    /// that caps `limit` lower answers shorter pages that are not the last); the poller stops
+    /// on a cursor it has asked for before.
+    async fn history(&self, cursor: Option<&str>) -> Result<HistoryPage> {
+        let (page, next) = self.page(&[], cursor).await?;
+        self.learn_page_size(cursor, page.len(), next.as_deref());
+        Ok(HistoryPage {
+            next: if page.is_empty() { None } else { next },
+            conversations: page,
+            warning: None,
+        })
+    }
+
+    fn budget(&self) -> Option<&Budget> {
+        Some(self.http.budget())
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
@@ -214,6 +341,7 @@ pub(crate) struct WireContact {
 
 #[derive(Deserialize, Debug)]
 pub(crate) struct WireAssignee {
+    pub id: Option<String>,
     pub email: Option<String>,
 }
 

@@ -1,12 +1,14 @@
 //! The one HTTP client every adapter uses: timeouts, the auth header, a cap on response size,
 //! and the mapping from HTTP answers to [`PlatformError`].
 
+use super::budget::Budget;
 use super::error::{PlatformError, Result};
 use crate::domain::{ApiKey, sanitize_line};
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The most of one response held in memory; a bigger one is refused (`TooLarge`), not read.
@@ -45,17 +47,31 @@ pub struct Http {
     auth: Auth,
     platform: &'static str,
     timeout: Duration,
+    /// Every request waits its turn here, whoever makes it.
+    budget: Arc<Budget>,
 }
 
 impl Http {
-    pub fn new(client: reqwest::Client, base: &str, auth: Auth, platform: &'static str, timeout: Duration) -> Self {
+    pub fn new(
+        client: reqwest::Client,
+        base: &str,
+        auth: Auth,
+        platform: &'static str,
+        timeout: Duration,
+        budget: Arc<Budget>,
+    ) -> Self {
         Http {
             client,
             base: base.trim_end_matches('/').to_string(),
             auth,
             platform,
             timeout,
+            budget,
         }
+    }
+
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
@@ -100,8 +116,12 @@ impl Http {
         if let Some(body) = body {
             req = req.json(body);
         }
+        self.budget.admit().await;
         let mut resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.budget.lower();
+        }
         tracing::debug!(platform = self.platform, %method, path, status = status.as_u16(), "request");
         if status.is_redirection() {
             return Err(PlatformError::Redirected {
@@ -526,6 +546,7 @@ mod tests {
             auth,
             "raia",
             Duration::from_secs(1),
+            Arc::new(Budget::new(60, Duration::from_secs(60))),
         );
         let err = http.get::<serde_json::Value>("/x", &[]).await.unwrap_err();
         assert_eq!(err.class(), "bad_key");

@@ -1,6 +1,7 @@
 //! The platforms behind one trait. Each adapter maps its platform's JSON to the common model
 //! (platforms.md §4 and §7) and its HTTP answers to [`PlatformError`].
 
+pub mod budget;
 pub mod chatdash;
 pub mod chatvolt;
 mod error;
@@ -9,9 +10,12 @@ mod json;
 #[cfg(test)]
 mod proptests;
 pub mod raia;
+mod reads;
 
 pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
+pub use reads::{HistoryPage, QueueRead};
 
+use budget::Budget;
 use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -32,8 +36,43 @@ pub trait Platform: Send + Sync {
     async fn check(&self) -> Result<()>;
 
     /// Conversations, all pages. With `since`, a platform that can filter by update time
-    /// returns only what changed (then [`Listing::complete`] is false).
+    /// returns only what changed (then [`Listing::complete`] is false). For a one-off look
+    /// (the command line); the inbox reads [`Platform::queue`] and [`Platform::history`].
     async fn list_conversations(&self, since: Option<DateTime<Utc>>) -> Result<Listing>;
+
+    /// The reads that make up the account's queue. By default, the whole list on every poll,
+    /// for a platform whose list is small.
+    async fn queue(&self) -> Result<Vec<QueueRead>> {
+        Ok(vec![QueueRead::new("conversations", "read", true)])
+    }
+
+    /// One queue read, all its pages (a set that can need the operator is small). `since` is
+    /// when this read was last answered. [`Listing::complete`] is true when the answer is the
+    /// whole set the read describes, so a conversation that was in it and is not any more has
+    /// changed (the poller looks it up).
+    async fn read_queue(&self, read: &QueueRead, since: Option<DateTime<Utc>>) -> Result<Listing> {
+        let _ = read;
+        let mut listing = self.list_conversations(since).await?;
+        listing.complete = false;
+        Ok(listing)
+    }
+
+    /// One page of the account's whole history, from `cursor` (the previous page's `next`;
+    /// `None` for the first). By default, everything as one page.
+    async fn history(&self, cursor: Option<&str>) -> Result<HistoryPage> {
+        let _ = cursor;
+        let listing = self.list_conversations(None).await?;
+        Ok(HistoryPage {
+            conversations: listing.conversations,
+            next: None,
+            warning: listing.warning,
+        })
+    }
+
+    /// The account's request budget, when its requests go through one.
+    fn budget(&self) -> Option<&Budget> {
+        None
+    }
     async fn get_conversation(&self, id: &str) -> Result<Conversation>;
     /// Messages, oldest first.
     async fn list_messages(&self, id: &str) -> Result<Vec<Message>>;
@@ -124,6 +163,10 @@ impl Pages {
     }
 }
 
+/// What an account may spend by default: Chatvolt is reported to allow about 60 requests a
+/// minute per key; raia and ChatDash document no limit, and 60 is polite.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 60;
+
 /// Who the operator is, to recognise their own conversations and messages.
 #[derive(Clone, Debug, Default)]
 pub struct Operator {
@@ -179,6 +222,10 @@ pub struct AccountSettings {
     pub bearer: bool,
     /// ChatDash: how far back the conversation window reaches.
     pub lookback: Duration,
+    /// The most requests a minute to this account, from everything this program does.
+    pub requests_per_minute: u32,
+    /// The budget's minute: sixty seconds, shorter only where a test compresses time.
+    pub minute: Duration,
 }
 
 impl AccountSettings {
@@ -199,7 +246,14 @@ impl AccountSettings {
             experimental_live_agent: false,
             bearer: false,
             lookback: Duration::from_secs(7 * 24 * 3600),
+            requests_per_minute: DEFAULT_REQUESTS_PER_MINUTE,
+            minute: Duration::from_secs(60),
         }
+    }
+
+    /// The account's request budget, shared by all it does.
+    pub fn budget(&self) -> Arc<Budget> {
+        Arc::new(Budget::new(self.requests_per_minute, self.minute))
     }
 
     /// The documented production base URL of each platform.

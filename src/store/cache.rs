@@ -69,31 +69,35 @@ impl Store {
         Ok(cached)
     }
 
-    /// Writes what an account's sync changed. `first`: this is the first listing since start,
-    /// so whatever the cache has of this account and the listing does not is gone.
+    /// A walk of the account's whole history ended: whatever the cache has of this account
+    /// that is not in `ids` is gone.
+    pub fn cache_keep_only(&self, account: &str, ids: &[String]) -> Result<(), StoreError> {
+        let listed = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        for table in ["cached_conversations", "cached_threads"] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE account = ?1
+                     AND conversation NOT IN (SELECT value FROM json_each(?2))"
+                ),
+                params![account, listed],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes what an account's sync changed.
     pub fn cache_conversations(
         &self,
         account: &str,
-        first: bool,
         changed: &[Conversation],
         removed: &[ConversationKey],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        if first {
-            let listed: Vec<&str> = changed.iter().map(|c| c.key.id.as_str()).collect();
-            let listed = serde_json::to_string(&listed).unwrap_or_else(|_| "[]".into());
-            for table in ["cached_conversations", "cached_threads"] {
-                tx.execute(
-                    &format!(
-                        "DELETE FROM {table} WHERE account = ?1
-                         AND conversation NOT IN (SELECT value FROM json_each(?2))"
-                    ),
-                    params![account, listed],
-                )?;
-            }
-        }
         {
             let mut put = tx.prepare(
                 "INSERT INTO cached_conversations (account, conversation, json) VALUES (?1, ?2, ?3)

@@ -255,10 +255,10 @@ fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
         conversation("raia", "c"),
     );
     store
-        .cache_conversations("raia", true, &[a.clone(), b.clone(), c.clone()], &[], at)
+        .cache_conversations("raia", &[a.clone(), b.clone(), c.clone()], &[], at)
         .unwrap();
     store
-        .cache_conversations("volt", true, &[conversation("volt", "v")], &[], at)
+        .cache_conversations("volt", &[conversation("volt", "v")], &[], at)
         .unwrap();
     let messages: Vec<Message> = (0..CACHED_MESSAGES + 50).map(message).collect();
     store.cache_thread(&b.key, &messages).unwrap();
@@ -267,7 +267,7 @@ fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
     let mut b2 = b.clone();
     b2.customer_name = "renamed".into();
     store
-        .cache_conversations("raia", false, &[b2.clone()], std::slice::from_ref(&c.key), at)
+        .cache_conversations("raia", &[b2.clone()], std::slice::from_ref(&c.key), at)
         .unwrap();
     drop(store);
 
@@ -284,10 +284,8 @@ fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
     assert_eq!(kept.last(), messages.last());
     assert_eq!(cached.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
 
-    // The first listing after a start replaces what the cache had of that account.
-    store
-        .cache_conversations("raia", true, std::slice::from_ref(&a), &[], at)
-        .unwrap();
+    // A walk of the whole history found only a: the rest of that account is gone.
+    store.cache_keep_only("raia", &[a.key.id.clone()]).unwrap();
     let cached = store.cache_load(&["raia"]).unwrap();
     assert_eq!(cached.conversations, vec![a]);
     assert!(cached.threads.is_empty());

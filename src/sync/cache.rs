@@ -12,7 +12,6 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 enum Write {
     Conversations {
         account: String,
-        first: bool,
         changed: Vec<Conversation>,
         removed: Vec<ConversationKey>,
         at: DateTime<Utc>,
@@ -20,6 +19,10 @@ enum Write {
     Thread {
         key: ConversationKey,
         messages: Vec<Message>,
+    },
+    KeepOnly {
+        account: String,
+        ids: Vec<String>,
     },
 }
 
@@ -39,14 +42,22 @@ impl CacheWriter {
         Ok(CacheWriter { tx })
     }
 
-    /// What a listing changed; `first` for the first listing since start.
-    pub fn conversations(&self, account: &str, first: bool, changed: &[Conversation], removed: &[ConversationKey]) {
+    /// What a sync changed.
+    pub fn conversations(&self, account: &str, changed: &[Conversation], removed: &[ConversationKey]) {
         let _ = self.tx.send(Write::Conversations {
             account: account.to_string(),
-            first,
             changed: changed.to_vec(),
             removed: removed.to_vec(),
             at: Utc::now(),
+        });
+    }
+
+    /// A walk of the account's whole history ended: of its cached conversations, only `ids`
+    /// still exist.
+    pub fn keep_only(&self, account: &str, ids: Vec<String>) {
+        let _ = self.tx.send(Write::KeepOnly {
+            account: account.to_string(),
+            ids,
         });
     }
 
@@ -66,11 +77,11 @@ fn write_all(store: &Store, rx: &Receiver<Write>) {
             let result = match write {
                 Write::Conversations {
                     account,
-                    first,
                     changed,
                     removed,
                     at,
-                } => store.cache_conversations(account, *first, changed, removed, *at),
+                } => store.cache_conversations(account, changed, removed, *at),
+                Write::KeepOnly { account, ids } => store.cache_keep_only(account, ids),
                 // An older version of a thread with a newer one behind it in the batch is skipped.
                 Write::Thread { key, .. } if superseded(&batch[i + 1..], key) => Ok(()),
                 Write::Thread { key, messages } => store.cache_thread(key, messages),

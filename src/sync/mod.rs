@@ -11,6 +11,7 @@
 mod backoff;
 mod cache;
 pub mod effects;
+mod pace;
 mod poller;
 
 pub use cache::CacheWriter;

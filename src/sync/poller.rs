@@ -1,17 +1,27 @@
 //! One account's poller: the only code that polls that account, so there is never more than
-//! one polling request in flight per account (platforms.md §7.10). It awaits each request
-//! itself and reads the engine's [`Control`] messages only between requests.
+//! one polling request in flight per account (platforms.md §7.10). It makes one request at a
+//! time, the most urgent one due, and reads the engine's [`Control`] messages between them.
 //!
-//! Each cycle it lists the conversations (incrementally where the platform can), tells the UI
-//! what changed, fetches the threads of conversations that need a human (for the waiting time
-//! and preview) and, on its own schedule, the thread on screen.
+//! What it reads costs the same whatever the size of the history (the queue first):
+//! - the account's **queue reads** ([`Platform::queue`]): the urgent ones (what shows a new
+//!   handoff) every list interval, the others in turn; a conversation that leaves a set read
+//!   whole has changed, and is looked up (gone when the platform says 404);
+//! - the conversation on screen, every thread interval;
+//! - the threads of customers waiting for a human when they change (waiting time, last words);
+//! - the **history**, a page at a time: walked once in the background (the backfill), then
+//!   again every [`SWEEP_EVERY`] minutes, slowly, for what the queue cannot show (deletions).
+//!
+//! Everything but the open thread and the backfill shares the steady pace of [`pace`]; every
+//! request also meets the account's budget in its HTTP client, by the priority it runs with.
 
+use super::pace::{self, Pace, Shares};
 use super::{Intervals, backoff};
 use crate::app::{Connection, Msg};
 use crate::domain::{Conversation, ConversationKey, Message, Status};
-use crate::platform::{Listing, Platform, PlatformError};
+use crate::platform::budget::{Priority, with_priority};
+use crate::platform::{DEFAULT_REQUESTS_PER_MINUTE, HistoryPage, Listing, Platform, PlatformError, QueueRead};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -28,20 +38,56 @@ pub(super) enum Control {
     Nudge,
 }
 
-enum Event {
-    Control(Control),
-    Due,
-}
-
-/// At most this many needs-human threads are fetched per cycle, so a burst of handoffs does
-/// not hold up the next list (the rest follow in the next cycles).
-const PREVIEWS_PER_CYCLE: usize = 8;
-/// A full list at least every this many lists: incremental answers cannot show deletions.
-const FULL_LIST_EVERY: u32 = 12;
+/// The history is walked again this many minutes after the last walk ended.
+const SWEEP_EVERY: u32 = 20;
+/// While walking it again, one page per this part of a minute.
+const SWEEP_PAGES_PER_MINUTE: u32 = 2;
+/// The reads of the queue are asked for again (Chatvolt learns the operator's member id,
+/// ChatDash's agents change) after this many minutes.
+const READS_EVERY: u32 = 10;
 
 /// The UI is gone (its receiver was dropped): the poller ends quietly.
 struct Gone;
 type Flow = Result<(), Gone>;
+
+/// One request the poller can make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Task {
+    /// Ask the adapter which reads make up the queue.
+    Reads,
+    /// The urgent queue read at this index.
+    Urgent(usize),
+    /// Look up a conversation that left a set read whole.
+    Lookup(String),
+    /// The next queue read in turn.
+    Turn,
+    Thread,
+    /// The thread of a waiting customer, changed at this version.
+    Preview(String, DateTime<Utc>),
+    /// The next page of the history.
+    History,
+}
+
+/// What is known of one queue read.
+#[derive(Debug, Default)]
+struct ReadState {
+    /// When it was last answered (the next one asks for what changed since).
+    since: Option<DateTime<Utc>>,
+    /// The ids of the set it read whole last time.
+    members: HashSet<String>,
+    next_at: Option<Instant>,
+}
+
+/// A walk of the history under way.
+#[derive(Debug, Default)]
+struct Walk {
+    cursor: Option<String>,
+    cursors: HashSet<String>,
+    /// Every id heard of since the walk began (from any read).
+    heard: HashSet<String>,
+    /// Cut short (a warning, a repeated cursor): nothing may be believed gone.
+    cut: bool,
+}
 
 pub(super) struct Poller {
     platform: Arc<dyn Platform>,
@@ -56,16 +102,30 @@ pub(super) struct Poller {
     stopped: bool,
     /// The server's `Retry-After`: no polling request before this, whatever else is due.
     hold_until: Option<Instant>,
+    /// The budget's minute (shorter only in tests).
+    minute: Duration,
 
-    next_list: Instant,
-    list_failures: u32,
-    /// When the last successful list started: the `since` of the next incremental one.
-    since: Option<DateTime<Utc>>,
-    incremental_lists: u32,
-    want_full_list: bool,
+    reads: Vec<QueueRead>,
+    read_state: Vec<ReadState>,
+    /// When the reads are asked for (again); `None` while they are known.
+    next_reads: Option<Instant>,
+    reads_fetched_at: Instant,
+    /// The queue after failures: no queue request before this.
+    queue_retry_at: Option<Instant>,
+    queue_failures: u32,
+    /// Which non-urgent read is next, and when.
+    turn: usize,
+    next_turn: Instant,
+    /// Conversations that left a set read whole, to look up.
+    lookups: VecDeque<String>,
     synced_once: bool,
     /// The conversations as last told to the UI, without the fields the adapters leave empty.
     snapshot: HashMap<String, Conversation>,
+
+    walk: Option<Walk>,
+    walks: u32,
+    next_history: Instant,
+    history_failures: u32,
 
     watched: Option<String>,
     next_thread: Instant,
@@ -74,6 +134,11 @@ pub(super) struct Poller {
     sent_threads: HashMap<String, Vec<Message>>,
     /// The conversation's `updated_at` when its messages were last fetched.
     fetched_at_version: HashMap<String, DateTime<Utc>>,
+
+    steady: Pace,
+    backfill: Pace,
+    /// The pace note last told to the UI.
+    paced: Option<String>,
     /// Where what is learnt is also written, for the next start.
     pub(super) cache: Option<super::CacheWriter>,
 }
@@ -86,6 +151,7 @@ impl Poller {
         control: UnboundedReceiver<Control>,
     ) -> Poller {
         let now = Instant::now();
+        let minute = platform.budget().map_or(Duration::from_secs(60), |b| b.window());
         Poller {
             account: platform.account().to_string(),
             platform,
@@ -95,18 +161,30 @@ impl Poller {
             connection: Connection::Connecting,
             stopped: false,
             hold_until: None,
-            next_list: now,
-            list_failures: 0,
-            since: None,
-            incremental_lists: 0,
-            want_full_list: true,
+            minute,
+            reads: Vec::new(),
+            read_state: Vec::new(),
+            next_reads: Some(now),
+            reads_fetched_at: now,
+            queue_retry_at: None,
+            queue_failures: 0,
+            turn: 0,
+            next_turn: now,
+            lookups: VecDeque::new(),
             synced_once: false,
             snapshot: HashMap::new(),
+            walk: Some(Walk::default()),
+            walks: 0,
+            next_history: now,
+            history_failures: 0,
             watched: None,
             next_thread: now,
             thread_failures: 0,
             sent_threads: HashMap::new(),
             fetched_at_version: HashMap::new(),
+            steady: Pace::new(minute),
+            backfill: Pace::new(minute),
+            paced: None,
             cache: None,
         }
     }
@@ -114,40 +192,44 @@ impl Poller {
     /// Polls until the engine or the UI goes away.
     pub(super) async fn run(mut self) {
         loop {
-            let wake = self.next_wake();
-            let event = tokio::select! {
-                // Commands first: a watch change should not wait behind a due list.
+            let next = self.plan();
+            let wake = next.as_ref().map(|(_, at)| *at);
+            let due = tokio::select! {
+                // Commands first: a watch change should not wait behind a due request.
                 biased;
-                () = self.tx.closed() => None,
-                control = self.control.recv() => control.map(Event::Control),
-                () = sleep_until(wake) => Some(Event::Due),
+                () = self.tx.closed() => return,
+                control = self.control.recv() => match control {
+                    Some(control) => {
+                        if self.apply(control).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    None => return,
+                },
+                () = sleep_until(wake) => next,
             };
-            let flow = match event {
-                Some(Event::Control(control)) => self.apply(control),
-                Some(Event::Due) => self.poll_due().await,
-                // The UI or the engine is gone.
-                None => Err(Gone),
-            };
-            if flow.is_err() {
+            if let Some((task, _)) = due
+                && self.perform(task).await.is_err()
+            {
                 return;
             }
         }
     }
 
     // -----------------------------------------------------------------------------------------
-    // Scheduling
+    // Controls
 
     fn apply(&mut self, control: Control) -> Flow {
         match control {
             Control::Watch(id) => {
                 self.watch(id);
-                Ok(())
+                self.tell_pace()
             }
             Control::Refresh => self.refresh(),
             Control::Nudge => {
-                let now = Instant::now();
-                self.next_list = now;
-                self.next_thread = now;
+                self.queue_now();
+                self.next_thread = Instant::now();
                 Ok(())
             }
         }
@@ -166,14 +248,17 @@ impl Poller {
         self.next_thread = Instant::now();
     }
 
-    /// The operator asked: poll now, past any backoff and a server's `Retry-After` (one request
-    /// is what they asked for), with a full list, and try a rejected key again.
+    /// The operator asked: poll now, past any backoff and a server's `Retry-After` (one round
+    /// is what they asked for), and try a rejected key again.
     fn refresh(&mut self) -> Flow {
-        let now = Instant::now();
         self.hold_until = None;
-        self.next_list = now;
-        self.next_thread = now;
-        self.want_full_list = true;
+        self.queue_retry_at = None;
+        self.queue_now();
+        self.next_thread = Instant::now();
+        // And the history again, at its slow pace, unless a walk is under way.
+        if self.walk.is_none() {
+            self.next_history = Instant::now();
+        }
         if self.stopped {
             self.stopped = false;
             // The status bar shows the new attempt, not the old verdict, until it is answered.
@@ -182,104 +267,306 @@ impl Poller {
         Ok(())
     }
 
-    /// When the next request is due, or `None` when nothing is (stopped on a bad key).
-    fn next_wake(&self) -> Option<Instant> {
-        if self.stopped {
-            return None;
+    /// Every queue read is due now.
+    fn queue_now(&mut self) {
+        let now = Instant::now();
+        for state in &mut self.read_state {
+            state.next_at = Some(now);
         }
-        let list = self.not_before(self.next_list);
-        let thread = self.watched.as_ref().map(|_| self.not_before(self.next_thread));
-        Some(thread.map_or(list, |thread| thread.min(list)))
-    }
-
-    fn not_before(&self, at: Instant) -> Instant {
-        self.hold_until.map_or(at, |hold| hold.max(at))
-    }
-
-    fn is_due(&self, at: Instant) -> bool {
-        !self.stopped && self.not_before(at) <= Instant::now()
-    }
-
-    async fn poll_due(&mut self) -> Flow {
-        // The thread on screen first: it is what the operator is looking at.
-        if self.watched.is_some() && self.is_due(self.next_thread) {
-            self.poll_thread().await?;
-        }
-        if self.is_due(self.next_list) {
-            self.poll_list().await?;
-        }
-        Ok(())
+        self.next_turn = now;
     }
 
     // -----------------------------------------------------------------------------------------
-    // Lists
+    // Scheduling
 
-    async fn poll_list(&mut self) -> Flow {
-        let full = self.want_full_list || self.since.is_none() || self.incremental_lists + 1 >= FULL_LIST_EVERY;
-        let since = if full { None } else { self.since };
-        let started = Utc::now();
-        match self.platform.list_conversations(since).await {
-            Ok(listing) => {
-                self.since = Some(started);
-                self.incremental_lists = if full { 0 } else { self.incremental_lists + 1 };
-                self.want_full_list &= !full;
-                self.list_failures = 0;
-                self.set_connection(match &listing.warning {
-                    Some(warning) => {
-                        tracing::warn!(account = %self.account, %warning, "listing");
-                        Connection::Degraded(warning.clone())
-                    }
-                    None => Connection::Ok,
-                })?;
-                self.apply_listing(listing)?;
-                self.fetch_previews().await?;
-                self.next_list = Instant::now() + self.intervals.list;
-                Ok(())
+    /// The next request and when it may go: the most urgent of those due now, else the one
+    /// due first. `None` when nothing is (stopped on a bad key).
+    fn plan(&mut self) -> Option<(Task, Instant)> {
+        if self.stopped {
+            return None;
+        }
+        let now = Instant::now();
+        let mut candidates: Vec<(Task, Instant)> = Vec::new();
+        let queue_from = self.queue_retry_at.unwrap_or(now);
+        if let Some(at) = self.next_reads {
+            candidates.push((Task::Reads, at.max(queue_from)));
+        } else {
+            let steady = self.steady_ready(now, Priority::Queue);
+            for (i, read) in self.reads.iter().enumerate() {
+                if read.urgent {
+                    let at = self.read_state[i].next_at.unwrap_or(now);
+                    candidates.push((Task::Urgent(i), at.max(queue_from).max(steady)));
+                }
             }
-            Err(error) => self.list_failed(&error),
+            if let Some(id) = self.lookups.front() {
+                candidates.push((Task::Lookup(id.clone()), queue_from.max(self.steady_ready(now, Priority::Preview))));
+            }
+            if self.reads.iter().any(|r| !r.urgent) {
+                let at = self.next_turn.max(queue_from).max(self.steady_ready(now, Priority::Preview));
+                candidates.push((Task::Turn, at));
+            }
+        }
+        if self.watched.is_some() {
+            candidates.push((Task::Thread, self.next_thread));
+        }
+        if let Some((id, version)) = self.preview_due() {
+            candidates.push((Task::Preview(id, version), self.steady_ready(now, Priority::Preview)));
+        }
+        if let Some(at) = self.history_at(now) {
+            candidates.push((Task::History, at));
+        }
+        let hold = |at: Instant| self.hold_until.map_or(at, |hold| hold.max(at));
+        let candidates: Vec<(Task, Instant)> = candidates.into_iter().map(|(t, at)| (t, hold(at))).collect();
+        // In the order pushed, which is the order of priority.
+        candidates
+            .iter()
+            .find(|(_, at)| *at <= now)
+            .or_else(|| candidates.iter().min_by_key(|(_, at)| *at))
+            .cloned()
+    }
+
+    /// When the steady share has room for one more request of `priority`: the queue's urgent
+    /// reads may fill it; the rest leave them three places.
+    fn steady_ready(&mut self, now: Instant, priority: Priority) -> Instant {
+        let steady = self.shares().steady;
+        let limit = if priority == Priority::Queue {
+            steady
+        } else {
+            steady.saturating_sub(3).max(1)
+        };
+        self.steady.ready_at(limit, now)
+    }
+
+    /// When the next history page may be asked for: the backfill as fast as its share lets
+    /// it, a later walk a page at a time, slowly.
+    fn history_at(&mut self, now: Instant) -> Option<Instant> {
+        let at = self.next_history;
+        Some(if self.walks == 0 {
+            at.max(self.backfill.ready_at(self.shares().backfill, now))
+        } else {
+            at.max(self.steady_ready(now, Priority::History))
+        })
+    }
+
+    fn limit(&self) -> u32 {
+        self.platform
+            .budget()
+            .map_or(DEFAULT_REQUESTS_PER_MINUTE, |budget| budget.limit())
+    }
+
+    fn thread_rate(&self) -> u32 {
+        if self.watched.is_some() {
+            pace::per_window(self.minute, self.intervals.thread)
+        } else {
+            0
         }
     }
 
-    fn list_failed(&mut self, error: &PlatformError) -> Flow {
-        tracing::debug!(account = %self.account, %error, "listing failed");
+    fn shares(&self) -> Shares {
+        Shares::of(self.limit(), self.thread_rate())
+    }
+
+    /// How long between turns of the non-urgent reads: twice the list interval, three times
+    /// beside an open thread.
+    fn turn_every(&self) -> Duration {
+        self.intervals.list * if self.watched.is_some() { 3 } else { 2 }
+    }
+
+    async fn perform(&mut self, task: Task) -> Flow {
+        let now = Instant::now();
+        match &task {
+            Task::Urgent(_) | Task::Lookup(_) | Task::Turn | Task::Preview(..) => self.steady.record(now),
+            Task::History if self.walks > 0 => self.steady.record(now),
+            Task::History => self.backfill.record(now),
+            Task::Reads | Task::Thread => {}
+        }
+        match task {
+            Task::Reads => self.fetch_reads().await,
+            Task::Urgent(i) => self.read(i).await,
+            Task::Lookup(id) => self.look_up(id).await,
+            Task::Turn => self.read_in_turn().await,
+            Task::Thread => self.poll_thread().await,
+            Task::Preview(id, version) => self.preview(id, version).await,
+            Task::History => self.history_page().await,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The queue
+
+    async fn fetch_reads(&mut self) -> Flow {
+        match with_priority(Priority::Queue, self.platform.queue()).await {
+            Ok(reads) => {
+                let now = Instant::now();
+                // What was known of a read that is still there is kept.
+                let mut old: HashMap<String, ReadState> = self
+                    .reads
+                    .drain(..)
+                    .map(|r| r.label)
+                    .zip(self.read_state.drain(..))
+                    .collect();
+                self.read_state = reads
+                    .iter()
+                    .map(|r| old.remove(&r.label).unwrap_or_default())
+                    .collect();
+                self.reads = reads;
+                self.reads_fetched_at = now;
+                self.next_reads = None;
+                self.turn %= self.reads.iter().filter(|r| !r.urgent).count().max(1);
+                self.tell_pace()
+            }
+            Err(error) => {
+                let flow = self.queue_failed(&error);
+                self.next_reads = Some(self.queue_retry_at.unwrap_or_else(Instant::now));
+                flow
+            }
+        }
+    }
+
+    async fn read(&mut self, index: usize) -> Flow {
+        let Some(read) = self.reads.get(index).cloned() else {
+            return Ok(());
+        };
+        let since = self.read_state[index].since;
+        let started = Utc::now();
+        let answer = with_priority(Priority::Queue, self.platform.read_queue(&read, since)).await;
+        match answer {
+            Ok(listing) => {
+                let state = &mut self.read_state[index];
+                state.since = Some(started);
+                state.next_at = Some(Instant::now() + self.intervals.list);
+                self.queue_answered(listing.warning.as_ref())?;
+                self.absorb_read(index, listing)?;
+                self.ask_reads_again_when_due();
+                // A 429 may have lowered the budget.
+                self.tell_pace()
+            }
+            Err(error) => self.queue_failed(&error),
+        }
+    }
+
+    async fn read_in_turn(&mut self) -> Flow {
+        let in_turn: Vec<usize> = (0..self.reads.len()).filter(|i| !self.reads[*i].urgent).collect();
+        self.next_turn = Instant::now() + self.turn_every();
+        let Some(&index) = in_turn.get(self.turn % in_turn.len().max(1)) else {
+            return Ok(());
+        };
+        self.turn = (self.turn + 1) % in_turn.len();
+        let read = self.reads[index].clone();
+        let since = self.read_state[index].since;
+        let started = Utc::now();
+        match with_priority(Priority::Queue, self.platform.read_queue(&read, since)).await {
+            Ok(listing) => {
+                self.read_state[index].since = Some(started);
+                self.queue_answered(listing.warning.as_ref())?;
+                self.absorb_read(index, listing)
+            }
+            Err(error) => self.queue_failed(&error),
+        }
+    }
+
+    fn ask_reads_again_when_due(&mut self) {
+        if self.reads_fetched_at.elapsed() >= self.minute * READS_EVERY {
+            self.next_reads = Some(Instant::now());
+        }
+    }
+
+    /// A queue read answered: the account is reachable (or degraded, as the answer says).
+    fn queue_answered(&mut self, warning: Option<&String>) -> Flow {
+        self.queue_failures = 0;
+        self.queue_retry_at = None;
+        self.set_connection(match warning {
+            Some(warning) => {
+                tracing::warn!(account = %self.account, %warning, "listing");
+                Connection::Degraded(warning.clone())
+            }
+            None => Connection::Ok,
+        })
+    }
+
+    fn queue_failed(&mut self, error: &PlatformError) -> Flow {
+        tracing::debug!(account = %self.account, %error, "queue read failed");
         if is_bad_key(error) {
             return self.stop_on_bad_key(error);
         }
         // Malformed answers and the like are retried the same way: they may be a passing
         // fault (a truncated body), and the status bar says what is wrong meanwhile.
-        self.list_failures += 1;
-        let delay = self.back_off(self.list_failures, error);
-        self.next_list = Instant::now() + delay;
+        self.queue_failures += 1;
+        let delay = self.back_off(self.queue_failures, error);
+        self.queue_retry_at = Some(Instant::now() + delay);
         self.set_connection(Connection::Retrying {
             at: wall_clock_in(delay),
             error: error.to_string(),
         })
     }
 
-    /// Sends what changed since the last listing. The first one is always sent (the UI stops
-    /// showing "syncing"); after that, nothing when nothing changed.
-    fn apply_listing(&mut self, listing: Listing) -> Flow {
-        let mut listed = HashSet::new();
+    /// Takes in a queue read's answer; a conversation that was in the set it read whole and is
+    /// not any more is looked up.
+    fn absorb_read(&mut self, index: usize, listing: Listing) -> Flow {
+        if listing.complete && listing.warning.is_none() {
+            let members: HashSet<String> = listing.conversations.iter().map(|c| c.key.id.clone()).collect();
+            let left: Vec<String> = self.read_state[index]
+                .members
+                .difference(&members)
+                .filter(|id| self.snapshot.contains_key(*id))
+                .cloned()
+                .collect();
+            for id in left {
+                self.look_up_later(id);
+            }
+            self.read_state[index].members = members;
+        }
+        self.absorb(listing.conversations, Vec::new())
+    }
+
+    fn look_up_later(&mut self, id: String) {
+        if !self.lookups.contains(&id) {
+            self.lookups.push_back(id);
+        }
+    }
+
+    async fn look_up(&mut self, id: String) -> Flow {
+        self.lookups.retain(|queued| *queued != id);
+        match with_priority(Priority::Queue, self.platform.get_conversation(&id)).await {
+            Ok(conversation) => self.absorb(vec![conversation], Vec::new()),
+            Err(PlatformError::NotFound { .. }) => {
+                let removed = self.forget(&id).into_iter().collect();
+                self.absorb(Vec::new(), removed)
+            }
+            Err(error) if is_bad_key(&error) => self.stop_on_bad_key(&error),
+            Err(error) if error.is_transient() => {
+                tracing::debug!(account = %self.account, id, %error, "lookup failed; again later");
+                self.hold(&error);
+                self.lookups.push_back(id);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::debug!(account = %self.account, id, %error, "lookup failed");
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends what changed. The first time always (the UI stops showing "syncing"); after that,
+    /// nothing when nothing changed.
+    fn absorb(&mut self, conversations: Vec<Conversation>, removed: Vec<ConversationKey>) -> Flow {
         let mut changed = Vec::new();
-        for conversation in listing.conversations {
+        for conversation in conversations {
             let comparable = comparable(&conversation);
             let id = conversation.key.id.clone();
+            if let Some(walk) = &mut self.walk {
+                walk.heard.insert(id.clone());
+            }
             if self.snapshot.get(&id) != Some(&comparable) {
-                self.snapshot.insert(id.clone(), comparable);
+                self.snapshot.insert(id, comparable);
                 changed.push(conversation);
             }
-            listed.insert(id);
         }
-        let removed = if listing.complete {
-            self.forget_unlisted(&listed)
-        } else {
-            Vec::new()
-        };
         if self.synced_once && changed.is_empty() && removed.is_empty() {
             return Ok(());
         }
         if let Some(cache) = &self.cache {
-            cache.conversations(&self.account, !self.synced_once, &changed, &removed);
+            cache.conversations(&self.account, &changed, &removed);
         }
         self.synced_once = true;
         self.send(Msg::Synced {
@@ -289,20 +576,98 @@ impl Poller {
         })
     }
 
-    /// Drops what a complete listing no longer has; returns their keys.
-    fn forget_unlisted(&mut self, listed: &HashSet<String>) -> Vec<ConversationKey> {
-        let gone: Vec<String> = self
+    /// Forgets a conversation the platform says is gone; its key, when it was known.
+    fn forget(&mut self, id: &str) -> Option<ConversationKey> {
+        self.sent_threads.remove(id);
+        self.fetched_at_version.remove(id);
+        for state in &mut self.read_state {
+            state.members.remove(id);
+        }
+        self.snapshot.remove(id).map(|_| self.key(id))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The history
+
+    async fn history_page(&mut self) -> Flow {
+        // The time for the next walk has come.
+        let cursor = self.walk.get_or_insert_with(Walk::default).cursor.clone();
+        match with_priority(Priority::History, self.platform.history(cursor.as_deref())).await {
+            Ok(page) => {
+                self.history_failures = 0;
+                self.next_history = Instant::now()
+                    + if self.walks == 0 {
+                        Duration::ZERO
+                    } else {
+                        self.minute / SWEEP_PAGES_PER_MINUTE
+                    };
+                self.history_answered(page)
+            }
+            Err(error) if is_bad_key(&error) => self.stop_on_bad_key(&error),
+            Err(error) => {
+                tracing::debug!(account = %self.account, %error, "history page failed");
+                self.history_failures += 1;
+                let delay = self.back_off(self.history_failures, &error);
+                self.next_history = Instant::now() + delay;
+                Ok(())
+            }
+        }
+    }
+
+    fn history_answered(&mut self, page: HistoryPage) -> Flow {
+        let HistoryPage {
+            conversations,
+            next,
+            warning,
+        } = page;
+        if let Some(warning) = &warning {
+            tracing::warn!(account = %self.account, %warning, "history");
+        }
+        self.absorb(conversations, Vec::new())?;
+        let Some(walk) = &mut self.walk else {
+            return Ok(());
+        };
+        walk.cut |= warning.is_some();
+        match next {
+            Some(next) if walk.cursors.insert(next.clone()) => {
+                walk.cursor = Some(next);
+                Ok(())
+            }
+            Some(next) => {
+                tracing::warn!(account = %self.account, cursor = %crate::domain::sanitize_line(&next), "the server repeated a history page; the walk stops here");
+                walk.cut = true;
+                self.walk_ended()
+            }
+            None => self.walk_ended(),
+        }
+    }
+
+    /// A walk of the whole history ended. When it was not cut short, what the poller knows
+    /// and the walk never heard of may be gone: each is looked up (404 is gone).
+    fn walk_ended(&mut self) -> Flow {
+        let Some(walk) = self.walk.take() else {
+            return Ok(());
+        };
+        self.walks += 1;
+        self.next_history = Instant::now() + self.minute * SWEEP_EVERY;
+        if walk.cut {
+            return Ok(());
+        }
+        let unheard: Vec<String> = self
             .snapshot
             .keys()
-            .filter(|id| !listed.contains(*id))
+            .filter(|id| !walk.heard.contains(*id))
             .cloned()
             .collect();
-        for id in &gone {
-            self.snapshot.remove(id);
-            self.sent_threads.remove(id);
-            self.fetched_at_version.remove(id);
+        for id in unheard {
+            self.look_up_later(id);
         }
-        gone.iter().map(|id| self.key(id)).collect()
+        if let Some(cache) = &self.cache {
+            cache.keep_only(&self.account, self.snapshot.keys().cloned().collect());
+        }
+        self.send(Msg::Walked {
+            account: self.account.clone(),
+        })
     }
 
     // -----------------------------------------------------------------------------------------
@@ -312,7 +677,7 @@ impl Poller {
         let Some(id) = self.watched.clone() else {
             return Ok(());
         };
-        match self.platform.list_messages(&id).await {
+        match with_priority(Priority::Thread, self.platform.list_messages(&id)).await {
             Ok(messages) => {
                 self.thread_failures = 0;
                 self.next_thread = Instant::now() + self.intervals.thread;
@@ -342,35 +707,10 @@ impl Poller {
         Ok(())
     }
 
-    /// The threads of conversations that need a human and changed since their messages were
-    /// last fetched, oldest change first: the model derives the waiting time and preview.
-    async fn fetch_previews(&mut self) -> Flow {
-        for (id, version) in self.previews_due() {
-            match self.platform.list_messages(&id).await {
-                Ok(messages) => {
-                    self.fetched_at_version.insert(id.clone(), version);
-                    self.deliver_thread(&id, messages)?;
-                }
-                Err(error) if is_bad_key(&error) => return self.stop_on_bad_key(&error),
-                Err(error) if error.is_transient() => {
-                    // Try again next cycle; a `Retry-After` holds every request back.
-                    tracing::debug!(account = %self.account, id, %error, "preview fetch failed");
-                    self.hold(&error);
-                    break;
-                }
-                Err(error) => {
-                    // Gone or unreadable: not again until the conversation changes.
-                    tracing::debug!(account = %self.account, id, %error, "preview fetch failed");
-                    self.fetched_at_version.insert(id, version);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn previews_due(&self) -> Vec<(String, DateTime<Utc>)> {
-        let mut due: Vec<(String, DateTime<Utc>)> = self
-            .snapshot
+    /// The waiting customer whose thread changed longest ago since its messages were fetched:
+    /// the model derives the waiting time and preview from it.
+    fn preview_due(&self) -> Option<(String, DateTime<Utc>)> {
+        self.snapshot
             .values()
             .filter(|c| c.status == Status::NeedsHuman)
             // The thread on screen is fetched on its own, faster schedule.
@@ -381,10 +721,29 @@ impl Poller {
                     .is_none_or(|fetched| c.updated_at > *fetched)
             })
             .map(|c| (c.key.id.clone(), c.updated_at))
-            .collect();
-        due.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-        due.truncate(PREVIEWS_PER_CYCLE);
-        due
+            .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+    }
+
+    async fn preview(&mut self, id: String, version: DateTime<Utc>) -> Flow {
+        match with_priority(Priority::Preview, self.platform.list_messages(&id)).await {
+            Ok(messages) => {
+                self.fetched_at_version.insert(id.clone(), version);
+                self.deliver_thread(&id, messages)
+            }
+            Err(error) if is_bad_key(&error) => self.stop_on_bad_key(&error),
+            Err(error) if error.is_transient() => {
+                // Again later; a `Retry-After` holds every request back.
+                tracing::debug!(account = %self.account, id, %error, "preview fetch failed");
+                self.hold(&error);
+                Ok(())
+            }
+            Err(error) => {
+                // Gone or unreadable: not again until the conversation changes.
+                tracing::debug!(account = %self.account, id, %error, "preview fetch failed");
+                self.fetched_at_version.insert(id, version);
+                Ok(())
+            }
+        }
     }
 
     /// Sends the thread unless the UI already has exactly these messages.
@@ -403,7 +762,7 @@ impl Poller {
     }
 
     // -----------------------------------------------------------------------------------------
-    // Errors and the connection state
+    // Errors, the connection state and the pace
 
     /// A rejected key will not fix itself: hammering it helps nobody, so polling stops until
     /// the operator refreshes.
@@ -435,6 +794,29 @@ impl Poller {
         self.send(Msg::Connection {
             account: self.account.clone(),
             state,
+        })
+    }
+
+    /// Tells the UI when the budget, not the network, sets how often the queue is read.
+    fn tell_pace(&mut self) -> Flow {
+        let urgent: Vec<&QueueRead> = self.reads.iter().filter(|r| r.urgent).collect();
+        let noun = urgent.first().map_or("read", |r| r.noun);
+        let steady = self.shares().steady;
+        // What the urgent reads can have of the steady share: the rest take turns beside them.
+        let others = if self.reads.iter().any(|r| !r.urgent) {
+            pace::per_window(self.minute, self.turn_every())
+        } else {
+            0
+        };
+        let for_urgent = steady.saturating_sub(others).max(1);
+        let note = pace::note(urgent.len(), noun, self.intervals.list, self.minute, for_urgent, self.limit());
+        if note == self.paced {
+            return Ok(());
+        }
+        self.paced = note.clone();
+        self.send(Msg::Paced {
+            account: self.account.clone(),
+            note,
         })
     }
 

@@ -374,7 +374,12 @@ pub(super) fn connection_words(
             None => ("…".into(), theme.dim),
         },
         Connection::Connecting => ("…".into(), theme.dim),
-        Connection::Ok => ("✓".into(), theme.ok),
+        // Answering, but its request budget sets the pace (many ChatDash agents): say how.
+        Connection::Ok if a.paced.is_some() && short => ("✓ ⧗".into(), theme.warn),
+        Connection::Ok => match &a.paced {
+            Some(note) => (format!("✓ {note}"), theme.warn),
+            None => ("✓".into(), theme.ok),
+        },
         Connection::Retrying { at, .. } => {
             let secs = (*at - model.now).num_seconds().max(0);
             (format!("⟳ {secs}s"), theme.warn)

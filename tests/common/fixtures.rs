@@ -60,6 +60,8 @@ pub fn account(name: &str, kind: PlatformKind) -> Account {
         connection: Connection::Ok,
         synced: true,
         cached_at: None,
+        unconfirmed: Default::default(),
+        paced: None,
     }
 }
 

@@ -1,6 +1,6 @@
-//! The poller's bookkeeping against a scripted platform, without timers: which `since` each
-//! list asks for, what counts as a change, when removals are believed, which threads are
-//! fetched. The behaviour over real HTTP and time is in tests/sync.rs.
+//! The poller's bookkeeping against a scripted platform, without timers: which request comes
+//! next, what counts as a change, when a conversation is believed gone, which threads are
+//! fetched. The behaviour over real HTTP and time is in tests/sync.rs and tests/scale.rs.
 
 use super::*;
 use crate::domain::{Author, Capabilities, Delivery, PlatformKind};
@@ -9,34 +9,42 @@ use async_trait::async_trait;
 use std::sync::Mutex;
 use tokio::sync::mpsc;
 
-/// Lists `conversations`. Answers `since` with the ones updated since then in an incomplete
-/// listing, as raia does, or, when `always_complete`, ignores it, as Chatvolt does.
+/// A queue of one urgent read (the conversations needing a human, read whole) and one read in
+/// turn; a history of `pages`; conversations looked up by id in `all`.
 struct Scripted {
-    conversations: Mutex<Vec<Conversation>>,
-    always_complete: bool,
-    sinces: Mutex<Vec<Option<DateTime<Utc>>>>,
+    all: Mutex<Vec<Conversation>>,
+    pages: Mutex<Vec<(Vec<&'static str>, Option<&'static str>)>>,
     fetched: Mutex<Vec<String>>,
-    /// The warning every listing carries.
+    asked: Mutex<Vec<String>>,
+    /// The warning every queue answer carries.
     warning: Mutex<Option<String>>,
 }
 
 impl Scripted {
-    fn new(conversations: Vec<Conversation>, always_complete: bool) -> Arc<Scripted> {
+    fn new(all: Vec<Conversation>) -> Arc<Scripted> {
         Arc::new(Scripted {
-            conversations: Mutex::new(conversations),
-            always_complete,
-            sinces: Mutex::default(),
+            all: Mutex::new(all),
+            pages: Mutex::default(),
             fetched: Mutex::default(),
+            asked: Mutex::default(),
             warning: Mutex::default(),
         })
     }
 
-    fn set(&self, conversations: Vec<Conversation>) {
-        *self.conversations.lock().unwrap() = conversations;
+    fn set(&self, all: Vec<Conversation>) {
+        *self.all.lock().unwrap() = all;
     }
 
     fn fetched(&self) -> Vec<String> {
         std::mem::take(&mut self.fetched.lock().unwrap())
+    }
+
+    fn asked(&self) -> Vec<String> {
+        std::mem::take(&mut self.asked.lock().unwrap())
+    }
+
+    fn find(&self, id: &str) -> Option<Conversation> {
+        self.all.lock().unwrap().iter().find(|c| c.key.id == id).cloned()
     }
 }
 
@@ -54,28 +62,46 @@ impl Platform for Scripted {
     async fn check(&self) -> platform::Result<()> {
         Ok(())
     }
-    async fn list_conversations(&self, since: Option<DateTime<Utc>>) -> platform::Result<Listing> {
-        self.sinces.lock().unwrap().push(since);
-        let all = self.conversations.lock().unwrap().clone();
-        if self.always_complete {
-            return Ok(Listing {
-                conversations: all,
-                complete: true,
-                warning: self.warning.lock().unwrap().clone(),
-            });
-        }
-        let conversations = all
-            .into_iter()
-            .filter(|c| since.is_none_or(|s| c.updated_at >= s))
+    async fn list_conversations(&self, _since: Option<DateTime<Utc>>) -> platform::Result<Listing> {
+        unimplemented!("the poller reads the queue and the history")
+    }
+    async fn queue(&self) -> platform::Result<Vec<QueueRead>> {
+        Ok(vec![
+            QueueRead::new("needs a human", "filter", true),
+            QueueRead::new("the rest", "filter", false),
+        ])
+    }
+    async fn read_queue(&self, read: &QueueRead, _since: Option<DateTime<Utc>>) -> platform::Result<Listing> {
+        self.asked.lock().unwrap().push(read.label.clone());
+        let urgent = read.urgent;
+        let conversations = self
+            .all
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| (c.status == Status::NeedsHuman) == urgent)
+            .cloned()
             .collect();
         Ok(Listing {
             conversations,
-            complete: since.is_none(),
+            complete: urgent,
             warning: self.warning.lock().unwrap().clone(),
         })
     }
+    async fn history(&self, cursor: Option<&str>) -> platform::Result<HistoryPage> {
+        self.asked.lock().unwrap().push(format!("history {}", cursor.unwrap_or("start")));
+        let pages = self.pages.lock().unwrap().clone();
+        let index = cursor.and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+        let (ids, next) = pages.get(index).cloned().unwrap_or_default();
+        Ok(HistoryPage {
+            conversations: ids.iter().filter_map(|id| self.find(id)).collect(),
+            next: next.map(str::to_string),
+            warning: None,
+        })
+    }
     async fn get_conversation(&self, id: &str) -> platform::Result<Conversation> {
-        Err(PlatformError::NotFound { what: id.into() })
+        self.asked.lock().unwrap().push(format!("get {id}"));
+        self.find(id).ok_or(PlatformError::NotFound { what: id.into() })
     }
     async fn list_messages(&self, id: &str) -> platform::Result<Vec<Message>> {
         self.fetched.lock().unwrap().push(id.to_string());
@@ -148,112 +174,138 @@ fn synced(msgs: &[Msg]) -> Vec<(Vec<String>, Vec<String>)> {
         .collect()
 }
 
-#[tokio::test]
-async fn lists_incrementally_with_a_full_list_every_twelfth_time() {
-    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], false);
-    let (mut poller, _rx) = poller(platform.clone());
-    for _ in 0..25 {
-        assert!(poller.poll_list().await.is_ok());
+/// Makes the requests the plan says, as the loop would, without waiting for their times.
+async fn step(poller: &mut Poller, n: usize) -> Vec<Task> {
+    let mut done = Vec::new();
+    for _ in 0..n {
+        let Some((task, _)) = poller.plan() else { break };
+        done.push(task.clone());
+        assert!(poller.perform(task).await.is_ok());
     }
-    let full: Vec<usize> = platform
-        .sinces
-        .lock()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(full, [0, 12, 24]);
-
-    // A refresh asks for a full list at once.
-    assert!(poller.refresh().is_ok());
-    assert!(poller.poll_list().await.is_ok());
-    assert_eq!(platform.sinces.lock().unwrap().last(), Some(&None));
+    done
 }
 
 #[tokio::test]
-async fn sends_the_first_sync_then_only_changes() {
-    let a = conversation("a", Status::Ai, 10);
-    let platform = Scripted::new(vec![a.clone(), conversation("b", Status::Ai, 20)], true);
+async fn the_queue_comes_first_then_the_history_and_only_changes_are_sent() {
+    let platform = Scripted::new(vec![
+        conversation("a", Status::Ai, 10),
+        conversation("n", Status::NeedsHuman, 5),
+    ]);
+    *platform.pages.lock().unwrap() = vec![(vec!["a"], Some("1")), (vec!["n"], None)];
     let (mut poller, mut rx) = poller(platform.clone());
-
-    assert!(poller.poll_list().await.is_ok());
+    step(&mut poller, 3).await;
+    // The reads, then the urgent one, then the one in turn: the queue before any history.
+    assert_eq!(platform.asked(), ["needs a human", "the rest"]);
     let first = drain(&mut rx);
-    assert!(matches!(
-        first[0],
-        Msg::Connection {
-            state: Connection::Ok,
-            ..
-        }
-    ));
-    assert_eq!(synced(&first).len(), 1);
+    assert_eq!(connections(&first), [Connection::Ok]);
+    assert_eq!(
+        synced(&first),
+        [(vec!["n".to_string()], vec![]), (vec!["a".to_string()], vec![])]
+    );
 
-    // What the model derives (preview, waiting time) is not a change.
-    let mut derived = a.clone();
+    // Nothing due in the queue now: the preview of the waiting customer, then the history.
+    assert_eq!(step(&mut poller, 3).await[1..], [Task::History, Task::History]);
+    assert_eq!(platform.fetched(), ["n"]);
+    let msgs = drain(&mut rx);
+    assert!(synced(&msgs).is_empty(), "the history held nothing new: {msgs:#?}");
+    assert!(msgs.iter().any(|m| matches!(m, Msg::Walked { .. })));
+    assert_eq!(platform.asked(), ["history start", "history 1"]);
+}
+
+#[tokio::test]
+async fn what_the_model_derives_is_not_a_change() {
+    let a = conversation("a", Status::NeedsHuman, 10);
+    let platform = Scripted::new(vec![a.clone()]);
+    let (mut poller, mut rx) = poller(platform.clone());
+    assert!(poller.perform(Task::Reads).await.is_ok());
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
+    drain(&mut rx);
+    let mut derived = a;
     derived.preview = Some("hi".into());
     derived.waiting_since = Some(Utc::now());
-    platform.set(vec![derived.clone(), conversation("b", Status::Ai, 20)]);
-    assert!(poller.poll_list().await.is_ok());
+    platform.set(vec![derived]);
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
     let quiet = drain(&mut rx);
     assert!(quiet.is_empty(), "{quiet:#?}");
-
-    // A new status is; a conversation missing from a complete listing is gone.
-    let mut updated = derived;
-    updated.status = Status::NeedsHuman;
-    updated.updated_at = Utc::now();
-    platform.set(vec![updated]);
-    assert!(poller.poll_list().await.is_ok());
-    assert_eq!(
-        synced(&drain(&mut rx)),
-        [(vec!["a".to_string()], vec!["b".to_string()])]
-    );
 }
 
 #[tokio::test]
-async fn an_incremental_listing_removes_nothing() {
-    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], false);
+async fn a_conversation_that_leaves_a_set_read_whole_is_looked_up_and_gone_on_404() {
+    let platform = Scripted::new(vec![
+        conversation("x", Status::NeedsHuman, 10),
+        conversation("y", Status::NeedsHuman, 9),
+    ]);
     let (mut poller, mut rx) = poller(platform.clone());
-    assert!(poller.poll_list().await.is_ok());
+    assert!(poller.perform(Task::Reads).await.is_ok());
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
     drain(&mut rx);
-    platform.set(vec![]);
-    assert!(poller.poll_list().await.is_ok());
-    assert!(
-        drain(&mut rx).is_empty(),
-        "absent from an incremental answer is not gone"
-    );
+    platform.asked();
+
+    // x was taken by a colleague (still there, held); y was deleted.
+    let mut held = conversation("x", Status::Human { by: crate::domain::Holder::Unknown }, 1);
+    held.updated_at = Utc::now();
+    platform.set(vec![held]);
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
+    let mut lookups: Vec<String> = poller.lookups.iter().cloned().collect();
+    lookups.sort();
+    assert_eq!(lookups, ["x", "y"]);
+    while let Some(id) = poller.lookups.front().cloned() {
+        assert!(poller.perform(Task::Lookup(id)).await.is_ok());
+    }
+    let mut seen = synced(&drain(&mut rx));
+    seen.sort();
+    assert_eq!(seen, [(vec![], vec!["y".to_string()]), (vec!["x".to_string()], vec![])]);
 }
 
 #[tokio::test]
-async fn fetches_needs_human_threads_eight_at_a_time_oldest_first() {
-    let waiting: Vec<Conversation> = (0..10)
+async fn a_walk_cut_short_believes_nothing_gone_and_a_whole_one_looks_up_the_unheard() {
+    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10), conversation("b", Status::Ai, 9)]);
+    // A server that repeats its cursor: the walk stops, nothing is believed gone.
+    *platform.pages.lock().unwrap() = vec![(vec!["a"], Some("0"))];
+    let (mut poller, mut rx) = poller(platform.clone());
+    poller.absorb(vec![conversation("b", Status::Ai, 9)], vec![]).ok();
+    assert!(poller.perform(Task::History).await.is_ok());
+    assert!(poller.perform(Task::History).await.is_ok());
+    assert!(poller.walk.is_none(), "the walk ended");
+    assert!(poller.lookups.is_empty());
+    assert!(!drain(&mut rx).iter().any(|m| matches!(m, Msg::Walked { .. })));
+
+    // A whole walk that never mentions b: b is looked up, not dropped.
+    *platform.pages.lock().unwrap() = vec![(vec!["a"], None)];
+    assert!(poller.perform(Task::History).await.is_ok());
+    assert_eq!(poller.lookups, ["b"]);
+    assert!(drain(&mut rx).iter().any(|m| matches!(m, Msg::Walked { .. })));
+}
+
+#[tokio::test]
+async fn previews_of_waiting_customers_oldest_first_and_again_only_after_a_change() {
+    let waiting: Vec<Conversation> = (0..3)
         .map(|i| conversation(&format!("n{i}"), Status::NeedsHuman, 100 - i))
-        .chain([conversation("ai", Status::Ai, 1)])
         .collect();
-    let platform = Scripted::new(waiting.clone(), true);
-    let (mut poller, mut rx) = poller(platform.clone());
+    let platform = Scripted::new(waiting.clone());
+    let (mut poller, _rx) = poller(platform.clone());
+    assert!(poller.perform(Task::Reads).await.is_ok());
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
+    while let Some((id, version)) = poller.preview_due() {
+        assert!(poller.perform(Task::Preview(id, version)).await.is_ok());
+    }
+    assert_eq!(platform.fetched(), ["n0", "n1", "n2"]);
 
-    assert!(poller.poll_list().await.is_ok());
-    assert_eq!(platform.fetched(), ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"]);
-    let threads = drain(&mut rx)
-        .iter()
-        .filter(|m| matches!(m, Msg::Thread { .. }))
-        .count();
-    assert_eq!(threads, 8);
-
-    assert!(poller.poll_list().await.is_ok());
-    assert_eq!(platform.fetched(), ["n8", "n9"]);
-    assert!(poller.poll_list().await.is_ok());
-    assert!(platform.fetched().is_empty(), "nothing changed, nothing fetched");
-
-    // An update is fetched again; the same messages are not sent again.
     let mut touched = waiting;
-    touched[3].updated_at = Utc::now();
+    touched[1].updated_at = Utc::now();
     platform.set(touched);
-    drain(&mut rx);
-    assert!(poller.poll_list().await.is_ok());
-    assert_eq!(platform.fetched(), ["n3"]);
-    assert!(!drain(&mut rx).iter().any(|m| matches!(m, Msg::Thread { .. })));
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
+    assert_eq!(poller.preview_due().map(|(id, _)| id).as_deref(), Some("n1"));
+}
+
+#[tokio::test]
+async fn the_open_thread_goes_before_previews_and_history_but_after_the_queue() {
+    let platform = Scripted::new(vec![conversation("n", Status::NeedsHuman, 5)]);
+    let (mut poller, _rx) = poller(platform.clone());
+    assert!(poller.perform(Task::Reads).await.is_ok());
+    poller.watch(Some("other".into()));
+    let order = step(&mut poller, 3).await;
+    assert_eq!(order, [Task::Urgent(0), Task::Turn, Task::Thread]);
 }
 
 /// The connection states told to the UI in `msgs`.
@@ -268,47 +320,47 @@ fn connections(msgs: &[Msg]) -> Vec<Connection> {
 
 #[tokio::test]
 async fn a_retry_after_of_days_holds_five_minutes_and_a_refresh_asks_now() {
-    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], true);
+    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)]);
     let (mut poller, mut rx) = poller(platform.clone());
+    assert!(poller.perform(Task::Reads).await.is_ok());
     let asked = PlatformError::RateLimited {
         retry_after: Some(Duration::from_secs(999_999)),
     };
     let before = Instant::now();
-    assert!(poller.list_failed(&asked).is_ok());
+    assert!(poller.queue_failed(&asked).is_ok());
     let hold = poller.hold_until.expect("the server's wait holds the account");
     assert!(
         hold <= Instant::now() + platform::MAX_SERVER_WAIT,
         "held for {:?}",
         hold - before
     );
-    assert!(poller.next_list <= Instant::now() + platform::MAX_SERVER_WAIT);
     match connections(&drain(&mut rx)).as_slice() {
         [Connection::Retrying { error, .. }] => {
             assert!(error.contains("the server asked for 11d; waiting 5m"), "{error}");
         }
         other => panic!("{other:#?}"),
     }
-    assert!(!poller.is_due(poller.next_list));
+    let (_, at) = poller.plan().unwrap();
+    assert!(at > Instant::now() + Duration::from_secs(60), "nothing before the hold");
 
-    // R: one request now, past the server's hold.
+    // R: one round now, past the server's hold.
     assert!(poller.refresh().is_ok());
     assert_eq!(poller.hold_until, None);
-    assert!(poller.is_due(poller.next_list));
-    assert!(poller.poll_due().await.is_ok());
-    assert_eq!(platform.sinces.lock().unwrap().len(), 1, "the refresh listed");
+    assert_eq!(step(&mut poller, 1).await, [Task::Urgent(0)]);
 }
 
 #[tokio::test]
-async fn a_listing_with_a_warning_is_degraded_until_one_without() {
-    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10)], true);
+async fn a_queue_answer_with_a_warning_is_degraded_until_one_without() {
+    let platform = Scripted::new(vec![conversation("a", Status::NeedsHuman, 10)]);
     let (mut poller, mut rx) = poller(platform.clone());
+    assert!(poller.perform(Task::Reads).await.is_ok());
     *platform.warning.lock().unwrap() = Some("the server repeated page 2".into());
-    assert!(poller.poll_list().await.is_ok());
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
     assert_eq!(
         connections(&drain(&mut rx)),
         [Connection::Degraded("the server repeated page 2".into())]
     );
     *platform.warning.lock().unwrap() = None;
-    assert!(poller.poll_list().await.is_ok());
+    assert!(poller.perform(Task::Urgent(0)).await.is_ok());
     assert_eq!(connections(&drain(&mut rx)), [Connection::Ok]);
 }
