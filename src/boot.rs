@@ -148,6 +148,8 @@ fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> B
             settings.agents = world.chatdash_agents();
             // The sandbox implements the experimental ChatDash takeover, so the demo shows it.
             settings.experimental_live_agent = true;
+            // The demo's platforms are in this process: its faster polling spends nobody's budget.
+            settings.requests_per_minute = 600;
             let adapter = platform::connect(settings, platform::http::client(Duration::from_secs(10)));
             AccountEntry {
                 shown: account(&*adapter, Some(label.into()), Connection::Connecting),

@@ -284,7 +284,12 @@ impl Config {
                 settings.requests_per_minute = u32::try_from(*rpm.get_ref())
                     .ok()
                     .filter(|n| (1..=10_000).contains(n))
-                    .ok_or_else(|| err(rpm.span(), "`requests_per_minute` must be a whole number from 1 to 10000".into()))?;
+                    .ok_or_else(|| {
+                        err(
+                            rpm.span(),
+                            "`requests_per_minute` must be a whole number from 1 to 10000".into(),
+                        )
+                    })?;
             }
             let key_timeout = duration(&a.api_key_timeout, "api_key_timeout", KEY_TIMEOUT)?;
             let (line, column) = line_col(source, key_span.start);

@@ -68,8 +68,9 @@ async fn wait_for<T>(
     }
 }
 
-/// Waits for the first `Synced` of each account; returns their conversations and every
-/// message seen until then.
+/// Waits until each account has walked its whole history once (the queue comes first, the
+/// history after); returns every conversation each delivered on the way (the latest version
+/// of each) and every message seen until then.
 async fn first_syncs(
     rx: &mut UnboundedReceiver<Msg>,
     accounts: &[&str],
@@ -77,16 +78,27 @@ async fn first_syncs(
 ) -> (HashMap<String, Vec<Conversation>>, Vec<Msg>) {
     let deadline = Instant::now() + within;
     let mut synced: HashMap<String, Vec<Conversation>> = HashMap::new();
+    let mut walked: HashSet<String> = HashSet::new();
     let mut seen = Vec::new();
-    while accounts.iter().any(|a| !synced.contains_key(*a)) {
+    while accounts.iter().any(|a| !walked.contains(*a)) {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(msg)) => {
-                if let Msg::Synced { account, changed, .. } = &msg {
-                    synced.entry(account.clone()).or_insert_with(|| changed.clone());
+                match &msg {
+                    Msg::Synced { account, changed, .. } => {
+                        let list = synced.entry(account.clone()).or_default();
+                        for c in changed {
+                            list.retain(|old| old.key != c.key);
+                            list.push(c.clone());
+                        }
+                    }
+                    Msg::Walked { account } => {
+                        walked.insert(account.clone());
+                    }
+                    _ => {}
                 }
                 seen.push(msg);
             }
-            _ => panic!("not every account synced within {within:?}; saw {seen:#?}"),
+            _ => panic!("not every account walked its history within {within:?}; saw {seen:#?}"),
         }
     }
     (synced, seen)
@@ -251,9 +263,10 @@ async fn a_server_error_backs_off_and_recovers_while_others_go_on() {
         "backs off about a second: {at}"
     );
 
-    // Chatvolt does not wait for raia.
+    // Chatvolt does not wait for raia. (A customer writing to the AI shows in Chatvolt's
+    // "unread" read, which takes its turn with three others, every other list interval.)
     say(&h, "chatvolt", &volt_id, "still there?").await;
-    let (_, passed) = wait_for(&mut rx, LIST + SLACK, "volt's change", |m| match m {
+    let (_, passed) = wait_for(&mut rx, LIST * 8 + SLACK, "volt's change", |m| match m {
         Msg::Synced { account, changed, .. } if account == "volt" && changed.iter().any(|c| c.key.id == volt_id) => {
             Some(())
         }

@@ -94,9 +94,14 @@ pub enum Msg {
     },
     /// The first complete walk of an account's history since start has ended: whatever of
     /// it this run has not heard of (shown from the cache) is gone.
-    Walked { account: String },
+    Walked {
+        account: String,
+    },
     /// Whether the account's request budget is what sets its pace, and how (for the status bar).
-    Paced { account: String, note: Option<String> },
+    Paced {
+        account: String,
+        note: Option<String>,
+    },
     /// A conversation's messages, oldest first (the whole thread as the platform returns it);
     /// sent when they differ from the last ones sent for it.
     Thread {

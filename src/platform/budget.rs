@@ -139,7 +139,11 @@ impl Budget {
     }
 
     fn expire(&self, state: &mut State, now: Instant) {
-        while state.sent.front().is_some_and(|at| now.saturating_duration_since(*at) >= self.window) {
+        while state
+            .sent
+            .front()
+            .is_some_and(|at| now.saturating_duration_since(*at) >= self.window)
+        {
             state.sent.pop_front();
         }
     }

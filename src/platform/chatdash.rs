@@ -2,8 +2,8 @@
 //! conversations listed per agent inside a `createdAt` window, messages without ids, and no
 //! documented takeover — only an experimental one behind `experimental_live_agent`.
 
-use super::http::{Auth, Http, segment};
 use super::budget::Budget;
+use super::http::{Auth, Http, segment};
 use super::{
     AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
     unavailable,
@@ -56,7 +56,14 @@ impl Chatdash {
             prefix,
             key: settings.key.clone(),
         };
-        let http = Http::new(client, &settings.base_url, auth, "chatdash", settings.timeout, settings.budget());
+        let http = Http::new(
+            client,
+            &settings.base_url,
+            auth,
+            "chatdash",
+            settings.timeout,
+            settings.budget(),
+        );
         Chatdash {
             http,
             settings,

@@ -1,12 +1,12 @@
 //! Chatvolt's API (platforms.md §3, §7.7–7.9): Bearer key, keyset-paged conversation list,
 //! AI on/off per conversation, assignment by email, messages as "the newest N".
 
-use super::http::{Auth, Http, segment, server_text};
 use super::budget::Budget;
+use super::http::{Auth, Http, segment, server_text};
 use super::{
-    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field, full_name,
+    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
+    full_name,
 };
-use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
     Status, sanitize,
@@ -17,6 +17,7 @@ use reqwest::Method;
 use reqwest::header::AUTHORIZATION;
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PAGE_SIZE: usize = 100;
 /// A safety stop for a whole walk (the command line's list): 2,000 pages of 100.
@@ -45,7 +46,14 @@ impl Chatvolt {
             prefix: "Bearer ",
             key: settings.key.clone(),
         };
-        let http = Http::new(client, &settings.base_url, auth, "chatvolt", settings.timeout, settings.budget());
+        let http = Http::new(
+            client,
+            &settings.base_url,
+            auth,
+            "chatvolt",
+            settings.timeout,
+            settings.budget(),
+        );
         Chatvolt {
             http,
             settings,
@@ -64,7 +72,11 @@ impl Chatvolt {
     }
 
     /// One page of `GET /conversation` with `filters`, from `cursor`; and the cursor after it.
-    async fn page(&self, filters: &[(&str, String)], cursor: Option<&str>) -> Result<(Vec<Conversation>, Option<String>)> {
+    async fn page(
+        &self,
+        filters: &[(&str, String)],
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Conversation>, Option<String>)> {
         let mut query = vec![("limit", PAGE_SIZE.to_string())];
         query.extend(filters.iter().cloned());
         if let Some(cursor) = cursor {
@@ -107,14 +119,20 @@ impl Chatvolt {
     }
 
     fn member_id(&self) -> Option<String> {
-        self.member.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.member
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// A server that caps `limit` below what is asked answers shorter pages that are not the
     /// last. Once a short page is followed by more, its length is the server's page: queue
     /// reads then page on pages of that length.
     fn learn_page_size(&self, cursor: Option<&str>, len: usize, next: Option<&str>) {
-        let mut short = self.short_page.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut short = self
+            .short_page
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let (Some((after, short_len)), Some(cursor)) = (short.as_ref(), cursor) {
             if after == cursor && len > 0 {
                 self.page_size.fetch_min(*short_len, Ordering::Relaxed);
@@ -181,11 +199,15 @@ impl Platform for Chatvolt {
     }
 
     /// Chatvolt filters by creation time only, so "what changed" cannot be asked; what can need
-    /// the operator is asked by its documented filters instead (§3.5). Asking for a human is
-    /// read on every poll; the rest take turns.
+    /// the operator is asked by its documented filters instead (§3.5). Asking for a human, and
+    /// a customer writing in a held conversation, are read on every poll; the rest take turns.
     async fn queue(&self) -> Result<Vec<QueueRead>> {
         let mut reads = vec![
             QueueRead::new("asking for a human", "filter", true).with("status", "HUMAN_REQUESTED"),
+            // A customer writing to someone who holds the conversation.
+            QueueRead::new("unread, held by humans", "filter", true)
+                .with("ai", "disabled")
+                .with("unread", "true"),
             QueueRead::new("held by humans", "filter", false).with("ai", "disabled"),
             QueueRead::new("unread", "filter", false).with("unread", "true"),
         ];

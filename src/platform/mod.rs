@@ -15,9 +15,9 @@ mod reads;
 pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
 pub use reads::{HistoryPage, QueueRead};
 
-use budget::Budget;
 use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
 use async_trait::async_trait;
+use budget::Budget;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -2,10 +2,11 @@
 //! mode switches, manual messages. Needs-human and resolved come from conversation states
 //! mapped by name in config.
 
-use super::http::{Auth, Http, segment};
 use super::budget::Budget;
+use super::http::{Auth, Http, segment};
 use super::{
-    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field, full_name,
+    AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
+    full_name,
 };
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
@@ -84,7 +85,14 @@ impl Raia {
             prefix: "",
             key: settings.key.clone(),
         };
-        let http = Http::new(client, &settings.base_url, auth, "raia", settings.timeout, settings.budget());
+        let http = Http::new(
+            client,
+            &settings.base_url,
+            auth,
+            "raia",
+            settings.timeout,
+            settings.budget(),
+        );
         Raia {
             http,
             settings,

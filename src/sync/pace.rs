@@ -5,7 +5,7 @@
 //! the lookups, previews and the history's refresh share **half the budget** when no thread is
 //! open, and what the open thread leaves of five sixths when one is (a sixth always stays free
 //! for the operator's actions). The one-time backfill of the history takes what is left.
-//! At the default 60 a minute: 29 without a thread open, 19 beside a thread read every 2 s
+//! At the default 60 a minute: 30 without a thread open, 20 beside a thread read every 2 s
 //! (30 a minute), so no minute holds more than 30 or 50 polling requests.
 
 use std::collections::VecDeque;
@@ -29,7 +29,11 @@ impl Pace {
 
     /// When one more request fits under `limit`; now or in the past when it fits already.
     pub(super) fn ready_at(&mut self, limit: u32, now: Instant) -> Instant {
-        while self.sent.front().is_some_and(|at| now.saturating_duration_since(*at) >= self.window) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|at| now.saturating_duration_since(*at) >= self.window)
+        {
             self.sent.pop_front();
         }
         let limit = limit.max(1) as usize;
@@ -60,9 +64,9 @@ impl Shares {
         let actions = (limit / 6).max(1);
         let polling = limit.saturating_sub(actions);
         let steady = if thread == 0 {
-            (limit / 2).saturating_sub(1)
+            limit / 2
         } else {
-            polling.saturating_sub(thread).saturating_sub(1)
+            polling.saturating_sub(thread)
         }
         .max(limit / 6)
         .max(1);
@@ -115,9 +119,21 @@ mod tests {
 
     #[test]
     fn shares_at_the_default_budget() {
-        assert_eq!(Shares::of(60, 0), Shares { steady: 29, backfill: 21 });
-        // Beside a thread read every 2 s: 19 + 30 = 49 of 60, a sixth kept for actions.
-        assert_eq!(Shares::of(60, 30), Shares { steady: 19, backfill: 1 });
+        assert_eq!(
+            Shares::of(60, 0),
+            Shares {
+                steady: 30,
+                backfill: 20
+            }
+        );
+        // Beside a thread read every 2 s: 20 + 30 = 50 of 60, a sixth kept for actions.
+        assert_eq!(
+            Shares::of(60, 30),
+            Shares {
+                steady: 20,
+                backfill: 1
+            }
+        );
         // A lowered budget (after a 429) still polls.
         assert_eq!(Shares::of(1, 30), Shares { steady: 1, backfill: 1 });
     }

@@ -299,10 +299,16 @@ impl Poller {
                 }
             }
             if let Some(id) = self.lookups.front() {
-                candidates.push((Task::Lookup(id.clone()), queue_from.max(self.steady_ready(now, Priority::Preview))));
+                candidates.push((
+                    Task::Lookup(id.clone()),
+                    queue_from.max(self.steady_ready(now, Priority::Preview)),
+                ));
             }
             if self.reads.iter().any(|r| !r.urgent) {
-                let at = self.next_turn.max(queue_from).max(self.steady_ready(now, Priority::Preview));
+                let at = self
+                    .next_turn
+                    .max(queue_from)
+                    .max(self.steady_ready(now, Priority::Preview));
                 candidates.push((Task::Turn, at));
             }
         }
@@ -405,10 +411,7 @@ impl Poller {
                     .map(|r| r.label)
                     .zip(self.read_state.drain(..))
                     .collect();
-                self.read_state = reads
-                    .iter()
-                    .map(|r| old.remove(&r.label).unwrap_or_default())
-                    .collect();
+                self.read_state = reads.iter().map(|r| old.remove(&r.label).unwrap_or_default()).collect();
                 self.reads = reads;
                 self.reads_fetched_at = now;
                 self.next_reads = None;
@@ -809,7 +812,14 @@ impl Poller {
             0
         };
         let for_urgent = steady.saturating_sub(others).max(1);
-        let note = pace::note(urgent.len(), noun, self.intervals.list, self.minute, for_urgent, self.limit());
+        let note = pace::note(
+            urgent.len(),
+            noun,
+            self.intervals.list,
+            self.minute,
+            for_urgent,
+            self.limit(),
+        );
         if note == self.paced {
             return Ok(());
         }

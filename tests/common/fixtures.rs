@@ -110,6 +110,9 @@ pub fn model(accounts: Vec<Account>) -> Model {
     Model::new(accounts, Keymap::defaults(), false, now())
 }
 
+/// The request budget of accounts polled every few hundred milliseconds in tests.
+pub const FAST_BUDGET: u32 = 10_000;
+
 /// What differs between the configs the binary is started with; [`config`] writes it.
 pub struct Config<'a> {
     /// The sandbox's accounts, in this order, named `raia`, `volt` and `dash`.
@@ -142,6 +145,9 @@ pub fn config(h: &SandboxHandle, c: &Config) -> String {
             "\n[[accounts]]\nname = \"{name}\"\nplatform = \"{platform}\"\nbase_url = \"{base}\"\n{key}\n"
         )
         .unwrap();
+        if c.fast_sync {
+            writeln!(text, "requests_per_minute = {FAST_BUDGET}").unwrap();
+        }
         if let (PlatformKind::Chatdash, Some(on)) = (kind, c.experimental) {
             writeln!(text, "experimental_live_agent = {on}").unwrap();
         }

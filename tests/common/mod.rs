@@ -38,6 +38,8 @@ pub fn settings(h: &SandboxHandle, kind: PlatformKind) -> AccountSettings {
     let (name, _, base, key) = fixtures::sandbox_account(h, kind);
     let mut s = AccountSettings::new(name, kind, &base, ApiKey::new(key));
     s.operator = me();
+    // Tests poll every few hundred milliseconds: the budget is not what they test (tests/scale.rs is).
+    s.requests_per_minute = fixtures::FAST_BUDGET;
     s
 }
 

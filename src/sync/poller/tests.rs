@@ -89,7 +89,10 @@ impl Platform for Scripted {
         })
     }
     async fn history(&self, cursor: Option<&str>) -> platform::Result<HistoryPage> {
-        self.asked.lock().unwrap().push(format!("history {}", cursor.unwrap_or("start")));
+        self.asked
+            .lock()
+            .unwrap()
+            .push(format!("history {}", cursor.unwrap_or("start")));
         let pages = self.pages.lock().unwrap().clone();
         let index = cursor.and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
         let (ids, next) = pages.get(index).cloned().unwrap_or_default();
@@ -242,7 +245,13 @@ async fn a_conversation_that_leaves_a_set_read_whole_is_looked_up_and_gone_on_40
     platform.asked();
 
     // x was taken by a colleague (still there, held); y was deleted.
-    let mut held = conversation("x", Status::Human { by: crate::domain::Holder::Unknown }, 1);
+    let mut held = conversation(
+        "x",
+        Status::Human {
+            by: crate::domain::Holder::Unknown,
+        },
+        1,
+    );
     held.updated_at = Utc::now();
     platform.set(vec![held]);
     assert!(poller.perform(Task::Urgent(0)).await.is_ok());
@@ -259,7 +268,10 @@ async fn a_conversation_that_leaves_a_set_read_whole_is_looked_up_and_gone_on_40
 
 #[tokio::test]
 async fn a_walk_cut_short_believes_nothing_gone_and_a_whole_one_looks_up_the_unheard() {
-    let platform = Scripted::new(vec![conversation("a", Status::Ai, 10), conversation("b", Status::Ai, 9)]);
+    let platform = Scripted::new(vec![
+        conversation("a", Status::Ai, 10),
+        conversation("b", Status::Ai, 9),
+    ]);
     // A server that repeats its cursor: the walk stops, nothing is believed gone.
     *platform.pages.lock().unwrap() = vec![(vec!["a"], Some("0"))];
     let (mut poller, mut rx) = poller(platform.clone());
