@@ -86,8 +86,8 @@ impl Raia {
         if let Some(states) = cached.as_ref() {
             return Ok(states.clone());
         }
-        let wire: Vec<WireState> = self.http.get("/external/conversations/states", &[]).await?;
-        let states = Arc::new(States::from_wire(&wire, &self.settings));
+        let wire: WireStates = self.http.get("/external/conversations/states", &[]).await?;
+        let states = Arc::new(States::from_wire(&wire.into_list(), &self.settings));
         if states.needs_human.len() < self.settings.needs_human_states.len() {
             tracing::warn!(account = %self.settings.name, "a configured needs_human_states name is not a state of this raia agent");
         }
@@ -308,7 +308,7 @@ pub(crate) struct WireMessage {
     pub raw_message: Option<String>,
     pub sender_role: String,
     pub created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub files: Vec<WireFile>,
 }
 
@@ -323,6 +323,34 @@ pub(crate) struct WireFile {
 pub(crate) struct WireState {
     pub id: String,
     pub name: String,
+}
+
+/// The states answer: the spec's schema is one state object
+/// (`ExternalApiGetConversationStateResponseDTO`), while the endpoint "fetches all available
+/// conversation states" — an array in practice (platforms.md §2.3). Either is understood.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+pub(crate) enum WireStates {
+    Many(Vec<WireState>),
+    One(WireState),
+}
+
+impl WireStates {
+    pub(crate) fn into_list(self) -> Vec<WireState> {
+        match self {
+            WireStates::Many(list) => list,
+            WireStates::One(state) => vec![state],
+        }
+    }
+}
+
+/// An optional list that may come as `null` (raia sends `files: null`): empty.
+fn null_as_empty<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
