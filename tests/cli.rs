@@ -149,6 +149,34 @@ async fn chatvolt_and_chatdash_equivalents() {
     );
 }
 
+/// raia refuses a manual message on a voice call (`aiCallId` set): `send` says why, exits 1, and
+/// sends nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn send_refuses_a_voice_call_and_sends_nothing() {
+    let h = quiet(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let created = control(
+        &h,
+        reqwest::Method::POST,
+        "conversations",
+        Some(json!({"platform": "raia", "customer_name": "Ann Lee", "status": "human", "channel": "voice",
+                    "messages": [{"author": "customer", "text": "(call transcript)"}]})),
+    )
+    .await;
+    let target = format!("raia/{}", created["id"].as_str().unwrap());
+    clear_received(&h).await;
+    let send = handoff(&config, dir.path(), &["send", &target, "Hello Ann"], None).await;
+    assert_eq!(send.code, 1, "{}\n{}", send.stdout, send.stderr);
+    assert!(
+        send.stderr.contains("not sent") && send.stderr.contains("a voice call"),
+        "{}",
+        send.stderr
+    );
+    let log = received(&h).await;
+    assert!(only(&log, "POST", "/send-manual-message").is_empty(), "{log:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_never_appear_in_output_errors_or_logs() {
     let h = secret_world().await;

@@ -91,6 +91,7 @@ async fn nulls_where_optional_do_not_fail_the_thread() {
     let c = raia.get_conversation(&id).await.expect("the conversation reads");
     assert_eq!(c.customer_name, "Ann Lee");
     assert_eq!(c.status, Status::Ai);
+    assert_eq!(c.no_reply, None, "aiCallId: null is not a voice call");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,4 +106,23 @@ async fn show_reads_a_thread_with_nulls() {
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert!(shown.stdout.contains("my receipt"), "{}", shown.stdout);
     assert!(shown.stdout.contains("[attachment: receipt.pdf]"), "{}", shown.stdout);
+}
+
+/// `aiCallId` set marks a voice call, where raia refuses a manual message (platforms.md §7.6).
+#[tokio::test]
+async fn a_voice_call_says_why_it_takes_no_reply() {
+    let h = quiet(4).await;
+    let voice = control(
+        &h,
+        reqwest::Method::POST,
+        "conversations",
+        Some(json!({"platform": "raia", "customer_name": "Ann Lee", "status": "human", "channel": "voice"})),
+    )
+    .await;
+    let voice = voice["id"].as_str().unwrap();
+    let chat = create(&h, "raia", "Bo Chen", "human", json!([])).await;
+    let raia = adapter(settings(&h, PlatformKind::Raia));
+    let why = raia.get_conversation(voice).await.unwrap().no_reply;
+    assert!(why.as_deref().is_some_and(|w| w.contains("voice call")), "{why:?}");
+    assert_eq!(raia.get_conversation(&chat).await.unwrap().no_reply, None);
 }

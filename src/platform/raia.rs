@@ -23,6 +23,8 @@ const PAGE_SIZE: u32 = 100;
 const MAX_PAGES: u32 = 1000;
 /// Incremental polls ask from a little before the last sync, to cover clock skew.
 const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+/// Why a voice conversation offers no reply: raia's `send-manual-message` refuses it.
+const VOICE_CALL: &str = "a voice call — raia takes no text reply here";
 
 pub struct Raia {
     http: Http,
@@ -278,6 +280,8 @@ pub(crate) struct WireConversation {
     pub title: Option<String>,
     pub mode: Option<String>,
     pub conversation_state_id: Option<String>,
+    /// Set on a voice call, where raia refuses a manual text message (platforms.md §7.6).
+    pub ai_call_id: Option<String>,
     pub user: Option<WireUser>,
     pub assigned_user: Option<WireUser>,
     pub created_at: DateTime<Utc>,
@@ -394,6 +398,8 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
         created_at: wire.created_at,
         updated_at: wire.updated_at,
         waiting_since: None,
+        // Only whether it is set matters; the id itself is never shown.
+        no_reply: wire.ai_call_id.is_some_and(|id| !id.trim().is_empty()).then(|| VOICE_CALL.into()),
     }
 }
 
@@ -483,6 +489,9 @@ mod tests {
         assert_eq!(c.channel.as_deref(), Some("webchat"));
         assert_eq!(c.status, Status::NeedsHuman);
         assert_eq!(c.unread, None);
+        assert_eq!(c.no_reply, None, "aiCallId: null is no voice call");
+        let call = conversation(&FULL.replace(r#""aiCallId": null"#, r#""aiCallId": "call_1""#));
+        assert_eq!(call.no_reply.as_deref(), Some(VOICE_CALL));
     }
 
     #[test]
