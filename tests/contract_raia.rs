@@ -126,3 +126,27 @@ async fn a_voice_call_says_why_it_takes_no_reply() {
     assert!(why.as_deref().is_some_and(|w| w.contains("voice call")), "{why:?}");
     assert_eq!(raia.get_conversation(&chat).await.unwrap().no_reply, None);
 }
+
+/// What raia's spec leaves optional (and not nullable) the sandbox leaves out when unset, as
+/// raia does; `assignedUser`, nullable, stays `null`. The adapter reads both.
+#[tokio::test]
+async fn the_sandbox_leaves_out_what_the_spec_leaves_out() {
+    let h = quiet(4).await;
+    let id = create(&h, "raia", "Ann Lee", "ai", json!([])).await;
+    let raw: Value = reqwest::Client::new()
+        .get(format!("{}/external/conversations/{id}", h.raia_base()))
+        .header("Agent-Secret-Key", &h.keys().raia)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for field in ["title", "summary", "aiCallId"] {
+        assert!(raw.get(field).is_none(), "{field} left out, not null: {raw}");
+    }
+    assert_eq!(raw["assignedUser"], Value::Null, "nullable, so null: {raw}");
+    let raia = adapter(settings(&h, PlatformKind::Raia));
+    let c = raia.get_conversation(&id).await.expect("read without them");
+    assert_eq!((c.customer_name.as_str(), c.no_reply), ("Ann Lee", None));
+}
