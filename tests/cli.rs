@@ -160,8 +160,10 @@ async fn send_refuses_a_voice_call_and_sends_nothing() {
         &h,
         reqwest::Method::POST,
         "conversations",
-        Some(json!({"platform": "raia", "customer_name": "Ann Lee", "status": "human", "channel": "voice",
-                    "messages": [{"author": "customer", "text": "(call transcript)"}]})),
+        Some(
+            json!({"platform": "raia", "customer_name": "Ann Lee", "status": "human", "channel": "voice",
+                    "messages": [{"author": "customer", "text": "(call transcript)"}]}),
+        ),
     )
     .await;
     let target = format!("raia/{}", created["id"].as_str().unwrap());
@@ -195,7 +197,13 @@ async fn show_json_has_the_attachments() {
          "conversationMessageId": "m1", "source": "live_chat", "createdAt": "2026-11-20T10:01:00.000Z",
          "isAnonymized": false},
     ]});
-    arm(&h, "GET", &format!("/conversations/{id}/messages"), json!({"status": 200, "body": messages})).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/conversations/{id}/messages"),
+        json!({"status": 200, "body": messages}),
+    )
+    .await;
     let shown = handoff(&config, dir.path(), &["show", "--json", &format!("raia/{id}")], None).await;
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     let shown: Value = serde_json::from_str(&shown.stdout).unwrap();

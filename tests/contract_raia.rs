@@ -37,7 +37,14 @@ fn named<'a>(states: &'a [Value], name: &str) -> &'a Value {
 #[tokio::test]
 async fn states_as_one_object_as_the_spec_describes() {
     let h = quiet(4).await;
-    let id = create(&h, "raia", "Ann Lee", "needs_human", json!([{"author": "customer", "text": "a person"}])).await;
+    let id = create(
+        &h,
+        "raia",
+        "Ann Lee",
+        "needs_human",
+        json!([{"author": "customer", "text": "a person"}]),
+    )
+    .await;
     let needs_human = named(&sandbox_states(&h).await, "Needs human").clone();
     arm(&h, "GET", STATES, json!({"status": 200, "body": needs_human})).await;
 
@@ -80,14 +87,26 @@ async fn nulls_where_optional_do_not_fail_the_thread() {
     let h = quiet(4).await;
     let id = create(&h, "raia", "Ann Lee", "ai", json!([])).await;
     let path = format!("/conversations/{id}/messages");
-    arm(&h, "GET", &path, json!({"status": 200, "body": messages_with_nulls(&id)})).await;
+    arm(
+        &h,
+        "GET",
+        &path,
+        json!({"status": 200, "body": messages_with_nulls(&id)}),
+    )
+    .await;
     let raia = adapter(settings(&h, PlatformKind::Raia));
     let messages = raia.list_messages(&id).await.expect("the thread reads");
     assert_eq!(messages.len(), 2);
     assert!(messages[0].attachments.is_empty());
     assert_eq!(messages[1].attachments[0].name, "receipt.pdf");
 
-    arm(&h, "GET", &format!("/conversations/{id}"), json!({"status": 200, "body": conversation_with_nulls(&id)})).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/conversations/{id}"),
+        json!({"status": 200, "body": conversation_with_nulls(&id)}),
+    )
+    .await;
     let c = raia.get_conversation(&id).await.expect("the conversation reads");
     assert_eq!(c.customer_name, "Ann Lee");
     assert_eq!(c.status, Status::Ai);
@@ -100,8 +119,20 @@ async fn show_reads_a_thread_with_nulls() {
     let dir = tempfile::tempdir().unwrap();
     let config = setup(&h, dir.path(), false);
     let id = create(&h, "raia", "Ann Lee", "ai", json!([])).await;
-    arm(&h, "GET", &format!("/conversations/{id}/messages"), json!({"status": 200, "body": messages_with_nulls(&id)})).await;
-    arm(&h, "GET", &format!("/conversations/{id}"), json!({"status": 200, "body": conversation_with_nulls(&id)})).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/conversations/{id}/messages"),
+        json!({"status": 200, "body": messages_with_nulls(&id)}),
+    )
+    .await;
+    arm(
+        &h,
+        "GET",
+        &format!("/conversations/{id}"),
+        json!({"status": 200, "body": conversation_with_nulls(&id)}),
+    )
+    .await;
     let shown = handoff(&config, dir.path(), &["show", &format!("raia/{id}")], None).await;
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert!(shown.stdout.contains("my receipt"), "{}", shown.stdout);

@@ -399,7 +399,10 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
         updated_at: wire.updated_at,
         waiting_since: None,
         // Only whether it is set matters; the id itself is never shown.
-        no_reply: wire.ai_call_id.is_some_and(|id| !id.trim().is_empty()).then(|| VOICE_CALL.into()),
+        no_reply: wire
+            .ai_call_id
+            .is_some_and(|id| !id.trim().is_empty())
+            .then(|| VOICE_CALL.into()),
     }
 }
 
