@@ -149,6 +149,72 @@ async fn chatvolt_and_chatdash_equivalents() {
     );
 }
 
+/// raia refuses a manual message on a voice call (`aiCallId` set): `send` says why, exits 1, and
+/// sends nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn send_refuses_a_voice_call_and_sends_nothing() {
+    let h = quiet(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let created = control(
+        &h,
+        reqwest::Method::POST,
+        "conversations",
+        Some(
+            json!({"platform": "raia", "customer_name": "Ann Lee", "status": "human", "channel": "voice",
+                    "messages": [{"author": "customer", "text": "(call transcript)"}]}),
+        ),
+    )
+    .await;
+    let target = format!("raia/{}", created["id"].as_str().unwrap());
+    clear_received(&h).await;
+    let send = handoff(&config, dir.path(), &["send", &target, "Hello Ann"], None).await;
+    assert_eq!(send.code, 1, "{}\n{}", send.stdout, send.stderr);
+    assert!(
+        send.stderr.contains("not sent") && send.stderr.contains("a voice call"),
+        "{}",
+        send.stderr
+    );
+    let log = received(&h).await;
+    assert!(only(&log, "POST", "/send-manual-message").is_empty(), "{log:?}");
+}
+
+/// `show --json` carries each message's attachments (name and reference, sanitised like any
+/// text the server sends), and a conversation's reason to take no reply.
+#[tokio::test(flavor = "multi_thread")]
+async fn show_json_has_the_attachments() {
+    let h = quiet(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let id = create(&h, "raia", "Ann Lee", "ai", json!([])).await;
+    let messages = json!({"messages": [
+        {"id": "m1", "message": "my receipt", "conversationId": id, "senderRole": "conversation_user",
+         "conversationMessageId": "m1", "source": "live_chat", "createdAt": "2026-11-20T10:00:00.000Z",
+         "isAnonymized": false,
+         "files": [{"id": "f1", "fileName": "\u{1b}[2Jreceipt\u{202e}.pdf", "openAIFileId": "x",
+                    "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:00:00.000Z"}]},
+        {"id": "m2", "message": "thanks", "conversationId": id, "senderRole": "assistant",
+         "conversationMessageId": "m1", "source": "live_chat", "createdAt": "2026-11-20T10:01:00.000Z",
+         "isAnonymized": false},
+    ]});
+    arm(
+        &h,
+        "GET",
+        &format!("/conversations/{id}/messages"),
+        json!({"status": 200, "body": messages}),
+    )
+    .await;
+    let shown = handoff(&config, dir.path(), &["show", "--json", &format!("raia/{id}")], None).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(
+        shown["messages"][0]["attachments"],
+        json!([{"name": "receipt.pdf", "reference": "f1"}])
+    );
+    assert_eq!(shown["messages"][1]["attachments"], json!([]));
+    assert_eq!(shown["conversation"]["no_reply"], Value::Null);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_never_appear_in_output_errors_or_logs() {
     let h = secret_world().await;

@@ -401,6 +401,20 @@ fn two_panes_120x40() {
     assert_eq!((cursor.x, cursor.y), (70, 37), "{cursor:?}");
 }
 
+/// A raia voice call the operator holds: the compose box says why no reply goes out there,
+/// and the bar offers none.
+#[test]
+fn a_voice_call_offers_no_reply_120x40() {
+    let mut model = model(120, 40, false);
+    open_carla(&mut model, Focus::Thread);
+    let k = key("raia/c2");
+    model.conversations.get_mut(&k).unwrap().no_reply = Some("a voice call — raia takes no text reply here".into());
+    let terminal = render(&model, &theme(false), 120, 40);
+    insta::assert_snapshot!("voice_call_120x40", terminal.backend());
+    let text = screen_text(&terminal).join("\n");
+    assert!(text.contains("a voice call — raia takes no text reply here"), "{text}");
+}
+
 #[test]
 fn help_overlay_120x40() {
     let mut model = model(120, 40, false);

@@ -418,6 +418,41 @@ fn unavailable_actions_say_why_and_send_nothing() {
     );
 }
 
+/// A conversation the platform takes no reply in (a raia voice call), on an account that sends
+/// elsewhere: the draft is kept, the send refused with the reason, nothing leaves.
+#[test]
+fn a_conversation_without_replies_says_why_and_sends_nothing() {
+    let mut m = inbox();
+    let why = "a voice call — raia takes no text reply here";
+    let voice = Conversation {
+        no_reply: Some(why.into()),
+        ..conv("a", "call", Status::Human { by: Holder::Me }, 0)
+    };
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![voice, conv("a", "chat", Status::Human { by: Holder::Me }, 0)],
+            removed: vec![],
+        },
+    );
+    assert_eq!(m.can_send(&key("a/call")), Err(why.to_string()));
+    assert_eq!(m.can_send(&key("a/chat")), Ok(()), "only that conversation");
+    m.selected = Some(key("a/call"));
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    press(&mut m, "i");
+    press(&mut m, "Hello?");
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Send { .. }))),
+        "{cmds:?}"
+    );
+    assert_eq!(m.drafts[&key("a/call")].text(), "Hello?", "the words are kept");
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error && notice.text.contains(why), "{notice:?}");
+}
+
 #[test]
 fn errors_are_shown_and_the_model_keeps_the_platform_state() {
     let mut m = inbox();

@@ -400,6 +400,9 @@ impl Model {
                 return Err(why.to_string());
             }
         }
+        if let Some(why) = &c.no_reply {
+            return Err(why.clone());
+        }
         let take = self
             .keymap
             .hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);

@@ -63,6 +63,9 @@ pub fn thread(conversation: &Conversation, messages: &[Message], now: DateTime<U
     if let Some(assignee) = &c.assignee {
         out.push_str(&format!("assigned: {assignee}\n"));
     }
+    if let Some(why) = &c.no_reply {
+        out.push_str(&format!("no reply: {why}\n"));
+    }
     if let (Status::NeedsHuman, Some(since)) = (&c.status, c.waiting_since) {
         out.push_str(&format!("waiting for {}\n", ago(since, now)));
     }
@@ -111,6 +114,8 @@ pub struct ConversationJson<'a> {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     waiting_since: Option<DateTime<Utc>>,
+    /// Why no reply can be sent there (a raia voice call); `null` where one can.
+    no_reply: Option<&'a str>,
 }
 
 impl<'a> From<&'a Conversation> for ConversationJson<'a> {
@@ -133,6 +138,7 @@ impl<'a> From<&'a Conversation> for ConversationJson<'a> {
             created_at: c.created_at,
             updated_at: c.updated_at,
             waiting_since: c.waiting_since,
+            no_reply: c.no_reply.as_deref(),
         }
     }
 }
@@ -145,6 +151,15 @@ pub struct MessageJson<'a> {
     author_name: Option<String>,
     text: &'a str,
     created_at: DateTime<Utc>,
+    attachments: Vec<AttachmentJson<'a>>,
+}
+
+/// The JSON shape of an attachment: its name and the platform's file id or link (sanitised at
+/// ingestion like any remote text; never fetched).
+#[derive(Serialize)]
+pub struct AttachmentJson<'a> {
+    name: &'a str,
+    reference: Option<&'a str>,
 }
 
 impl<'a> From<&'a Message> for MessageJson<'a> {
@@ -159,6 +174,14 @@ impl<'a> From<&'a Message> for MessageJson<'a> {
             author_name,
             text: &m.text,
             created_at: m.created_at,
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| AttachmentJson {
+                    name: &a.name,
+                    reference: a.reference.as_deref(),
+                })
+                .collect(),
         }
     }
 }

@@ -27,8 +27,14 @@ pub(super) async fn send(config: &Config, conversation: &str, text: String) -> R
         return Err(Failure::Usage("the message is empty; nothing was sent".into()));
     }
     let p = connect(config, &key.account)?;
+    let (current, before) = futures::future::join(p.get_conversation(&key.id), p.list_messages(&key.id)).await;
+    // A conversation the platform takes no reply in (a raia voice call) is not tried. Unreadable,
+    // the platform itself decides.
+    if let Some(why) = current.ok().and_then(|c| c.no_reply) {
+        return Err(Failure::Platform(format!("{key}: not sent — {why}")));
+    }
     // Unreadable, the check still has the time of the send to go by.
-    let before = p.list_messages(&key.id).await.unwrap_or_default();
+    let before = before.unwrap_or_default();
     let baseline = SendBaseline::of(&before, &text, Utc::now());
     let failure = match effects::send(&*p, &key.id, &text).await {
         Ok(sent) => {

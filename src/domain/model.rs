@@ -178,6 +178,10 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
     /// Since when the customer has been waiting for a human answer; known once messages are.
     pub waiting_since: Option<DateTime<Utc>>,
+    /// Why no text reply can be sent here although the account sends elsewhere (a raia voice
+    /// call), in the operator's words. Defaulted so an older cache still loads.
+    #[serde(default)]
+    pub no_reply: Option<String>,
 }
 
 /// How far apart our clock and a platform's may be when judging whether a message was written
@@ -384,6 +388,7 @@ mod tests {
             created_at: at(0),
             updated_at: at(minute),
             waiting_since: None,
+            no_reply: None,
         };
         let mut list = [
             conv("done", Status::Resolved, 50),

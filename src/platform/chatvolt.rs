@@ -455,6 +455,7 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Opera
         created_at: wire.created_at,
         updated_at: wire.updated_at,
         waiting_since: None,
+        no_reply: None,
     }
 }
 

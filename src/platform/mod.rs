@@ -311,6 +311,7 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             updated_at: DateTime::UNIX_EPOCH,
             waiting_since: None,
+            no_reply: None,
         }
     }
 

@@ -35,6 +35,8 @@ const MAX_QUEUE_PAGES: u32 = 10;
 const FIRST_LOOK: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// Incremental polls ask from a little before the last sync, to cover clock skew.
 const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+/// Why a voice conversation offers no reply: raia's `send-manual-message` refuses it.
+const VOICE_CALL: &str = "a voice call — raia takes no text reply here";
 
 pub struct Raia {
     http: Http,
@@ -107,8 +109,8 @@ impl Raia {
         if let Some(states) = cached.as_ref() {
             return Ok(states.clone());
         }
-        let wire: Vec<WireState> = self.http.get("/external/conversations/states", &[]).await?;
-        let states = Arc::new(States::from_wire(&wire, &self.settings));
+        let wire: WireStates = self.http.get("/external/conversations/states", &[]).await?;
+        let states = Arc::new(States::from_wire(&wire.into_list(), &self.settings));
         if states.needs_human.len() < self.settings.needs_human_states.len() {
             tracing::warn!(account = %self.settings.name, "a configured needs_human_states name is not a state of this raia agent");
         }
@@ -372,6 +374,8 @@ pub(crate) struct WireConversation {
     pub title: Option<String>,
     pub mode: Option<String>,
     pub conversation_state_id: Option<String>,
+    /// Set on a voice call, where raia refuses a manual text message (platforms.md §7.6).
+    pub ai_call_id: Option<String>,
     pub user: Option<WireUser>,
     pub assigned_user: Option<WireUser>,
     pub created_at: DateTime<Utc>,
@@ -402,7 +406,7 @@ pub(crate) struct WireMessage {
     pub raw_message: Option<String>,
     pub sender_role: String,
     pub created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub files: Vec<WireFile>,
 }
 
@@ -417,6 +421,34 @@ pub(crate) struct WireFile {
 pub(crate) struct WireState {
     pub id: String,
     pub name: String,
+}
+
+/// The states answer: the spec's schema is one state object
+/// (`ExternalApiGetConversationStateResponseDTO`), while the endpoint "fetches all available
+/// conversation states" — an array in practice (platforms.md §2.3). Either is understood.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+pub(crate) enum WireStates {
+    Many(Vec<WireState>),
+    One(WireState),
+}
+
+impl WireStates {
+    pub(crate) fn into_list(self) -> Vec<WireState> {
+        match self {
+            WireStates::Many(list) => list,
+            WireStates::One(state) => vec![state],
+        }
+    }
+}
+
+/// An optional list that may come as `null` (raia sends `files: null`): empty.
+fn null_as_empty<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
@@ -460,6 +492,11 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
         created_at: wire.created_at,
         updated_at: wire.updated_at,
         waiting_since: None,
+        // Only whether it is set matters; the id itself is never shown.
+        no_reply: wire
+            .ai_call_id
+            .is_some_and(|id| !id.trim().is_empty())
+            .then(|| VOICE_CALL.into()),
     }
 }
 
@@ -549,6 +586,9 @@ mod tests {
         assert_eq!(c.channel.as_deref(), Some("webchat"));
         assert_eq!(c.status, Status::NeedsHuman);
         assert_eq!(c.unread, None);
+        assert_eq!(c.no_reply, None, "aiCallId: null is no voice call");
+        let call = conversation(&FULL.replace(r#""aiCallId": null"#, r#""aiCallId": "call_1""#));
+        assert_eq!(call.no_reply.as_deref(), Some(VOICE_CALL));
     }
 
     #[test]

@@ -57,16 +57,22 @@ struct UserDto {
 struct ConversationDto {
     id: String,
     conversation_user_id: String,
+    // Optional and not nullable in the spec: left out when unset, never `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
     ai_conversation_id: String,
     metadata: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ai_call_id: Option<String>,
     mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     conversation_state_id: Option<String>,
     user: UserDto,
     created_at: String,
     updated_at: String,
+    /// Nullable in the spec: `null` when nobody is assigned.
     assigned_user: Option<Value>,
     is_anonymized: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -209,6 +209,7 @@ fn conversation(account: &str, id: &str) -> Conversation {
         created_at: at,
         updated_at: at,
         waiting_since: None,
+        no_reply: None,
     }
 }
 

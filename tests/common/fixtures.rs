@@ -81,6 +81,7 @@ pub fn conversation(account: &str, id: &str, status: Status) -> Conversation {
         created_at: now() - TimeDelta::hours(1),
         updated_at: now(),
         waiting_since: None,
+        no_reply: None,
     }
 }
 

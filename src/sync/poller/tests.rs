@@ -147,6 +147,7 @@ fn conversation(id: &str, status: Status, minutes_ago: i64) -> Conversation {
         created_at: at,
         updated_at: at,
         waiting_since: None,
+        no_reply: None,
     }
 }
 
