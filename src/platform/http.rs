@@ -231,7 +231,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 
 /// The path to a field, as serde_path_to_error writes it (`data[3].user.firstName`), but its
 /// keys are the server's text: each is cleaned, and one that cleans to nothing shows as `?`.
-fn path_text(path: &serde_path_to_error::Path) -> String {
+pub(super) fn path_text(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path.iter() {
