@@ -126,7 +126,7 @@ impl<T> Each<T> {
 
     /// As [`Each::items`], each with its place in the server's list.
     pub fn indexed(self, account: &str, what: &str) -> Vec<(usize, T)> {
-        for skipped in &self.skipped {
+        for skipped in self.skipped() {
             tracing::warn!(account, what, item = skipped.index, field = %skipped.field, reason = %skipped.reason,
                 "skipped one {what} of the server's answer");
         }
@@ -236,7 +236,10 @@ mod tests {
                 "item [3]: invalid type: integer `7`, expected struct Item",
             ]
         );
-        assert_eq!(page.data.indexed("acct", "item"), [(0, item("a", None)), (4, item("c", None))]);
+        assert_eq!(
+            page.data.indexed("acct", "item"),
+            [(0, item("a", None)), (4, item("c", None))]
+        );
     }
 
     #[test]
