@@ -318,15 +318,19 @@ fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// `startDate`/`endDate` reaching `lookback` back from `now` (never before 1970, so an absurd
-/// lookback cannot produce a date the server rejects).
+/// `startDate`/`endDate` reaching `lookback` back from `now`.
 pub(crate) fn window(now: DateTime<Utc>, lookback: Duration) -> Vec<(&'static str, String)> {
-    let start = TimeDelta::from_std(lookback)
+    vec![("startDate", iso(window_start(now, lookback))), ("endDate", iso(now))]
+}
+
+/// The oldest `createdAt` the window reaches (never before 1970, so an absurd lookback cannot
+/// produce a date the server rejects). `doctor` shows it: older conversations are never seen.
+pub fn window_start(now: DateTime<Utc>, lookback: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(lookback)
         .ok()
         .and_then(|d| now.checked_sub_signed(d))
         .unwrap_or(DateTime::UNIX_EPOCH)
-        .max(DateTime::UNIX_EPOCH);
-    vec![("startDate", iso(start)), ("endDate", iso(now))]
+        .max(DateTime::UNIX_EPOCH)
 }
 
 // ---- wire types: ChatDash's JSON, tolerant of missing optional and unknown extra fields ----
