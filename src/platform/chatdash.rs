@@ -348,16 +348,26 @@ pub(crate) struct WireAgent {
 pub(crate) struct WireConversation {
     #[serde(rename = "_id", deserialize_with = "super::http::id")]
     pub id: String,
+    // Shown or defaulted only: a value of another type is absent, not a reason to skip.
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub phone: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub instagram_username: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub channel: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub live_agent_name: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub live_agent_id: Option<String>,
     /// Only whether it is set matters, so any JSON value is accepted.
     pub ended_at: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub is_live: Option<bool>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub read: Option<bool>,
     pub created_at: Option<WireTime>,
     pub updated_at: Option<WireTime>,
@@ -367,8 +377,9 @@ pub(crate) struct WireConversation {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessage {
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub sender: Option<String>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "super::json::or_none")]
     pub kind: Option<String>,
     pub content: Option<WireContent>,
     pub created_at: Option<WireTime>,
@@ -740,6 +751,19 @@ mod tests {
     }
 
     #[test]
+    fn shown_fields_of_another_type_are_absent_not_the_conversation() {
+        let c = conv(
+            r#"{"_id":"c1","name":{"first":"Ann"},"phone":351900000000,"instagramUsername":"ann.ig",
+                "channel":7,"status":["pending"],"read":"true","isLive":1,"liveAgentName":false,
+                "createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"}"#,
+        );
+        assert_eq!(c.customer_name, "ann.ig");
+        assert_eq!(c.channel, None);
+        assert_eq!(c.status, Status::Ai);
+        assert_eq!(c.unread, Some(1));
+    }
+
+    #[test]
     fn customer_name_falls_back_through_phone_and_instagram() {
         let c = conv(
             r#"{"_id":"c1","name":"  ","phone":"+1555","instagramUsername":"ig",
@@ -881,26 +905,28 @@ mod tests {
           {"sender":"user","content":"bare text","createdAt":"2026-03-01T10:02:00.000Z"},
           {"sender":"bot","content":{"text":"b"}},
           {"sender":"bot","content":{"text":"c"},"createdAt":"not a date"},
-          {"sender":7},
+          {"sender":7,"type":["text"],"content":{"text":"d"}},
+          "not a message",
           {"sender":"user","content":[1],"createdAt":"2026-03-01T10:03:00.000Z"}
         ]"#;
         let messages = thread("agent1:c1", json);
         let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["a", "bare text", "b", "c", ""],
+            ["a", "bare text", "b", "c", "d", ""],
             "the odd one set aside, the rest in order"
         );
         assert_eq!(messages[0].author, Author::System, "no sender: a system line");
+        assert_eq!(messages[4].author, Author::System, "a sender of another type is none");
         assert_eq!(
             messages.iter().map(|m| m.created_at).collect::<Vec<_>>(),
-            [at(1), at(2), at(2), at(2), at(3)],
+            [at(1), at(2), at(2), at(2), at(2), at(3)],
             "without a time, the time of the message before"
         );
         assert!(
-            messages[4].id.starts_with("5-"),
+            messages[5].id.starts_with("6-"),
             "positions are the server's: {}",
-            messages[4].id
+            messages[5].id
         );
 
         let first_untimed = thread(

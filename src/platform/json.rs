@@ -157,6 +157,14 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Each<T> {
     }
 }
 
+/// For `#[serde(default, deserialize_with = "super::json::or_none")]` on an optional field that
+/// is only shown or defaulted: a value of another type (a number where the schema says text) is
+/// taken as absent rather than a reason to set the whole item aside.
+pub fn or_none<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +270,26 @@ mod tests {
             assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
         }
         assert_eq!(each.skipped().len(), 2);
+    }
+
+    #[test]
+    fn or_none_takes_a_value_of_another_type_as_absent() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Shown {
+            #[serde(default, deserialize_with = "or_none")]
+            name: Option<String>,
+            #[serde(default, deserialize_with = "or_none")]
+            read: Option<bool>,
+        }
+        let decode = |body: &str| crate::platform::http::decode::<Shown>(body.as_bytes()).unwrap();
+        let shown = |name: Option<&str>, read| Shown {
+            name: name.map(Into::into),
+            read,
+        };
+        assert_eq!(decode(r#"{"name":"Ann","read":true}"#), shown(Some("Ann"), Some(true)));
+        assert_eq!(decode(r#"{"name":5,"read":"yes"}"#), shown(None, None));
+        assert_eq!(decode(r#"{"name":null}"#), shown(None, None));
+        assert_eq!(decode("{}"), shown(None, None));
     }
 
     /// Pieces of JSON string content: text, every kind of escape, and surrogate halves.
