@@ -192,6 +192,7 @@ impl Config {
         };
         let timeout = duration(&file.sync.timeout, "timeout", Duration::from_secs(10))?;
         let mut accounts: Vec<Account> = Vec::new();
+        let mut warnings = Vec::new();
         for a in file.accounts {
             let name = a.name.get_ref().clone();
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -291,6 +292,19 @@ impl Config {
                         )
                     })?;
             }
+            if let Some(v) = &a.lookback {
+                if settings.lookback.is_zero() {
+                    return Err(err(
+                        v.span(),
+                        "`lookback` must be more than zero: it is how far back conversations are read".into(),
+                    ));
+                }
+                if kind != PlatformKind::Chatdash {
+                    warnings.push(format!(
+                        "account `{name}`: `lookback` is a ChatDash setting; {kind} accounts ignore it"
+                    ));
+                }
+            }
             let key_timeout = duration(&a.api_key_timeout, "api_key_timeout", KEY_TIMEOUT)?;
             let (line, column) = line_col(source, key_span.start);
             accounts.push(Account {
@@ -307,7 +321,7 @@ impl Config {
             list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
             thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
             accounts,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 }
@@ -633,6 +647,35 @@ auth_scheme = "bearer"
             let got = parse(&src).unwrap_err().to_string();
             assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
         }
+    }
+
+    #[test]
+    fn lookback_is_a_positive_duration_for_chatdash() {
+        let with = |line: &str| GOOD.replace("auth_scheme = \"bearer\"", &format!("auth_scheme = \"bearer\"\n{line}"));
+        let c = parse(&with("lookback = \"3d\"")).unwrap();
+        let agency = &c.account("agency").unwrap().settings_without_key;
+        assert_eq!(agency.lookback, Duration::from_secs(3 * 24 * 3600));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let cases = [
+            (
+                "lookback = \"a week\"",
+                "/etc/handoff.toml:30:12: `lookback` is not a duration",
+            ),
+            (
+                "lookback = \"0s\"",
+                "/etc/handoff.toml:30:12: `lookback` must be more than zero",
+            ),
+        ];
+        for (line, want) in cases {
+            let got = parse(&with(line)).unwrap_err().to_string();
+            assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
+        }
+        let raia = GOOD.replace("label = \"Store bot\"", "label = \"Store bot\"\nlookback = \"3d\"");
+        let warnings = parse(&raia).unwrap().warnings;
+        assert_eq!(
+            warnings,
+            ["account `store`: `lookback` is a ChatDash setting; raia accounts ignore it"]
+        );
     }
 
     #[test]

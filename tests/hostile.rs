@@ -410,9 +410,15 @@ async fn error_messages_and_the_log_stay_clean() {
             arm(&h, "GET", list_path(kind), body.clone()).await;
             let run = handoff(&config, dir.path(), &["list", "--account", account], None).await;
             let label = format!("{kind} list with {body}");
-            assert_eq!(run.code, 1, "{label}: {}", run.stderr);
             assert_clean(&label, &run.stderr);
             assert_clean(&label, &run.stdout);
+            // ChatDash reads its list one item at a time: the odd item is skipped (and logged,
+            // cleanly: checked below), not the listing.
+            if kind == PlatformKind::Chatdash && body["status"] == 200 {
+                assert_eq!(run.code, 0, "{label}: {}", run.stderr);
+                continue;
+            }
+            assert_eq!(run.code, 1, "{label}: {}", run.stderr);
             if body["body"].is_object() || body["body"].is_array() {
                 assert!(
                     run.stderr.contains("malformed response: field `"),

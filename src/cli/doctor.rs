@@ -5,8 +5,11 @@ use super::Failure;
 use super::accounts::{adapter, config_path, key_problem, resolve};
 use super::output::print;
 use crate::config::Config;
-use crate::platform::PlatformError;
+use crate::domain::PlatformKind;
+use crate::platform::{PlatformError, chatdash};
+use chrono::{DateTime, Utc};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Exit 0 when every account is ready, 1 when one is not (each problem on its own line), 2 when
 /// the config cannot be read.
@@ -32,6 +35,9 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
     for account in &config.accounts {
         let s = &account.settings_without_key;
         print(&format!("\n{} ({}, {})\n", account.name(), s.kind, s.base_url));
+        if s.kind == PlatformKind::Chatdash {
+            print(&window_line(s.lookback, Utc::now()));
+        }
         let settings = match resolve(account).await {
             Ok(settings) => {
                 print(&format!(
@@ -85,10 +91,57 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
     }
 }
 
+/// What a ChatDash account reads: its date filters are on `createdAt` (platforms.md §7.3), so a
+/// conversation older than the lookback is never listed, even when it asks for a human.
+fn window_line(lookback: Duration, now: DateTime<Utc>) -> String {
+    let since = chatdash::window_start(now, lookback).format("%Y-%m-%d %H:%M UTC");
+    format!(
+        "  window   conversations created since {since} (lookback {}); older ones are not seen even when they ask for a human\n",
+        lookback_words(lookback)
+    )
+}
+
+/// `7 days`, `36 hours`, `90 minutes`: the largest whole unit; humantime's words otherwise.
+fn lookback_words(lookback: Duration) -> String {
+    let secs = lookback.as_secs();
+    let units = [(86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")];
+    match units
+        .iter()
+        .find(|(size, _)| secs > 0 && secs.is_multiple_of(*size) && lookback.subsec_nanos() == 0)
+    {
+        Some((size, unit)) => {
+            let n = secs / size;
+            format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+        }
+        None => humantime::format_duration(lookback).to_string(),
+    }
+}
+
 fn describe_source(source: &crate::config::KeySource) -> String {
     match source {
         crate::config::KeySource::Env(var) => format!("environment variable {var}"),
         crate::config::KeySource::Command(_) => "api_key_cmd".into(),
         crate::config::KeySource::File(path) => format!("file {}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_window_says_where_it_starts_and_what_it_misses() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 30).unwrap();
+        assert_eq!(
+            window_line(Duration::from_secs(7 * 86_400), now),
+            "  window   conversations created since 2026-11-24 10:00 UTC (lookback 7 days); \
+             older ones are not seen even when they ask for a human\n"
+        );
+        let words: Vec<String> = [86_400, 36 * 3_600, 90 * 60, 61, 3_600]
+            .map(|s| lookback_words(Duration::from_secs(s)))
+            .into();
+        assert_eq!(words, ["1 day", "36 hours", "90 minutes", "61 seconds", "1 hour"]);
+        assert_eq!(lookback_words(Duration::from_millis(1500)), "1s 500ms");
     }
 }

@@ -4,6 +4,7 @@
 
 use super::budget::Budget;
 use super::http::{Auth, Http, segment};
+use super::json::Each;
 use super::{
     AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
     unavailable,
@@ -91,18 +92,24 @@ impl Chatdash {
     async fn fetch_agents(&self) -> Result<Vec<String>> {
         // Decoded into ids only: the answer also carries each agent's platform API keys,
         // which must never be kept, shown or logged.
-        let wire: Vec<WireAgent> = self.http.get("/agents", &[]).await?;
-        agent_ids(wire)
+        let wire: Each<WireAgent> = self.http.get("/agents", &[]).await?;
+        Ok(agent_ids(wire, &self.settings.name))
     }
 
     async fn fetch(&self, agent: &str, conversation: &str) -> Result<Conversation> {
         let wire = self.http.get(&path(agent, conversation, ""), &[]).await?;
-        Ok(map_conversation(
-            wire,
-            &self.settings.name,
-            agent,
-            &self.settings.operator,
-        ))
+        map_conversation(wire, &self.settings.name, agent, &self.settings.operator)
+            .ok_or_else(|| PlatformError::Malformed(format!("the conversation has neither {NO_TIMES}")))
+    }
+
+    /// One agent's answer as conversations; an odd one is skipped (and logged), not the answer.
+    fn conversations(&self, answer: Each<WireConversation>, agent: &str) -> Vec<Conversation> {
+        let account = &self.settings.name;
+        answer
+            .items(account, "conversation")
+            .into_iter()
+            .filter_map(|wire| map_conversation(wire, account, agent, &self.settings.operator))
+            .collect()
     }
 
     /// A `PUT` on the conversation, then the conversation as it now is: the PUT answers only
@@ -118,12 +125,11 @@ impl Chatdash {
     /// One agent's conversations created within `lookback`.
     async fn list_agent(&self, agent: &str, lookback: Duration) -> Result<Listing> {
         let query = window(Utc::now(), lookback);
-        let wire: Vec<WireConversation> = self.http.get(&conversations_path(agent), &query).await?;
+        let answer = self.http.get(&conversations_path(agent), &query).await?;
         let mut pages = Pages::default();
         let mut repeated = 0;
         // ChatDash does not page, but an answer can still list one conversation twice.
-        for conversation in wire {
-            let conversation = map_conversation(conversation, &self.settings.name, agent, &self.settings.operator);
+        for conversation in self.conversations(answer, agent) {
             repeated += usize::from(!pages.add([conversation]));
         }
         let mut listing = pages.finish(true);
@@ -267,8 +273,8 @@ impl Platform for Chatdash {
 
     async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
         let (agent, conversation) = split_id(id)?;
-        let wire: Vec<WireMessage> = self.http.get(&path(&agent, conversation, "/messages"), &[]).await?;
-        Ok(map_messages(id, wire))
+        let wire: Each<WireMessage> = self.http.get(&path(&agent, conversation, "/messages"), &[]).await?;
+        Ok(map_messages(id, wire.indexed(&self.settings.name, "message")))
     }
 
     /// Experimental (platforms.md §7.1): the documented PUT body has no `status`.
@@ -370,18 +376,17 @@ fn usable_agents(ids: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// `_id`, or `id` where the server names it so; an agent with neither is malformed.
-pub(crate) fn agent_ids(wire: Vec<WireAgent>) -> Result<Vec<String>> {
-    let ids = wire
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            a.mongo_id
-                .or(a.id)
-                .ok_or_else(|| PlatformError::Malformed(format!("field `[{i}]._id`: missing field `_id`")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(usable_agents(ids))
+/// `_id`, or `id` where the server names it so. An agent with neither cannot be listed, so it
+/// is skipped (and logged); nothing of it was ever shown, so nothing is lost.
+pub(crate) fn agent_ids(wire: Each<WireAgent>, account: &str) -> Vec<String> {
+    let ids = wire.indexed(account, "agent").into_iter().filter_map(|(index, a)| {
+        let id = a.mongo_id.or(a.id);
+        if id.is_none() {
+            tracing::warn!(account, item = index, "skipped an agent without `_id` or `id`");
+        }
+        id
+    });
+    usable_agents(ids)
 }
 
 /// ChatDash's date format, `YYYY-MM-DDTHH:mm:ss.sssZ`.
@@ -389,15 +394,19 @@ fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// `startDate`/`endDate` reaching `lookback` back from `now` (never before 1970, so an absurd
-/// lookback cannot produce a date the server rejects).
+/// `startDate`/`endDate` reaching `lookback` back from `now`.
 pub(crate) fn window(now: DateTime<Utc>, lookback: Duration) -> Vec<(&'static str, String)> {
-    let start = TimeDelta::from_std(lookback)
+    vec![("startDate", iso(window_start(now, lookback))), ("endDate", iso(now))]
+}
+
+/// The oldest `createdAt` the window reaches (never before 1970, so an absurd lookback cannot
+/// produce a date the server rejects). `doctor` shows it: older conversations are never seen.
+pub fn window_start(now: DateTime<Utc>, lookback: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(lookback)
         .ok()
         .and_then(|d| now.checked_sub_signed(d))
         .unwrap_or(DateTime::UNIX_EPOCH)
-        .max(DateTime::UNIX_EPOCH);
-    vec![("startDate", iso(start)), ("endDate", iso(now))]
+        .max(DateTime::UNIX_EPOCH)
 }
 
 // ---- wire types: ChatDash's JSON, tolerant of missing optional and unknown extra fields ----
@@ -415,40 +424,93 @@ pub(crate) struct WireAgent {
 pub(crate) struct WireConversation {
     #[serde(rename = "_id", deserialize_with = "super::http::id")]
     pub id: String,
+    // Shown or defaulted only: a value of another type is absent, not a reason to skip.
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub phone: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub instagram_username: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub channel: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub live_agent_name: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub live_agent_id: Option<String>,
     /// Only whether it is set matters, so any JSON value is accepted.
     pub ended_at: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub is_live: Option<bool>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
     pub read: Option<bool>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: Option<WireTime>,
+    pub updated_at: Option<WireTime>,
 }
 
+/// The schema requires nothing: a message without `sender` or `createdAt` is still shown.
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessage {
-    pub sender: String,
-    #[serde(rename = "type")]
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub sender: Option<String>,
+    #[serde(rename = "type", default, deserialize_with = "super::json::or_none")]
     pub kind: Option<String>,
     pub content: Option<WireContent>,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Option<WireTime>,
 }
 
+/// `{text}` as documented; a bare string is taken as the text, anything else as none.
 #[derive(Deserialize, Debug)]
-pub(crate) struct WireContent {
-    pub text: Option<String>,
+#[serde(untagged)]
+pub(crate) enum WireContent {
+    Object { text: Option<String> },
+    Text(String),
+    Other(IgnoredAny),
+}
+
+impl WireContent {
+    fn text(self) -> Option<String> {
+        match self {
+            WireContent::Object { text } => text,
+            WireContent::Text(text) => Some(text),
+            WireContent::Other(_) => None,
+        }
+    }
+}
+
+/// A date as sent: readable, or something else, which counts as missing (and is logged).
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+pub(crate) enum WireTime {
+    At(DateTime<Utc>),
+    Unreadable(IgnoredAny),
+}
+
+impl WireTime {
+    fn at(field: Option<&WireTime>) -> Option<DateTime<Utc>> {
+        match field? {
+            WireTime::At(t) => Some(*t),
+            WireTime::Unreadable(_) => None,
+        }
+    }
 }
 
 // ---- mapping (platforms.md §4.2–4.4) ----
 
+/// The fields a conversation needs one of, for the messages that say so.
+const NO_TIMES: &str = "`createdAt` nor `updatedAt`";
+
 /// `agent` is the agent the conversation was fetched under, which every later call needs.
-pub(crate) fn map_conversation(wire: WireConversation, account: &str, agent: &str, me: &Operator) -> Conversation {
+/// `None` (and logged) for a conversation without a date: it cannot be placed in the list.
+pub(crate) fn map_conversation(
+    wire: WireConversation,
+    account: &str,
+    agent: &str,
+    me: &Operator,
+) -> Option<Conversation> {
+    let (created_at, updated_at) = times(&wire, account)?;
     let phone = field(wire.phone.as_deref());
     let instagram = field(wire.instagram_username.as_deref());
     let contact = phone.or(instagram);
@@ -457,7 +519,7 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, agent: &st
         .unwrap_or_else(|| "Visitor".into());
     let assignee = field(wire.live_agent_name.as_deref());
     let status = map_status(&wire, assignee.as_deref(), me);
-    Conversation {
+    Some(Conversation {
         key: ConversationKey::new(account, conversation_id(agent, &wire.id)),
         platform: PlatformKind::Chatdash,
         customer_name,
@@ -468,10 +530,47 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, agent: &st
         // `read` is a boolean only; missing means unread (the spec's default is false).
         unread: Some(if wire.read.unwrap_or(false) { 0 } else { 1 }),
         preview: None,
-        created_at: wire.created_at,
-        updated_at: wire.updated_at,
+        created_at,
+        updated_at,
         waiting_since: None,
         no_reply: None,
+    })
+}
+
+/// Created and updated: each stands in for the other when it is missing; `None` without both.
+fn times(wire: &WireConversation, account: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let id = wire.id.as_str();
+    match (
+        WireTime::at(wire.created_at.as_ref()),
+        WireTime::at(wire.updated_at.as_ref()),
+    ) {
+        (Some(created), Some(updated)) => Some((created, updated)),
+        (Some(created), None) => {
+            tracing::info!(
+                account,
+                conversation = id,
+                field = "updatedAt",
+                "missing or unreadable: createdAt stands in"
+            );
+            Some((created, created))
+        }
+        (None, Some(updated)) => {
+            tracing::info!(
+                account,
+                conversation = id,
+                field = "createdAt",
+                "missing or unreadable: updatedAt stands in"
+            );
+            Some((updated, updated))
+        }
+        (None, None) => {
+            tracing::warn!(
+                account,
+                conversation = id,
+                "skipped a conversation with neither {NO_TIMES} readable"
+            );
+            None
+        }
     }
 }
 
@@ -498,20 +597,57 @@ fn map_status(wire: &WireConversation, live_agent_name: Option<&str>, me: &Opera
     }
 }
 
-/// Messages oldest first, each with an id synthesised from its place in the server's list.
-pub(crate) fn map_messages(conversation_id: &str, wire: Vec<WireMessage>) -> Vec<Message> {
+/// Messages oldest first, each with an id synthesised from its place in the server's list
+/// (`wire` carries each one's place, so one skipped does not move the others' ids).
+pub(crate) fn map_messages(conversation_id: &str, wire: Vec<(usize, WireMessage)>) -> Vec<Message> {
+    let times = message_times(conversation_id, &wire);
     let mut messages: Vec<Message> = wire
         .into_iter()
-        .enumerate()
-        .map(|(position, m)| map_message(conversation_id, position, m))
+        .zip(times)
+        .map(|((position, m), at)| map_message(conversation_id, position, m, at))
         .collect();
     // Stable, so messages with the same time keep the server's order.
     messages.sort_by_key(|m| m.created_at);
     messages
 }
 
-pub(crate) fn map_message(conversation_id: &str, position: usize, wire: WireMessage) -> Message {
-    let author = match wire.sender.as_str() {
+/// Each message's time. One without a readable `createdAt` takes the time of the message before
+/// it (the first ones, of the first after them), so it stays where the server put it; the same
+/// answer gives the same times, hence the same ids. A thread with no time at all is at the epoch.
+fn message_times(conversation_id: &str, wire: &[(usize, WireMessage)]) -> Vec<DateTime<Utc>> {
+    let own: Vec<Option<DateTime<Utc>>> = wire
+        .iter()
+        .map(|(position, m)| {
+            let at = WireTime::at(m.created_at.as_ref());
+            if at.is_none() {
+                tracing::info!(conversation = %sanitize_line(conversation_id), item = position, field = "createdAt",
+                    "missing or unreadable: the time of its neighbour");
+            }
+            at
+        })
+        .collect();
+    let first = own.iter().flatten().next().copied().unwrap_or(DateTime::UNIX_EPOCH);
+    let mut last = first;
+    own.into_iter()
+        .map(|at| {
+            last = at.unwrap_or(last);
+            last
+        })
+        .collect()
+}
+
+pub(crate) fn map_message(
+    conversation_id: &str,
+    position: usize,
+    wire: WireMessage,
+    created_at: DateTime<Utc>,
+) -> Message {
+    if wire.sender.is_none() {
+        tracing::info!(conversation = %sanitize_line(conversation_id), item = position, field = "sender",
+            "missing: shown as a system line");
+    }
+    let sender = wire.sender.as_deref().unwrap_or_default();
+    let author = match sender {
         "user" => Author::Customer,
         "bot" => Author::Ai,
         "agent" => Author::Operator {
@@ -520,7 +656,7 @@ pub(crate) fn map_message(conversation_id: &str, position: usize, wire: WireMess
         },
         _ => Author::System,
     };
-    let text = wire.content.and_then(|c| c.text).filter(|t| !t.is_empty());
+    let text = wire.content.and_then(WireContent::text).filter(|t| !t.is_empty());
     let text = match (text, wire.kind.as_deref().map(str::trim)) {
         (Some(text), _) => sanitize(&text),
         // Only `text` is documented; say that something else was there rather than show nothing.
@@ -530,11 +666,11 @@ pub(crate) fn map_message(conversation_id: &str, position: usize, wire: WireMess
         (None, _) => String::new(),
     };
     Message {
-        id: message_id(conversation_id, position, &wire.sender, wire.created_at),
+        id: message_id(conversation_id, position, sender, created_at),
         author,
         author_name: None,
         text,
-        created_at: wire.created_at,
+        created_at,
         attachments: vec![],
         delivery: Delivery::Sent,
     }
@@ -599,7 +735,13 @@ mod tests {
 
     fn conv(json: &str) -> Conversation {
         let wire: WireConversation = decode(json.as_bytes()).unwrap();
-        map_conversation(wire, "dash", "agent1", &me())
+        map_conversation(wire, "dash", "agent1", &me()).expect("a conversation with a date")
+    }
+
+    /// A messages answer as the adapter maps it, for conversation `id`.
+    fn thread(id: &str, json: &[u8]) -> Vec<Message> {
+        let wire: Each<WireMessage> = decode(json).unwrap();
+        map_messages(id, wire.indexed("dash", "message"))
     }
 
     fn status_of(fields: &str) -> Status {
@@ -682,6 +824,19 @@ mod tests {
         assert_eq!(c.customer_name, "ann.ig");
         assert_eq!(c.customer_contact.as_deref(), Some("ann.ig"));
         assert_eq!(c.status, Status::NeedsHuman);
+        assert_eq!(c.unread, Some(1));
+    }
+
+    #[test]
+    fn shown_fields_of_another_type_are_absent_not_the_conversation() {
+        let c = conv(
+            r#"{"_id":"c1","name":{"first":"Ann"},"phone":351900000000,"instagramUsername":"ann.ig",
+                "channel":7,"status":["pending"],"read":"true","isLive":1,"liveAgentName":false,
+                "createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"}"#,
+        );
+        assert_eq!(c.customer_name, "ann.ig");
+        assert_eq!(c.channel, None);
+        assert_eq!(c.status, Status::Ai);
         assert_eq!(c.unread, Some(1));
     }
 
@@ -773,33 +928,101 @@ mod tests {
             }
         );
 
-        let wire: Vec<WireMessage> = decode(
+        let messages = thread(
+            "agent1:c1",
             br#"[{"sender":"user","type":"text","createdAt":"2026-03-01T10:00:00.000Z",
                   "content":{"text":"hi\u001b]52;c;cm0gLXJmIH4=\u0007 there\n\u2067evil\u2069\u001b[1A"}}]"#,
-        )
-        .unwrap();
-        let messages = map_messages("agent1:c1", wire);
+        );
         assert_eq!(messages[0].text, "hi there\nevil");
     }
 
     #[test]
-    fn missing_created_at_is_malformed_and_named() {
-        let err = decode::<WireConversation>(br#"{"_id":"c1","updatedAt":"2026-03-01T10:05:00.000Z"}"#).unwrap_err();
-        assert_eq!(err.class(), "malformed");
-        assert!(err.to_string().contains("createdAt"), "{err}");
+    fn one_date_stands_in_for_the_other_and_without_both_there_is_no_conversation() {
+        let c = conv(r#"{"_id":"c1","updatedAt":"2026-03-01T10:05:00.000Z","createdAt":null}"#);
+        assert_eq!((c.created_at, c.updated_at), (at(5), at(5)));
+        let c = conv(r#"{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"soon"}"#);
+        assert_eq!(
+            (c.created_at, c.updated_at),
+            (at(0), at(0)),
+            "an unreadable date is a missing one"
+        );
+        for dateless in [
+            r#"{"_id":"c1"}"#,
+            r#"{"_id":"c1","createdAt":7,"updatedAt":{"$date":1}}"#,
+        ] {
+            let wire: WireConversation = decode(dateless.as_bytes()).unwrap();
+            assert!(map_conversation(wire, "dash", "agent1", &me()).is_none(), "{dateless}");
+        }
+    }
 
-        let list = br#"[{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z","updatedAt":"2026-03-01T10:05:00.000Z"},
-                        {"_id":"c2","createdAt":"yesterday","updatedAt":"2026-03-01T10:05:00.000Z"}]"#;
-        let err = decode::<Vec<WireConversation>>(list).unwrap_err();
-        assert!(err.to_string().contains("[1].createdAt"), "{err}");
+    #[test]
+    fn a_list_sets_aside_only_the_conversations_it_cannot_address() {
+        let list = br#"[{"_id":"c1","createdAt":"2026-03-01T10:00:00.000Z"},{"name":"no id"},
+                        {"_id":"\u001b]0;x\u0007c3","createdAt":"2026-03-01T10:00:00.000Z"},[],
+                        {"_id":"c5","updatedAt":"2026-03-01T10:05:00.000Z"}]"#;
+        let each: Each<WireConversation> = decode(list).unwrap();
+        let skipped: Vec<String> = each.skipped().iter().map(ToString::to_string).collect();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(
+            skipped[0].contains("item [1]") && skipped[0].contains("`_id`"),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped[1].contains("item [2], field `_id`: an id with terminal control"),
+            "{skipped:?}"
+        );
+        let ids: Vec<String> = each.items("dash", "conversation").into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["c1", "c5"]);
+    }
 
-        let err = decode::<Vec<WireMessage>>(br#"[{"sender":"bot","content":{"text":"x"}}]"#).unwrap_err();
-        assert!(err.to_string().contains("createdAt"), "{err}");
+    #[test]
+    fn messages_without_sender_or_time_are_degraded_in_place() {
+        let json = br#"[
+          {"type":"text","content":{"text":"a"},"createdAt":"2026-03-01T10:01:00.000Z"},
+          {"sender":"user","content":"bare text","createdAt":"2026-03-01T10:02:00.000Z"},
+          {"sender":"bot","content":{"text":"b"}},
+          {"sender":"bot","content":{"text":"c"},"createdAt":"not a date"},
+          {"sender":7,"type":["text"],"content":{"text":"d"}},
+          "not a message",
+          {"sender":"user","content":[1],"createdAt":"2026-03-01T10:03:00.000Z"}
+        ]"#;
+        let messages = thread("agent1:c1", json);
+        let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["a", "bare text", "b", "c", "d", ""],
+            "the odd one set aside, the rest in order"
+        );
+        assert_eq!(messages[0].author, Author::System, "no sender: a system line");
+        assert_eq!(messages[4].author, Author::System, "a sender of another type is none");
+        assert_eq!(
+            messages.iter().map(|m| m.created_at).collect::<Vec<_>>(),
+            [at(1), at(2), at(2), at(2), at(2), at(3)],
+            "without a time, the time of the message before"
+        );
+        assert!(
+            messages[5].id.starts_with("6-"),
+            "positions are the server's: {}",
+            messages[5].id
+        );
+
+        let first_untimed = thread(
+            "agent1:c1",
+            br#"[{"sender":"user","content":{"text":"x"}},{"sender":"bot","createdAt":"2026-03-01T10:04:00.000Z"}]"#,
+        );
+        assert_eq!(
+            first_untimed[0].created_at,
+            at(4),
+            "the first ones take the first time after them"
+        );
+        let untimed = thread("agent1:c1", br#"[{"sender":"user","content":{"text":"x"}}]"#);
+        assert_eq!(untimed[0].created_at, DateTime::UNIX_EPOCH);
     }
 
     #[test]
     fn messages_map_authors_and_sort_oldest_first() {
-        let wire: Vec<WireMessage> = decode(
+        let messages = thread(
+            "agent1:c1",
             br#"[
               {"sender":"bot","type":"text","content":{"text":"second"},"createdAt":"2026-03-01T10:02:00.000Z","metadata":{"model":"m","total":3}},
               {"sender":"user","type":"text","content":{"text":"first"},"createdAt":"2026-03-01T10:01:00.000Z"},
@@ -807,9 +1030,7 @@ mod tests {
               {"sender":"webhook","type":"text","content":{"text":"fourth"},"createdAt":"2026-03-01T10:03:00.000Z"},
               {"sender":"user","type":"image","createdAt":"2026-03-01T10:04:00.000Z"}
             ]"#,
-        )
-        .unwrap();
-        let messages = map_messages("agent1:c1", wire);
+        );
         let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(texts, ["first", "second", "third", "fourth", "[image]"]);
         let authors: Vec<Author> = messages.iter().map(|m| m.author.clone()).collect();
@@ -840,15 +1061,15 @@ mod tests {
           {"sender":"user","type":"text","content":{"text":"ok"},"createdAt":"2026-03-01T10:01:00.000Z"},
           {"sender":"user","type":"text","content":{"text":"ok"},"createdAt":"2026-03-01T10:01:00.000Z"}
         ]"#;
-        let first = map_messages("agent1:c1", decode(json).unwrap());
-        let again = map_messages("agent1:c1", decode(json).unwrap());
+        let first = thread("agent1:c1", json);
+        let again = thread("agent1:c1", json);
         assert_ne!(first[0].id, first[1].id, "identical messages at different positions");
         assert_eq!(first[0].id, again[0].id);
         assert_eq!(first[1].id, again[1].id);
         // Pinned, so a change to the scheme (which would duplicate stored messages) is noticed.
         assert_eq!(first[0].id, "0-bf7c0016f4d378a8");
         assert!(first[0].id.starts_with("0-") && first[1].id.starts_with("1-"));
-        let other = map_messages("agent1:c2", decode(json).unwrap());
+        let other = thread("agent1:c2", json);
         assert_ne!(first[0].id, other[0].id, "another conversation");
         assert_ne!(message_id("c", 0, "user", at(1)), message_id("c", 0, "bot", at(1)));
         assert_ne!(message_id("c", 0, "user", at(1)), message_id("c", 0, "user", at(2)));
@@ -886,16 +1107,20 @@ mod tests {
 
     #[test]
     fn agents_accept_either_id_field() {
-        let wire: Vec<WireAgent> = decode(
+        let wire: Each<WireAgent> = decode(
             br#"[{"_id":"a1","name":"Shop","apiKey":"sk-secret","platform":"voiceflow"},
                  {"id":"a2","name":"Desk"},{"_id":"a1","id":"ignored"},{"_id":" "}]"#,
         )
         .unwrap();
-        assert_eq!(agent_ids(wire).unwrap(), ["a1", "a2"]);
-        let wire: Vec<WireAgent> = decode(br#"[{"_id":"a1"},{"name":"nameless"}]"#).unwrap();
-        let err = agent_ids(wire).unwrap_err();
-        assert_eq!(err.class(), "malformed");
-        assert!(err.to_string().contains("[1]._id"), "{err}");
+        assert_eq!(agent_ids(wire, "dash"), ["a1", "a2"]);
+        let wire: Each<WireAgent> =
+            decode(br#"[{"_id":"a1"},{"name":"nameless"},{"_id":null,"name":null},{"_id":5},"a9"]"#).unwrap();
+        assert_eq!(wire.skipped().len(), 2, "a number for an id, a string for an agent");
+        assert_eq!(
+            agent_ids(wire, "dash"),
+            ["a1"],
+            "one without an id is skipped, not the agency"
+        );
     }
 
     #[test]

@@ -225,8 +225,9 @@ pub fn optional_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::re
 }
 
 fn check_id(id: &str) -> std::result::Result<(), &'static str> {
-    // Spaces around it are the adapter's business (trimmed where it matters); controls are not.
-    if sanitize_line(id) == id.trim() {
+    // Spaces around it are the adapter's business (trimmed where it matters); controls are not,
+    // even where trimming would hide them (a tab or a line break at either end).
+    if sanitize_line(id) == id.trim() && !id.chars().any(char::is_control) {
         Ok(())
     } else {
         Err("an id with terminal control characters (refused)")
@@ -251,7 +252,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 
 /// The path to a field, as serde_path_to_error writes it (`data[3].user.firstName`), but its
 /// keys are the server's text: each is cleaned, and one that cleans to nothing shows as `?`.
-fn path_text(path: &serde_path_to_error::Path) -> String {
+pub(super) fn path_text(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path.iter() {
@@ -460,6 +461,9 @@ mod tests {
             r#""\u202ea""#,
             r#""a\nb""#,
             r#""a\tb""#,
+            r#""\t""#,
+            r#"" a\t""#,
+            r#""\na""#,
         ] {
             let err = decode::<Vec<Item>>(format!(r#"[{{"id":"ok"}},{{"id":{bad}}}]"#).as_bytes()).unwrap_err();
             assert!(err.to_string().contains("field `[1].id`"), "{bad}: {err}");

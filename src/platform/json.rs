@@ -3,8 +3,14 @@
 //! half an emoji cut by a length limit), which serde_json rightly refuses, and some bodies carry
 //! bytes that are not UTF-8. Both become U+FFFD, the replacement character; everything else is
 //! left exactly as it was (and not copied).
+//!
+//! [`Each`] is the same idea one level up: a list whose elements the vendor's schema does not
+//! guarantee is decoded one element at a time, so one odd element is set aside (and logged with
+//! the field that failed) instead of failing the whole answer.
 
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use std::borrow::Cow;
+use std::fmt;
 
 /// The escape a lone surrogate is replaced with.
 const REPLACEMENT: &[u8] = b"\\uFFFD";
@@ -76,6 +82,89 @@ fn unicode_escape(bytes: &[u8], at: usize) -> Option<u16> {
         .filter(|_| hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// A JSON array decoded element by element: the elements that decode as `T`, and the ones set
+/// aside, each with where and why. Use it in a wire type or as a whole answer
+/// (`http.get::<Each<WireConversation>>`); anything but an array still fails the answer.
+pub struct Each<T> {
+    /// Each with its place in the server's list, which ids synthesised from positions need.
+    items: Vec<(usize, T)>,
+    skipped: Vec<Skipped>,
+}
+
+/// One element of an [`Each`] list that did not decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its place in the server's list.
+    pub index: usize,
+    /// The field that failed, inside the element (`user.firstName`); empty for the element itself.
+    pub field: String,
+    /// Why, cleaned and bounded: it may quote the server.
+    pub reason: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "item [{}]: {}", self.index, self.reason)
+        } else {
+            write!(f, "item [{}], field `{}`: {}", self.index, self.field, self.reason)
+        }
+    }
+}
+
+impl<T> Each<T> {
+    /// The elements that did not decode.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// The elements that decoded, in the server's order, after logging each one set aside (as a
+    /// `what`, e.g. "conversation", of `account`).
+    pub fn items(self, account: &str, what: &str) -> Vec<T> {
+        self.indexed(account, what).into_iter().map(|(_, item)| item).collect()
+    }
+
+    /// As [`Each::items`], each with its place in the server's list.
+    pub fn indexed(self, account: &str, what: &str) -> Vec<(usize, T)> {
+        for skipped in self.skipped() {
+            tracing::warn!(account, what, item = skipped.index, field = %skipped.field, reason = %skipped.reason,
+                "skipped one {what} of the server's answer");
+        }
+        self.items
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Each<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Each element is read whole first (valid JSON is all an element must be), then decoded
+        // on its own, so its failure names a field inside it and stops nothing else.
+        let elements = Vec::<serde_json::Value>::deserialize(deserializer)?;
+        let mut each = Each {
+            items: Vec::with_capacity(elements.len()),
+            skipped: Vec::new(),
+        };
+        for (index, element) in elements.into_iter().enumerate() {
+            match serde_path_to_error::deserialize::<_, T>(element) {
+                Ok(item) => each.items.push((index, item)),
+                Err(e) => each.skipped.push(Skipped {
+                    index,
+                    field: super::http::path_text(e.path()),
+                    reason: super::http::server_text(&e.inner().to_string()),
+                }),
+            }
+        }
+        Ok(each)
+    }
+}
+
+/// For `#[serde(default, deserialize_with = "super::json::or_none")]` on an optional field that
+/// is only shown or defaulted: a value of another type (a number where the schema says text) is
+/// taken as absent rather than a reason to set the whole item aside.
+pub fn or_none<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +214,82 @@ mod tests {
         let both = b"[\"\xff\",\"\\udead\"]";
         let value: serde_json::Value = serde_json::from_slice(&readable(both)).unwrap();
         assert_eq!(value, serde_json::json!(["\u{fffd}", "\u{fffd}"]));
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Item {
+        id: String,
+        n: Option<u32>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Page {
+        data: Each<Item>,
+    }
+
+    fn item(id: &str, n: Option<u32>) -> Item {
+        Item { id: id.into(), n }
+    }
+
+    #[test]
+    fn each_sets_aside_the_elements_that_do_not_decode_and_keeps_the_rest() {
+        let body = br#"{"data":[{"id":"a"},{"n":1},{"id":"b","n":"x"},7,{"id":"c","n":null,"extra":[1]}]}"#;
+        let page: Page = crate::platform::http::decode(body).unwrap();
+        let skipped: Vec<String> = page.data.skipped().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            skipped,
+            [
+                "item [1]: missing field `id`",
+                "item [2], field `n`: invalid type: string \"x\", expected u32",
+                "item [3]: invalid type: integer `7`, expected struct Item",
+            ]
+        );
+        assert_eq!(
+            page.data.indexed("acct", "item"),
+            [(0, item("a", None)), (4, item("c", None))]
+        );
+    }
+
+    #[test]
+    fn each_fails_only_what_is_not_a_list_of_json_values() {
+        let decode = |body: &[u8]| crate::platform::http::decode::<Each<Item>>(body).map(|e| e.items("a", "item"));
+        assert_eq!(decode(b"[]").unwrap(), []);
+        assert_eq!(decode(br#"[{"id":"a","n":2}]"#).unwrap(), [item("a", Some(2))]);
+        for bad in [&b"{}"[..], b"null", b"[{\"id\":", b"\"x\""] {
+            let err = decode(bad).unwrap_err();
+            assert_eq!(err.class(), "malformed", "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn each_names_fields_in_clean_text() {
+        let body = br#"[{"id":"a","n":{"\u001b]0;PWNED\u0007":1}},{"id":"b\u001b[2J","n":"\u001b]52;c;eA==\u0007"}]"#;
+        let each: Each<Item> = crate::platform::http::decode(body).unwrap();
+        for skipped in each.skipped() {
+            let text = skipped.to_string();
+            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        }
+        assert_eq!(each.skipped().len(), 2);
+    }
+
+    #[test]
+    fn or_none_takes_a_value_of_another_type_as_absent() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Shown {
+            #[serde(default, deserialize_with = "or_none")]
+            name: Option<String>,
+            #[serde(default, deserialize_with = "or_none")]
+            read: Option<bool>,
+        }
+        let decode = |body: &str| crate::platform::http::decode::<Shown>(body.as_bytes()).unwrap();
+        let shown = |name: Option<&str>, read| Shown {
+            name: name.map(Into::into),
+            read,
+        };
+        assert_eq!(decode(r#"{"name":"Ann","read":true}"#), shown(Some("Ann"), Some(true)));
+        assert_eq!(decode(r#"{"name":5,"read":"yes"}"#), shown(None, None));
+        assert_eq!(decode(r#"{"name":null}"#), shown(None, None));
+        assert_eq!(decode("{}"), shown(None, None));
     }
 
     /// Pieces of JSON string content: text, every kind of escape, and surrogate halves.

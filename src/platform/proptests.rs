@@ -3,6 +3,7 @@
 //! carries a terminal control.
 
 use super::http::decode;
+use super::json::Each;
 use super::{Operator, chatdash, chatvolt, raia};
 use crate::domain::sanitize::{sanitize, sanitize_line};
 use crate::domain::{Conversation, Message};
@@ -121,8 +122,8 @@ proptest! {
         let _ = decode::<raia::WireMessages>(&bytes);
         let _ = decode::<Vec<chatvolt::WireConversation>>(&bytes);
         let _ = decode::<chatvolt::WireMessages>(&bytes);
-        let _ = decode::<Vec<chatdash::WireConversation>>(&bytes);
-        let _ = decode::<Vec<chatdash::WireMessage>>(&bytes);
+        let _ = decode::<Each<chatdash::WireConversation>>(&bytes);
+        let _ = decode::<Each<chatdash::WireMessage>>(&bytes);
     }
 
     #[test]
@@ -170,17 +171,19 @@ proptest! {
     fn chatdash_maps_whatever_parses_cleanly(v in mutate(json!({
         "_id": "c1", "name": "Ann", "status": "human", "liveAgentName": "Sam", "channel": "Webchat",
         "phone": "+1", "read": false, "createdAt": "2026-11-22T10:00:00Z", "updatedAt": "2026-11-22T10:00:00Z"
-    }), &["_id", "name", "status", "liveAgentName", "liveAgentId", "channel", "phone", "instagramUsername", "endedAt", "isLive", "read"]),
+    }), &["_id", "name", "status", "liveAgentName", "liveAgentId", "channel", "phone", "instagramUsername", "endedAt", "isLive", "read",
+        "createdAt", "updatedAt"]),
     m in mutate(json!({"sender": "user", "type": "text", "content": {"text": "hi"}, "createdAt": "2026-11-22T10:00:00Z"}),
-        &["sender", "type", "content"])) {
+        &["sender", "type", "content", "createdAt"])) {
         let bytes = serde_json::to_vec(&v).unwrap_or_default();
-        if let Ok(wire) = decode::<chatdash::WireConversation>(&bytes) {
-            let c = chatdash::map_conversation(wire, "dash", "agent", &me());
+        if let Ok(wire) = decode::<chatdash::WireConversation>(&bytes)
+            && let Some(c) = chatdash::map_conversation(wire, "dash", "agent", &me())
+        {
             prop_assert!(conversation_is_clean(&c), "{c:?}");
         }
         let bytes = serde_json::to_vec(&json!([m])).unwrap_or_default();
-        if let Ok(wire) = decode::<Vec<chatdash::WireMessage>>(&bytes) {
-            for msg in chatdash::map_messages("agent:c1", wire) {
+        if let Ok(wire) = decode::<Each<chatdash::WireMessage>>(&bytes) {
+            for msg in chatdash::map_messages("agent:c1", wire.indexed("dash", "message")) {
                 prop_assert!(message_is_clean(&msg), "{msg:?}");
             }
         }
