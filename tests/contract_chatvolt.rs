@@ -265,3 +265,33 @@ async fn a_chatvolt_message_from_null_degrades_not_the_thread() {
     let c = p.get_conversation(&id).await.expect("the conversation reads");
     assert_eq!(c.assignee, None);
 }
+
+#[tokio::test]
+async fn a_signed_in_chatvolt_customer_is_the_customer_not_an_operator() {
+    let h = quiet(30).await;
+    let p = adapter(settings(&h, PlatformKind::Chatvolt));
+    let listing = p.list_conversations(None).await.unwrap();
+    let (_, _, base, key) = common::fixtures::sandbox_account(&h, PlatformKind::Chatvolt);
+    let client = reqwest::Client::new();
+    let mut signed_in = 0;
+    for c in &listing.conversations {
+        let raw: Value = client
+            .get(format!("{base}/conversation/{}/messages/100", c.key.id))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let Some(user) = raw["userId"].as_str() else { continue };
+        signed_in += 1;
+        let messages = p.list_messages(&c.key.id).await.unwrap();
+        for (wire, message) in raw["messages"].as_array().unwrap().iter().zip(&messages) {
+            if wire["userId"] == user {
+                assert_eq!(message.author, Author::Customer, "{wire}");
+            }
+        }
+    }
+    assert!(signed_in > 0, "the sandbox serves a signed-in customer");
+}
