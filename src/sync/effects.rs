@@ -61,7 +61,9 @@ pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Con
         Err(error) if may_have_been_applied(&error) => match platform.get_conversation(id).await {
             Ok(now) if took_effect(op, &now) => Ok((op != Op::MarkRead).then_some(now)),
             Ok(_) if accepted(&error) => failed(
-                format!("{error} — and the conversation does not show it done yet; look at it again before retrying"),
+                format!(
+                    "{error} — it may have happened, but the conversation does not show it done yet; look again before retrying"
+                ),
                 true,
             ),
             Ok(_) => failed(
