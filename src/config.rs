@@ -70,6 +70,8 @@ struct FileAccount {
     resolved_states: Option<Vec<String>>,
     open_state: Option<String>,
     author_id: Option<String>,
+    /// Chatvolt: the operator's user id, to know their own messages (kept as `author_id`).
+    user_id: Option<String>,
     agents: Option<Vec<String>>,
     experimental_live_agent: Option<bool>,
     auth_scheme: Option<Spanned<String>>,
@@ -276,7 +278,7 @@ impl Config {
                 settings.resolved_states = states;
             }
             settings.open_state = a.open_state;
-            settings.author_id = a.author_id;
+            settings.author_id = a.author_id.or(a.user_id);
             settings.agents = a.agents.unwrap_or_default();
             settings.experimental_live_agent = a.experimental_live_agent.unwrap_or(false);
             settings.bearer = bearer;

@@ -364,6 +364,7 @@ fn a_failed_send_keeps_the_words() {
             result: Err(SendFailure {
                 reason: "not allowed now: HTTP 400".into(),
                 ambiguous: false,
+                accepted: false,
             }),
         },
     );
@@ -759,6 +760,7 @@ fn no_answer_means_unknown_and_a_check_of_the_thread_never_a_resend() {
     let failure = SendFailure {
         reason: "no answer within 10s (timed out)".into(),
         ambiguous: true,
+        accepted: false,
     };
     let cmds = run(
         &mut m,
@@ -824,6 +826,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
     let failure = SendFailure {
         reason: "the connection broke mid-answer".into(),
         ambiguous: true,
+        accepted: false,
     };
     run(
         &mut m,
@@ -873,6 +876,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
     let failure = SendFailure {
         reason: "timed out".into(),
         ambiguous: true,
+        accepted: false,
     };
     run(
         &mut m,
@@ -1394,6 +1398,7 @@ fn a_refused_send_is_not_hidden_by_an_earlier_message_with_the_same_words() {
             result: Err(SendFailure {
                 reason: "not allowed now: not in manual mode".into(),
                 ambiguous: false,
+                accepted: false,
             }),
         },
     );
@@ -1424,6 +1429,7 @@ fn a_reply_settled_by_the_thread_is_the_operators_own_not_news() {
             result: Err(SendFailure {
                 reason: "network down or server unreachable: connection closed".into(),
                 ambiguous: true,
+                accepted: false,
             }),
         },
     );
@@ -1519,6 +1525,7 @@ fn a_reply_listed_while_its_fate_is_being_checked_is_not_news() {
             result: Err(SendFailure {
                 reason: "server error (HTTP 502)".into(),
                 ambiguous: true,
+                accepted: false,
             }),
         },
     );
@@ -1572,6 +1579,7 @@ fn a_second_identical_reply_is_checked_against_the_first() {
             result: Err(SendFailure {
                 reason: "timed out".into(),
                 ambiguous: true,
+                accepted: false,
             }),
         },
     );
@@ -1595,6 +1603,7 @@ fn a_refusal_with_a_new_draft_started_keeps_the_reply_in_the_thread_until_u_puts
             result: Err(SendFailure {
                 reason: "not allowed now: HTTP 400".into(),
                 ambiguous: false,
+                accepted: false,
             }),
         },
     );

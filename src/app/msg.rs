@@ -65,11 +65,13 @@ impl Op {
 }
 
 /// Why a send did not succeed, and whether it may have arrived anyway (no answer came: a
-/// timeout, a dropped connection, a server error).
+/// timeout, a dropped connection, a server error), or did (`accepted`: the platform answered
+/// 2xx, but not with the message; then it is never called not sent, only not seen yet).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendFailure {
     pub reason: String,
     pub ambiguous: bool,
+    pub accepted: bool,
 }
 
 pub use crate::domain::OutboxState;

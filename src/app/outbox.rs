@@ -90,11 +90,15 @@ pub(super) fn on_sent(
         Err(SendFailure {
             reason,
             ambiguous: true,
+            accepted,
         }) => {
             // It may have arrived: never offer to send again before the thread says.
             let Some(baseline) = thread.outbox.baseline(client_id).cloned() else {
                 return vec![];
             };
+            if accepted {
+                thread.outbox.set_accepted(client_id);
+            }
             thread.outbox.set_delivery(client_id, Delivery::Unknown(reason.clone()));
             notice(
                 model,
@@ -119,6 +123,7 @@ pub(super) fn on_sent(
         Err(SendFailure {
             reason,
             ambiguous: false,
+            ..
         }) => not_sent(model, &key, client_id, reason, &name),
     }
 }
@@ -170,6 +175,19 @@ pub(super) fn on_reconciled(
                 }),
                 Cmd::Net(Net::Refresh),
             ]
+        }
+        // Taken by the platform (a 2xx), only not listed yet: never put back to be sent twice.
+        Ok(None) if thread.outbox.accepted(client_id) => {
+            let why = "the platform took it, but the thread does not show it yet".to_string();
+            thread.outbox.set_delivery(client_id, Delivery::Unknown(why));
+            notice(
+                model,
+                format!(
+                    "{name}'s platform took the reply but does not list it yet — open the conversation to check again; do not send it twice"
+                ),
+                true,
+            );
+            vec![]
         }
         Ok(None) => not_sent(
             model,

@@ -21,6 +21,9 @@ struct Outgoing {
     message: Message,
     /// What the thread held when it was sent (see `Store::Send`).
     baseline: SendBaseline,
+    /// The platform answered 2xx without saying what it stored: taken, even while the thread
+    /// does not show it yet.
+    accepted: bool,
 }
 
 impl Outbox {
@@ -30,6 +33,7 @@ impl Outbox {
             client_id,
             message,
             baseline,
+            accepted: false,
         });
     }
 
@@ -74,6 +78,18 @@ impl Outbox {
             .iter()
             .filter(|e| matches!(e.message.delivery, Delivery::Unknown(_)))
             .map(|e| (e.client_id, &e.baseline, e.message.text.as_str()))
+    }
+
+    /// The platform took `client_id` (a 2xx) without saying what it stored.
+    pub(super) fn set_accepted(&mut self, client_id: u64) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.client_id == client_id) {
+            e.accepted = true;
+        }
+    }
+
+    /// Whether the platform took `client_id` (see [`Outbox::set_accepted`]).
+    pub(super) fn accepted(&self, client_id: u64) -> bool {
+        self.entry(client_id).is_some_and(|e| e.accepted)
     }
 
     pub(super) fn set_delivery(&mut self, client_id: u64, delivery: Delivery) {

@@ -42,8 +42,9 @@ pub(super) async fn send(config: &Config, conversation: &str, text: String) -> R
             return Ok(());
         }
         Err(failure) if !failure.ambiguous => return Err(Failure::Platform(format!("{key}: {}", failure.reason))),
-        Err(failure) => failure.reason,
+        Err(failure) => failure,
     };
+    let (accepted, failure) = (failure.accepted, failure.reason);
     tokio::time::sleep(effects::RECONCILE_GRACE).await;
     match effects::arrived(&*p, &key.id, &text, &baseline).await {
         Ok(ids) if !ids.is_empty() => {
@@ -53,6 +54,11 @@ pub(super) async fn send(config: &Config, conversation: &str, text: String) -> R
             ));
             Ok(())
         }
+        // Taken (a 2xx), only not listed yet: saying "not sent" would get it sent twice.
+        Ok(_) if accepted => Err(Failure::Unknown(format!(
+            "{key}: unknown whether it was sent — {failure}, and the thread does not show it yet. \
+             Look at the conversation before sending again"
+        ))),
         Ok(_) => Err(Failure::Platform(format!(
             "{key}: not sent — {failure}, and it is not in the thread"
         ))),

@@ -119,7 +119,10 @@ impl Chatdash {
         self.http
             .send_unit(Method::PUT, &path(&agent, conversation, ""), &body)
             .await?;
-        self.fetch(&agent, conversation).await
+        // Taken (a 2xx, whatever its body): a read-back that fails does not undo it.
+        self.fetch(&agent, conversation)
+            .await
+            .map_err(|e| e.after_write("reading the conversation back"))
     }
 
     /// One agent's conversations created within `lookback`.

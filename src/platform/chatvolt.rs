@@ -37,6 +37,8 @@ pub struct Chatvolt {
     /// A short history page and the cursor after it, until the next page says whether it
     /// was the last.
     short_page: std::sync::Mutex<Option<(String, usize)>>,
+    /// The user id Chatvolt stamped on a reply this adapter sent (the key's own user).
+    learned_user: std::sync::Mutex<Option<String>>,
 }
 
 impl Chatvolt {
@@ -60,6 +62,7 @@ impl Chatvolt {
             member: std::sync::Mutex::new(None),
             page_size: AtomicUsize::new(PAGE_SIZE),
             short_page: std::sync::Mutex::new(None),
+            learned_user: std::sync::Mutex::new(None),
         }
     }
 
@@ -68,7 +71,7 @@ impl Chatvolt {
     async fn act(&self, id: &str, action: &str, body: serde_json::Value) -> Result<Conversation> {
         self.post_action(&format!("/conversations/{}/{action}", segment(id)), body)
             .await?;
-        self.get_conversation(id).await
+        self.read_back(id).await
     }
 
     /// One page of `GET /conversation` with `filters`, from `cursor`; and the cursor after it.
@@ -144,10 +147,66 @@ impl Chatvolt {
         };
     }
 
-    async fn post_action(&self, path: &str, body: serde_json::Value) -> Result<()> {
-        let answer: WireAck = self.http.send(Method::POST, path, &body).await?;
-        answer.into_result()
+    /// The conversation after a write the platform took: a read that fails does not undo it.
+    async fn read_back(&self, id: &str) -> Result<Conversation> {
+        self.get_conversation(id)
+            .await
+            .map_err(|e| e.after_write("reading the conversation back"))
     }
+
+    /// Only an explicit `success:false` (or a 4xx) is a refusal: any other 2xx answer, in
+    /// whatever shape (a string, `{}`, not JSON at all), means the platform took it.
+    async fn post_action(&self, path: &str, body: serde_json::Value) -> Result<()> {
+        match self.http.send::<serde_json::Value>(Method::POST, path, &body).await {
+            Ok(answer) => refusal(&answer).map_or(Ok(()), Err),
+            Err(PlatformError::Malformed(why)) => {
+                tracing::debug!(path, why, "a 2xx answer that is not JSON: taken");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After the AI is off: the request for a human is answered, and the conversation ours.
+    async fn finish_take_over(&self, id: &str, path: &impl Fn(&str) -> String) -> Result<()> {
+        // Chatvolt keeps HUMAN_REQUESTED until told otherwise (§7.9); left set, the
+        // conversation would ask for a human again as soon as it is handed back.
+        let wire: WireConversation = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
+        if wire.status.as_deref() == Some("HUMAN_REQUESTED") {
+            self.post_action(&path("set-status"), json!({"status": "UNRESOLVED"}))
+                .await?;
+        }
+        // Assigning is what tells other operators who holds it; without an email we cannot.
+        if let Some(email) = &self.settings.operator.email {
+            self.post_action(&path("assign"), json!({"email": email})).await?;
+        }
+        Ok(())
+    }
+
+    /// The user ids that are this operator's: the configured one, and the one Chatvolt put on
+    /// the replies this adapter sent.
+    fn my_user_ids(&self) -> Vec<String> {
+        let mut mine: Vec<String> = self.settings.author_id.iter().cloned().collect();
+        mine.extend(self.learned_user.lock().ok().and_then(|l| l.clone()));
+        mine
+    }
+}
+
+/// The refusal in a 2xx answer: `success:false`, with its reason (`message` or
+/// `error.message`) when it gives one.
+fn refusal(answer: &serde_json::Value) -> Option<PlatformError> {
+    if answer.get("success") != Some(&serde_json::Value::Bool(false)) {
+        return None;
+    }
+    let said = answer
+        .get("message")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| answer.pointer("/error/message").and_then(serde_json::Value::as_str));
+    let reason = said
+        .map(server_text)
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "Chatvolt refused it".into());
+    Some(PlatformError::NotAllowed { reason })
 }
 
 #[async_trait]
@@ -267,14 +326,21 @@ impl Platform for Chatvolt {
     }
 
     async fn get_conversation(&self, id: &str) -> Result<Conversation> {
-        let wire = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
+        let wire: WireConversation = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
         Ok(map_conversation(wire, &self.settings.name, &self.settings.operator))
     }
 
     async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
         let path = format!("/conversation/{}/messages/{MESSAGE_COUNT}", segment(id));
         let wire: WireMessages = self.http.get(&path, &[]).await?;
-        let mut messages: Vec<Message> = wire.messages.into_iter().map(map_message).collect();
+        let members = Members {
+            me: self.my_user_ids(),
+            customer: field(wire.user_id.as_deref()),
+        };
+        let name = &self.settings.operator.name;
+        let mut messages: Vec<Message> = (wire.messages.unwrap_or_default().into_iter())
+            .map(|m| map_message_as(m, &members, name))
+            .collect();
         messages.sort_by_key(|m| m.created_at);
         Ok(messages)
     }
@@ -283,19 +349,11 @@ impl Platform for Chatvolt {
         let path = |action: &str| format!("/conversations/{}/{action}", segment(id));
         self.post_action(&path("set-ai-enabled"), json!({"enabled": false}))
             .await?;
-        // A human picked it up, so the request for one is answered. Chatvolt keeps
-        // HUMAN_REQUESTED until told otherwise (§7.9); left set, the conversation would ask
-        // for a human again as soon as it is handed back.
-        let wire: WireConversation = self.http.get(&format!("/conversation/{}", segment(id)), &[]).await?;
-        if wire.status.as_deref() == Some("HUMAN_REQUESTED") {
-            self.post_action(&path("set-status"), json!({"status": "UNRESOLVED"}))
-                .await?;
-        }
-        // Assigning is what tells other operators who holds it; without an email we cannot.
-        if let Some(email) = &self.settings.operator.email {
-            self.post_action(&path("assign"), json!({"email": email})).await?;
-        }
-        self.get_conversation(id).await
+        // Taken over from here on: what fails after it is not a refusal of the takeover.
+        self.finish_take_over(id, &path)
+            .await
+            .map_err(|e| e.after_write("finishing the takeover"))?;
+        self.read_back(id).await
     }
 
     async fn hand_back(&self, id: &str) -> Result<Conversation> {
@@ -304,15 +362,19 @@ impl Platform for Chatvolt {
 
     async fn send(&self, id: &str, text: &str) -> Result<Message> {
         let path = format!("/conversation/message/conversationId/{}", segment(id));
-        let answer: WireSent = self.http.send(Method::POST, &path, &json!({"message": text})).await?;
-        let wire = match answer.message {
-            Some(message) if answer.success != Some(false) => message,
-            _ => {
-                return Err(PlatformError::NotAllowed {
-                    reason: "Chatvolt did not accept the message".into(),
-                });
-            }
-        };
+        let answer: serde_json::Value = self.http.send(Method::POST, &path, &json!({"message": text})).await?;
+        if let Some(refused) = refusal(&answer) {
+            return Err(refused);
+        }
+        // Taken (a 2xx). Without the stored message in the answer it is settled by the thread.
+        let wire = answer
+            .get("message")
+            .filter(|m| m.is_object())
+            .and_then(|m| WireMessage::deserialize(m).ok())
+            .ok_or_else(|| PlatformError::Unconfirmed("its answer did not include the message".into()))?;
+        if let (Some(user), Ok(mut learned)) = (field(wire.user_id.as_deref()), self.learned_user.lock()) {
+            *learned = Some(user);
+        }
         let mut message = map_message(wire);
         message.author = Author::Operator {
             name: self.settings.operator.name.clone(),
@@ -368,8 +430,11 @@ pub(crate) struct WireAssignee {
 }
 
 #[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessages {
-    pub messages: Vec<WireMessage>,
+    pub messages: Option<Vec<WireMessage>>,
+    /// The conversation's own signed-in user: the customer, when they are signed in (§3.2).
+    pub user_id: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -379,8 +444,10 @@ pub(crate) struct WireMessage {
     pub id: String,
     pub text: Option<String>,
     pub html: Option<String>,
-    pub from: String,
+    pub from: Option<String>,
     pub user_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub visitor_id: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub attachments: Option<Vec<WireAttachment>>,
@@ -390,34 +457,6 @@ pub(crate) struct WireMessage {
 pub(crate) struct WireAttachment {
     pub name: Option<String>,
     pub url: Option<String>,
-}
-
-/// `{success, message}` — the answer to every conversation action.
-#[derive(Deserialize, Debug)]
-struct WireAck {
-    success: Option<bool>,
-    message: Option<String>,
-}
-
-impl WireAck {
-    fn into_result(self) -> Result<()> {
-        if self.success == Some(false) {
-            let reason = self
-                .message
-                .as_deref()
-                .map(server_text)
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "Chatvolt refused the action".into());
-            return Err(PlatformError::NotAllowed { reason });
-        }
-        Ok(())
-    }
-}
-
-#[derive(Deserialize, Debug)]
-struct WireSent {
-    success: Option<bool>,
-    message: Option<WireMessage>,
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Operator) -> Conversation {
@@ -465,17 +504,54 @@ fn id_tail(id: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
-/// `from:"agent"` is the AI; `from:"human"` is an operator when it carries a staff `userId`,
-/// otherwise the customer (§7.7).
+/// What a thread's answer says of who is who, to tell an operator's `userId` from a signed-in
+/// customer's (both are `from:"human"` with a `userId`).
+#[derive(Default)]
+pub(crate) struct Members {
+    /// This operator's own user ids (the configured `user_id`, the one on our sends).
+    pub me: Vec<String>,
+    /// The conversation's own signed-in user (the messages answer's `userId`, §3.2): the
+    /// customer.
+    pub customer: Option<String>,
+}
+
+impl Members {
+    /// The conversation's own user is the customer; this operator is "me"; any other user is
+    /// staff. (Chatvolt lists no user ids of its members — assignees carry membership ids — so
+    /// "only a known member is staff" would make every reply, the operator's own included, the
+    /// customer's, and a reply whose answer was lost could never be found in its thread.)
+    fn author(&self, user: &str, operator_name: &Option<String>) -> Author {
+        if self.customer.as_deref().map(str::trim) == Some(user) {
+            Author::Customer
+        } else if self.me.iter().any(|id| id.trim() == user) {
+            Author::Operator {
+                name: operator_name.clone(),
+                is_me: true,
+            }
+        } else {
+            Author::Operator {
+                name: None,
+                is_me: false,
+            }
+        }
+    }
+}
+
+/// `from:"agent"` is the AI; `from:"human"` is an operator or the customer by its `userId`
+/// ([`Members::author`]); without one, the customer (§7.7). A `from` that is missing, `null` or
+/// unknown goes by `userId`, `contactId` or `visitorId`, else it is the system's.
 pub(crate) fn map_message(wire: WireMessage) -> Message {
-    let author = match (wire.from.as_str(), &wire.user_id) {
-        ("agent", _) => Author::Ai,
-        ("human", Some(_)) => Author::Operator {
-            name: None,
-            is_me: false,
-        },
-        ("human", None) => Author::Customer,
-        _ => Author::System,
+    map_message_as(wire, &Members::default(), &None)
+}
+
+fn map_message_as(wire: WireMessage, members: &Members, operator_name: &Option<String>) -> Message {
+    let user = field(wire.user_id.as_deref()).map(|u| members.author(&u, operator_name));
+    let customer = (field(wire.contact_id.as_deref()).is_some() || field(wire.visitor_id.as_deref()).is_some())
+        .then_some(Author::Customer);
+    let author = match wire.from.as_deref() {
+        Some("agent") => Author::Ai,
+        Some("human") => user.unwrap_or(Author::Customer),
+        _ => user.or(customer).unwrap_or(Author::System),
     };
     let text = wire.text.filter(|t| !t.is_empty()).or(wire.html).unwrap_or_default();
     Message {

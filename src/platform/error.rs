@@ -31,6 +31,11 @@ pub enum PlatformError {
     Network(String),
     #[error("malformed response: {0}")]
     Malformed(String),
+    /// The platform answered 2xx to a write, but what it did cannot be confirmed: its answer
+    /// did not say (a send answered without the message), or a later step or the read-back
+    /// failed. It may well have happened, so it is settled by reading the platform again.
+    #[error("the platform took it, but {0}")]
+    Unconfirmed(String),
     #[error("response too large (over {limit_mib} MiB)")]
     TooLarge { limit_mib: usize },
     #[error("{0}")]
@@ -78,6 +83,7 @@ impl PlatformError {
             PlatformError::Timeout(_) => "timeout",
             PlatformError::Network(_) => "network",
             PlatformError::Malformed(_) => "malformed",
+            PlatformError::Unconfirmed(_) => "unconfirmed",
             PlatformError::TooLarge { .. } => "too_large",
             PlatformError::Unavailable(_) => "unavailable",
             PlatformError::Redirected { .. } => "redirected",
@@ -121,6 +127,16 @@ fn detail_hint(detail: &str) -> String {
         String::new()
     } else {
         format!(": {detail}")
+    }
+}
+
+impl PlatformError {
+    /// For what went wrong after a write the platform answered 2xx: not a refusal of the write.
+    pub fn after_write(self, step: &str) -> PlatformError {
+        match self {
+            e @ PlatformError::Unconfirmed(_) => e,
+            e => PlatformError::Unconfirmed(format!("{step} failed: {e}")),
+        }
     }
 }
 

@@ -128,6 +128,21 @@ impl Raia {
         ))
     }
 
+    /// The conversation a write answered 2xx with, or, when that answer is not a conversation
+    /// (another shape, not JSON), the conversation read back: the platform took the write.
+    async fn written(&self, id: &str, answer: Result<WireConversation>) -> Result<WireConversation> {
+        match answer {
+            Err(PlatformError::Malformed(why)) => {
+                tracing::debug!(why, "a 2xx answer that is not the conversation: read back");
+                self.http
+                    .get(&Self::path(id, ""), &[])
+                    .await
+                    .map_err(|e| e.after_write("reading the conversation back"))
+            }
+            answer => answer,
+        }
+    }
+
     fn path(id: &str, rest: &str) -> String {
         format!("/external/conversations/{}{rest}", segment(id))
     }
@@ -285,19 +300,24 @@ impl Platform for Raia {
     }
 
     async fn take_over(&self, id: &str) -> Result<Conversation> {
-        let wire: WireConversation = self
+        let answer = self
             .http
             .send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "manual"}))
-            .await?;
-        let states = self.states().await?;
+            .await;
+        let wire = self.written(id, answer).await?;
+        // Manual from here on: what fails after it is not a refusal of the takeover.
+        let applied = |e: PlatformError| e.after_write("finishing the takeover");
+        let states = self.states().await.map_err(applied)?;
         // A human picked it up: move it out of the needs-human state, or it would still ask
         // for one (a needs-human state outranks manual mode, platforms.md §4.3).
         let picked_up = match (&wire.conversation_state_id, &states.open) {
-            (Some(state), Some(open)) if states.needs_human.contains(state) => Some(
-                self.http
+            (Some(state), Some(open)) if states.needs_human.contains(state) => {
+                let answer = self
+                    .http
                     .send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": open}))
-                    .await?,
-            ),
+                    .await;
+                Some(self.written(id, answer).await.map_err(applied)?)
+            }
             _ => None,
         };
         Ok(map_conversation(
@@ -309,11 +329,14 @@ impl Platform for Raia {
     }
 
     async fn hand_back(&self, id: &str) -> Result<Conversation> {
-        let wire = self
+        let answer = self
             .http
             .send(Method::PUT, &Self::path(id, "/mode"), &json!({"mode": "ai"}))
-            .await?;
-        self.to_conversation(wire).await
+            .await;
+        let wire = self.written(id, answer).await?;
+        self.to_conversation(wire)
+            .await
+            .map_err(|e| e.after_write("reading the states"))
     }
 
     async fn send(&self, id: &str, text: &str) -> Result<Message> {
@@ -339,14 +362,15 @@ impl Platform for Raia {
                 "none of this account's resolved_states exists on the raia agent".into(),
             ));
         };
-        let wire = self
+        let answer = self
             .http
             .send(
                 Method::PUT,
                 &Self::path(id, ""),
                 &json!({"conversationStateId": resolved}),
             )
-            .await?;
+            .await;
+        let wire = self.written(id, answer).await?;
         Ok(map_conversation(
             wire,
             &self.settings.name,

@@ -141,7 +141,7 @@ pub(super) fn conversation_json(organization_id: &str, c: &Conversation<VoltExt>
         priority: e.priority,
         form_id: None,
         agent_id: e.agent_id.clone(),
-        user_id: None,
+        user_id: e.customer_user_id.clone(),
         visitor_id: Some(e.visitor_id.clone()),
         is_group: false,
         frustration: e.frustration,
@@ -180,7 +180,7 @@ pub(super) fn messages_json(c: &Conversation<VoltExt>) -> Vec<Value> {
         .rev()
         .map(|m| {
             let (from, user_id, agent_id) = match &m.author {
-                Author::Customer => ("human", None, None),
+                Author::Customer => ("human", c.ext.customer_user_id.clone(), None),
                 Author::Ai => ("agent", None, c.ext.agent_id.clone()),
                 Author::Operator { user_id } => ("human", user_id.clone(), None),
             };
@@ -196,8 +196,14 @@ pub(super) fn messages_json(c: &Conversation<VoltExt>) -> Vec<Value> {
                 conversation_id: c.id.clone(),
                 created_at: fmt_ts(m.created_at),
                 user_id,
-                contact_id: c.ext.contact_id.clone().filter(|_| customer),
-                visitor_id: Some(c.ext.visitor_id.clone()).filter(|_| customer && c.ext.contact_id.is_none()),
+                // A signed-in customer is known by their user id alone.
+                contact_id: c
+                    .ext
+                    .contact_id
+                    .clone()
+                    .filter(|_| customer && c.ext.customer_user_id.is_none()),
+                visitor_id: Some(c.ext.visitor_id.clone())
+                    .filter(|_| customer && c.ext.contact_id.is_none() && c.ext.customer_user_id.is_none()),
                 agent_id,
                 read,
                 attachments: Vec::new(),
@@ -371,7 +377,7 @@ async fn messages(
     Ok(Json(json!({
         "status": c.ext.status.as_str(),
         "isAiEnabled": c.ext.ai_enabled,
-        "userId": null,
+        "userId": c.ext.customer_user_id,
         "organizationId": volt.organization_id,
         "messages": newest,
     })))

@@ -74,6 +74,9 @@ pub(super) enum Action {
     DelayAfter(Duration),
     /// Apply the request, then answer 200 with a body that is not JSON.
     Malformed,
+    /// Apply the request, then answer 200 with this JSON instead of the handler's (an answer
+    /// shaped otherwise than the adapter expects, to a write that did happen).
+    AppliedBody(Value),
     /// Close the connection without applying the request.
     DropBefore,
     /// Apply the request, then close the connection without a response.
@@ -111,7 +114,7 @@ impl ArmedFault {
             .map_err(|e| {
                 format!(
                     "{e}: expected {{\"status\":N,\"retry_after\"?:S,\"body\"?:any,\"raw\"?:[bytes],\"headers\"?:{{name:value}}}}, \
-                     {{\"delay_ms\":N}}, {{\"delay_after_ms\":N}}, {{\"malformed\":true}}, \
+                     {{\"delay_ms\":N}}, {{\"delay_after_ms\":N}}, {{\"malformed\":true}}, {{\"applied_body\":any}}, \
                      {{\"drop\":\"before\"|\"after\"}} or {{\"pad_to\":N,\"chunked\"?:bool}}"
                 )
             })?;
@@ -153,6 +156,7 @@ impl ArmedFault {
             Action::Delay(d) => json!({"delay_ms": millis(*d)}),
             Action::DelayAfter(d) => json!({"delay_after_ms": millis(*d)}),
             Action::Malformed => json!({"malformed": true}),
+            Action::AppliedBody(body) => json!({"applied_body": body}),
             Action::DropBefore => json!({"drop": "before"}),
             Action::DropAfter => json!({"drop": "after"}),
             Action::Pad { to, chunked } => json!({"pad_to": to, "chunked": chunked}),
@@ -214,6 +218,9 @@ fn parse_action(a: &Value) -> Result<Action, ()> {
     }
     if a.get("malformed") == Some(&Value::Bool(true)) {
         return Ok(Action::Malformed);
+    }
+    if let Some(body) = a.get("applied_body") {
+        return Ok(Action::AppliedBody(body.clone()));
     }
     match a.get("drop").and_then(Value::as_str) {
         Some("before") => Ok(Action::DropBefore),

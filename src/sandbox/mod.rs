@@ -440,9 +440,13 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
         }
         Some(Action::DropBefore) => return Outcome::Drop,
         Some(Action::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(action @ (Action::Malformed | Action::DropAfter | Action::DelayAfter(_) | Action::Pad { .. })) => {
-            after_handler = Some(action)
-        }
+        Some(
+            action @ (Action::Malformed
+            | Action::AppliedBody(_)
+            | Action::DropAfter
+            | Action::DelayAfter(_)
+            | Action::Pad { .. }),
+        ) => after_handler = Some(action),
         None => {}
     }
 
@@ -490,6 +494,10 @@ async fn serve_api(shared: &Shared, platform: Platform, parts: Parts, body: Byte
     match after_handler {
         Some(Action::DropAfter) => Outcome::Drop,
         Some(Action::Malformed) => Outcome::Respond(malformed_response()),
+        // A request the handler refused keeps its refusal: only what was applied is re-worded.
+        Some(Action::AppliedBody(body)) if response.status().is_success() => {
+            Outcome::Respond((StatusCode::OK, Json(body)).into_response())
+        }
         Some(Action::Pad { to, chunked }) => Outcome::Respond(padded(response, to, chunked).await),
         Some(Action::DelayAfter(delay)) => {
             tokio::time::sleep(delay).await;

@@ -26,8 +26,16 @@ pub fn may_have_been_applied(error: &PlatformError) -> bool {
             | PlatformError::Network(_)
             | PlatformError::Server { .. }
             | PlatformError::Malformed(_)
+            | PlatformError::Unconfirmed(_)
             | PlatformError::TooLarge { .. }
     )
+}
+
+/// Whether the platform answered the write 2xx: it took it, so it is never reported as not
+/// done only because it does not show yet (a 2xx body we cannot read is `Malformed`, which
+/// only a 2xx can be; one that does not say what was done is `Unconfirmed`).
+pub fn accepted(error: &PlatformError) -> bool {
+    matches!(error, PlatformError::Malformed(_) | PlatformError::Unconfirmed(_))
 }
 
 /// Why an operation did not succeed; `unknown` when it may have happened all the same.
@@ -52,6 +60,12 @@ pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Con
         Ok(conversation) => Ok(conversation),
         Err(error) if may_have_been_applied(&error) => match platform.get_conversation(id).await {
             Ok(now) if took_effect(op, &now) => Ok((op != Op::MarkRead).then_some(now)),
+            Ok(_) if accepted(&error) => failed(
+                format!(
+                    "{error} — it may have happened, but the conversation does not show it done yet; look again before retrying"
+                ),
+                true,
+            ),
             Ok(_) => failed(
                 format!("{error} — and the conversation does not show it done; try again"),
                 false,
@@ -86,6 +100,7 @@ fn took_effect(op: Op, conversation: &Conversation) -> bool {
 pub async fn send(platform: &dyn Platform, id: &str, text: &str) -> Result<Message, SendFailure> {
     platform.send(id, text).await.map_err(|error| SendFailure {
         ambiguous: may_have_been_applied(&error),
+        accepted: accepted(&error),
         reason: error.to_string(),
     })
 }
@@ -118,6 +133,7 @@ mod tests {
                 retry_after: None,
             },
             PlatformError::Malformed("expected value at line 1 column 1".into()),
+            PlatformError::Unconfirmed("its answer did not say which message it stored".into()),
             PlatformError::TooLarge { limit_mib: 32 },
         ];
         for e in unknown {

@@ -268,6 +268,7 @@ impl Engine {
                 let result = Err(crate::app::SendFailure {
                     reason,
                     ambiguous: false,
+                    accepted: false,
                 });
                 let _ = self.tx.send(Msg::Sent { key, client_id, result });
                 return;

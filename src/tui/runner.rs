@@ -138,6 +138,7 @@ fn not_recorded(key: ConversationKey, client_id: u64, e: &crate::store::StoreErr
     let result = Err(SendFailure {
         reason,
         ambiguous: false,
+        accepted: false,
     });
     Msg::Sent { key, client_id, result }
 }

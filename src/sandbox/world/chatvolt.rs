@@ -55,6 +55,8 @@ pub(in crate::sandbox) struct VoltExt {
     /// The participant contact's id, when the customer is a known contact.
     pub contact_id: Option<String>,
     pub ai_user_identifier: Option<String>,
+    /// A customer signed in as a Chatvolt user: their messages carry this `userId` (not staff).
+    pub customer_user_id: Option<String>,
     pub assignees: Vec<VoltAssignee>,
     pub tags: Vec<VoltTag>,
     pub frustration: Option<f64>,

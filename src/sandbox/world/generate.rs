@@ -288,6 +288,7 @@ impl World {
                     visitor_id: cuid(rng),
                     contact_id: Some(cuid(rng)),
                     ai_user_identifier: None,
+                    customer_user_id: None,
                     assignees: Vec::new(),
                     tags: Vec::new(),
                     frustration: None,
@@ -368,6 +369,10 @@ impl World {
                     c.title = None;
                     c.ext.ai_user_identifier =
                         Some(c.customer.email.clone().unwrap_or_else(|| "+34 612 000 111".into()));
+                }
+                3 => {
+                    // A customer signed in as a Chatvolt user: `from:"human"` with a `userId`.
+                    c.ext.customer_user_id = Some(cuid(rng));
                 }
                 _ => {}
             }
