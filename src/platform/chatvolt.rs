@@ -3,6 +3,7 @@
 
 use super::budget::Budget;
 use super::http::{Auth, Http, segment, server_text};
+use super::json::Each;
 use super::{
     AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
     full_name,
@@ -85,7 +86,8 @@ impl Chatvolt {
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor.to_string()));
         }
-        let page: Vec<WireConversation> = self.http.get("/conversation", &query).await?;
+        let answer: Each<WireConversation> = self.http.get("/conversation", &query).await?;
+        let page = answer.items(&self.settings.name, "conversation");
         let next = page.last().map(|last| {
             json!({
                 "lastCreatedAt": last.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -338,7 +340,11 @@ impl Platform for Chatvolt {
             customer: field(wire.user_id.as_deref()),
         };
         let name = &self.settings.operator.name;
-        let mut messages: Vec<Message> = (wire.messages.unwrap_or_default().into_iter())
+        let listed = wire
+            .messages
+            .map(|m| m.items(&self.settings.name, "message"))
+            .unwrap_or_default();
+        let mut messages: Vec<Message> = (listed.into_iter())
             .map(|m| map_message_as(m, &members, name))
             .collect();
         messages.sort_by_key(|m| m.created_at);
@@ -432,7 +438,7 @@ pub(crate) struct WireAssignee {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireMessages {
-    pub messages: Option<Vec<WireMessage>>,
+    pub messages: Option<Each<WireMessage>>,
     /// The conversation's own signed-in user: the customer, when they are signed in (§3.2).
     pub user_id: Option<String>,
 }

@@ -85,6 +85,7 @@ fn unicode_escape(bytes: &[u8], at: usize) -> Option<u16> {
 /// A JSON array decoded element by element: the elements that decode as `T`, and the ones set
 /// aside, each with where and why. Use it in a wire type or as a whole answer
 /// (`http.get::<Each<WireConversation>>`); anything but an array still fails the answer.
+#[derive(Debug)]
 pub struct Each<T> {
     /// Each with its place in the server's list, which ids synthesised from positions need.
     items: Vec<(usize, T)>,

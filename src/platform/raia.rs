@@ -4,6 +4,7 @@
 
 use super::budget::Budget;
 use super::http::{Auth, Http, segment};
+use super::json::Each;
 use super::{
     AccountSettings, HistoryPage, Listing, Operator, Pages, Platform, PlatformError, QueueRead, Result, field,
     full_name,
@@ -212,8 +213,9 @@ impl Raia {
         }
     }
 
-    fn map_page(&self, data: Vec<WireConversation>, states: &States) -> Vec<Conversation> {
-        data.into_iter()
+    fn map_page(&self, data: Each<WireConversation>, states: &States) -> Vec<Conversation> {
+        data.items(&self.settings.name, "conversation")
+            .into_iter()
             .map(|c| map_conversation(c, &self.settings.name, states, &self.settings.operator))
             .collect()
     }
@@ -276,7 +278,7 @@ impl Platform for Raia {
         let page: u32 = cursor.and_then(|c| c.parse().ok()).unwrap_or(1);
         let wire = self.page(page, "createdAt", "ASC", None).await?;
         let states = self.states().await?;
-        let more = wire.has_next_page && !wire.data.is_empty() && page < MAX_PAGES;
+        let more = wire.has_next_page && page < MAX_PAGES;
         Ok(HistoryPage {
             conversations: self.map_page(wire.data, &states),
             next: more.then(|| (page + 1).to_string()),
@@ -296,7 +298,12 @@ impl Platform for Raia {
     async fn list_messages(&self, id: &str) -> Result<Vec<Message>> {
         let query = [("orderDirection", "ASC".to_string())];
         let wire: WireMessages = self.http.get(&Self::path(id, "/messages"), &query).await?;
-        Ok(wire.messages.into_iter().map(map_message).collect())
+        Ok(wire
+            .messages
+            .items(&self.settings.name, "message")
+            .into_iter()
+            .map(map_message)
+            .collect())
     }
 
     async fn take_over(&self, id: &str) -> Result<Conversation> {
@@ -385,7 +392,7 @@ impl Platform for Raia {
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WirePage {
-    pub data: Vec<WireConversation>,
+    pub data: Each<WireConversation>,
     #[serde(default)]
     pub has_next_page: bool,
 }
@@ -418,7 +425,7 @@ pub(crate) struct WireUser {
 
 #[derive(Deserialize, Debug)]
 pub(crate) struct WireMessages {
-    pub messages: Vec<WireMessage>,
+    pub messages: Each<WireMessage>,
 }
 
 #[derive(Deserialize, Debug)]
