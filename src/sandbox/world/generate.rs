@@ -13,6 +13,7 @@ use super::{
     World,
     chatdash::{DashAgent, DashExt, DashStatus, DashWorld},
     chatvolt::{VoltAgent, VoltAssignee, VoltExt, VoltStatus, VoltTag, VoltWorld},
+    list::Conversations,
     model::{Author, Conversation, Customer, Handling, NewConversation, PlatformExt},
     platform::{Platform, base36, cuid, object_id, uuid},
     raia::{RaiaAgent, RaiaExt, RaiaState, RaiaStateDef, RaiaWorld},
@@ -53,7 +54,7 @@ impl World {
                 organization_name: "Shop Example (sandbox)".into(),
             },
             states: Vec::new(),
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let chatvolt = VoltWorld {
             organization_id: cuid(&mut rng),
@@ -68,7 +69,7 @@ impl World {
                 },
             ],
             staff_user_id: cuid(&mut rng),
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let chatdash = DashWorld {
             agents: vec![
@@ -85,7 +86,7 @@ impl World {
                     client_id: object_id(&mut rng),
                 },
             ],
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let mut world = World {
             raia,
