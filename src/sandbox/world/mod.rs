@@ -51,7 +51,7 @@ mod tests;
 pub(super) use self::{
     chatdash::{DashExt, DashStatus, DashWorld},
     chatvolt::{VoltAssignee, VoltExt, VoltStatus, VoltWorld},
-    list::{find, find_mut},
+    list::{Conversations, find, find_mut},
     model::{Author, Conversation, Customer, Handling, Message, NewConversation},
     platform::{Platform, cuid, fmt_ts, now, parse_ts},
     raia::{RaiaExt, RaiaState, RaiaStateDef, RaiaWorld},
