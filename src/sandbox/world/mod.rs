@@ -68,6 +68,8 @@ pub(super) struct World {
     pub rng: StdRng,
     /// The simulation stops opening new conversations beyond this many.
     max_conversations: usize,
+    /// No more customers ask for a human while this many already wait.
+    max_waiting: usize,
 }
 
 impl World {

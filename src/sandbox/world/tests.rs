@@ -66,6 +66,70 @@ fn nothing_is_due_at_start() {
 }
 
 #[test]
+fn a_large_world_has_a_queue_of_real_size_and_a_year_of_history() {
+    let now = fixed_now();
+    let mut w = World::generate(42, 10_000, now);
+    assert_eq!(w.total(), 10_000);
+    // 10 + N/2000 wait for a human, 5 + N/5000 are held, on every platform.
+    assert_eq!(w.count(Handling::HumanRequested), 15);
+    assert_eq!(w.count(Handling::Human), 7);
+    let queued = |h: Handling| matches!(h, Handling::HumanRequested | Handling::Human);
+    assert!(w.raia.conversations.iter().any(|c| queued(c.ext.handling())));
+    assert!(w.chatvolt.conversations.iter().any(|c| queued(c.ext.handling())));
+    assert!(w.chatdash.conversations.iter().any(|c| queued(c.ext.handling())));
+
+    let mut all: Vec<(Handling, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    all.extend(
+        w.raia
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    all.extend(
+        w.chatvolt
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    all.extend(
+        w.chatdash
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    assert!(
+        all.iter()
+            .all(|(_, created, updated)| created <= updated && *updated <= now)
+    );
+    // createdAt spread over the year: every quarter holds about a quarter of them.
+    for quarter in 0..4 {
+        let (newer, older) = (TimeDelta::days(91 * quarter), TimeDelta::days(91 * (quarter + 1)));
+        let n = all
+            .iter()
+            .filter(|(_, c, _)| *c <= now - newer && *c > now - older)
+            .count();
+        assert!((2_000..3_000).contains(&n), "quarter {quarter}: {n}");
+    }
+    // Older conversations are mostly resolved.
+    let old: Vec<_> = all.iter().filter(|(_, c, _)| *c < now - TimeDelta::days(30)).collect();
+    let resolved = old.iter().filter(|(h, ..)| *h == Handling::Resolved).count();
+    assert!(resolved * 100 >= old.len() * 90, "{resolved} of {}", old.len());
+    // Some of the queue asked just now in a conversation begun months ago.
+    assert!(
+        all.iter()
+            .any(|(h, c, u)| queued(*h) && *c < now - TimeDelta::days(60) && *u > now - secs(600))
+    );
+
+    // And it is at rest, as a small one.
+    let before = w.total_messages();
+    let rng = &mut w.rng;
+    due_replies(&mut w.raia.conversations, rng, now, 1.0);
+    due_replies(&mut w.chatvolt.conversations, rng, now, 1.0);
+    due_replies(&mut w.chatdash.conversations, rng, now, 1.0);
+    assert_eq!(before, w.total_messages());
+}
+
+#[test]
 fn ai_answers_only_in_ai_mode() {
     let mut w = World::generate(1, 6, fixed_now());
     let t = fixed_now();
