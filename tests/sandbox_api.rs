@@ -2,6 +2,8 @@
 //! filters, handoff operations, error shapes), the control API, faults and the rate limit.
 #![cfg(feature = "sandbox")]
 
+mod common;
+
 use std::{
     collections::HashSet,
     time::{Duration, Instant},
@@ -1000,6 +1002,82 @@ async fn received_log_records_api_requests_only() {
     let log = received(&h).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["seq"], 5);
+}
+
+#[tokio::test]
+async fn received_summary_counts_requests_by_endpoint_filters_and_key() {
+    let h = quiet(24).await;
+    let volt_ids: Vec<String> = ok_json(volt(&h, Method::GET, "/conversation?limit=2"))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for _ in 0..3 {
+        ok_json(volt(&h, Method::GET, "/conversation?status=HUMAN_REQUESTED&limit=100")).await;
+    }
+    ok_json(volt(&h, Method::GET, "/conversation?limit=100&ai=disabled")).await;
+    for id in &volt_ids {
+        ok_json(volt(&h, Method::GET, &format!("/conversation/{id}/messages/100"))).await;
+    }
+    let since = "2026-01-01T00:00:00.000Z";
+    ok_json(raia(
+        &h,
+        Method::GET,
+        &format!("/external/conversations?orderBy=updatedAt&orderDirection=DESC&startDate={since}&pageSize=100"),
+    ))
+    .await;
+    let agent = &h.chatdash_agents()[0];
+    for _ in 0..2 {
+        ok_json(dash(
+            &h,
+            Method::GET,
+            &format!("/agents/{agent}/conversations?startDate={since}"),
+        ))
+        .await;
+    }
+    let wrong_key = http()
+        .get(format!("{}/conversation?limit=100&ai=disabled", h.chatvolt_base()))
+        .bearer_auth("another-key");
+    assert_eq!(call(wrong_key).await.0, StatusCode::UNAUTHORIZED);
+    view(&h, "chatvolt", &volt_ids[0]).await; // the control API is not counted
+
+    let s = common::summary(&h, None).await;
+    let count = |platform, endpoint| common::endpoint_count(&s, platform, endpoint);
+    assert_eq!(common::platform_count(&s, "chatvolt"), 1 + 3 + 2 + 2, "{s:#}");
+    assert_eq!(count("chatvolt", "GET /conversation?limit"), 1);
+    assert_eq!(count("chatvolt", "GET /conversation?limit&status=HUMAN_REQUESTED"), 3);
+    assert_eq!(count("chatvolt", "GET /conversation?ai=disabled&limit"), 2);
+    assert_eq!(count("chatvolt", "GET /conversation/{id}/messages/{count}"), 2);
+    let raia_list = "GET /external/conversations?orderBy=updatedAt&orderDirection=DESC&pageSize&startDate";
+    assert_eq!(count("raia", raia_list), 1);
+    assert_eq!(count("chatdash", "GET /agents/{agent}/conversations?startDate"), 2);
+    assert_eq!((s["total"].as_u64(), s["complete"].as_bool()), (Some(11), Some(true)));
+    // Two keys on Chatvolt: counted apart, and only numbered (a key is never shown).
+    let ai_off = &s["platforms"]["chatvolt"]["endpoints"]["GET /conversation?ai=disabled&limit"];
+    assert_eq!(ai_off["keys"], json!({"key 1": 1, "key 2": 1}));
+    assert_eq!(ai_off["statuses"], json!({"200": 1, "401": 1}));
+    assert!(!s.to_string().contains("another-key") && !s.to_string().contains(&h.keys().chatvolt));
+    assert!(s["platforms"]["raia"]["endpoints"][raia_list].get("keys").is_none());
+
+    // A window: only what came after an earlier summary.
+    let last = s["last_seq"].as_u64().unwrap();
+    ok_json(raia(&h, Method::GET, "/external/conversations/states")).await;
+    let window = common::summary(&h, Some(last)).await;
+    assert_eq!(window["total"], 1);
+    assert_eq!(
+        common::endpoint_count(&window, "raia", "GET /external/conversations/states"),
+        1
+    );
+    assert_eq!(common::platform_count(&window, "chatvolt"), 0);
+
+    assert_eq!(
+        control(&h, Method::GET, "received/summary?since=soon", None).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    control_ok(&h, Method::DELETE, "received", None).await;
+    assert_eq!(common::summary(&h, None).await["total"], 0);
 }
 
 #[tokio::test]

@@ -33,6 +33,10 @@ pub struct SandboxArgs {
     /// Requests per minute per key before answering 429
     #[arg(long)]
     rate_limit: Option<u32>,
+    /// Every INTERVAL (e.g. 60s), print one line per platform: the requests received in it, by
+    /// endpoint
+    #[arg(long, value_name = "INTERVAL", value_parser = humantime::parse_duration)]
+    summary: Option<Duration>,
     /// Key the raia API accepts
     #[arg(long, env = "HANDOFF_SANDBOX_RAIA_KEY")]
     raia_key: Option<String>,
@@ -50,6 +54,9 @@ pub async fn run(args: SandboxArgs) -> Result<(), Failure> {
     }
     if !args.speed.is_finite() || args.speed < 0.0 {
         return Err(Failure::Usage("--speed must be 0 or more".into()));
+    }
+    if args.summary.is_some_and(|every| every < Duration::from_secs(1)) {
+        return Err(Failure::Usage("--summary must be at least 1s".into()));
     }
     let defaults = SandboxKeys::default();
     let options = SandboxOptions {
@@ -74,9 +81,33 @@ pub async fn run(args: SandboxArgs) -> Result<(), Failure> {
         "{}\nPress Ctrl+C to stop.\n",
         crate::sandbox::describe(&handle)
     ));
-    wait_for_stop().await;
+    match args.summary {
+        Some(every) => {
+            tokio::select! {
+                _ = wait_for_stop() => {}
+                _ = print_summaries(&handle, every) => {}
+            }
+        }
+        None => wait_for_stop().await,
+    }
     handle.shutdown().await;
     Ok(())
+}
+
+/// Every `every`, the requests received since the last time, one line per platform.
+async fn print_summaries(handle: &crate::sandbox::SandboxHandle, every: Duration) {
+    let mut since = handle.summary_lines(0).0;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (last, lines) = handle.summary_lines(since);
+        since = last;
+        let time = chrono::Local::now().format("%H:%M:%S");
+        let label = humantime::format_duration(every);
+        let text: String = lines.iter().map(|l| format!("{time} last {label}  {l}\n")).collect();
+        print(&text);
+    }
 }
 
 /// Ctrl+C, or SIGTERM from a supervisor or test harness.

@@ -163,17 +163,14 @@ async fn list(
 
     let world = shared.world();
     check_agent(&world.chatdash, &agent)?;
-    let mut items: Vec<&Conversation<DashExt>> = world
-        .chatdash
-        .conversations
-        .iter()
+    // Newest first: the window is a range of the creation index, walked backwards.
+    let list = &world.chatdash.conversations;
+    let items = list
+        .in_created_order(list.created_between(start, end))
+        .rev()
         .filter(|c| c.ext.agent_id == agent)
-        .filter(|c| c.ext.record == record && c.ext.interacted == interacted)
-        .filter(|c| start.is_none_or(|s| c.created_at >= s))
-        .filter(|c| end.is_none_or(|e| c.created_at <= e))
-        .collect();
-    items.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-    Ok(Json(Value::Array(items.into_iter().map(conversation_json).collect())))
+        .filter(|c| c.ext.record == record && c.ext.interacted == interacted);
+    Ok(Json(Value::Array(items.map(conversation_json).collect())))
 }
 
 /// The conversation `id` of `agent` (by `platformId` when `by_platform_id`).
@@ -184,10 +181,14 @@ fn locate<'a>(
     by_platform_id: bool,
 ) -> Result<&'a mut Conversation<DashExt>, ApiError> {
     check_agent(dash, agent)?;
-    dash.conversations
-        .iter_mut()
-        .find(|c| c.ext.agent_id == agent && (if by_platform_id { &c.ext.platform_id } else { &c.id }) == id)
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))
+    let found = if by_platform_id {
+        dash.conversations
+            .iter_mut()
+            .find(|c| c.ext.agent_id == agent && c.ext.platform_id == id)
+    } else {
+        dash.conversations.by_id_mut(id).filter(|c| c.ext.agent_id == agent)
+    };
+    found.ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
 async fn get_one(

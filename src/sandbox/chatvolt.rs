@@ -340,14 +340,18 @@ async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Res
 
     let world = shared.world();
     let volt = &world.chatvolt;
-    let mut items: Vec<&Conversation<VoltExt>> = volt.conversations.iter().filter(|c| filters.accepts(c)).collect();
+    let list = &volt.conversations;
     // Newest first, id descending as the tie-break; the cursor keeps what comes strictly after.
-    items.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    // The creation index gives the date window and the cursor's place without a sort.
+    let mut window = list.created_between(filters.from, filters.until);
     if let Some((at, id)) = &cursor {
-        items.retain(|c| (c.created_at, &c.id) < (*at, id));
+        let before = list.created_position(|c| (c.created_at, c.id.as_str()) < (*at, id.as_str()));
+        window.end = window.end.min(before).max(window.start);
     }
-    let page: Vec<Value> = items
-        .into_iter()
+    let page: Vec<Value> = list
+        .in_created_order(window)
+        .rev()
+        .filter(|c| filters.accepts(c))
         .take(limit)
         .map(|c| conversation_json(&volt.organization_id, c))
         .collect();

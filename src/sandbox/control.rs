@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, RawQuery, State},
     http::request::Parts,
     routing::{get, post},
 };
@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 use super::{
     ApiError, ApiJson, ApiPath, Shared, body_object, chatdash, chatvolt,
     faults::{ArmedFault, clamp_speed},
-    raia,
+    query_map, raia,
+    summary::{Summary, Tallies},
     world::{Author, Conversation, Customer, Handling, NewConversation, Platform, find, now},
 };
 
@@ -35,6 +36,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations", post(create))
         .route("/conversations/{platform}/{id}", get(view))
         .route("/received", get(received).delete(clear_received))
+        .route("/received/summary", get(received_summary))
         .route("/settings", get(settings).post(change_settings))
         .route("/faults", get(faults).post(arm_fault).delete(clear_faults))
         .layer(DefaultBodyLimit::max(MAX_CONTROL_BODY))
@@ -76,12 +78,15 @@ struct Entry {
 pub(super) struct ReceivedLog {
     next_seq: u64,
     entries: VecDeque<Entry>,
+    /// Every request, small, for the summary by endpoint.
+    tallies: Tallies,
 }
 
 impl ReceivedLog {
-    /// Records a request as it arrives; returns its sequence number.
-    pub(super) fn record(&mut self, parts: &Parts, body: &Bytes) -> u64 {
+    /// Records a request to `platform` as it arrives; returns its sequence number.
+    pub(super) fn record(&mut self, platform: Platform, parts: &Parts, body: &Bytes) -> u64 {
         self.next_seq += 1;
+        self.tallies.record(self.next_seq, platform, parts);
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in &parts.headers {
             let name = name.as_str().to_owned();
@@ -118,7 +123,13 @@ impl ReceivedLog {
         self.next_seq
     }
 
+    /// The requests received after sequence number `since`, by platform and endpoint.
+    pub(super) fn summary(&self, since: u64) -> Summary {
+        self.tallies.summary(since, self.next_seq)
+    }
+
     pub(super) fn set_status(&mut self, seq: u64, status: u16) {
+        self.tallies.set_status(seq, status);
         if let Ok(i) = self.entries.binary_search_by_key(&seq, |e| e.seq) {
             self.entries[i].status = Some(status);
         }
@@ -133,7 +144,19 @@ async fn clear_received(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let mut log = shared.received();
     let cleared = log.entries.len();
     log.entries.clear();
+    log.tallies.clear();
     Json(json!({ "cleared": cleared }))
+}
+
+/// `?since=<seq>`: only the requests after that one (a summary's `last_seq` starts a window).
+async fn received_summary(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let since = match query_map(raw.as_deref()).get("since") {
+        None => 0,
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| ApiError::bad_request("since must be a non-negative integer (a sequence number)"))?,
+    };
+    Ok(Json(shared.received().summary(since).to_json()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ mod chatvolt;
 mod control;
 mod faults;
 mod raia;
+mod summary;
 mod world;
 
 use std::{
@@ -109,6 +110,7 @@ pub struct SandboxHandle {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     simulation: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
 }
 
 impl SandboxHandle {
@@ -140,6 +142,13 @@ impl SandboxHandle {
 
     pub fn keys(&self) -> &SandboxKeys {
         &self.keys
+    }
+
+    /// The requests received after sequence number `since`, one line per platform by
+    /// endpoint (what `--summary` prints), and the sequence number the next window starts at.
+    pub fn summary_lines(&self, since: u64) -> (u64, Vec<String>) {
+        let summary = self.shared.received().summary(since);
+        (summary.last_seq(), summary.lines())
     }
 
     /// Stops the simulation, then the server (waiting up to 2 s for open requests).
@@ -197,7 +206,7 @@ pub async fn start(opts: SandboxOptions) -> std::io::Result<SandboxHandle> {
             tracing::warn!(%error, "sandbox server stopped");
         }
     });
-    let simulation = tokio::spawn(world::simulate(shared));
+    let simulation = tokio::spawn(world::simulate(shared.clone()));
     tracing::info!(%addr, "sandbox listening");
     Ok(SandboxHandle {
         addr,
@@ -206,6 +215,7 @@ pub async fn start(opts: SandboxOptions) -> std::io::Result<SandboxHandle> {
         stop: Some(stop),
         server: Some(server),
         simulation: Some(simulation),
+        shared,
     })
 }
 
@@ -235,7 +245,7 @@ pub fn describe(handle: &SandboxHandle) -> String {
     ));
     line(format!("            agents: {}", agents.join(", ")));
     line(format!(
-        "  control   {}/_sandbox/  (say, conversations, received, settings, faults)",
+        "  control   {}/_sandbox/  (say, conversations, received, received/summary, settings, faults)",
         handle.url()
     ));
     line(String::new());
@@ -397,7 +407,7 @@ async fn api_gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         Ok(bytes) => (bytes, false),
         Err(_) => (Bytes::new(), true),
     };
-    let seq = shared.received().record(&parts, &bytes);
+    let seq = shared.received().record(platform, &parts, &bytes);
     let outcome = if too_large {
         Outcome::Respond(error_response(
             platform,

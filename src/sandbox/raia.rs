@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::{
     ApiError, ApiJson, ApiPath, Shared, body_object, opt_str, query_bool, query_map, query_time, required_text,
     world::{
-        Author, Conversation, Message, RaiaExt, RaiaState, RaiaStateDef, RaiaWorld, World, find, find_mut, fmt_ts, now,
+        Author, Conversation, Conversations, Message, RaiaExt, RaiaState, RaiaStateDef, RaiaWorld, World, find,
+        find_mut, fmt_ts, now,
     },
 };
 
@@ -204,29 +205,29 @@ async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Res
     let agent_matches = keyword
         .as_ref()
         .is_some_and(|k| raia.agent.name.to_lowercase().contains(k));
-    let mut items: Vec<&Conversation<RaiaExt>> = raia
-        .conversations
-        .iter()
-        .filter(|c| start.is_none_or(|s| c.updated_at >= s))
-        .filter(|c| end.is_none_or(|e| c.updated_at <= e))
-        .filter(|c| user_id.is_none_or(|u| &c.ext.user_id == u))
-        .filter(|_| !feedbacks_only) // no conversation has feedbacks
-        .filter(|c| agent_matches || keyword.as_ref().is_none_or(|k| search_matches(c, k)))
-        .collect();
-    items.sort_by(|a, b| {
-        let key = |c: &Conversation<RaiaExt>| if by_updated { c.updated_at } else { c.created_at };
-        let order = key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id));
-        if descending { order.reverse() } else { order }
-    });
-
-    let total = items.len() as u64;
-    let total_pages = total.div_ceil(page_size);
+    let matches = |c: &&Conversation<RaiaExt>| {
+        start.is_none_or(|s| c.updated_at >= s)
+            && end.is_none_or(|e| c.updated_at <= e)
+            && user_id.is_none_or(|u| &c.ext.user_id == u)
+            && !feedbacks_only // no conversation has feedbacks
+            && (agent_matches || keyword.as_ref().is_none_or(|k| search_matches(c, k)))
+    };
     let skip = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
     let take = usize::try_from(page_size).unwrap_or(usize::MAX);
+    let (total, items) = if by_updated {
+        by_updated_page(
+            raia.conversations.iter().filter(matches).collect(),
+            descending,
+            skip,
+            take,
+        )
+    } else {
+        by_created_page(&raia.conversations, matches, descending, skip, take)
+    };
+    let total = total as u64;
+    let total_pages = total.div_ceil(page_size);
     let data: Vec<Value> = items
         .into_iter()
-        .skip(skip)
-        .take(take)
         .map(|c| conversation_json(&raia.states, c, true))
         .collect();
     Ok(Json(json!({
@@ -238,6 +239,49 @@ async fn list(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Res
         "hasPreviousPage": page > 1,
         "data": data,
     })))
+}
+
+/// One page in creation order, from the index: no sort, one pass to count the matches.
+fn by_created_page<'a>(
+    list: &'a Conversations<RaiaExt>,
+    matches: impl Fn(&&'a Conversation<RaiaExt>) -> bool,
+    descending: bool,
+    skip: usize,
+    take: usize,
+) -> (usize, Vec<&'a Conversation<RaiaExt>>) {
+    let all = list.in_created_order(0..list.len());
+    let ordered: Box<dyn Iterator<Item = _>> = if descending { Box::new(all.rev()) } else { Box::new(all) };
+    let mut total = 0;
+    let mut items = Vec::new();
+    for c in ordered.filter(matches) {
+        if total >= skip && items.len() < take {
+            items.push(c);
+        }
+        total += 1;
+    }
+    (total, items)
+}
+
+/// One page in `updatedAt` order (which changes all the time, so it has no index): only the
+/// matches up to the page's end are put in order.
+fn by_updated_page(
+    mut items: Vec<&Conversation<RaiaExt>>,
+    descending: bool,
+    skip: usize,
+    take: usize,
+) -> (usize, Vec<&Conversation<RaiaExt>>) {
+    let total = items.len();
+    let order = |a: &&Conversation<RaiaExt>, b: &&Conversation<RaiaExt>| {
+        let order = (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id));
+        if descending { order.reverse() } else { order }
+    };
+    let end = skip.saturating_add(take).min(total);
+    if end < total {
+        items.select_nth_unstable_by(end, order);
+        items.truncate(end);
+    }
+    items.sort_unstable_by(order);
+    (total, items.into_iter().skip(skip).collect())
 }
 
 /// searchKeyword: title, summary, user first/last name, email and phone.

@@ -131,3 +131,26 @@ pub fn list_path(kind: PlatformKind) -> &'static str {
         PlatformKind::Chatdash => "/conversations",
     }
 }
+
+/// The control API's summary of the API requests received (`GET /_sandbox/received/summary`),
+/// after sequence number `since` if given (an earlier summary's `last_seq` starts a window).
+pub async fn summary(h: &SandboxHandle, since: Option<u64>) -> Value {
+    let path = match since {
+        Some(seq) => format!("received/summary?since={seq}"),
+        None => "received/summary".to_owned(),
+    };
+    control(h, reqwest::Method::GET, &path, None).await
+}
+
+/// How many requests of a summary `platform` received at `endpoint`, a template such as
+/// `GET /conversation?limit&status=HUMAN_REQUESTED` (0 if none).
+pub fn endpoint_count(summary: &Value, platform: &str, endpoint: &str) -> u64 {
+    summary["platforms"][platform]["endpoints"][endpoint]["count"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// All the requests of a summary to `platform`.
+pub fn platform_count(summary: &Value, platform: &str) -> u64 {
+    summary["platforms"][platform]["total"].as_u64().unwrap_or(0)
+}

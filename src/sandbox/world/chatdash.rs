@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 
 use super::{
-    model::{Conversation, Handling, PlatformExt},
+    list::Conversations,
+    model::{Handling, PlatformExt},
     platform::object_id,
 };
 
@@ -99,5 +100,5 @@ pub(in crate::sandbox) struct DashAgent {
 #[derive(Debug, Clone)]
 pub(in crate::sandbox) struct DashWorld {
     pub agents: Vec<DashAgent>,
-    pub conversations: Vec<Conversation<DashExt>>,
+    pub conversations: Conversations<DashExt>,
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 
 use super::{
-    model::{Conversation, Handling, PlatformExt},
+    list::Conversations,
+    model::{Handling, PlatformExt},
     platform::cuid,
 };
 
@@ -113,5 +114,5 @@ pub(in crate::sandbox) struct VoltWorld {
     pub agents: Vec<VoltAgent>,
     /// The staff user the API key belongs to: operator messages sent through the API carry it.
     pub staff_user_id: String,
-    pub conversations: Vec<Conversation<VoltExt>>,
+    pub conversations: Conversations<VoltExt>,
 }

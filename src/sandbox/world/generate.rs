@@ -13,12 +13,14 @@ use super::{
     World,
     chatdash::{DashAgent, DashExt, DashStatus, DashWorld},
     chatvolt::{VoltAgent, VoltAssignee, VoltExt, VoltStatus, VoltTag, VoltWorld},
+    list::Conversations,
     model::{Author, Conversation, Customer, Handling, NewConversation, PlatformExt},
     platform::{Platform, base36, cuid, object_id, uuid},
     raia::{RaiaAgent, RaiaExt, RaiaState, RaiaStateDef, RaiaWorld},
     script::{
         AI_GREETING, HUMAN_ASKS, NAMES, OTHER_OPERATOR_EMAIL, OTHER_OPERATOR_NAME, Script, TOPICS, operator_greeting,
     },
+    simulate::MAX_WAITING,
 };
 
 /// How many conversations of each handling a platform starts with.
@@ -33,6 +35,23 @@ fn handling_plan(n: usize, rng: &mut StdRng) -> Vec<Handling> {
     plan.resize(n, Handling::Ai);
     plan.shuffle(rng);
     plan
+}
+
+/// Worlds of up to this many conversations are generated as they always were: the demo's and
+/// the tests' worlds (and their snapshots) depend on every id and timestamp.
+const SMALL_WORLD: usize = 100;
+
+/// How far back a large world's history goes.
+const HISTORY_DAYS: i64 = 365;
+
+/// A large world's queue: (needs a human, held by a human), in all.
+pub(super) fn queue_size(conversations: usize) -> (usize, usize) {
+    (10 + conversations / 2000, 5 + conversations / 5000)
+}
+
+/// `n` spread over the three platforms.
+fn split(n: usize) -> [usize; 3] {
+    [n.div_ceil(3), (n + 1) / 3, n / 3]
 }
 
 pub(super) fn secs(n: i64) -> TimeDelta {
@@ -53,7 +72,7 @@ impl World {
                 organization_name: "Shop Example (sandbox)".into(),
             },
             states: Vec::new(),
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let chatvolt = VoltWorld {
             organization_id: cuid(&mut rng),
@@ -68,7 +87,7 @@ impl World {
                 },
             ],
             staff_user_id: cuid(&mut rng),
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let chatdash = DashWorld {
             agents: vec![
@@ -85,7 +104,7 @@ impl World {
                     client_id: object_id(&mut rng),
                 },
             ],
-            conversations: Vec::new(),
+            conversations: Conversations::default(),
         };
         let mut world = World {
             raia,
@@ -93,20 +112,87 @@ impl World {
             chatdash,
             rng,
             max_conversations: conversations + 40,
+            max_waiting: MAX_WAITING,
         };
-        world.raia.states = world.raia_states(now - TimeDelta::days(90));
-
-        let per_platform = [conversations.div_ceil(3), (conversations + 1) / 3, conversations / 3];
-        for (platform, count) in Platform::ALL.into_iter().zip(per_platform) {
-            let plan = handling_plan(count, &mut world.rng);
-            for (index, handling) in plan.into_iter().enumerate() {
-                let spec = world.scripted(platform, handling, index);
-                let at = world.end_time(handling, now);
-                world.add(platform, spec, at);
+        if conversations <= SMALL_WORLD {
+            world.raia.states = world.raia_states(now - TimeDelta::days(90));
+            for (platform, count) in Platform::ALL.into_iter().zip(split(conversations)) {
+                let plan = handling_plan(count, &mut world.rng);
+                for (index, handling) in plan.into_iter().enumerate() {
+                    let spec = world.scripted(platform, handling, index);
+                    let at = world.end_time(handling, now);
+                    world.add(platform, spec, at);
+                }
             }
+        } else {
+            world.raia.states = world.raia_states(now - TimeDelta::days(HISTORY_DAYS + 1));
+            world.max_waiting = queue_size(conversations).0 + MAX_WAITING;
+            world.generate_history(conversations, now);
         }
         world.decorate_special_cases();
         world
+    }
+
+    /// A large world as a real account has it: a year of history, mostly resolved, and a queue
+    /// of realistic size (half of it in conversations that began long ago).
+    fn generate_history(&mut self, conversations: usize, now: DateTime<Utc>) {
+        let (needs, held) = queue_size(conversations);
+        let counts = split(conversations).into_iter().zip(split(needs)).zip(split(held));
+        for (platform, ((count, needs), held)) in Platform::ALL.into_iter().zip(counts) {
+            let mut plan = vec![Some(Handling::HumanRequested); needs];
+            plan.extend(std::iter::repeat_n(Some(Handling::Human), held));
+            plan.resize(count, None);
+            plan.shuffle(&mut self.rng);
+            for (index, queued) in plan.into_iter().enumerate() {
+                let age = secs(self.rng.random_range(1_800..HISTORY_DAYS * 86_400));
+                let handling = queued.unwrap_or_else(|| self.settled_handling(age));
+                let spec = self.scripted(platform, handling, index);
+                if queued.is_some() && self.rng.random_bool(0.5) {
+                    // Asked for a person just now: a conversation of today.
+                    let at = self.end_time(handling, now);
+                    self.add(platform, spec, at);
+                } else {
+                    let recent = now - secs(self.rng.random_range(60..300));
+                    self.add_spread(platform, spec, now - age, recent);
+                }
+            }
+        }
+    }
+
+    /// What became of a conversation begun `age` ago that is not in the queue: the recent ones
+    /// mostly still with the AI, the older ones mostly resolved.
+    fn settled_handling(&mut self, age: TimeDelta) -> Handling {
+        let with_ai = match age.num_days() {
+            0 => 0.85,
+            1..=6 => 0.4,
+            _ => 0.03,
+        };
+        if self.rng.random_bool(with_ai) {
+            Handling::Ai
+        } else {
+            Handling::Resolved
+        }
+    }
+
+    /// Adds a conversation begun at `created`: its dialogue follows from there, but in a queued
+    /// one the customer's request for a person (and what followed it) is recent, ending at
+    /// `recent`, as when a customer comes back to an old conversation.
+    fn add_spread(&mut self, platform: Platform, spec: NewConversation, created: DateTime<Utc>, recent: DateTime<Utc>) {
+        let mut gaps: Vec<i64> = spec.messages.iter().map(|_| self.rng.random_range(15..90)).collect();
+        let tail = match spec.handling {
+            Handling::HumanRequested => 1, // the request
+            Handling::Human => 3,          // the request, the operator, the customer's thanks
+            Handling::Ai | Handling::Resolved => 0,
+        };
+        let k = gaps.len().saturating_sub(tail);
+        if tail > 0 && k > 0 {
+            // Message `k` (the request) comes after a pause that ends the tail at `recent`.
+            let history: i64 = gaps[1..k].iter().sum();
+            let tail_span: i64 = gaps[k + 1..].iter().sum();
+            let pause = (recent - secs(tail_span) - (created + secs(history))).num_seconds();
+            gaps[k] = pause.max(gaps[k]);
+        }
+        self.insert(platform, spec, created, &gaps);
     }
 
     fn raia_states(&mut self, created_at: DateTime<Utc>) -> Vec<RaiaStateDef> {

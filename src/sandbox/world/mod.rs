@@ -39,6 +39,7 @@ macro_rules! with_list {
 mod chatdash;
 mod chatvolt;
 mod generate;
+mod list;
 mod model;
 mod platform;
 mod raia;
@@ -50,7 +51,8 @@ mod tests;
 pub(super) use self::{
     chatdash::{DashExt, DashStatus, DashWorld},
     chatvolt::{VoltAssignee, VoltExt, VoltStatus, VoltWorld},
-    model::{Author, Conversation, Customer, Handling, Message, NewConversation, find, find_mut},
+    list::{Conversations, find, find_mut},
+    model::{Author, Conversation, Customer, Handling, Message, NewConversation},
     platform::{Platform, cuid, fmt_ts, now, parse_ts},
     raia::{RaiaExt, RaiaState, RaiaStateDef, RaiaWorld},
     simulate::simulate,
@@ -66,6 +68,8 @@ pub(super) struct World {
     pub rng: StdRng,
     /// The simulation stops opening new conversations beyond this many.
     max_conversations: usize,
+    /// No more customers ask for a human while this many already wait.
+    max_waiting: usize,
 }
 
 impl World {

@@ -164,17 +164,6 @@ impl<E: PlatformExt> Conversation<E> {
     }
 }
 
-pub(in crate::sandbox) fn find<'a, E>(list: &'a [Conversation<E>], id: &str) -> Option<&'a Conversation<E>> {
-    list.iter().find(|c| c.id == id)
-}
-
-pub(in crate::sandbox) fn find_mut<'a, E>(
-    list: &'a mut [Conversation<E>],
-    id: &str,
-) -> Option<&'a mut Conversation<E>> {
-    list.iter_mut().find(|c| c.id == id)
-}
-
 /// What the control API (or the simulation) asks for when it creates a conversation.
 #[derive(Debug, Clone)]
 pub(in crate::sandbox) struct NewConversation {

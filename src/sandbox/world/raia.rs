@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 
 use super::{
-    model::{Conversation, Handling, PlatformExt},
+    list::Conversations,
+    model::{Handling, PlatformExt},
     platform::uuid,
 };
 
@@ -93,5 +94,5 @@ impl PlatformExt for RaiaExt {
 pub(in crate::sandbox) struct RaiaWorld {
     pub agent: RaiaAgent,
     pub states: Vec<RaiaStateDef>,
-    pub conversations: Vec<Conversation<RaiaExt>>,
+    pub conversations: Conversations<RaiaExt>,
 }

@@ -51,7 +51,7 @@ impl World {
         // Customers ask for a person now and then, but the queue does not grow without end
         // while nobody works it.
         let waiting = self.count(Handling::HumanRequested);
-        let asks = self.rng.random_bool(ASK_FOR_HUMAN) && waiting < MAX_WAITING;
+        let asks = self.rng.random_bool(ASK_FOR_HUMAN) && waiting < self.max_waiting;
         let rng = &mut self.rng;
         with_list!(self, platform, list => if let Some(c) = list.get_mut(index) {
             speak(c, rng, asks, at);
@@ -110,7 +110,8 @@ const CUSTOMER_DELAY_SECS: f64 = 6.0;
 const NUDGE_AFTER_SECS: f64 = 45.0;
 /// Chance that a customer who writes asks for a human.
 const ASK_FOR_HUMAN: f64 = 0.15;
-/// No more customers ask for a human while this many already wait.
+/// No more customers ask for a human while this many already wait (in a small world; a
+/// large one starts with a larger queue, and this many more).
 pub(super) const MAX_WAITING: usize = 8;
 /// Mean simulated seconds between random events (a customer writes, a conversation opens).
 const MEAN_SECS_BETWEEN_EVENTS: f64 = 4.0;

@@ -10,7 +10,8 @@ use super::{
     chatdash::DashStatus,
     chatvolt::VoltStatus,
     generate::secs,
-    model::{Author, Handling, NewConversation, PlatformExt, find},
+    list::find,
+    model::{Author, Handling, NewConversation, PlatformExt},
     platform::{Platform, fmt_ts, parse_ts},
     script::TOPICS,
     simulate::{MAX_WAITING, due_replies},
@@ -61,6 +62,70 @@ fn nothing_is_due_at_start() {
     due_replies(&mut w.raia.conversations, rng, fixed_now(), 1.0);
     due_replies(&mut w.chatvolt.conversations, rng, fixed_now(), 1.0);
     due_replies(&mut w.chatdash.conversations, rng, fixed_now(), 1.0);
+    assert_eq!(before, w.total_messages());
+}
+
+#[test]
+fn a_large_world_has_a_queue_of_real_size_and_a_year_of_history() {
+    let now = fixed_now();
+    let mut w = World::generate(42, 10_000, now);
+    assert_eq!(w.total(), 10_000);
+    // 10 + N/2000 wait for a human, 5 + N/5000 are held, on every platform.
+    assert_eq!(w.count(Handling::HumanRequested), 15);
+    assert_eq!(w.count(Handling::Human), 7);
+    let queued = |h: Handling| matches!(h, Handling::HumanRequested | Handling::Human);
+    assert!(w.raia.conversations.iter().any(|c| queued(c.ext.handling())));
+    assert!(w.chatvolt.conversations.iter().any(|c| queued(c.ext.handling())));
+    assert!(w.chatdash.conversations.iter().any(|c| queued(c.ext.handling())));
+
+    let mut all: Vec<(Handling, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    all.extend(
+        w.raia
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    all.extend(
+        w.chatvolt
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    all.extend(
+        w.chatdash
+            .conversations
+            .iter()
+            .map(|c| (c.ext.handling(), c.created_at, c.updated_at)),
+    );
+    assert!(
+        all.iter()
+            .all(|(_, created, updated)| created <= updated && *updated <= now)
+    );
+    // createdAt spread over the year: every quarter holds about a quarter of them.
+    for quarter in 0..4 {
+        let (newer, older) = (TimeDelta::days(91 * quarter), TimeDelta::days(91 * (quarter + 1)));
+        let n = all
+            .iter()
+            .filter(|(_, c, _)| *c <= now - newer && *c > now - older)
+            .count();
+        assert!((2_000..3_000).contains(&n), "quarter {quarter}: {n}");
+    }
+    // Older conversations are mostly resolved.
+    let old: Vec<_> = all.iter().filter(|(_, c, _)| *c < now - TimeDelta::days(30)).collect();
+    let resolved = old.iter().filter(|(h, ..)| *h == Handling::Resolved).count();
+    assert!(resolved * 100 >= old.len() * 90, "{resolved} of {}", old.len());
+    // Some of the queue asked just now in a conversation begun months ago.
+    assert!(
+        all.iter()
+            .any(|(h, c, u)| queued(*h) && *c < now - TimeDelta::days(60) && *u > now - secs(600))
+    );
+
+    // And it is at rest, as a small one.
+    let before = w.total_messages();
+    let rng = &mut w.rng;
+    due_replies(&mut w.raia.conversations, rng, now, 1.0);
+    due_replies(&mut w.chatvolt.conversations, rng, now, 1.0);
+    due_replies(&mut w.chatdash.conversations, rng, now, 1.0);
     assert_eq!(before, w.total_messages());
 }
 
@@ -171,4 +236,52 @@ impl World {
                 .map(|c| c.messages.len())
                 .sum::<usize>()
     }
+}
+
+/// A digest of everything generation decides for a world (FNV-1a, stable across Rust versions).
+fn digest(w: &World) -> u64 {
+    fn of<E: PlatformExt>(h: &mut u64, list: &[super::Conversation<E>]) {
+        let mut eat = |s: &str| {
+            for b in s.bytes().chain([0xff]) {
+                *h = (*h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for c in list {
+            eat(&c.id);
+            eat(&fmt_ts(c.created_at));
+            eat(&fmt_ts(c.updated_at));
+            eat(&format!("{:?}", c.ext.handling()));
+            eat(&c.channel);
+            eat(&c.customer.full_name());
+            for m in &c.messages {
+                eat(&m.id);
+                eat(m.author.label());
+                eat(&m.text);
+                eat(&fmt_ts(m.created_at));
+            }
+        }
+    }
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    of(&mut h, &w.raia.conversations);
+    of(&mut h, &w.chatvolt.conversations);
+    of(&mut h, &w.chatdash.conversations);
+    h
+}
+
+#[test]
+fn small_worlds_are_exactly_as_before() {
+    // The demo's 24 and the tests' small worlds: snapshots depend on every id and timestamp.
+    let digests: Vec<u64> = [(42, 24), (7, 100), (1, 6), (3, 9)]
+        .into_iter()
+        .map(|(seed, n)| digest(&World::generate(seed, n, fixed_now())))
+        .collect();
+    assert_eq!(
+        digests,
+        [
+            9_597_440_107_283_692_123,
+            14_010_308_991_797_373_499,
+            5_709_439_088_432_075_440,
+            501_689_181_846_270_817
+        ]
+    );
 }
