@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use handoff::sandbox::{self, SandboxHandle, SandboxOptions};
+use handoff::sandbox::{self, SandboxHandle, SandboxKeys, SandboxOptions};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
@@ -1078,6 +1078,63 @@ async fn received_summary_counts_requests_by_endpoint_filters_and_key() {
     );
     control_ok(&h, Method::DELETE, "received", None).await;
     assert_eq!(common::summary(&h, None).await["total"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_command_prints_a_summary_every_interval() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(["sandbox", "--port", "0", "--speed", "0", "--summary", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")) {
+            base.get_or_insert_with(|| url.to_owned());
+        }
+        if line.contains("Press Ctrl+C") {
+            break;
+        }
+    }
+    let base = base.expect("it prints its address");
+    for _ in 0..2 {
+        let answer = http()
+            .get(format!("{base}/raia/external/conversations?pageSize=100"))
+            .header("Agent-Secret-Key", SandboxKeys::default().raia)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    // The two requests may fall in one interval or two: add up raia's lines until both are seen.
+    let (mut seen, mut printed) = (0, String::new());
+    for _ in 0..60 {
+        let line = lines.next_line().await.unwrap().expect("it keeps printing");
+        printed.push_str(&line);
+        printed.push('\n');
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "raia") else {
+            continue; // another platform's line
+        };
+        let count: u64 = words[at + 1].parse().unwrap();
+        if count > 0 {
+            assert!(
+                line.contains(&format!("{count} GET /external/conversations?pageSize")),
+                "{line}"
+            );
+        }
+        seen += count;
+        if seen >= 2 {
+            break;
+        }
+    }
+    assert_eq!(seen, 2, "{printed}");
+    assert!(printed.contains("chatvolt      0 requests"), "{printed}");
+    child.kill().await.unwrap();
 }
 
 #[tokio::test]

@@ -33,6 +33,8 @@ struct Tally {
 #[derive(Debug, Default)]
 pub(super) struct Tallies {
     tallies: VecDeque<Tally>,
+    /// The newest sequence number the cap pushed out (0: none).
+    dropped_through: u64,
     endpoints: Vec<String>,
     endpoint_ids: HashMap<String, u32>,
     /// Keys are known by a hash only: the summary numbers them and never holds one.
@@ -53,8 +55,10 @@ impl Tallies {
             }
         };
         let key = self.key_number(platform, &parts.headers);
-        if self.tallies.len() >= MAX_TALLIES {
-            self.tallies.pop_front();
+        if self.tallies.len() >= MAX_TALLIES
+            && let Some(oldest) = self.tallies.pop_front()
+        {
+            self.dropped_through = oldest.seq;
         }
         self.tallies.push_back(Tally {
             seq,
@@ -87,7 +91,7 @@ impl Tallies {
     /// The requests after `since`, per platform and endpoint.
     pub(super) fn summary(&self, since: u64, last_seq: u64) -> Summary {
         let start = self.tallies.partition_point(|t| t.seq <= since);
-        let complete = self.tallies.front().is_none_or(|t| t.seq <= since + 1);
+        let complete = since >= self.dropped_through;
         let mut platforms: BTreeMap<&'static str, PlatformSummary> = Platform::ALL
             .into_iter()
             .map(|p| (p.name(), PlatformSummary::default()))
@@ -133,7 +137,7 @@ struct EndpointSummary {
 pub(super) struct Summary {
     since: u64,
     last_seq: u64,
-    /// False when older requests of the window were already dropped from the tally.
+    /// False when the tally's cap already pushed out requests of the window.
     complete: bool,
     platforms: BTreeMap<&'static str, PlatformSummary>,
 }

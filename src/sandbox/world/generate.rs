@@ -137,14 +137,23 @@ impl World {
     /// of realistic size (half of it in conversations that began long ago).
     fn generate_history(&mut self, conversations: usize, now: DateTime<Utc>) {
         let (needs, held) = queue_size(conversations);
+        let [raia, volt, dash] = split(conversations);
+        self.raia.conversations.reserve(raia);
+        self.chatvolt.conversations.reserve(volt);
+        self.chatdash.conversations.reserve(dash);
         let counts = split(conversations).into_iter().zip(split(needs)).zip(split(held));
         for (platform, ((count, needs), held)) in Platform::ALL.into_iter().zip(counts) {
             let mut plan = vec![Some(Handling::HumanRequested); needs];
             plan.extend(std::iter::repeat_n(Some(Handling::Human), held));
             plan.resize(count, None);
             plan.shuffle(&mut self.rng);
-            for (index, queued) in plan.into_iter().enumerate() {
-                let age = secs(self.rng.random_range(1_800..HISTORY_DAYS * 86_400));
+            // Oldest first, so each conversation lands at the end of the creation index.
+            let mut ages: Vec<i64> = (0..plan.len())
+                .map(|_| self.rng.random_range(1_800..HISTORY_DAYS * 86_400))
+                .collect();
+            ages.sort_unstable_by(|a, b| b.cmp(a));
+            for (index, (queued, age)) in plan.into_iter().zip(ages).enumerate() {
+                let age = secs(age);
                 let handling = queued.unwrap_or_else(|| self.settled_handling(age));
                 let spec = self.scripted(platform, handling, index);
                 if queued.is_some() && self.rng.random_bool(0.5) {

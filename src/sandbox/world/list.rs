@@ -70,12 +70,23 @@ impl<E> Conversations<E> {
     pub(in crate::sandbox) fn push(&mut self, conv: Conversation<E>) {
         let index = self.items.len();
         let key = (conv.created_at, conv.id.as_str());
-        let at = self
-            .by_created
-            .partition_point(|&i| (self.items[i].created_at, self.items[i].id.as_str()) < key);
-        self.by_created.insert(at, index);
+        let key_of = |i: usize| (self.items[i].created_at, self.items[i].id.as_str());
+        // Conversations mostly arrive newest last: then the index only grows at its end.
+        if self.by_created.last().is_none_or(|&i| key_of(i) <= key) {
+            self.by_created.push(index);
+        } else {
+            let at = self.by_created.partition_point(|&i| key_of(i) < key);
+            self.by_created.insert(at, index);
+        }
         self.by_id.insert(conv.id.clone(), index);
         self.items.push(conv);
+    }
+
+    /// Room for `more` conversations (a large world is built at once).
+    pub(in crate::sandbox) fn reserve(&mut self, more: usize) {
+        self.items.reserve(more);
+        self.by_id.reserve(more);
+        self.by_created.reserve(more);
     }
 
     pub(in crate::sandbox) fn by_id(&self, id: &str) -> Option<&Conversation<E>> {
