@@ -62,7 +62,11 @@ async fn count(h: &SandboxHandle, since: u64) -> ([u64; 3], u64) {
 }
 
 /// Drains the engine's messages, noting which accounts have walked their history.
-fn drain(rx: &mut UnboundedReceiver<Msg>, walked: &mut HashSet<String>, seen: &mut HashMap<ConversationKey, Conversation>) {
+fn drain(
+    rx: &mut UnboundedReceiver<Msg>,
+    walked: &mut HashSet<String>,
+    seen: &mut HashMap<ConversationKey, Conversation>,
+) {
     while let Ok(msg) = rx.try_recv() {
         match msg {
             Msg::Walked { account } => {
@@ -150,9 +154,18 @@ impl Run {
 }
 
 fn assert_bounded(counts: &Counts) {
-    for (i, minute) in counts.backfill.iter().chain(&counts.idle).chain(&counts.thread).enumerate() {
+    for (i, minute) in counts
+        .backfill
+        .iter()
+        .chain(&counts.idle)
+        .chain(&counts.thread)
+        .enumerate()
+    {
         for (p, n) in PLATFORMS.iter().zip(minute) {
-            assert!(*n <= u64::from(BUDGET), "minute {i}: {p} made {n} requests, over the budget of {BUDGET}");
+            assert!(
+                *n <= u64::from(BUDGET),
+                "minute {i}: {p} made {n} requests, over the budget of {BUDGET}"
+            );
         }
     }
     for minute in &counts.idle {
@@ -164,7 +177,11 @@ fn assert_bounded(counts: &Counts) {
     for (open, minute) in counts.thread.iter().enumerate() {
         for (p, (i, n)) in PLATFORMS.iter().zip(minute.iter().enumerate()) {
             let limit = if i == open { 50 } else { 30 };
-            assert!(*n <= limit, "{p} made {n} requests in a minute (thread open on {}): {counts:?}", PLATFORMS[open]);
+            assert!(
+                *n <= limit,
+                "{p} made {n} requests in a minute (thread open on {}): {counts:?}",
+                PLATFORMS[open]
+            );
         }
     }
 }
@@ -255,7 +272,10 @@ async fn an_old_conversation_asking_for_a_human_is_seen_at_once() {
                 break;
             }
             // Three list intervals: the next poll, and room for a loaded machine.
-            assert!(asked.elapsed() < LIST * 3 + Duration::from_secs(1), "{platform}: not seen");
+            assert!(
+                asked.elapsed() < LIST * 3 + Duration::from_secs(1),
+                "{platform}: not seen"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

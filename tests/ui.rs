@@ -1052,3 +1052,34 @@ fn the_accounts_overlay_lists_failing_ones_first_with_their_errors() {
     let text = screen_text(&render(&model, &theme(false), 120, 40)).join("\n");
     assert!(text.contains("shop-197") && !text.contains("shop-017"), "{text}");
 }
+
+/// An account whose request budget, not the network, sets how often its queue is read says so
+/// in the status bar while there is room, and keeps a mark when there is not.
+#[test]
+fn an_account_paced_by_its_budget_says_so() {
+    let mut model = model(200, 24, false);
+    let paced = "each agent every 40 s — 2 agents, 6 requests a minute";
+    let at = model.now;
+    handoff::app::update(
+        &mut model,
+        handoff::app::Msg::Paced {
+            account: "raia".into(),
+            note: Some(paced.into()),
+        },
+        at,
+    );
+    let wide = screen_text(&render(&model, &theme(false), 200, 24)).join("\n");
+    assert!(wide.contains(&format!("raia ✓ {paced}")), "{wide}");
+    let narrow = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(!narrow.contains(paced) && narrow.contains("raia ✓ ⧗"), "{narrow}");
+    handoff::app::update(
+        &mut model,
+        handoff::app::Msg::Paced {
+            account: "raia".into(),
+            note: None,
+        },
+        at,
+    );
+    let wide = screen_text(&render(&model, &theme(false), 200, 24)).join("\n");
+    assert!(!wide.contains("each agent"), "{wide}");
+}

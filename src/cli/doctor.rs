@@ -32,6 +32,10 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
         print(&format!("warning  {warning}\n"));
     }
     let mut problems = 0;
+    let intervals = crate::sync::Intervals {
+        list: config.list_interval,
+        thread: config.thread_interval,
+    };
     for account in &config.accounts {
         let s = &account.settings_without_key;
         print(&format!("\n{} ({}, {})\n", account.name(), s.kind, s.base_url));
@@ -69,6 +73,15 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
             }
         };
         print(&line);
+        if let Ok(reads) = p.queue().await {
+            let per_minute = p.budget().map_or(s.requests_per_minute, |b| b.configured());
+            for line in crate::sync::describe(&reads, intervals, per_minute) {
+                print(&format!(
+                    "  sync     {line}
+"
+                ));
+            }
+        }
         let caps = p.capabilities();
         let unavailable: Vec<String> = [
             ("take over", &caps.take_over),

@@ -138,10 +138,11 @@ impl Chatvolt {
             .short_page
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let (Some((after, short_len)), Some(cursor)) = (short.as_ref(), cursor) {
-            if after == cursor && len > 0 {
-                self.page_size.fetch_min(*short_len, Ordering::Relaxed);
-            }
+        if let (Some((after, short_len)), Some(cursor)) = (short.as_ref(), cursor)
+            && after == cursor
+            && len > 0
+        {
+            self.page_size.fetch_min(*short_len, Ordering::Relaxed);
         }
         *short = match next {
             Some(next) if len > 0 && len < PAGE_SIZE => Some((next.to_string(), len)),

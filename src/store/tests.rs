@@ -286,7 +286,7 @@ fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
     assert_eq!(cached.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
 
     // A walk of the whole history found only a: the rest of that account is gone.
-    store.cache_keep_only("raia", &[a.key.id.clone()]).unwrap();
+    store.cache_keep_only("raia", std::slice::from_ref(&a.key.id)).unwrap();
     let cached = store.cache_load(&["raia"]).unwrap();
     assert_eq!(cached.conversations, vec![a]);
     assert!(cached.threads.is_empty());

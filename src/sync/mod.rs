@@ -15,6 +15,7 @@ mod pace;
 mod poller;
 
 pub use cache::CacheWriter;
+pub use pace::describe;
 
 use crate::app::{Connection, Msg, Net, Op};
 use crate::domain::{ConversationKey, SendBaseline};

@@ -8,6 +8,8 @@
 //! At the default 60 a minute: 30 without a thread open, 20 beside a thread read every 2 s
 //! (30 a minute), so no minute holds more than 30 or 50 polling requests.
 
+use super::Intervals;
+use crate::platform::QueueRead;
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -74,6 +76,72 @@ impl Shares {
         Shares { steady, backfill }
     }
 }
+
+/// How long between turns of the non-urgent reads: twice the list interval, three times
+/// beside an open thread.
+pub(super) fn turn_every(list: Duration, thread_open: bool) -> Duration {
+    list * if thread_open { 3 } else { 2 }
+}
+
+/// What the budget does to the queue of an account with these `reads`, for the status bar
+/// and `doctor`: `None` while every urgent read comes round each list interval.
+pub(crate) fn queue_note(
+    reads: &[QueueRead],
+    intervals: Intervals,
+    window: Duration,
+    limit: u32,
+    thread_open: bool,
+) -> Option<String> {
+    let thread = if thread_open {
+        per_window(window, intervals.thread)
+    } else {
+        0
+    };
+    let steady = Shares::of(limit, thread).steady;
+    // The urgent reads may fill the steady share (the others wait for them).
+    let urgent: Vec<&QueueRead> = reads.iter().filter(|r| r.urgent).collect();
+    let noun = urgent.first().map_or("read", |r| r.noun);
+    note(urgent.len(), noun, intervals.list, window, steady, limit)
+}
+
+/// How `doctor` describes an account's sync: what is read how often, and the budget.
+pub fn describe(reads: &[QueueRead], intervals: Intervals, limit: u32) -> Vec<String> {
+    let minute = Duration::from_secs(60);
+    let secs = |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string();
+    let urgent: Vec<&str> = reads.iter().filter(|r| r.urgent).map(|r| r.label.as_str()).collect();
+    let in_turn = reads.len() - urgent.len();
+    let reads_word = |n: usize| if n == 1 { "read" } else { "reads" };
+    let mut queue = format!(
+        "{} {} every {} ({})",
+        urgent.len(),
+        reads_word(urgent.len()),
+        secs(intervals.list),
+        urgent.join("; ")
+    );
+    if in_turn > 0 {
+        queue.push_str(&format!(
+            ", {in_turn} more in turn, one every {}",
+            secs(turn_every(intervals.list, false))
+        ));
+    }
+    let thread = per_window(minute, intervals.thread);
+    let mut lines = vec![
+        format!("queue: {queue}"),
+        format!("history: read once in the background, then again every {SWEEP_EVERY_MINUTES} min, slowly"),
+        format!(
+            "budget: {limit} requests a minute (requests_per_minute); polling at most {} a minute, {} beside an open thread",
+            Shares::of(limit, 0).steady,
+            Shares::of(limit, thread).steady + thread
+        ),
+    ];
+    if let Some(note) = queue_note(reads, intervals, minute, limit, false) {
+        lines.push(format!("the budget sets the pace: {note}"));
+    }
+    lines
+}
+
+/// The history is walked again this many minutes after the last walk ended.
+pub(super) const SWEEP_EVERY_MINUTES: u32 = 20;
 
 /// How many requests per `window` something every `every` makes (rounded up).
 pub(super) fn per_window(window: Duration, every: Duration) -> u32 {
@@ -148,6 +216,40 @@ mod tests {
         }
         assert_eq!(pace.ready_at(3, start), start + Duration::from_secs(60));
         assert_eq!(pace.ready_at(4, start), start);
+    }
+
+    fn agents(n: usize) -> Vec<QueueRead> {
+        (0..n)
+            .flat_map(|i| {
+                [
+                    QueueRead::new(format!("agent {i}, recent"), "agent", true),
+                    QueueRead::new(format!("agent {i}, whole"), "agent", false),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn doctor_says_when_the_budget_sets_the_pace() {
+        let intervals = Intervals {
+            list: Duration::from_secs(5),
+            thread: Duration::from_secs(2),
+        };
+        let one = describe(&agents(1), intervals, 60);
+        assert_eq!(
+            one[0],
+            "queue: 1 read every 5s (agent 0, recent), 1 more in turn, one every 10s"
+        );
+        assert!(
+            one[2].ends_with("polling at most 30 a minute, 50 beside an open thread"),
+            "{one:?}"
+        );
+        assert_eq!(one.len(), 3, "one agent is read every 5 s: {one:?}");
+        let many = describe(&agents(30), intervals, 60);
+        assert_eq!(
+            many.last().unwrap(),
+            "the budget sets the pace: each agent every 60 s — 30 agents, 60 requests a minute"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! - the conversation on screen, every thread interval;
 //! - the threads of customers waiting for a human when they change (waiting time, last words);
 //! - the **history**, a page at a time: walked once in the background (the backfill), then
-//!   again every [`SWEEP_EVERY`] minutes, slowly, for what the queue cannot show (deletions).
+//!   again every 20 minutes, slowly, for what the queue cannot show (deletions).
 //!
 //! Everything but the open thread and the backfill shares the steady pace of [`pace`]; every
 //! request also meets the account's budget in its HTTP client, by the priority it runs with.
@@ -38,8 +38,7 @@ pub(super) enum Control {
     Nudge,
 }
 
-/// The history is walked again this many minutes after the last walk ended.
-const SWEEP_EVERY: u32 = 20;
+use super::pace::SWEEP_EVERY_MINUTES as SWEEP_EVERY;
 /// While walking it again, one page per this part of a minute.
 const SWEEP_PAGES_PER_MINUTE: u32 = 2;
 /// The reads of the queue are asked for again (Chatvolt learns the operator's member id,
@@ -372,10 +371,8 @@ impl Poller {
         Shares::of(self.limit(), self.thread_rate())
     }
 
-    /// How long between turns of the non-urgent reads: twice the list interval, three times
-    /// beside an open thread.
     fn turn_every(&self) -> Duration {
-        self.intervals.list * if self.watched.is_some() { 3 } else { 2 }
+        pace::turn_every(self.intervals.list, self.watched.is_some())
     }
 
     async fn perform(&mut self, task: Task) -> Flow {
@@ -802,23 +799,12 @@ impl Poller {
 
     /// Tells the UI when the budget, not the network, sets how often the queue is read.
     fn tell_pace(&mut self) -> Flow {
-        let urgent: Vec<&QueueRead> = self.reads.iter().filter(|r| r.urgent).collect();
-        let noun = urgent.first().map_or("read", |r| r.noun);
-        let steady = self.shares().steady;
-        // What the urgent reads can have of the steady share: the rest take turns beside them.
-        let others = if self.reads.iter().any(|r| !r.urgent) {
-            pace::per_window(self.minute, self.turn_every())
-        } else {
-            0
-        };
-        let for_urgent = steady.saturating_sub(others).max(1);
-        let note = pace::note(
-            urgent.len(),
-            noun,
-            self.intervals.list,
+        let note = pace::queue_note(
+            &self.reads,
+            self.intervals,
             self.minute,
-            for_urgent,
             self.limit(),
+            self.watched.is_some(),
         );
         if note == self.paced {
             return Ok(());
