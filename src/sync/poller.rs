@@ -291,11 +291,15 @@ impl Poller {
             candidates.push((Task::Reads, at.max(queue_from)));
         } else {
             let steady = self.steady_ready(now, Priority::Queue);
-            for (i, read) in self.reads.iter().enumerate() {
-                if read.urgent {
-                    let at = self.read_state[i].next_at.unwrap_or(now);
-                    candidates.push((Task::Urgent(i), at.max(queue_from).max(steady)));
-                }
+            // The longest due first: when the budget holds them back (many agents), they
+            // take turns rather than the first ones in the list going again and again.
+            let mut urgent: Vec<(usize, Instant)> = (0..self.reads.len())
+                .filter(|i| self.reads[*i].urgent)
+                .map(|i| (i, self.read_state[i].next_at.unwrap_or(now)))
+                .collect();
+            urgent.sort_by_key(|(i, due)| (*due, *i));
+            for (i, due) in urgent {
+                candidates.push((Task::Urgent(i), due.max(queue_from).max(steady)));
             }
             if let Some(id) = self.lookups.front() {
                 candidates.push((

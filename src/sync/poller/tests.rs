@@ -377,3 +377,31 @@ async fn a_queue_answer_with_a_warning_is_degraded_until_one_without() {
     assert!(poller.perform(Task::Urgent(0)).await.is_ok());
     assert_eq!(connections(&drain(&mut rx)), [Connection::Ok]);
 }
+
+/// Many urgent reads held back by the budget (thirty ChatDash agents): each comes round in
+/// turn, the longest due first, never the first ones again and again.
+#[tokio::test]
+async fn urgent_reads_held_back_take_turns() {
+    let platform = Scripted::new(vec![]);
+    let (mut poller, _rx) = poller(platform);
+    poller.reads = (0..5)
+        .map(|i| QueueRead::new(format!("agent {i}"), "agent", true))
+        .collect();
+    poller.read_state = (0..5).map(|_| ReadState::default()).collect();
+    poller.next_reads = None;
+    let now = Instant::now();
+    // Agent 0 was read last, a moment ago; the others are all due, the older first.
+    for (i, ago) in [(0, 0), (1, 40), (2, 30), (3, 50), (4, 10)] {
+        poller.read_state[i].next_at = Some(now - Duration::from_secs(ago));
+    }
+    let order: Vec<Task> = (0..5)
+        .map(|_| {
+            let (task, _) = poller.plan().unwrap();
+            if let Task::Urgent(i) = task {
+                poller.read_state[i].next_at = Some(now + Duration::from_secs(5));
+            }
+            task
+        })
+        .collect();
+    assert_eq!(order, [3, 1, 2, 4, 0].map(Task::Urgent), "the longest due first");
+}
