@@ -61,27 +61,22 @@ async fn count(h: &SandboxHandle, since: u64) -> ([u64; 3], u64) {
     (counts, s["last_seq"].as_u64().unwrap_or(since))
 }
 
-/// Drains the engine's messages, noting which accounts have walked their history.
-fn drain(
-    rx: &mut UnboundedReceiver<Msg>,
-    walked: &mut HashSet<String>,
-    seen: &mut HashMap<ConversationKey, Conversation>,
-) {
-    while let Ok(msg) = rx.try_recv() {
-        match msg {
-            Msg::Walked { account } => {
-                walked.insert(account);
-            }
-            Msg::Synced { changed, removed, .. } => {
-                for c in changed {
-                    seen.insert(c.key.clone(), c);
-                }
-                for key in removed {
-                    seen.remove(&key);
-                }
-            }
-            _ => {}
+/// Notes what the engine said: which accounts have walked their history, and the latest of
+/// every conversation.
+fn note(msg: Msg, walked: &mut HashSet<String>, seen: &mut HashMap<ConversationKey, Conversation>) {
+    match msg {
+        Msg::Walked { account } => {
+            walked.insert(account);
         }
+        Msg::Synced { changed, removed, .. } => {
+            for c in changed {
+                seen.insert(c.key.clone(), c);
+            }
+            for key in removed {
+                seen.remove(&key);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -118,7 +113,9 @@ impl Run {
         tokio::time::sleep(MINUTE).await;
         let (counts, seq) = count(&self.h, self.seq).await;
         self.seq = seq;
-        drain(&mut self.rx, &mut self.walked, &mut self.seen);
+        while let Ok(msg) = self.rx.try_recv() {
+            note(msg, &mut self.walked, &mut self.seen);
+        }
         counts
     }
 
@@ -236,50 +233,110 @@ async fn requests_per_minute_stay_within_budget_and_do_not_grow_with_history() {
     }
 }
 
-/// An old conversation (created months ago, long since handed to the AI) asks for a human: on
-/// raia and Chatvolt it is in the inbox within a list interval and a request or two, however
-/// much history the account has. (ChatDash cannot see a conversation created before its
-/// lookback at all: README, "ChatDash's window".)
+/// At 10,000 conversations: an old conversation asking for a human, and a new message in the
+/// open thread, are in the inbox within a poll or two.
 #[tokio::test(flavor = "multi_thread")]
-async fn an_old_conversation_asking_for_a_human_is_seen_at_once() {
+async fn handoffs_and_the_open_thread_are_seen_at_once_whatever_the_history() {
     let mut run = Run::start(10_000).await;
     run.measure(0, 30).await;
-    for (platform, account) in [("raia", "raia"), ("chatvolt", "volt")] {
-        let old = run
-            .seen
-            .values()
-            .filter(|c| c.key.account == account && c.status == Status::Ai)
-            .min_by_key(|c| c.created_at)
-            .expect("the account has AI conversations")
-            .clone();
-        assert!(
-            old.created_at < chrono::Utc::now() - chrono::TimeDelta::days(60),
-            "{platform}: the oldest is from {}",
-            old.created_at
-        );
-        let (key, oldest) = (old.key.clone(), old.key.id.clone());
-        let asked = Instant::now();
-        control(
-            &run.h,
-            reqwest::Method::POST,
-            "say",
-            Some(json!({"platform": platform, "id": oldest, "text": "a person please", "asks_for_human": true})),
-        )
-        .await;
+    run.check_latency().await;
+    run.engine.shutdown();
+}
+
+/// The AI conversation of `account` created longest ago (or, with `within`, the oldest one
+/// created within that many days).
+fn oldest_ai(run: &Run, account: &str, within: Option<i64>) -> Conversation {
+    let since = within.map(|days| chrono::Utc::now() - chrono::TimeDelta::days(days));
+    run.seen
+        .values()
+        .filter(|c| c.key.account == account && c.status == Status::Ai)
+        .filter(|c| since.is_none_or(|since| c.created_at > since))
+        .min_by_key(|c| c.created_at)
+        .unwrap_or_else(|| panic!("{account} has an AI conversation"))
+        .clone()
+}
+
+impl Run {
+    /// Waits for `done` to hold of what the engine says, failing after `within`.
+    async fn until(&mut self, what: &str, within: Duration, done: impl Fn(&Msg) -> bool) {
+        let deadline = Instant::now() + within;
         loop {
-            drain(&mut run.rx, &mut run.walked, &mut run.seen);
-            if run.seen.get(&key).map(|c| &c.status) == Some(&Status::NeedsHuman) {
-                break;
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => {
+                    let hit = done(&msg);
+                    note(msg, &mut self.walked, &mut self.seen);
+                    if hit {
+                        return;
+                    }
+                }
+                _ => panic!("{what}: not within {within:?}"),
             }
-            // Three list intervals: the next poll, and room for a loaded machine.
-            assert!(
-                asked.elapsed() < LIST * 3 + Duration::from_secs(1),
-                "{platform}: not seen"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    run.engine.shutdown();
+
+    async fn ask_for_a_human(&mut self, platform: &str, old: &Conversation, within: Duration) {
+        // ChatDash's ids in the inbox are `agent:id`; the sandbox knows the id.
+        let id = old.key.id.rsplit(':').next().unwrap_or_default().to_string();
+        control(
+            &self.h,
+            reqwest::Method::POST,
+            "say",
+            Some(json!({"platform": platform, "id": id, "text": "a person please", "asks_for_human": true})),
+        )
+        .await;
+        let key = old.key.clone();
+        let what = format!("{platform}: {} (created {}) asking for a human", key, old.created_at);
+        self.until(&what, within, |msg| match msg {
+            Msg::Synced { changed, .. } => changed.iter().any(|c| c.key == key && c.status == Status::NeedsHuman),
+            _ => false,
+        })
+        .await;
+    }
+
+    async fn check_latency(&mut self) {
+        // One list interval and a request, with room for a loaded machine.
+        let poll = LIST * 3 + Duration::from_secs(1);
+        for (platform, account) in [("raia", "raia"), ("chatvolt", "volt")] {
+            let old = oldest_ai(self, account, None);
+            assert!(
+                old.created_at < chrono::Utc::now() - chrono::TimeDelta::days(60),
+                "{platform}: the oldest is from {}",
+                old.created_at
+            );
+            self.ask_for_a_human(platform, &old, poll).await;
+        }
+        // ChatDash: created today, its agent's recent window every poll; created this week, its
+        // agent's whole lookback in turn (two agents: each every four list intervals).
+        let today = oldest_ai(self, "dash", Some(1));
+        self.ask_for_a_human("chatdash", &today, poll).await;
+        let this_week = oldest_ai(self, "dash", Some(6));
+        assert!(this_week.created_at < chrono::Utc::now() - chrono::TimeDelta::days(1));
+        self.ask_for_a_human("chatdash", &this_week, LIST * 8 + Duration::from_secs(1))
+            .await;
+
+        // The open thread: a new message within a thread interval or two.
+        let open = oldest_ai(self, "raia", Some(1)).key;
+        self.engine.handle(Net::Watch(Some(open.clone())));
+        let key = open.clone();
+        self.until(
+            "the open thread",
+            Duration::from_secs(5),
+            |msg| matches!(msg, Msg::Thread { key: k, .. } if *k == key),
+        )
+        .await;
+        control(
+            &self.h,
+            reqwest::Method::POST,
+            "say",
+            Some(json!({"platform": "raia", "id": open.id, "text": "are you there?"})),
+        )
+        .await;
+        self.until("the new message in the open thread", THREAD * 3 + Duration::from_secs(1), |msg| {
+            matches!(msg, Msg::Thread { key: k, messages } if *k == key && messages.iter().any(|m| m.text == "are you there?"))
+        })
+        .await;
+        self.engine.handle(Net::Watch(None));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,5 +346,6 @@ async fn at_100000_conversations() {
     let counts = run.measure(3, 60).await;
     report(100_000, &counts);
     assert_bounded(&counts);
+    run.check_latency().await;
     run.engine.shutdown();
 }

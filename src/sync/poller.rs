@@ -706,6 +706,11 @@ impl Poller {
         if is_bad_key(error) {
             return self.stop_on_bad_key(error);
         }
+        // A conversation that answers 404 when opened may be gone: the conversation itself
+        // is looked up, and forgotten if that is a 404 too.
+        if matches!(error, PlatformError::NotFound { .. }) && self.snapshot.contains_key(id) {
+            self.look_up_later(id.to_string());
+        }
         let delay = self.back_off(self.thread_failures, error);
         self.next_thread = Instant::now() + delay;
         Ok(())
@@ -744,6 +749,9 @@ impl Poller {
             Err(error) => {
                 // Gone or unreadable: not again until the conversation changes.
                 tracing::debug!(account = %self.account, id, %error, "preview fetch failed");
+                if matches!(error, PlatformError::NotFound { .. }) {
+                    self.look_up_later(id.clone());
+                }
                 self.fetched_at_version.insert(id, version);
                 Ok(())
             }

@@ -108,6 +108,9 @@ impl Platform for Scripted {
     }
     async fn list_messages(&self, id: &str) -> platform::Result<Vec<Message>> {
         self.fetched.lock().unwrap().push(id.to_string());
+        if self.find(id).is_none() {
+            return Err(PlatformError::NotFound { what: id.into() });
+        }
         Ok(vec![Message {
             id: "m1".into(),
             author: Author::Customer,
@@ -404,4 +407,21 @@ async fn urgent_reads_held_back_take_turns() {
         })
         .collect();
     assert_eq!(order, [3, 1, 2, 4, 0].map(Task::Urgent), "the longest due first");
+}
+
+#[tokio::test]
+async fn a_conversation_whose_thread_answers_404_is_looked_up_and_forgotten_if_gone() {
+    let platform = Scripted::new(vec![
+        conversation("kept", Status::Ai, 5),
+        conversation("gone", Status::Ai, 4),
+    ]);
+    let (mut poller, mut rx) = poller(platform.clone());
+    poller.absorb(platform.all.lock().unwrap().clone(), vec![]).ok();
+    platform.set(vec![conversation("kept", Status::Ai, 5)]);
+    drain(&mut rx);
+    poller.watch(Some("gone".into()));
+    assert!(poller.perform(Task::Thread).await.is_ok());
+    assert_eq!(poller.lookups, ["gone"]);
+    assert!(poller.perform(Task::Lookup("gone".into())).await.is_ok());
+    assert_eq!(synced(&drain(&mut rx)), [(vec![], vec!["gone".to_string()])]);
 }
