@@ -108,9 +108,9 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
         lock,
         ..restore(state_dir.clone(), &mut warnings)
     };
-    Ok(assemble(
-        accounts, intervals, keymap, warnings, false, restored, state_dir,
-    ))
+    let mut booted = assemble(accounts, intervals, keymap, warnings, false, restored, state_dir);
+    booted.model.anonymous = config.operator.email.as_deref().is_none_or(|e| e.trim().is_empty());
+    Ok(booted)
 }
 
 #[cfg(feature = "sandbox")]

@@ -1539,6 +1539,13 @@ async fn describe_prints_bases_keys_agents_and_a_valid_config() {
         Some(h.chatdash_agents().len())
     );
     assert_eq!(accounts[2]["base_url"].as_str(), Some(h.chatdash_base().as_str()));
+    // Who "you" are, one per login, so two operators pasting it are not one person.
+    let email = parsed["operator"]["email"].as_str().unwrap_or_default();
+    assert!(
+        email.ends_with("@sandbox.example") && email.len() > "@sandbox.example".len(),
+        "{email}"
+    );
+    assert!(parsed["operator"]["name"].as_str().is_some_and(|n| !n.is_empty()));
 }
 
 #[tokio::test]

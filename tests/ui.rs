@@ -1083,3 +1083,21 @@ fn an_account_paced_by_its_budget_says_so() {
     let wide = screen_text(&render(&model, &theme(false), 200, 24)).join("\n");
     assert!(!wide.contains("each agent"), "{wide}");
 }
+
+/// With no `[operator] email`, the status bar says so for as long as the inbox runs, and the
+/// takeover question says what it means.
+#[test]
+fn no_identity_is_said_in_the_status_bar_and_before_a_takeover() {
+    let mut model = model(220, 24, false);
+    model.anonymous = true;
+    let text = screen_text(&render(&model, &theme(false), 220, 24)).join("\n");
+    assert!(
+        text.contains("⚠ no [operator] email set: nobody can tell who holds what"),
+        "{text}"
+    );
+    let narrow = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(narrow.contains("⚠ no [operator]"), "{narrow}");
+    model.overlay = Some(Overlay::Confirm(Confirm::TakeAnonymous { key: key("raia/c1") }));
+    let text = screen_text(&render(&model, &theme(false), 160, 24)).join("\n");
+    assert!(text.contains("No [operator] email is set"), "{text}");
+}

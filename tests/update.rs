@@ -406,6 +406,39 @@ fn taking_from_another_operator_asks_first() {
     );
 }
 
+/// With no identity configured, the platform cannot record who took it over: a takeover is
+/// asked first, and says why.
+#[test]
+fn taking_over_with_no_identity_asks_first() {
+    let mut m = inbox();
+    m.anonymous = true;
+    m.selected = Some(key("a/need-long"));
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    assert_eq!(
+        m.overlay,
+        Some(Overlay::Confirm(Confirm::TakeAnonymous {
+            key: key("a/need-long")
+        }))
+    );
+    assert!(press(&mut m, "n").is_empty());
+    assert_eq!(m.overlay, None);
+    press(&mut m, "t");
+    assert_eq!(
+        press(&mut m, "y"),
+        vec![Cmd::Net(Net::Act {
+            key: key("a/need-long"),
+            op: Op::TakeOver
+        })]
+    );
+    // From another operator: one question, which says both.
+    m.selected = Some(key("a/theirs"));
+    m.refresh_rows();
+    press(&mut m, "t");
+    assert!(matches!(m.overlay, Some(Overlay::Confirm(Confirm::TakeFrom { .. }))));
+    assert_eq!(press(&mut m, "y").len(), 1, "taken after one yes");
+}
+
 #[test]
 fn unavailable_actions_say_why_and_send_nothing() {
     let mut m = inbox();

@@ -195,6 +195,10 @@ pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool
         }));
         return vec![];
     }
+    if !confirmed && model.anonymous {
+        model.overlay = Some(Overlay::Confirm(Confirm::TakeAnonymous { key }));
+        return vec![];
+    }
     if model
         .conversations
         .get(&key)

@@ -252,7 +252,9 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
 fn confirmed(model: &mut Model) -> Vec<Cmd> {
     match model.overlay.take() {
         // Acts on the conversation that was asked about, whatever moved meanwhile.
-        Some(Overlay::Confirm(Confirm::TakeFrom { key, .. })) => inbox::take_over(model, key, true),
+        Some(Overlay::Confirm(Confirm::TakeFrom { key, .. } | Confirm::TakeAnonymous { key })) => {
+            inbox::take_over(model, key, true)
+        }
         Some(Overlay::Confirm(Confirm::SendOver { key, .. })) if model.open.as_ref() == Some(&key) => {
             outbox::send(model, key, true)
         }

@@ -53,6 +53,8 @@ pub enum Focus {
 pub enum Confirm {
     /// Someone else holds it: taking it from them needs a yes.
     TakeFrom { key: ConversationKey, holder: String },
+    /// No identity is configured: the platform cannot record who took it over.
+    TakeAnonymous { key: ConversationKey },
     /// The conversation moved on while the reply was being written: what changed.
     SendOver { key: ConversationKey, what: String },
     /// Messages are still on their way.
@@ -173,6 +175,9 @@ pub struct Model {
     pub keymap: Keymap,
     /// Shown in the banner: this is the embedded demo, not real accounts.
     pub demo: bool,
+    /// No `[operator] email` in the config: the platforms cannot record who took a
+    /// conversation over, so nobody, this program included, can tell "you" apart.
+    pub anonymous: bool,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -224,6 +229,7 @@ impl Model {
             height: 24,
             keymap,
             demo,
+            anonymous: false,
             accounts,
             conversations: HashMap::new(),
             threads: HashMap::new(),

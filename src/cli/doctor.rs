@@ -32,6 +32,13 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
         print(&format!("warning  {warning}\n"));
     }
     let mut problems = 0;
+    match identity(&config.operator) {
+        Ok(who) => print(&format!("operator {who}\n")),
+        Err(fix) => {
+            problems += 1;
+            print(&format!("operator MISSING: {fix}\n"));
+        }
+    }
     let intervals = crate::sync::Intervals {
         list: config.list_interval,
         thread: config.thread_interval,
@@ -101,6 +108,27 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Platform(format!("{problems} problem(s) found")))
+    }
+}
+
+/// Who the operator is, or what to add: the platforms record a takeover by email (Chatvolt's
+/// assignee, ChatDash's live agent), so without one nobody can tell this operator's
+/// conversations from another's.
+fn identity(operator: &crate::platform::Operator) -> Result<String, String> {
+    let set = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    match (set(&operator.name), set(&operator.email)) {
+        (Some(name), Some(email)) => Ok(format!("{name} <{email}>")),
+        (None, Some(email)) => Ok(email),
+        (_, None) => Err(
+            "no [operator] email: takeovers cannot be recorded as yours, and other operators cannot tell who holds what. \
+             Add to the config:  [operator]  name = \"Your Name\"  email = \"you@example.com\""
+                .into(),
+        ),
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     unavailable,
 };
 use crate::domain::{
-    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind, Status,
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
     sanitize, sanitize_line,
 };
 use async_trait::async_trait;
@@ -577,6 +577,23 @@ fn times(wire: &WireConversation, account: &str) -> Option<(DateTime<Utc>, DateT
     }
 }
 
+/// Who holds a human-handled conversation. "You" comes only from the live-agent id (a takeover
+/// here sends the operator's email as `liveAgentId`): a display name alone is not an identity,
+/// two operators may share one. A holder named but not identified is shown by name.
+fn live_agent(id: Option<String>, name: Option<&str>, me: &Operator) -> Holder {
+    let mine = |id: &str| {
+        me.email
+            .as_deref()
+            .is_some_and(|email| email.trim().eq_ignore_ascii_case(id.trim()))
+    };
+    match (id, name) {
+        (Some(id), _) if mine(&id) => Holder::Me,
+        (_, Some(name)) => Holder::Other(name.to_string()),
+        (Some(id), None) => Holder::Other(id),
+        (None, None) => Holder::Unknown,
+    }
+}
+
 /// Top to bottom (platforms.md §4.3). `isLive` means the session is still running, so an ended
 /// but still-live conversation is not resolved.
 fn map_status(wire: &WireConversation, live_agent_name: Option<&str>, me: &Operator) -> Status {
@@ -590,9 +607,9 @@ fn map_status(wire: &WireConversation, live_agent_name: Option<&str>, me: &Opera
     }
     let status = wire.status.as_deref().map(str::trim).unwrap_or_default();
     if status.eq_ignore_ascii_case("human") {
-        let live_agent_id = field(wire.live_agent_id.as_deref());
-        let names: Vec<&str> = live_agent_name.into_iter().chain(live_agent_id.as_deref()).collect();
-        Status::Human { by: me.holder(&names) }
+        Status::Human {
+            by: live_agent(field(wire.live_agent_id.as_deref()), live_agent_name, me),
+        }
     } else if status.eq_ignore_ascii_case("pending") {
         Status::NeedsHuman
     } else {
@@ -885,9 +902,12 @@ mod tests {
     #[test]
     fn holder_is_me_other_or_unknown() {
         let human = |extra: &str| status_of(&format!(r#","status":"human"{extra}"#));
+        // The operator's display name alone is not them: another may share it.
         assert_eq!(
             human(r#","liveAgentName":"dana ops""#),
-            Status::Human { by: Holder::Me }
+            Status::Human {
+                by: Holder::Other("dana ops".into())
+            }
         );
         assert_eq!(
             human(r#","liveAgentId":"DANA@example.com""#),

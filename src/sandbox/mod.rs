@@ -261,6 +261,23 @@ pub fn describe(handle: &SandboxHandle) -> String {
     line(String::new());
     line("config.toml:".into());
     line(String::new());
+    // Who "you" are: the platforms record a takeover by this email, so each operator needs
+    // their own. The login name makes one that differs per person on a shared server.
+    let login: String = std::env::var("USER")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let login = if login.is_empty() {
+        "operator".to_string()
+    } else {
+        login
+    };
+    line("[operator]".into());
+    line("# Who you are: each operator sets their own (the platforms record takeovers by email).".into());
+    line(format!("name = \"{login}\""));
+    line(format!("email = \"{login}@sandbox.example\""));
+    line(String::new());
     let accounts = [
         (
             "raia",

@@ -29,6 +29,9 @@ pub(super) fn overlay_area(screen: Rect) -> Rect {
     }
 }
 
+/// Said before a takeover when no identity is configured.
+const ANONYMOUS: &str = " No [operator] email is set in the config: the platform cannot record that you hold it, and other operators cannot tell. ";
+
 fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width: u16) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Double)
@@ -244,9 +247,20 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
                 .conversations
                 .get(key)
                 .map_or_else(|| key.to_string(), |c| c.customer_name.clone());
+            let anonymous = if model.anonymous { ANONYMOUS } else { "" };
             (
                 format!("Take over {who}"),
-                format!("{holder} holds this conversation. Take it over? {yes}/{no}"),
+                format!("{holder} holds this conversation.{anonymous} Take it over? {yes}/{no}"),
+            )
+        }
+        Confirm::TakeAnonymous { key } => {
+            let who = model
+                .conversations
+                .get(key)
+                .map_or_else(|| key.to_string(), |c| c.customer_name.clone());
+            (
+                format!("Take over {who}"),
+                format!("{}Take it over anyway? {yes}/{no}", ANONYMOUS.trim_start()),
             )
         }
         Confirm::SendOver { what, .. } => ("Send anyway?".to_string(), format!("{what}. Send anyway? {yes}/{no}")),

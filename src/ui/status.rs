@@ -269,6 +269,13 @@ fn accounts_that_fit(model: &Model, theme: &Theme, left_width: usize, room: usiz
     }
     let mut forms = vec![accounts(model, theme, true)];
     forms.extend(summaries(model, theme));
+    // However short the bar, a missing identity stays said.
+    if model.anonymous {
+        for form in &mut forms {
+            form.insert(0, gap(2));
+            form.insert(0, styled("⚠ no [operator]", theme.warn));
+        }
+    }
     let failing = model.accounts.iter().filter(|a| failing(&a.connection)).count();
     match forms.iter().position(|f| spans_width(f) <= room) {
         Some(i) => forms.swap_remove(i),
@@ -343,6 +350,14 @@ fn with_gaps(parts: Vec<Span<'static>>) -> Vec<Span<'static>> {
 /// `short` drops the words but keeps the symbols.
 fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    // Who "you" are is what the platforms record on a takeover: without it, say so.
+    if model.anonymous && !short {
+        spans.push(styled(
+            "⚠ no [operator] email set: nobody can tell who holds what",
+            theme.warn,
+        ));
+        spans.push(gap(2));
+    }
     for (i, a) in model.accounts.iter().enumerate() {
         if i > 0 {
             spans.push(gap(2));
