@@ -64,6 +64,8 @@ struct Restored {
     outbox: Vec<OutboxEntry>,
     next_client_id: u64,
     read_marks: Vec<(ConversationKey, ReadMark)>,
+    /// The conversations this operator held when the last run stopped.
+    holds: Vec<(ConversationKey, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// Config or demo → accounts, store, keymap, restored state → the built inbox. `start_warnings`
@@ -196,6 +198,8 @@ fn assemble(
     }
     model.sends = crate::app::outgoing::Sends::starting_at(restored.next_client_id);
     model.read_marks = restored.read_marks.into_iter().collect();
+    model.holds_saved = restored.holds.iter().map(|(key, _)| key.clone()).collect();
+    model.mine = restored.holds.into_iter().collect();
     if !warnings.is_empty() {
         tracing::warn!(warnings = ?warnings, "starting with warnings");
         model.notice = Some(Notice {
@@ -277,6 +281,13 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         }),
         None => vec![],
     };
+    let holds = match &store {
+        Some(s) => s.holds().unwrap_or_else(|e| {
+            warnings.push(format!("could not read which conversations you hold: {e}"));
+            vec![]
+        }),
+        None => vec![],
+    };
     let (outbox, next_client_id) = match &store {
         Some(s) => match (s.outbox_open(), s.outbox_last_id()) {
             (Ok(outbox), Ok(last)) => (outbox, last + 1),
@@ -294,6 +305,7 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         outbox,
         next_client_id,
         read_marks,
+        holds,
     }
 }
 

@@ -335,7 +335,7 @@ fn take_over_reply_hand_back() {
 #[test]
 fn a_failed_send_keeps_the_words() {
     let mut m = inbox();
-    m.mine.insert(key("a/ai-new"));
+    m.mine.insert(key("a/ai-new"), fixtures::now());
     run(
         &mut m,
         Msg::Synced {
@@ -739,7 +739,7 @@ fn drafts_reach_the_store_within_a_second_and_on_every_move() {
 /// and the compose box focused.
 fn holding_ai_new() -> Model {
     let mut m = inbox();
-    m.mine.insert(key("a/ai-new"));
+    m.mine.insert(key("a/ai-new"), fixtures::now());
     let held = conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0);
     run(
         &mut m,
@@ -949,7 +949,7 @@ fn unknown_then_not_in_the_thread_is_failed_and_offered_back() {
 fn a_message_that_arrived_while_typing_is_shown_before_sending_over_it() {
     let mut m = inbox();
     let k = key("a/ai-new");
-    m.mine.insert(k.clone());
+    m.mine.insert(k.clone(), fixtures::now());
     let held = conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0);
     run(
         &mut m,
@@ -1325,7 +1325,7 @@ fn r_asks_every_account_now() {
 fn sent_with_thread(earlier: Vec<Message>) -> Model {
     let mut m = inbox();
     let k = key("a/ai-new");
-    m.mine.insert(k.clone());
+    m.mine.insert(k.clone(), fixtures::now());
     let held = conv("a", "ai-new", Status::Human { by: Holder::Me }, 0);
     run(
         &mut m,
@@ -1801,4 +1801,56 @@ fn a_confirmed_take_over_acts_on_the_conversation_asked_about() {
     );
     assert_eq!(m.selected, moved_to, "the selection stays where it moved");
     assert_eq!((m.focus, m.open.clone()), (Focus::List, None));
+}
+
+/// Who holds what goes to the store as soon as it changes: taken (once the platform confirms)
+/// and let go (handed back, resolved, or another holder appearing).
+#[test]
+fn holds_are_written_when_they_change() {
+    let mut m = inbox();
+    let k = key("a/need-long");
+    let held = conv("a", "need-long", Status::Human { by: Holder::Unknown }, 1);
+    let cmds = run(
+        &mut m,
+        Msg::Done {
+            key: k.clone(),
+            op: Op::TakeOver,
+            result: Ok(Some(held)),
+        },
+    );
+    let holds: Vec<&Cmd> = cmds
+        .iter()
+        .filter(|c| matches!(c, Cmd::Store(Store::Holds { .. })))
+        .collect();
+    assert_eq!(
+        holds,
+        [&Cmd::Store(Store::Holds {
+            held: vec![(k.clone(), fixtures::now())],
+            released: vec![]
+        })]
+    );
+    assert_eq!(m.conversations[&k].status, Status::Human { by: Holder::Me });
+    // Nothing changed, nothing written.
+    let cmds = run(&mut m, Msg::Tick);
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Holds { .. }))));
+    // A colleague took it: no longer mine.
+    let cmds = run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv(
+                "a",
+                "need-long",
+                Status::Human {
+                    by: Holder::Other("Sam".into()),
+                },
+                0,
+            )],
+            removed: vec![],
+        },
+    );
+    assert!(cmds.contains(&Cmd::Store(Store::Holds {
+        held: vec![],
+        released: vec![k]
+    })));
 }

@@ -89,7 +89,7 @@ pub(super) fn on_done(
         Ok(conversation) => {
             if let Some(c) = conversation {
                 if op == Op::TakeOver && matches!(c.status, Status::Human { .. }) {
-                    model.mine.insert(key.clone());
+                    model.mine.entry(key.clone()).or_insert(model.now);
                 }
                 model.absorb(c);
             } else if op == Op::MarkRead

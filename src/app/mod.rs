@@ -46,6 +46,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
             break;
         }
     }
+    // Who holds what is on disk as soon as it changes: after a crash, it is what says "you".
+    if let Some(cmd) = holds_changed(model) {
+        cmds.push(cmd);
+    }
     // The open draft is styled for where the keys go (the view renders it by reference).
     if let Some(key) = &model.open {
         let focused = model.focus == Focus::Compose;
@@ -63,6 +67,27 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         cmds.extend(drafts::flush_drafts(model));
     }
     cmds
+}
+
+/// The conversations held or let go since the store was last told (cheap: a handful held).
+fn holds_changed(model: &mut Model) -> Option<Cmd> {
+    if model.mine.len() == model.holds_saved.len() && model.mine.keys().all(|k| model.holds_saved.contains(k)) {
+        return None;
+    }
+    let held: Vec<(ConversationKey, DateTime<Utc>)> = model
+        .mine
+        .iter()
+        .filter(|(k, _)| !model.holds_saved.contains(*k))
+        .map(|(k, since)| (k.clone(), *since))
+        .collect();
+    let released: Vec<ConversationKey> = model
+        .holds_saved
+        .iter()
+        .filter(|k| !model.mine.contains_key(*k))
+        .cloned()
+        .collect();
+    model.holds_saved = model.mine.keys().cloned().collect();
+    Some(Cmd::Store(Store::Holds { held, released }))
 }
 
 /// The open thread's read mark when it moved from the one remembered (cheap: this runs after

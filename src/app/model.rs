@@ -191,9 +191,12 @@ pub struct Model {
     /// The last message seen per conversation, as the store has them; a thread opened for the
     /// first time in this run puts its "new" divider after it.
     pub read_marks: HashMap<ConversationKey, ReadMark>,
-    /// Conversations this operator took over and the platform confirmed, where the platform
-    /// cannot name the holder itself (raia): they count as held by me.
-    pub mine: HashSet<ConversationKey>,
+    /// Conversations this operator holds, and since when: taken over here and confirmed by the
+    /// platform, or reported as mine. Where the platform cannot name the holder (raia), they
+    /// count as held by me; the store keeps them, so that holds across a restart or a crash.
+    pub mine: HashMap<ConversationKey, DateTime<Utc>>,
+    /// What the store has of `mine`: `update` writes the difference.
+    pub holds_saved: HashSet<ConversationKey>,
     /// The current view's conversations, in queue order, filtered.
     pub rows: Vec<ConversationKey>,
     /// Per view, among the conversations the filter lets through.
@@ -238,7 +241,8 @@ impl Model {
             save_due: None,
             store_failing: false,
             read_marks: HashMap::new(),
-            mine: HashSet::new(),
+            mine: HashMap::new(),
+            holds_saved: HashSet::new(),
             rows: Vec::new(),
             counts: HashMap::new(),
             needs_human: 0,
@@ -344,11 +348,11 @@ impl Model {
     /// cannot name counts as mine if I took it over; any other status ends that.
     pub fn absorb(&mut self, mut c: Conversation) -> Option<Status> {
         match &c.status {
-            Status::Human { by: Holder::Unknown } if self.mine.contains(&c.key) => {
+            Status::Human { by: Holder::Unknown } if self.mine.contains_key(&c.key) => {
                 c.status = Status::Human { by: Holder::Me };
             }
             Status::Human { by: Holder::Me } => {
-                self.mine.insert(c.key.clone());
+                self.mine.entry(c.key.clone()).or_insert(self.now);
             }
             _ if !self.mine.is_empty() => {
                 self.mine.remove(&c.key);

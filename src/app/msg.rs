@@ -222,6 +222,11 @@ pub enum Store {
     SaveReadMark { key: ConversationKey, mark: ReadMark },
     /// Write a draft to the local store (an empty one is deleted).
     SaveDraft { key: ConversationKey, text: String },
+    /// Record which conversations this operator now holds (since when), and which no longer.
+    Holds {
+        held: Vec<(ConversationKey, DateTime<Utc>)>,
+        released: Vec<ConversationKey>,
+    },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

@@ -14,6 +14,7 @@ const FILE: &str = "handoff.db";
 const LOCK_FILE: &str = "handoff.lock";
 
 mod cache;
+mod holds;
 mod lock;
 mod outbox;
 mod schema;

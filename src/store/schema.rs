@@ -60,6 +60,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // The ids of identical replies already in the thread at a send, to settle it by what is
     // newer rather than by a count (`prior`, still written for older builds).
     (5, "ALTER TABLE outbox ADD COLUMN earlier_ids TEXT;"),
+    // The conversations this operator holds (store/holds.rs).
+    (
+        6,
+        "CREATE TABLE IF NOT EXISTS holds (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             since TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );",
+    ),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.

@@ -317,3 +317,24 @@ fn an_older_database_is_migrated_with_what_it_held() {
     assert!(store.read_marks().unwrap().is_empty());
     assert!(store.cache_load(&["raia"]).unwrap().conversations.is_empty());
 }
+
+#[test]
+fn holds_are_kept_across_opens_until_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let (a, b) = (ConversationKey::new("raia", "a"), ConversationKey::new("raia", "b"));
+    let since = chrono::Utc::now();
+    store
+        .save_holds(&[(a.clone(), since), (b.clone(), since)], &[])
+        .unwrap();
+    // Holding again keeps the first time.
+    store
+        .save_holds(&[(a.clone(), since + chrono::TimeDelta::hours(1))], &[b.clone()])
+        .unwrap();
+    drop(store);
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let holds = store.holds().unwrap();
+    assert_eq!(holds.len(), 1);
+    assert_eq!(holds[0].0, a);
+    assert_eq!(holds[0].1.timestamp(), since.timestamp());
+}

@@ -55,6 +55,11 @@ impl Runner {
                 Err(e) => later.push(not_recorded(key, client_id, &e)),
             },
             app::Store::SaveDraft { key, text } => self.save_draft(&key, &text, store_failing, later),
+            app::Store::Holds { held, released } => {
+                if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_holds(&held, &released)) {
+                    tracing::warn!(error = %e, "recording the conversations held failed");
+                }
+            }
             app::Store::SaveReadMark { key, mark } => {
                 if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_read_mark(&key, &mark)) {
                     tracing::warn!(error = %e, "saving a read mark failed");
