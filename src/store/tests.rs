@@ -329,7 +329,10 @@ fn holds_are_kept_across_opens_until_released() {
         .unwrap();
     // Holding again keeps the first time.
     store
-        .save_holds(&[(a.clone(), since + chrono::TimeDelta::hours(1))], &[b.clone()])
+        .save_holds(
+            &[(a.clone(), since + chrono::TimeDelta::hours(1))],
+            std::slice::from_ref(&b),
+        )
         .unwrap();
     drop(store);
     let (store, _) = Store::open(dir.path()).unwrap();
