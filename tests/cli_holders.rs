@@ -137,6 +137,74 @@ async fn a_holder_nobody_names_is_not_refused() {
     assert_eq!(release.code, 0, "{}", release.stderr);
 }
 
+/// `list --json` and `show --json`: `key` is what the other commands take, `held_by_me` says
+/// whether it is ours — true for the one just taken, false for a colleague's and the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_carries_the_key_and_held_by_me() {
+    let h = quiet(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), true);
+    let id = create(
+        &h,
+        "chatdash",
+        "Mo Mine",
+        "needs_human",
+        json!([{"author": "customer", "text": "a person please"}]),
+    )
+    .await;
+    let list = handoff(&config, dir.path(), &["list", "--account", "dash", "--json"], None).await;
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let mine = rows
+        .iter()
+        .find(|r| r["id"].as_str().is_some_and(|i| i.ends_with(&id)))
+        .expect("the new conversation is listed")["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let take = handoff(&config, dir.path(), &["take", &mine], None).await;
+    assert_eq!(take.code, 0, "{}", take.stderr);
+
+    let list = handoff(&config, dir.path(), &["list", "--json"], None).await;
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    assert!(rows.len() > 3, "{rows:?}");
+    for r in &rows {
+        let key = format!("{}/{}", r["account"].as_str().unwrap(), r["id"].as_str().unwrap());
+        assert_eq!(r["key"], key.as_str(), "{r}");
+        assert_eq!(r["held_by_me"], r["held_by"] == "me", "{r}");
+    }
+    let ours: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["held_by_me"] == true)
+        .map(|r| &r["key"])
+        .collect();
+    assert_eq!(ours, [&json!(mine)]);
+    assert!(
+        rows.iter()
+            .any(|r| r["held_by"].is_string() && r["held_by_me"] == false)
+    );
+
+    for (key, by_me) in [
+        (mine.clone(), true),
+        (held_by_others(&config, dir.path()).await[0].0.clone(), false),
+    ] {
+        let shown = handoff(&config, dir.path(), &["show", "--json", &key], None).await;
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+        assert_eq!(shown["conversation"]["key"], key.as_str());
+        assert_eq!(shown["conversation"]["held_by_me"], by_me, "{key}");
+        // The key as printed is the key `show` was given: it works as an argument again.
+        let again = handoff(
+            &config,
+            dir.path(),
+            &["show", shown["conversation"]["key"].as_str().unwrap()],
+            None,
+        )
+        .await;
+        assert_eq!(again.code, 0, "{}", again.stderr);
+    }
+}
+
 /// Who holds it cannot be read (the conversation answers 503): not sent blind, exit 1 saying
 /// so; with `--force` it is sent as before.
 #[tokio::test(flavor = "multi_thread")]
