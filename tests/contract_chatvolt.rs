@@ -173,8 +173,10 @@ async fn an_action_answered_2xx_in_another_shape_is_never_a_definite_failure() {
     assert!(!state.to_string().contains("HUMAN_REQUESTED"), "{state}");
     assert!(r.stdout.contains("you hold it"), "{}", r.stdout);
     // Applied, then the read-back is rate limited: read back again, not "rate limited".
+    // (--force: not the check of who holds it first; that read is not the one after the write)
     arm(&h, "GET", &format!("/conversation/{volt}"), json!({"status": 429})).await;
-    done(&run(cmd("release", &target)).await, "volt release, read-back 429");
+    let release = [cmd("release", &target), vec!["--force".into()]].concat();
+    done(&run(release).await, "volt release, read-back 429");
     arm(&h, "POST", "/set-status", json!({"applied_body": {"ok": 1}})).await;
     done(&run(cmd("resolve", &target)).await, "volt resolve");
     arm(&h, "POST", "/assign", json!({"applied_body": []})).await;
@@ -212,11 +214,8 @@ async fn an_action_answered_2xx_in_another_shape_is_never_a_definite_failure() {
     let (_, dash_id) = dash.split_once(':').unwrap();
     let target = format!("dash/{dash}");
     for verb in ["take", "release", "resolve"] {
-        let mut args = cmd(verb, &target);
-        if verb == "take" {
-            // (not the check of who holds it first: that read is not the one after the write)
-            args.push("--force".into());
-        }
+        // (not the check of who holds it first: that read is not the one after the write)
+        let args = [cmd(verb, &target), vec!["--force".into()]].concat();
         arm(&h, "GET", &format!("/conversations/{dash_id}"), json!({"status": 429})).await;
         done(&run(args).await, &format!("dash {verb}, read-back 429"));
     }

@@ -1,37 +1,63 @@
-//! Acting on one conversation: take, release, resolve, assign and mark read.
+//! Acting on one conversation: take, release, resolve, assign and mark read; and the holder
+//! check every command acting on a conversation shares.
 
 use super::Failure;
 use super::accounts::{connect, platform_failure, target};
 use super::output::print;
 use crate::app::Op;
 use crate::config::Config;
-use crate::domain::{ConversationKey, Holder, Status};
-use crate::platform::Platform;
+use crate::domain::{Conversation, ConversationKey, Holder, Status};
+use crate::platform::{Platform, PlatformError};
 use crate::present::status_words;
 use crate::sync::effects;
 
-/// `handoff take`: unless forced, not over another operator who holds the conversation.
-pub(super) async fn take(config: &Config, conversation: &str, force: bool) -> Result<(), Failure> {
+/// `handoff take`, `release`, `resolve` and `read`: unless forced, nothing is done to a
+/// conversation another operator holds (a read mark changes nothing of theirs: not checked).
+pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool) -> Result<(), Failure> {
     let key = target(conversation)?;
     let p = connect(config, &key.account)?;
-    if !force {
-        let current = p
-            .get_conversation(&key.id)
-            .await
-            .map_err(|e| platform_failure(&key, e))?;
-        if let Status::Human { by: Holder::Other(who) } = &current.status {
-            return Err(Failure::Platform(format!(
-                "{key} is held by {who}; pass --force to take it over anyway"
-            )));
-        }
+    if !force && op != Op::MarkRead {
+        let current = p.get_conversation(&key.id).await;
+        not_held_by_another(&key, current.as_ref(), forced_verb(op))?;
     }
-    operate(&*p, &key, Op::TakeOver).await
+    operate(&*p, &key, op).await
 }
 
-/// `handoff release`, `resolve` and `read`: the operation, with nothing to check first.
-pub(super) async fn act(config: &Config, conversation: &str, op: Op) -> Result<(), Failure> {
-    let key = target(conversation)?;
-    operate(&*connect(config, &key.account)?, &key, op).await
+/// The one holder check of the command line (`take`, `send`, `release`, `resolve`, without
+/// `--force`): a conversation a colleague holds is theirs, and one that cannot be read is not
+/// acted on blind. `doing` ends the sentence "pass --force to {doing} anyway". A holder the
+/// platform does not name (`Holder::Unknown`: raia in manual mode with no assigned user) is
+/// not refused: nobody known would be overridden.
+pub(super) fn not_held_by_another(
+    key: &ConversationKey,
+    current: Result<&Conversation, &PlatformError>,
+    doing: &str,
+) -> Result<(), Failure> {
+    match current {
+        // Gone or refused: no use suggesting --force.
+        Err(e @ (PlatformError::NotFound { .. } | PlatformError::BadKey { .. })) => {
+            Err(Failure::Platform(format!("{key}: {e}")))
+        }
+        Err(e) => Err(Failure::Platform(format!(
+            "{key}: {e} — nothing was done, as who holds it could not be read; pass --force to {doing} anyway"
+        ))),
+        Ok(Conversation {
+            status: Status::Human { by: Holder::Other(who) },
+            ..
+        }) => Err(Failure::Platform(format!(
+            "{key} is held by {who}; pass --force to {doing} anyway"
+        ))),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn forced_verb(op: Op) -> &'static str {
+    match op {
+        Op::TakeOver => "take it over",
+        Op::HandBack => "hand it back to the AI",
+        Op::Resolve => "resolve it",
+        Op::MarkRead => "mark it read",
+    }
 }
 
 /// Takes over, hands back, resolves or marks read, as the inbox does: an answer that cannot be

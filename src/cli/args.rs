@@ -48,9 +48,19 @@ pub enum Command {
         force: bool,
     },
     /// Hand a conversation back to the AI
-    Release { conversation: String },
+    Release {
+        conversation: String,
+        /// Hand it back even if another operator holds it
+        #[arg(long)]
+        force: bool,
+    },
     /// Mark a conversation resolved
-    Resolve { conversation: String },
+    Resolve {
+        conversation: String,
+        /// Resolve it even if another operator holds it
+        #[arg(long)]
+        force: bool,
+    },
     /// Assign a conversation to an operator by email (Chatvolt) [default: your email]
     Assign {
         conversation: String,
@@ -59,7 +69,13 @@ pub enum Command {
     /// Mark a conversation read on the platform (ChatDash)
     Read { conversation: String },
     /// Send TEXT to the customer as the operator (`-` reads it from stdin)
-    Send { conversation: String, text: String },
+    Send {
+        conversation: String,
+        text: String,
+        /// Send even if another operator holds the conversation
+        #[arg(long)]
+        force: bool,
+    },
     /// Check every account: config, key, server, key accepted
     Doctor,
     /// Open the inbox on the embedded sandbox (what `handoff` does without a config)

@@ -67,12 +67,22 @@ async fn dispatch(command: Command, flag: Option<PathBuf>, warnings: Vec<String>
         Command::Doctor => doctor::run(flag).await,
         Command::List { json, status, account } => conversation::list(&load_config(flag)?, json, status, account).await,
         Command::Show { conversation, json } => conversation::show(&load_config(flag)?, &conversation, json).await,
-        Command::Take { conversation, force } => act::take(&load_config(flag)?, &conversation, force).await,
-        Command::Release { conversation } => act::act(&load_config(flag)?, &conversation, Op::HandBack).await,
-        Command::Resolve { conversation } => act::act(&load_config(flag)?, &conversation, Op::Resolve).await,
+        Command::Take { conversation, force } => {
+            act::act(&load_config(flag)?, &conversation, Op::TakeOver, force).await
+        }
+        Command::Release { conversation, force } => {
+            act::act(&load_config(flag)?, &conversation, Op::HandBack, force).await
+        }
+        Command::Resolve { conversation, force } => {
+            act::act(&load_config(flag)?, &conversation, Op::Resolve, force).await
+        }
         Command::Assign { conversation, email } => act::assign(&load_config(flag)?, &conversation, email).await,
-        Command::Read { conversation } => act::act(&load_config(flag)?, &conversation, Op::MarkRead).await,
-        Command::Send { conversation, text } => send::send(&load_config(flag)?, &conversation, text).await,
+        Command::Read { conversation } => act::act(&load_config(flag)?, &conversation, Op::MarkRead, false).await,
+        Command::Send {
+            conversation,
+            text,
+            force,
+        } => send::send(&load_config(flag)?, &conversation, text, force).await,
     }
 }
 

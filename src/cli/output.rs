@@ -101,11 +101,15 @@ pub fn thread(conversation: &Conversation, messages: &[Message], now: DateTime<U
 /// The JSON shape of a conversation (stable: scripts depend on it).
 #[derive(Serialize)]
 pub struct ConversationJson<'a> {
+    /// `account/id`, as `show`, `take`, `send` and the rest take it.
+    key: String,
     account: &'a str,
     id: &'a str,
     platform: &'static str,
     status: &'static str,
     held_by: Option<String>,
+    /// Whether the operator of this config holds it (`held_by` is then "me").
+    held_by_me: bool,
     customer_name: &'a str,
     customer_contact: Option<&'a str>,
     channel: Option<&'a str>,
@@ -121,6 +125,7 @@ pub struct ConversationJson<'a> {
 impl<'a> From<&'a Conversation> for ConversationJson<'a> {
     fn from(c: &'a Conversation) -> Self {
         ConversationJson {
+            key: c.key.to_string(),
             account: &c.key.account,
             id: &c.key.id,
             platform: c.platform.name(),
@@ -130,6 +135,7 @@ impl<'a> From<&'a Conversation> for ConversationJson<'a> {
                 Status::Human { by: Holder::Other(who) } => Some(who.clone()),
                 _ => None,
             },
+            held_by_me: matches!(c.status, Status::Human { by: Holder::Me }),
             customer_name: &c.customer_name,
             customer_contact: c.customer_contact.as_deref(),
             channel: c.channel.as_deref(),

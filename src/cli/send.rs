@@ -2,6 +2,7 @@
 
 use super::Failure;
 use super::accounts::{connect, target};
+use super::act::not_held_by_another;
 use super::output::print;
 use crate::config::Config;
 use crate::domain::SendBaseline;
@@ -12,7 +13,8 @@ use std::io::Read;
 /// Sends as the inbox does: what the thread held first, so that a send whose answer is lost
 /// is settled by the thread (newer than the send, not there before it), never by guessing. Sent:
 /// exit 0; not sent: 1; unknown (the thread could not be read either): 3, check before retrying.
-pub(super) async fn send(config: &Config, conversation: &str, text: String) -> Result<(), Failure> {
+/// Unless forced, not into a conversation another operator holds.
+pub(super) async fn send(config: &Config, conversation: &str, text: String, force: bool) -> Result<(), Failure> {
     let key = target(conversation)?;
     let text = if text == "-" {
         let mut buf = String::new();
@@ -28,8 +30,11 @@ pub(super) async fn send(config: &Config, conversation: &str, text: String) -> R
     }
     let p = connect(config, &key.account)?;
     let (current, before) = futures::future::join(p.get_conversation(&key.id), p.list_messages(&key.id)).await;
-    // A conversation the platform takes no reply in (a raia voice call) is not tried. Unreadable,
-    // the platform itself decides.
+    if !force {
+        not_held_by_another(&key, current.as_ref(), "send")?;
+    }
+    // A conversation the platform takes no reply in (a raia voice call) is not tried. Unreadable
+    // (only with --force), the platform itself decides.
     if let Some(why) = current.ok().and_then(|c| c.no_reply) {
         return Err(Failure::Platform(format!("{key}: not sent — {why}")));
     }
