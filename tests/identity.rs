@@ -53,3 +53,44 @@ async fn doctor_fails_without_an_identity_and_says_how_to_add_one() {
     );
     assert!(run.stderr.contains("1 problem(s) found"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn take_with_no_identity_asks_for_force_and_takes_nothing() {
+    let h = quiet(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let id = create(
+        &h,
+        "raia",
+        "Nadia Nobody",
+        "needs_human",
+        serde_json::json!([{"author": "customer", "text": "hello?"}]),
+    )
+    .await;
+    let text = config(
+        &h,
+        &Config {
+            accounts: &[PlatformKind::Raia],
+            key_files: None,
+            fast_sync: false,
+            experimental: None,
+            extra: "",
+        },
+    );
+    let operator = format!(
+        "\n[operator]\nname = \"{}\"\nemail = \"{}\"\n",
+        fixtures::OPERATOR_NAME,
+        fixtures::OPERATOR_EMAIL
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text.replace(&operator, "\n")).unwrap();
+    clear_received(&h).await;
+    let target = format!("raia/{id}");
+    let run = handoff(&path, dir.path(), &["take", &target], None).await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("no [operator] email"), "{}", run.stderr);
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    let writes = received(&h).await.iter().filter(|r| r["method"] != "GET").count();
+    assert_eq!(writes, 0, "nothing taken");
+    let run = handoff(&path, dir.path(), &["take", &target, "--force"], None).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
