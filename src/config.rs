@@ -1,7 +1,7 @@
 //! The config file (design.md §7): who the operator is, how often to sync, and the accounts
 //! with where their keys come from. Errors name the file, the line and the field.
 
-use crate::domain::{ApiKey, PlatformKind};
+use crate::domain::{ApiKey, OnHangup, OnQuit, PlatformKind};
 use crate::platform::{AccountSettings, Operator};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -87,7 +87,16 @@ struct File {
     #[serde(default)]
     sync: FileSync,
     #[serde(default)]
+    session: FileSession,
+    #[serde(default)]
     accounts: Vec<FileAccount>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSession {
+    on_quit: Option<Spanned<String>>,
+    on_hangup: Option<Spanned<String>>,
 }
 
 /// Where an account's key comes from. The key itself is read only when needed.
@@ -144,6 +153,9 @@ pub struct Config {
     pub operator: Operator,
     pub list_interval: Duration,
     pub thread_interval: Duration,
+    /// `[session]`: what quitting and a dropped session do to the conversations you hold.
+    pub on_quit: OnQuit,
+    pub on_hangup: OnHangup,
     pub accounts: Vec<Account>,
     /// Things worth telling the operator that do not stop the program (e.g. file permissions).
     pub warnings: Vec<String>,
@@ -317,9 +329,33 @@ impl Config {
                 key_location: format!("{}:{line}:{column}", path.display()),
             });
         }
+        let on_quit = match &file.session.on_quit {
+            None => OnQuit::default(),
+            Some(v) => match v.get_ref().as_str() {
+                "ask" => OnQuit::Ask,
+                "hand_back" => OnQuit::HandBack,
+                "keep" => OnQuit::Keep,
+                _ => {
+                    return Err(err(
+                        v.span(),
+                        "`on_quit` must be \"ask\", \"hand_back\" or \"keep\"".into(),
+                    ));
+                }
+            },
+        };
+        let on_hangup = match &file.session.on_hangup {
+            None => OnHangup::default(),
+            Some(v) => match v.get_ref().as_str() {
+                "hand_back" => OnHangup::HandBack,
+                "keep" => OnHangup::Keep,
+                _ => return Err(err(v.span(), "`on_hangup` must be \"hand_back\" or \"keep\"".into())),
+            },
+        };
         Ok(Config {
             path: path.to_path_buf(),
             operator,
+            on_quit,
+            on_hangup,
             list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
             thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
             accounts,

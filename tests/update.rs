@@ -1854,3 +1854,81 @@ fn holds_are_written_when_they_change() {
         released: vec![k]
     })));
 }
+
+/// A dropped session while holding a conversation with a reply on its way: the reply is
+/// settled first, then the conversation is handed back, then the program ends; and it ends
+/// anyway when the platform does not answer within a few seconds.
+#[test]
+fn a_hangup_settles_the_reply_then_hands_back_then_quits() {
+    let mut m = inbox();
+    m.mine.insert(key("a/ai-new"), fixtures::now());
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0)],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(key("a/ai-new"));
+    m.refresh_rows();
+    special(&mut m, KeyCode::Enter);
+    press(&mut m, "i");
+    press(&mut m, "One moment");
+    special(&mut m, KeyCode::Enter);
+    let hand_back = Cmd::Net(Net::Act {
+        key: key("a/ai-new"),
+        op: Op::HandBack,
+    });
+    let cmds = run(&mut m, Msg::Terminate);
+    assert!(
+        !cmds.contains(&hand_back),
+        "not while the reply is on its way: {cmds:?}"
+    );
+    assert!(!m.quit);
+    let sent = msg(
+        "m9",
+        Author::Operator {
+            name: None,
+            is_me: true,
+        },
+        "One moment",
+        1,
+    );
+    let cmds = run(
+        &mut m,
+        Msg::Sent {
+            key: key("a/ai-new"),
+            client_id: 1,
+            result: Ok(sent),
+        },
+    );
+    assert!(cmds.contains(&hand_back), "{cmds:?}");
+    assert!(!m.quit, "waiting for the hand-back's answer");
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/ai-new"),
+            op: Op::HandBack,
+            result: Ok(Some(conv("a", "ai-new", Status::Ai, 0))),
+        },
+    );
+    assert!(m.quit);
+
+    // A platform that never answers does not keep the program: it ends at the deadline.
+    let mut m = inbox();
+    m.mine.insert(key("a/need-long"), fixtures::now());
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0)],
+            removed: vec![],
+        },
+    );
+    run(&mut m, Msg::Terminate);
+    assert!(!m.quit);
+    assert!(m.next_deadline().is_some_and(|at| at <= t0() + TimeDelta::seconds(5)));
+    update(&mut m, Msg::Tick, t0() + TimeDelta::seconds(6));
+    assert!(m.quit);
+}

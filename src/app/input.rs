@@ -4,10 +4,11 @@
 
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
-use super::model::{Confirm, Focus, Model, Overlay, View};
+use super::model::{Confirm, Focus, Leaving, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
 use super::{drafts, inbox, notice, outbox, thread};
-use crate::domain::ConversationKey;
+use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
+use std::collections::HashSet;
 
 fn context(model: &Model) -> Place {
     match (&model.overlay, &model.filter_input, model.focus) {
@@ -42,6 +43,11 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 vec![]
             }
             Some(Action::ForceQuit) => quit(model, true),
+            Some(Action::Keep) if matches!(model.overlay, Some(Overlay::Confirm(Confirm::QuitHolding { .. }))) => {
+                model.overlay = None;
+                model.quit = true;
+                vec![]
+            }
             _ => vec![],
         },
         Place::Filter => on_filter_key(model, key, action),
@@ -245,7 +251,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             notice(model, "asking every account now…".into(), false);
             vec![Cmd::Net(Net::Refresh)]
         }
-        Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No => vec![],
+        Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No | Action::Keep => vec![],
     }
 }
 
@@ -258,9 +264,10 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
         Some(Overlay::Confirm(Confirm::SendOver { key, .. })) if model.open.as_ref() == Some(&key) => {
             outbox::send(model, key, true)
         }
-        Some(Overlay::Confirm(Confirm::Quit)) => {
-            model.quit = true;
-            vec![]
+        Some(Overlay::Confirm(Confirm::Quit)) => quit_holding(model),
+        Some(Overlay::Confirm(Confirm::QuitHolding { .. })) => {
+            let held = held(model);
+            leave(model, held)
         }
         _ => vec![],
     }
@@ -274,11 +281,109 @@ fn on_target(model: &mut Model, action: impl FnOnce(&mut Model, ConversationKey)
     }
 }
 
+/// `q`: asks while messages are on their way, then about the conversations held (as
+/// `[session] on_quit` says). Forced (`Q`): now, keeping them.
 pub(super) fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
     if !force && model.sends.in_flight() > 0 {
         model.overlay = Some(Overlay::Confirm(Confirm::Quit));
         return vec![];
     }
-    model.quit = true;
-    vec![]
+    if force {
+        model.quit = true;
+        return vec![];
+    }
+    quit_holding(model)
+}
+
+/// Quitting with the conversations held in mind: their customers would wait for nobody.
+fn quit_holding(model: &mut Model) -> Vec<Cmd> {
+    let held = held(model);
+    match model.on_quit {
+        _ if held.is_empty() => {
+            model.quit = true;
+            vec![]
+        }
+        OnQuit::Ask => {
+            model.overlay = Some(Overlay::Confirm(Confirm::QuitHolding { count: held.len() }));
+            vec![]
+        }
+        OnQuit::HandBack => leave(model, held),
+        OnQuit::Keep => {
+            model.quit = true;
+            vec![]
+        }
+    }
+}
+
+/// SIGHUP (the SSH session dropped) and SIGTERM: as `[session] on_hangup` says, every
+/// conversation held is handed back to the AI before the program ends.
+pub(super) fn hang_up(model: &mut Model) -> Vec<Cmd> {
+    if model.leaving.is_some() {
+        return vec![];
+    }
+    let held = held(model);
+    if model.on_hangup == OnHangup::Keep || held.is_empty() {
+        model.quit = true;
+        return vec![];
+    }
+    leave(model, held)
+}
+
+/// How long quitting waits for the hand-backs (and a reply still on its way) before it ends
+/// anyway: a dropped session must not keep the program for long.
+const LEAVE_WITHIN: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+
+/// Hands back every conversation in `held`, then quits (see `Leaving`).
+fn leave(model: &mut Model, held: Vec<ConversationKey>) -> Vec<Cmd> {
+    let count = held.len();
+    model.leaving = Some(Leaving {
+        waiting: HashSet::new(),
+        later: held,
+        deadline: model.now + LEAVE_WITHIN,
+    });
+    notice(
+        model,
+        format!("handing {count} conversation(s) back to the AI, then quitting…"),
+        false,
+    );
+    leave_progress(model)
+}
+
+/// Called after every message while leaving: the hand-backs go once no reply is on its way,
+/// and the program ends when all are answered or the time is up.
+pub(super) fn leave_progress(model: &mut Model) -> Vec<Cmd> {
+    let Some(leaving) = model.leaving.as_mut() else {
+        return vec![];
+    };
+    let mut cmds = Vec::new();
+    if model.sends.in_flight() == 0 && !leaving.later.is_empty() {
+        let later = std::mem::take(&mut leaving.later);
+        for key in later {
+            let asked = inbox::start(model, key.clone(), Op::HandBack);
+            if !asked.is_empty()
+                && let Some(leaving) = model.leaving.as_mut()
+            {
+                leaving.waiting.insert(key);
+            }
+            cmds.extend(asked);
+        }
+    }
+    if let Some(leaving) = &model.leaving
+        && ((leaving.later.is_empty() && leaving.waiting.is_empty()) || model.now >= leaving.deadline)
+    {
+        model.quit = true;
+    }
+    cmds
+}
+
+/// The conversations this operator holds.
+fn held(model: &Model) -> Vec<ConversationKey> {
+    let mut held: Vec<ConversationKey> = model
+        .conversations
+        .values()
+        .filter(|c| c.status == Status::Human { by: Holder::Me })
+        .map(|c| c.key.clone())
+        .collect();
+    held.sort();
+    held
 }

@@ -33,7 +33,18 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         model.notice = None;
     }
     let place = (model.focus, model.open.clone());
+    if let (
+        Some(leaving),
+        Msg::Done {
+            key, op: Op::HandBack, ..
+        },
+    ) = (model.leaving.as_mut(), &msg)
+    {
+        leaving.waiting.remove(key);
+    }
     let mut cmds = handle(model, msg);
+    // Quitting after the hand-backs: the next ones go, or the program ends.
+    cmds.extend(input::leave_progress(model));
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
     // `seen` is derived, not seen.
@@ -106,7 +117,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Key(key) => input::on_key(model, key),
         Msg::Paste(text) => input::on_paste(model, &text),
         // Like a forced quit: nobody is there to answer a question about messages on their way.
-        Msg::Terminate => input::quit(model, true),
+        Msg::Terminate => input::hang_up(model),
         Msg::Tick => vec![],
         Msg::Resize { width, height } => inbox::on_resize(model, width, height),
         Msg::Synced {

@@ -6,7 +6,8 @@ use super::msg::{Connection, Op};
 use super::outgoing::{Outbox, Sends};
 use super::screen;
 use crate::domain::{
-    Capabilities, Conversation, ConversationKey, Holder, Message, PlatformKind, ReadMark, Status, queue_rank,
+    Capabilities, Conversation, ConversationKey, Holder, Message, OnHangup, OnQuit, PlatformKind, ReadMark, Status,
+    queue_rank,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
@@ -55,6 +56,8 @@ pub enum Confirm {
     TakeFrom { key: ConversationKey, holder: String },
     /// No identity is configured: the platform cannot record who took it over.
     TakeAnonymous { key: ConversationKey },
+    /// Quitting while holding conversations: hand them back, keep them, or stay.
+    QuitHolding { count: usize },
     /// The conversation moved on while the reply was being written: what changed.
     SendOver { key: ConversationKey, what: String },
     /// Messages are still on their way.
@@ -104,6 +107,18 @@ impl Account {
             None => format!("{} has not answered yet", self.name),
         })
     }
+}
+
+/// Quitting after handing back what the operator holds: the program ends once every hand-back
+/// is answered, or at `deadline`, whichever comes first. A conversation with a reply still on
+/// its way is handed back only once that reply is settled: a hand-back never races it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaving {
+    /// Hand-backs asked for and not yet answered.
+    pub waiting: HashSet<ConversationKey>,
+    /// To hand back once no reply is on its way.
+    pub later: Vec<ConversationKey>,
+    pub deadline: DateTime<Utc>,
 }
 
 /// What we know of one conversation's messages.
@@ -178,6 +193,11 @@ pub struct Model {
     /// No `[operator] email` in the config: the platforms cannot record who took a
     /// conversation over, so nobody, this program included, can tell "you" apart.
     pub anonymous: bool,
+    /// `[session]`: what `q` and a dropped session do with the conversations held.
+    pub on_quit: OnQuit,
+    pub on_hangup: OnHangup,
+    /// Quitting, after the conversations held are handed back.
+    pub leaving: Option<Leaving>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -233,6 +253,9 @@ impl Model {
             keymap,
             demo,
             anonymous: false,
+            on_quit: OnQuit::default(),
+            on_hangup: OnHangup::default(),
+            leaving: None,
             accounts,
             conversations: HashMap::new(),
             threads: HashMap::new(),
@@ -430,7 +453,11 @@ impl Model {
     /// changes on its own (a static screen draws no frames).
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
         let mut next: Option<DateTime<Utc>> = self.notice.as_ref().map(|n| n.until);
-        if let Some(due) = self.save_due {
+        for due in self
+            .save_due
+            .into_iter()
+            .chain(self.leaving.as_ref().map(|l| l.deadline))
+        {
             next = Some(next.map_or(due, |n| n.min(due)));
         }
         let mut consider = |t: DateTime<Utc>| {

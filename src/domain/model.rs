@@ -467,3 +467,23 @@ mod tests {
         assert_eq!(baseline.arrivals(&quoted, "Thanks!"), Vec::<String>::new());
     }
 }
+
+/// What `q` does while the operator holds conversations: a customer held by someone who has
+/// gone waits for nobody.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnQuit {
+    /// Ask: hand them all back to the AI, keep them, or stay.
+    #[default]
+    Ask,
+    HandBack,
+    Keep,
+}
+
+/// What a dropped session (SIGHUP) or SIGTERM does while the operator holds conversations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnHangup {
+    /// Hand them all back to the AI before the program ends (within a few seconds).
+    #[default]
+    HandBack,
+    Keep,
+}

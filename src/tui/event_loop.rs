@@ -25,6 +25,9 @@ pub(super) struct App<'a> {
     pub theme: Theme,
     /// The window title last set, so it is set again only when it changes.
     pub shown_title: String,
+    /// The terminal is gone (the SSH session dropped): nothing more is drawn or read from it,
+    /// while the program hands back what the operator held and ends.
+    pub gone: bool,
 }
 
 impl App<'_> {
@@ -42,9 +45,13 @@ impl App<'_> {
             if self.model.quit {
                 break;
             }
-            if changed && let Err(e) = self.render() {
+            if changed
+                && !self.gone
+                && let Err(e) = self.render()
+            {
                 // The terminal is gone (SSH dropped): end as on a hangup, drafts saved first.
                 tracing::warn!(error = %e, "cannot draw; the terminal is gone");
+                self.gone = true;
                 pending.push(Msg::Terminate);
             }
             // Results of this round's commands (an edited reply, a store failure): applied
@@ -81,11 +88,15 @@ impl App<'_> {
                 None => std::future::pending().await,
             }
         };
+        let gone = self.gone;
         tokio::select! {
-            event = self.screen.events.next() => match event {
+            event = self.screen.events.next(), if !gone => match event {
                 Some(Ok(event)) => translate(event),
                 // The terminal is gone (SSH dropped): nothing more can be shown or typed.
-                Some(Err(_)) | None => Some(Msg::Terminate),
+                Some(Err(_)) | None => {
+                    self.gone = true;
+                    Some(Msg::Terminate)
+                }
             },
             msg = self.rx.recv() => msg,
             _ = sleep => Some(Msg::Tick),

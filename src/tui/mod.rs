@@ -123,6 +123,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
         signals,
         theme,
         shown_title: String::new(),
+        gone: false,
     };
     app.serve(first).await;
     Ok(())

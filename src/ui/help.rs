@@ -268,6 +268,21 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
             "Quit".to_string(),
             format!("Messages are still sending. Quit anyway? {yes}/{no}"),
         ),
+        Confirm::QuitHolding { count } => {
+            let keep = model.keymap.hint(Context::Confirm, Action::Keep);
+            let them = if *count == 1 {
+                "one conversation"
+            } else {
+                "conversations"
+            };
+            (
+                "Quit".to_string(),
+                format!(
+                    "You hold {count} {them}: once you are gone, their customers wait for nobody. \
+                     {yes} hands them back to the AI and quits, {keep} keeps them and quits, {no} stays."
+                ),
+            )
+        }
     };
     // Wide enough for the question on one line when the screen allows.
     let max_text = usize::from(available.width).saturating_sub(4);
@@ -275,12 +290,12 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
     let lines = text::wrap(&question, text_width);
     let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     let rect = layout::centered(available, to_u16(text_width + 4), to_u16(lines.len() + 4));
-    let bottom = vec![
-        styled(yes, theme.key),
-        Span::raw(" yes · "),
-        styled(no, theme.key),
-        Span::raw(" no"),
-    ];
+    let mut bottom = vec![styled(yes, theme.key), Span::raw(" yes · ")];
+    if matches!(confirm, Confirm::QuitHolding { .. }) {
+        bottom.push(styled(model.keymap.hint(Context::Confirm, Action::Keep), theme.key));
+        bottom.push(Span::raw(" keep · "));
+    }
+    bottom.extend([styled(no, theme.key), Span::raw(" no")]);
     let inner = overlay_frame(frame, rect, theme, &title, bottom);
     let body = Rect {
         x: inner.x.saturating_add(1),

@@ -89,6 +89,7 @@ actions! {
     LeaveCompose = "leave_compose", "leave the reply box";
     Yes = "yes", "yes, go ahead";
     No = "no", "no, cancel";
+    Keep = "keep", "keep the conversations you hold, and quit";
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
