@@ -125,7 +125,10 @@ fn a_refused_reply_stays_reachable_when_a_new_draft_was_started_even_after_a_res
     assert_eq!(copies_on_server(&rt, &h, "raia", &id, first), 0);
     t.keys("\x1b");
     t.keys("\x1b");
+    // Holding Rosa's conversation: keep it (the next run finds it still held).
     t.keys("q");
+    t.wait_for("You hold one conversation", WAIT);
+    t.keys("k");
     wait_exit(&mut t);
 
     // The next run still shows it, and u puts it back after the draft that was started.

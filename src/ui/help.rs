@@ -271,14 +271,14 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
         Confirm::QuitHolding { count } => {
             let keep = model.keymap.hint(Context::Confirm, Action::Keep);
             let them = if *count == 1 {
-                "one conversation"
+                "one conversation".to_string()
             } else {
-                "conversations"
+                format!("{count} conversations")
             };
             (
                 "Quit".to_string(),
                 format!(
-                    "You hold {count} {them}: once you are gone, their customers wait for nobody. \
+                    "You hold {them}: once you are gone, their customers wait for nobody. \
                      {yes} hands them back to the AI and quits, {keep} keeps them and quits, {no} stays."
                 ),
             )
