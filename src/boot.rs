@@ -111,7 +111,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
         ..restore(state_dir.clone(), &mut warnings)
     };
     let mut booted = assemble(accounts, intervals, keymap, warnings, false, restored, state_dir);
-    booted.model.anonymous = config.operator.email.as_deref().is_none_or(|e| e.trim().is_empty());
+    booted.model.anonymous = config.operator.identity().is_none();
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
     Ok(booted)

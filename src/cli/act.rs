@@ -16,7 +16,7 @@ use crate::sync::effects;
 pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool) -> Result<(), Failure> {
     let key = target(conversation)?;
     // As the inbox asks: with no identity the platform cannot record who took it over.
-    if !force && op == Op::TakeOver && config.operator.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+    if !force && op == Op::TakeOver && config.operator.identity().is_none() {
         return Err(Failure::Platform(format!(
             "{key}: no [operator] email is set in the config, so the platform cannot record that you hold it \
              and other operators cannot tell; add one (handoff doctor shows how), or pass --force to take it over anyway"

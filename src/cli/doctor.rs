@@ -115,15 +115,10 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
 /// assignee, ChatDash's live agent), so without one nobody can tell this operator's
 /// conversations from another's.
 fn identity(operator: &crate::platform::Operator) -> Result<String, String> {
-    let set = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    match (set(&operator.name), set(&operator.email)) {
+    let name = operator.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    match (name, operator.identity()) {
         (Some(name), Some(email)) => Ok(format!("{name} <{email}>")),
-        (None, Some(email)) => Ok(email),
+        (None, Some(email)) => Ok(email.to_string()),
         (_, None) => Err(
             "no [operator] email: takeovers cannot be recorded as yours, and other operators cannot tell who holds what. \
              Add to the config:  [operator]  name = \"Your Name\"  email = \"you@example.com\""

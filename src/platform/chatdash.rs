@@ -289,7 +289,7 @@ impl Platform for Chatdash {
         if let Some(name) = me.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             body["liveAgentName"] = json!(name);
         }
-        if let Some(email) = me.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        if let Some(email) = me.identity() {
             body["liveAgentId"] = json!(email);
         }
         self.update(id, body).await
@@ -581,11 +581,7 @@ fn times(wire: &WireConversation, account: &str) -> Option<(DateTime<Utc>, DateT
 /// here sends the operator's email as `liveAgentId`): a display name alone is not an identity,
 /// two operators may share one. A holder named but not identified is shown by name.
 fn live_agent(id: Option<String>, name: Option<&str>, me: &Operator) -> Holder {
-    let mine = |id: &str| {
-        me.email
-            .as_deref()
-            .is_some_and(|email| email.trim().eq_ignore_ascii_case(id.trim()))
-    };
+    let mine = |id: &str| me.identity().is_some_and(|email| email.eq_ignore_ascii_case(id.trim()));
     match (id, name) {
         (Some(id), _) if mine(&id) => Holder::Me,
         (_, Some(name)) => Holder::Other(name.to_string()),

@@ -107,13 +107,13 @@ impl Chatvolt {
     /// The operator's membership id, which `assigneeId` filters by: learnt from a conversation
     /// assigned to their email.
     fn learn_member_id(&self, page: &[WireConversation]) {
-        let Some(email) = self.settings.operator.email.as_deref() else {
+        let Some(email) = self.settings.operator.identity() else {
             return;
         };
         let mine = page
             .iter()
             .flat_map(|c| c.assignees.iter().flatten())
-            .find(|a| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.trim())))
+            .find(|a| a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
             .and_then(|a| a.id.as_deref())
             // It goes back to the server in a query: one with controls in it is not used.
             .filter(|id| !id.is_empty() && crate::domain::sanitize_line(id) == *id)

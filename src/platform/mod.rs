@@ -175,6 +175,12 @@ pub struct Operator {
 }
 
 impl Operator {
+    /// The operator's email, which is who they are to the platforms (Chatvolt's assignee,
+    /// ChatDash's live agent); `None` when unset or blank: nobody can tell them apart.
+    pub fn identity(&self) -> Option<&str> {
+        self.email.as_deref().map(str::trim).filter(|e| !e.is_empty())
+    }
+
     /// Whether a name, email or id the platform reports is this operator.
     pub fn is(&self, who: &str) -> bool {
         let who = who.trim();
