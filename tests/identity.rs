@@ -10,12 +10,10 @@ use common::run::handoff;
 use common::*;
 use handoff::domain::PlatformKind;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn doctor_fails_without_an_identity_and_says_how_to_add_one() {
-    let h = quiet(6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let with = config(
-        &h,
+/// The sandbox's raia account's config, and its `[operator]` section as written there.
+fn raia_config(h: &handoff::sandbox::SandboxHandle) -> (String, String) {
+    let text = config(
+        h,
         &Config {
             accounts: &[PlatformKind::Raia],
             key_files: None,
@@ -29,6 +27,14 @@ async fn doctor_fails_without_an_identity_and_says_how_to_add_one() {
         fixtures::OPERATOR_NAME,
         fixtures::OPERATOR_EMAIL
     );
+    (text, operator)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_fails_without_an_identity_and_says_how_to_add_one() {
+    let h = quiet(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (with, operator) = raia_config(&h);
     assert!(with.contains(&operator), "{with}");
     let path = dir.path().join("config.toml");
 
@@ -66,21 +72,7 @@ async fn take_with_no_identity_asks_for_force_and_takes_nothing() {
         serde_json::json!([{"author": "customer", "text": "hello?"}]),
     )
     .await;
-    let text = config(
-        &h,
-        &Config {
-            accounts: &[PlatformKind::Raia],
-            key_files: None,
-            fast_sync: false,
-            experimental: None,
-            extra: "",
-        },
-    );
-    let operator = format!(
-        "\n[operator]\nname = \"{}\"\nemail = \"{}\"\n",
-        fixtures::OPERATOR_NAME,
-        fixtures::OPERATOR_EMAIL
-    );
+    let (text, operator) = raia_config(&h);
     let path = dir.path().join("config.toml");
     std::fs::write(&path, text.replace(&operator, "\n")).unwrap();
     clear_received(&h).await;
