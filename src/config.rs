@@ -1,8 +1,9 @@
 //! The config file (design.md §7): who the operator is, how often to sync, and the accounts
 //! with where their keys come from. Errors name the file, the line and the field.
 
-use crate::domain::{ApiKey, OnHangup, OnQuit, PlatformKind};
+use crate::domain::{AlertSettings, ApiKey, Notifier, OnHangup, OnQuit, PlatformKind};
 use crate::platform::{AccountSettings, Operator};
+use chrono::TimeDelta;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -89,6 +90,8 @@ struct File {
     #[serde(default)]
     session: FileSession,
     #[serde(default)]
+    alerts: FileAlerts,
+    #[serde(default)]
     accounts: Vec<FileAccount>,
 }
 
@@ -97,6 +100,17 @@ struct File {
 struct FileSession {
     on_quit: Option<Spanned<String>>,
     on_hangup: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileAlerts {
+    notify: Option<Spanned<Vec<String>>>,
+    tmux_passthrough: Option<bool>,
+    include_text: Option<bool>,
+    repeat: Option<Spanned<String>>,
+    escalate_after: Option<Spanned<String>>,
+    reply_due: Option<Spanned<String>>,
 }
 
 /// Where an account's key comes from. The key itself is read only when needed.
@@ -156,6 +170,8 @@ pub struct Config {
     /// `[session]`: what quitting and a dropped session do to the conversations you hold.
     pub on_quit: OnQuit,
     pub on_hangup: OnHangup,
+    /// `[alerts]`: what is said when someone needs you, how, and how often.
+    pub alerts: AlertSettings,
     pub accounts: Vec<Account>,
     /// Things worth telling the operator that do not stop the program (e.g. file permissions).
     pub warnings: Vec<String>,
@@ -351,17 +367,71 @@ impl Config {
                 _ => return Err(err(v.span(), "`on_hangup` must be \"hand_back\" or \"keep\"".into())),
             },
         };
+        let alerts = alert_settings(&file.alerts, &duration, &err)?;
         Ok(Config {
             path: path.to_path_buf(),
             operator,
             on_quit,
             on_hangup,
+            alerts,
             list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
             thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
             accounts,
             warnings,
         })
     }
+}
+
+/// How `Config::parse` reads a duration field: its value, its name, the default.
+type ReadDuration<'a> = dyn Fn(&Option<Spanned<String>>, &str, Duration) -> Result<Duration, ConfigError> + 'a;
+
+/// `[alerts]`, checked: known notifiers, and times of at least a second (a repeat of zero would
+/// ring without pause).
+fn alert_settings(
+    file: &FileAlerts,
+    duration: &ReadDuration<'_>,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<AlertSettings, ConfigError> {
+    let defaults = AlertSettings::default();
+    let notify = match &file.notify {
+        None => defaults.notify.clone(),
+        Some(list) => {
+            let mut notify = Vec::new();
+            for name in list.get_ref() {
+                match Notifier::parse(name) {
+                    Some(n) if !notify.contains(&n) => notify.push(n),
+                    Some(_) => {}
+                    None => {
+                        return Err(err(
+                            list.span(),
+                            format!("`notify`: unknown notifier \"{name}\" (use \"bell\", \"osc777\", \"osc9\")"),
+                        ));
+                    }
+                }
+            }
+            notify
+        }
+    };
+    let time = |value: &Option<Spanned<String>>, field: &str, default: TimeDelta| {
+        let default = default.to_std().unwrap_or(Duration::from_secs(30));
+        let got = duration(value, field, default)?;
+        match (value, TimeDelta::from_std(got)) {
+            (Some(v), _) if got < Duration::from_secs(1) => {
+                Err(err(v.span(), format!("`{field}` must be at least 1s")))
+            }
+            (_, Ok(t)) => Ok(t),
+            (Some(v), Err(_)) => Err(err(v.span(), format!("`{field}` is too long"))),
+            (None, Err(_)) => Ok(TimeDelta::seconds(30)),
+        }
+    };
+    Ok(AlertSettings {
+        notify,
+        tmux_passthrough: file.tmux_passthrough.unwrap_or(defaults.tmux_passthrough),
+        include_text: file.include_text.unwrap_or(defaults.include_text),
+        repeat: time(&file.repeat, "repeat", defaults.repeat)?,
+        escalate_after: time(&file.escalate_after, "escalate_after", defaults.escalate_after)?,
+        reply_due: time(&file.reply_due, "reply_due", defaults.reply_due)?,
+    })
 }
 
 /// toml's messages can span several lines with a source excerpt; the location is ours.

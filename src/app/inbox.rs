@@ -2,8 +2,9 @@
 //! the rows of the current view (views, filter, selection), and the operations on a
 //! conversation (take over, hand back, resolve, mark read) with their answers.
 
+use super::alerts::{self, AlertKind};
 use super::model::{Confirm, Model, Overlay, View};
-use super::msg::{Cmd, Connection, Net, Op, Term};
+use super::msg::{Cmd, Connection, Net, Op};
 use super::{customer, notice, thread};
 use crate::domain::{Conversation, ConversationKey, Holder, Message, Status};
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ pub(super) fn on_resize(model: &mut Model, width: u16, height: u16) -> Vec<Cmd> 
 }
 
 /// An account's listing: conversations changed and removed; a customer newly asking for a
-/// human rings the bell.
+/// human, or a conversation of yours taken by someone else, raises an alert.
 pub(super) fn on_synced(
     model: &mut Model,
     account: String,
@@ -24,7 +25,8 @@ pub(super) fn on_synced(
     removed: Vec<ConversationKey>,
 ) -> Vec<Cmd> {
     let first = model.accounts.iter().any(|a| a.name == account && !a.synced);
-    let mut new_handoffs = 0;
+    let mut new_handoffs = Vec::new();
+    let mut taken = Vec::new();
     if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
         if !a.unconfirmed.is_empty() {
             for c in &changed {
@@ -40,12 +42,14 @@ pub(super) fn on_synced(
             status => (*status == Status::NeedsHuman, None),
         };
         let name = taken_by.as_ref().map(|_| c.customer_name.clone());
+        let key = c.key.clone();
         let old = model.absorb(c);
         if needs_human && old != Some(Status::NeedsHuman) {
-            new_handoffs += 1;
+            new_handoffs.push(key.clone());
         }
         if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
             notice(model, format!("{name} was taken over by {who}"), true);
+            taken.push(key);
         }
     }
     for key in removed {
@@ -61,12 +65,18 @@ pub(super) fn on_synced(
         // selected, rather than whichever account happened to answer first.
         model.select_index(0);
     }
-    // A customer newly asking for a human rings the bell (not on the first load).
-    if new_handoffs > 0 && !first {
-        vec![Cmd::Term(Term::Bell)]
-    } else {
-        vec![]
+    // A customer newly asking for a human is an alert (not on the first load: the list shows
+    // them, and the title counts them).
+    let mut cmds = Vec::new();
+    if !first {
+        for key in &new_handoffs {
+            cmds.extend(alerts::raise(model, key, AlertKind::Handoff));
+        }
     }
+    for key in &taken {
+        cmds.extend(alerts::raise(model, key, AlertKind::TakenFromYou));
+    }
+    cmds
 }
 
 pub(super) fn on_connection(model: &mut Model, account: String, state: Connection) -> Vec<Cmd> {
@@ -181,8 +191,10 @@ pub(super) fn move_cursor(model: &mut Model, delta: isize) -> Vec<Cmd> {
     vec![]
 }
 
-/// Takes the conversation over; from another operator only once `confirmed`.
+/// Takes the conversation over; from another operator only once `confirmed`. Taking it
+/// answers its alerts.
 pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool) -> Vec<Cmd> {
+    alerts::acknowledge(model, &key);
     if !confirmed
         && let Some(Conversation {
             status: Status::Human { by: Holder::Other(who) },

@@ -4,16 +4,17 @@
 
 use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
-use super::model::{Confirm, Focus, Leaving, Model, Overlay, View};
+use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{drafts, inbox, notice, outbox, thread};
+use super::{alerts, drafts, inbox, notice, outbox, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
 fn context(model: &Model) -> Place {
     match (&model.overlay, &model.filter_input, model.focus) {
-        // The accounts overlay closes like the help; it scrolls with the list's keys.
-        (Some(Overlay::Help | Overlay::Accounts { .. }), _, _) => Place::Help,
+        // The accounts overlay closes like the help; it scrolls with the list's keys. The mute
+        // overlay too, and takes a digit.
+        (Some(Overlay::Help | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
         (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
         (None, Some(_), _) => Place::Filter,
         (None, None, Focus::Compose) => Place::Compose,
@@ -27,6 +28,7 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     let action = model.keymap.action(place.into(), key);
     match place {
         Place::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
+        Place::Help if model.overlay == Some(Overlay::Mute) => on_mute_key(model, key, action),
         Place::Help => {
             if matches!(action, Some(Action::Back | Action::Help)) {
                 model.overlay = None;
@@ -113,6 +115,26 @@ fn on_accounts_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<C
         _ => *top,
     }
     .min(last);
+    vec![]
+}
+
+/// The mute overlay: a digit picks how long (0 unmutes), Esc leaves it as it was.
+fn on_mute_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
+    if action == Some(Action::ForceQuit) {
+        return quit(model, true);
+    }
+    let minutes = match key.code {
+        KeyCode::Char('0') => Some(0),
+        KeyCode::Char(c @ '1'..='9') => MUTE_CHOICES.get(usize::from(c as u8 - b'1')).copied(),
+        _ => None,
+    };
+    if let Some(minutes) = minutes {
+        model.overlay = None;
+        return alerts::mute(model, minutes);
+    }
+    if matches!(action, Some(Action::Back | Action::Help | Action::Mute)) {
+        model.overlay = None;
+    }
     vec![]
 }
 
@@ -238,6 +260,11 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Accounts => {
             model.overlay = Some(Overlay::Accounts { top: 0 });
+            vec![]
+        }
+        Action::Acknowledge => alerts::acknowledge_all(model),
+        Action::Mute => {
+            model.overlay = Some(Overlay::Mute);
             vec![]
         }
         Action::Quit => quit(model, false),

@@ -5,6 +5,7 @@
 //! its concern: `inbox`, `thread`, `outbox`, `drafts`, `input`. Those modules are private: only
 //! `update` reaches them.
 
+pub mod alerts;
 pub mod compose;
 mod drafts;
 mod inbox;
@@ -45,6 +46,8 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     let mut cmds = handle(model, msg);
     // Quitting after the hand-backs: the next ones go, or the program ends.
     cmds.extend(input::leave_progress(model));
+    // Alerts due are said (again), answered ones forgotten.
+    cmds.extend(alerts::check(model));
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
     // `seen` is derived, not seen.
@@ -59,6 +62,9 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     }
     // Who holds what is on disk as soon as it changes: after a crash, it is what says "you".
     if let Some(cmd) = holds_changed(model) {
+        cmds.push(cmd);
+    }
+    if let Some(cmd) = holds_to_tell(model) {
         cmds.push(cmd);
     }
     // The open draft is styled for where the keys go (the view renders it by reference).
@@ -99,6 +105,17 @@ fn holds_changed(model: &mut Model) -> Option<Cmd> {
         .collect();
     model.holds_saved = model.mine.keys().cloned().collect();
     Some(Cmd::Store(Store::Holds { held, released }))
+}
+
+/// The conversations held, when the sync engine has not heard of them yet (at start too).
+fn holds_to_tell(model: &mut Model) -> Option<Cmd> {
+    if model.mine.len() == model.holds_told.len() && model.mine.keys().all(|k| model.holds_told.contains(k)) {
+        return None;
+    }
+    model.holds_told = model.mine.keys().cloned().collect();
+    let mut held: Vec<ConversationKey> = model.holds_told.iter().cloned().collect();
+    held.sort();
+    Some(Cmd::Net(Net::Held(held)))
 }
 
 /// The open thread's read mark when it moved from the one remembered (cheap: this runs after

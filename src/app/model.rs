@@ -1,5 +1,6 @@
 //! The state of the inbox. Owned by one task; changed only by `update`.
 
+use super::alerts::Alerts;
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
@@ -73,7 +74,12 @@ pub enum Overlay {
     Accounts {
         top: usize,
     },
+    /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
+    Mute,
 }
+
+/// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.
+pub const MUTE_CHOICES: [i64; 4] = [5, 15, 30, 60];
 
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -198,6 +204,8 @@ pub struct Model {
     pub on_hangup: OnHangup,
     /// Quitting, after the conversations held are handed back.
     pub leaving: Option<Leaving>,
+    /// What needs the operator and has not been acknowledged; `[alerts]`.
+    pub alerts: Alerts,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -217,6 +225,8 @@ pub struct Model {
     pub mine: HashMap<ConversationKey, DateTime<Utc>>,
     /// What the store has of `mine`: `update` writes the difference.
     pub holds_saved: HashSet<ConversationKey>,
+    /// What the sync engine was last told of `mine` (it reads their threads when they change).
+    pub holds_told: HashSet<ConversationKey>,
     /// The current view's conversations, in queue order, filtered.
     pub rows: Vec<ConversationKey>,
     /// Per view, among the conversations the filter lets through.
@@ -256,6 +266,7 @@ impl Model {
             on_quit: OnQuit::default(),
             on_hangup: OnHangup::default(),
             leaving: None,
+            alerts: Alerts::default(),
             accounts,
             conversations: HashMap::new(),
             threads: HashMap::new(),
@@ -266,6 +277,7 @@ impl Model {
             read_marks: HashMap::new(),
             mine: HashMap::new(),
             holds_saved: HashSet::new(),
+            holds_told: HashSet::new(),
             rows: Vec::new(),
             counts: HashMap::new(),
             needs_human: 0,
@@ -293,7 +305,12 @@ impl Model {
 
     /// Conversation rows that fit in the list pane (title bar, status bar and borders aside).
     pub fn list_capacity(&self) -> usize {
-        screen::list_capacity(self.height)
+        screen::list_capacity(self.height, self.alert_line())
+    }
+
+    /// Whether the alert line shows (alerts wait to be acknowledged).
+    pub fn alert_line(&self) -> bool {
+        !self.alerts.pending.is_empty()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
@@ -457,6 +474,7 @@ impl Model {
             .save_due
             .into_iter()
             .chain(self.leaving.as_ref().map(|l| l.deadline))
+            .chain(self.alerts.deadline(self))
         {
             next = Some(next.map_or(due, |n| n.min(due)));
         }

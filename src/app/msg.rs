@@ -2,6 +2,7 @@
 //! through these two types: terminal input, sync results and timers come in as `Msg`; HTTP and
 //! other effects go out as `Cmd` and come back, later, as `Msg`.
 
+use super::alerts::Notification;
 use super::key::Key;
 use crate::domain::{Conversation, ConversationKey, Message, ReadMark, SendBaseline};
 use chrono::{DateTime, Utc};
@@ -188,6 +189,9 @@ pub enum Net {
     Watch(Option<ConversationKey>),
     /// Poll every account now (after the operator asked, or a reconnect).
     Refresh,
+    /// The conversations this operator holds (all of them, each time it changes): their
+    /// threads are read when they change, so a customer's reply there is heard.
+    Held(Vec<ConversationKey>),
     /// Read the thread to learn whether a message whose send got no answer arrived.
     Reconcile {
         key: ConversationKey,
@@ -241,5 +245,6 @@ pub enum Term {
     },
     /// Put this text on the clipboard (OSC 52: works over SSH and in tmux).
     Copy(String),
-    Bell,
+    /// Tell the operator: the bell and desktop notifications, as `[alerts] notify` says.
+    Notify(Notification),
 }

@@ -241,12 +241,15 @@ fn not_sent(model: &mut Model, key: &ConversationKey, client_id: u64, reason: St
         );
         OutboxState::Failed(reason)
     };
-    vec![Cmd::Store(Store::Outbox {
+    let mut cmds = vec![Cmd::Store(Store::Outbox {
         client_id,
         key: key.clone(),
         text,
         state,
-    })]
+    })];
+    // The operator may have moved on to another customer: said until they look.
+    cmds.extend(super::alerts::raise(model, key, super::alerts::AlertKind::SendFailed));
+    cmds
 }
 
 /// Puts the latest reply of the conversation that was not sent back in its draft (after what

@@ -22,9 +22,10 @@ pub fn two_panes(width: u16) -> bool {
     width >= TWO_PANE_WIDTH
 }
 
-/// The lines between the title bar and the status bar.
-pub fn body_height(height: u16) -> u16 {
-    height.saturating_sub(2)
+/// The lines between the title bar and the status bar (and the alert line above it, while
+/// alerts wait).
+pub fn body_height(height: u16, alert_line: bool) -> u16 {
+    height.saturating_sub(2 + u16::from(alert_line))
 }
 
 /// The list pane's width on a two-pane screen `width` cells wide; the thread gets the rest.
@@ -39,8 +40,8 @@ pub fn rows_in_pane(pane_height: u16) -> usize {
 }
 
 /// Conversation rows that fit in the list on a screen `height` lines tall.
-pub fn list_capacity(height: u16) -> usize {
-    rows_in_pane(body_height(height))
+pub fn list_capacity(height: u16, alert_line: bool) -> usize {
+    rows_in_pane(body_height(height, alert_line))
 }
 
 /// The first row to show so that `cursor` is among `capacity` rows from it, moving `top` as
@@ -63,16 +64,19 @@ mod tests {
     #[test]
     fn the_list_holds_what_its_pane_holds() {
         // 24 lines: title and status bars, two borders, 20 lines of two-line rows.
-        assert_eq!(list_capacity(24), 10);
-        assert_eq!(list_capacity(25), 10);
-        assert_eq!(list_capacity(3), 0);
-        assert_eq!(list_capacity(0), 0);
+        assert_eq!(list_capacity(24, false), 10);
+        assert_eq!(list_capacity(25, false), 10);
+        assert_eq!(list_capacity(3, false), 0);
+        assert_eq!(list_capacity(0, false), 0);
         for height in 0..=u16::MAX {
             assert_eq!(
-                list_capacity(height),
+                list_capacity(height, false),
                 usize::from(height).saturating_sub(4) / ROW_HEIGHT
             );
         }
+        // The alert line takes a line from the list: 24 lines leave 19, nine rows.
+        assert_eq!(list_capacity(24, true), 9);
+        assert_eq!(list_capacity(2, true), 0);
     }
 
     #[test]

@@ -11,12 +11,32 @@ use crate::domain::{Author, ConversationKey, Message, waiting_since};
 /// The longest preview kept for a list row.
 const PREVIEW_CHARS: usize = 120;
 
-/// A conversation's messages arrived: taken in, and the list re-sorted when that moved it.
+/// A conversation's messages arrived: taken in, and the list re-sorted when that moved it. A
+/// customer writing in a conversation the operator holds is an alert.
 pub(super) fn on_messages(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> Vec<Cmd> {
-    if on_thread(model, key, messages) {
+    let news = customer_wrote(model, &key, &messages);
+    if on_thread(model, key.clone(), messages) {
         model.refresh_rows();
     }
+    if news {
+        return super::alerts::raise(model, &key, super::alerts::AlertKind::CustomerReplied);
+    }
     vec![]
+}
+
+/// Whether the customer wrote in a conversation the operator holds since its thread was last
+/// read. Not on first sight: the thread may be years old (a wait there is a reply falling due).
+fn customer_wrote(model: &Model, key: &ConversationKey, messages: &[Message]) -> bool {
+    if !model.mine.contains_key(key) {
+        return false;
+    }
+    let Some(known) = model.threads.get(key).filter(|t| t.loaded) else {
+        return false;
+    };
+    let known: std::collections::HashSet<&str> = known.messages.iter().map(|m| m.id.as_str()).collect();
+    messages
+        .iter()
+        .any(|m| m.author == Author::Customer && !known.contains(m.id.as_str()))
 }
 
 pub(super) fn on_failed(model: &mut Model, key: ConversationKey, error: String) -> Vec<Cmd> {
@@ -131,6 +151,8 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     if model.open.as_ref() != Some(&key) {
         leave_thread(model);
     }
+    // Seen: its alerts are answered.
+    super::alerts::acknowledge(model, &key);
     model.open = Some(key.clone());
     model.focus = Focus::Thread;
     let thread = model.threads.entry(key.clone()).or_default();

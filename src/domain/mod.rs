@@ -1,10 +1,12 @@
 //! The common language of the whole program: what a conversation, a message and a status are,
 //! whatever platform they came from. Depends on nothing else of ours.
 
+pub mod alerting;
 mod model;
 pub mod sanitize;
 mod secret;
 
+pub use alerting::{AlertSettings, Notifier};
 pub use model::*;
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;

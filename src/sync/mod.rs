@@ -218,6 +218,7 @@ impl Engine {
         match cmd {
             Net::Act { key, op } => self.act(key, op),
             Net::Watch(key) => self.watch(key.as_ref()),
+            Net::Held(keys) => self.held(&keys),
             Net::Refresh => {
                 for account in self.accounts.values() {
                     let _ = account.control.send(Control::Refresh);
@@ -314,6 +315,18 @@ impl Engine {
         for (name, account) in &self.accounts {
             let id = key.filter(|k| &k.account == name).map(|k| k.id.clone());
             let _ = account.control.send(Control::Watch(id));
+        }
+    }
+
+    /// Every poller hears which of its conversations the operator holds.
+    fn held(&self, keys: &[ConversationKey]) {
+        for (name, account) in &self.accounts {
+            let ids = keys
+                .iter()
+                .filter(|k| &k.account == name)
+                .map(|k| k.id.clone())
+                .collect();
+            let _ = account.control.send(Control::Held(ids));
         }
     }
 

@@ -34,6 +34,9 @@ pub(super) enum Control {
     Watch(Option<String>),
     /// Poll now; also resumes an account stopped on a bad key.
     Refresh,
+    /// The ids of this account's conversations the operator holds: their threads are read
+    /// when they change, as a waiting customer's are.
+    Held(HashSet<String>),
     /// An operation or a send succeeded: look again now so the inbox shows the platform's state.
     Nudge,
 }
@@ -127,6 +130,8 @@ pub(super) struct Poller {
     history_failures: u32,
 
     watched: Option<String>,
+    /// The conversations the operator holds (`Control::Held`).
+    held: HashSet<String>,
     next_thread: Instant,
     thread_failures: u32,
     /// The messages last sent to the UI per conversation id.
@@ -177,6 +182,7 @@ impl Poller {
             next_history: now,
             history_failures: 0,
             watched: None,
+            held: HashSet::new(),
             next_thread: now,
             thread_failures: 0,
             sent_threads: HashMap::new(),
@@ -226,6 +232,10 @@ impl Poller {
                 self.tell_pace()
             }
             Control::Refresh => self.refresh(),
+            Control::Held(ids) => {
+                self.held = ids;
+                Ok(())
+            }
             Control::Nudge => {
                 self.queue_now();
                 self.next_thread = Instant::now();
@@ -716,12 +726,13 @@ impl Poller {
         Ok(())
     }
 
-    /// The waiting customer whose thread changed longest ago since its messages were fetched:
-    /// the model derives the waiting time and preview from it.
+    /// The waiting customer (or conversation held by the operator) whose thread changed longest
+    /// ago since its messages were fetched: the model derives the waiting time, the preview and
+    /// a customer's reply to the operator from it.
     fn preview_due(&self) -> Option<(String, DateTime<Utc>)> {
         self.snapshot
             .values()
-            .filter(|c| c.status == Status::NeedsHuman)
+            .filter(|c| c.status == Status::NeedsHuman || self.held.contains(&c.key.id))
             // The thread on screen is fetched on its own, faster schedule.
             .filter(|c| self.watched.as_ref() != Some(&c.key.id))
             .filter(|c| {

@@ -4,6 +4,7 @@
 
 mod editor;
 mod event_loop;
+mod notify;
 mod runner;
 
 use crate::app::Msg;
@@ -111,6 +112,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
         width: size.width,
         height: size.height,
     }];
+    let notify = notify::Notify::new(&model.alerts.settings, std::env::var_os("TMUX").is_some());
     let app = App {
         model,
         screen: Screen { terminal, events },
@@ -118,6 +120,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
             store,
             engine,
             editor_dir,
+            notify,
         },
         rx,
         signals,

@@ -1,6 +1,6 @@
 //! The loop's runners: each `Cmd` group goes to its one runner — `Net` to the sync engine,
 //! `Store` to the store runner (drafts, read marks, the outbox), `Term` to the terminal runner
-//! (the bell, the clipboard, the editor). The store runner is the one place where a reply goes
+//! (notifications, the clipboard, the editor). The store runner is the one place where a reply goes
 //! into the outbox before it is sent: the engine takes only a `sync::Recorded`, which nothing
 //! can make without writing the outbox first.
 
@@ -27,6 +27,8 @@ pub(super) struct Runner {
     pub engine: Engine,
     /// Where the editor's draft file is written: the state directory, else a private temp one.
     pub editor_dir: PathBuf,
+    /// How a notification is written (`[alerts] notify`, tmux).
+    pub notify: super::notify::Notify,
 }
 
 impl Runner {
@@ -98,7 +100,7 @@ impl Runner {
     /// The terminal runner.
     async fn term(&self, cmd: Term, screen: &mut Screen<'_>, later: &mut Vec<Msg>) {
         match cmd {
-            Term::Bell => bell(),
+            Term::Notify(n) => write_now(&self.notify.bytes(&n)),
             Term::Copy(text) => copy(text),
             Term::Edit { key, draft, context } => self.edit(screen, key, &draft, &context, later).await,
         }
@@ -148,9 +150,9 @@ fn not_recorded(key: ConversationKey, client_id: u64, e: &crate::store::StoreErr
     Msg::Sent { key, client_id, result }
 }
 
-fn bell() {
+fn write_now(bytes: &[u8]) {
     let mut out = stdout();
-    let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+    let _ = out.write_all(bytes).and_then(|_| out.flush());
 }
 
 /// OSC 52; the text is the model's (sanitised), and base64 cannot end the sequence early.

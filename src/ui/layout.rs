@@ -14,6 +14,8 @@ use ratatui::widgets::{Block, BorderType};
 pub struct Parts {
     pub title: Rect,
     pub status: Rect,
+    /// Above the status bar, while alerts wait.
+    pub alerts: Option<Rect>,
     pub panes: Panes,
 }
 
@@ -25,14 +27,15 @@ pub enum Panes {
     One(Rect),
 }
 
-/// Splits the screen, or `None` when it is below the least usable size.
-pub fn split(area: Rect) -> Option<Parts> {
+/// Splits the screen, or `None` when it is below the least usable size. `alert_line`: a line
+/// above the status bar for the alerts waiting.
+pub fn split(area: Rect, alert_line: bool) -> Option<Parts> {
     if screen::too_small(area.width, area.height) {
         return None;
     }
     let body = Rect {
         y: area.y.saturating_add(1),
-        height: screen::body_height(area.height),
+        height: screen::body_height(area.height, alert_line),
         ..area
     };
     let panes = if screen::two_panes(area.width) {
@@ -53,6 +56,7 @@ pub fn split(area: Rect) -> Option<Parts> {
     Some(Parts {
         title: row(area, 0),
         status: row(area, area.height.saturating_sub(1)),
+        alerts: alert_line.then(|| row(area, area.height.saturating_sub(2))),
         panes,
     })
 }

@@ -3,6 +3,7 @@
 //! costs, never what the number of conversations or messages costs (design.md §3).
 
 mod accounts;
+mod alerts;
 mod compose;
 mod help;
 mod layout;
@@ -25,21 +26,28 @@ use ratatui::widgets::Paragraph;
 
 /// The terminal window's title: counts only. No remote text goes there (a customer's name in a
 /// window list or a tmux status line is a leak, and a title is one more place for escapes).
+/// Alerts waiting are marked in front (`(!)`, `(!!)` once escalated), where a window list or
+/// a tab bar shows them first.
 pub fn window_title(model: &Model) -> String {
     // All of them, not only those a filter lets through.
     let waiting = model.needs_human;
     let name = if model.demo { "handoff (demo)" } else { "handoff" };
+    let mark = match (model.alert_line(), model.alerts.escalated) {
+        (false, _) => "",
+        (true, false) => "(!) ",
+        (true, true) => "(!!) ",
+    };
     match waiting {
-        0 => name.to_string(),
-        1 => format!("{name} — 1 needs you"),
-        n => format!("{name} — {n} need you"),
+        0 => format!("{mark}{name}"),
+        1 => format!("{mark}{name} — 1 needs you"),
+        n => format!("{mark}{name} — {n} need you"),
     }
 }
 
 /// Draws the whole screen for `model`. Any frame size works, 0×0 included.
 pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     let screen = frame.area();
-    let Some(parts) = layout::split(screen) else {
+    let Some(parts) = layout::split(screen, model.alert_line()) else {
         too_small(frame, screen, model, theme);
         return;
     };
@@ -60,11 +68,15 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         },
     }
     status::status_bar(frame, parts.status, model, theme);
+    if let Some(area) = parts.alerts {
+        alerts::alert_line(frame, area, model, theme);
+    }
 
     match &model.overlay {
         Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
+        Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
         None => {}
     }
 }

@@ -194,6 +194,7 @@ fn mode(model: &Model) -> &'static str {
         (Some(Overlay::Help), _) => "HELP",
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
         (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
+        (Some(Overlay::Mute), _) => "MUTE",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) => "REPLY",
@@ -204,7 +205,7 @@ fn mode(model: &Model) -> &'static str {
 fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
         (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
-        (Some(Overlay::Accounts { .. }), _) => (Context::Help, vec![(Action::Back, "close")]),
+        (Some(Overlay::Accounts { .. } | Overlay::Mute), _) => (Context::Help, vec![(Action::Back, "close")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
         (None, Focus::List) => {
             let mut w = vec![(Action::Help, "help")];
@@ -269,7 +270,13 @@ fn accounts_that_fit(model: &Model, theme: &Theme, left_width: usize, room: usiz
     }
     let mut forms = vec![accounts(model, theme, true)];
     forms.extend(summaries(model, theme));
-    // However short the bar, a missing identity stays said.
+    // However short the bar, muted alerts and a missing identity stay said.
+    if let Some(left) = muted_for(model) {
+        for form in &mut forms {
+            form.insert(0, gap(2));
+            form.insert(0, styled(format!("muted {left}m"), theme.warn));
+        }
+    }
     if model.anonymous {
         for form in &mut forms {
             form.insert(0, gap(2));
@@ -350,6 +357,10 @@ fn with_gaps(parts: Vec<Span<'static>>) -> Vec<Span<'static>> {
 /// `short` drops the words but keeps the symbols.
 fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    if let Some(left) = muted_for(model).filter(|_| !short) {
+        spans.push(styled(format!("alerts muted for {left} min"), theme.warn));
+        spans.push(gap(2));
+    }
     // Who "you" are is what the platforms record on a takeover: without it, say so.
     if model.anonymous && !short {
         spans.push(styled(
@@ -370,6 +381,12 @@ fn accounts(model: &Model, theme: &Theme, short: bool) -> Vec<Span<'static>> {
         spans.push(gap(1));
     }
     spans
+}
+
+/// While alerts are muted, the minutes left (rounded up).
+fn muted_for(model: &Model) -> Option<i64> {
+    let until = model.alerts.muted_until.filter(|u| *u > model.now)?;
+    Some(((until - model.now).num_seconds() + 59) / 60)
 }
 
 /// An account's connection in a symbol and (unless `short`) words, and how it is styled.

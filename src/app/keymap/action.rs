@@ -83,6 +83,8 @@ actions! {
     Copy = "copy", "copy the message to the clipboard";
     RestoreUnsent = "restore_unsent", "put an unsent reply back in the draft";
     Refresh = "refresh", "ask every account now";
+    Acknowledge = "acknowledge", "acknowledge the alerts waiting";
+    Mute = "mute", "mute alerts for a while";
     Accounts = "accounts", "every account's state and errors";
     Send = "send", "send the reply";
     NewLine = "new_line", "new line in the reply";
