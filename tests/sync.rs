@@ -242,6 +242,64 @@ async fn the_watched_thread_follows_the_customer_without_any_command() {
     assert!(listed_in <= LIST + SLACK, "list after {listed_in:?}");
 }
 
+/// A customer writing in a conversation the operator holds is heard without opening it: the
+/// poller reads held threads when they change (as it does for waiting customers), and only
+/// once it is told they are held.
+#[tokio::test]
+async fn a_held_thread_is_read_when_it_changes_and_only_once_told() {
+    let h = quiet(6).await;
+    let mut held = Vec::new();
+    // ChatDash's sandbox conversations are held only by its own live agents.
+    for (platform, account) in [("raia", "raia"), ("chatvolt", "volt")] {
+        let id = create(
+            &h,
+            platform,
+            "Hana",
+            "human",
+            json!([{"author": "customer", "text": "hi"}]),
+        )
+        .await;
+        held.push((platform, ConversationKey::new(account, &id)));
+    }
+    let (engine, mut rx) = start(adapters(&h), intervals());
+    first_syncs(&mut rx, &ACCOUNTS, Duration::from_secs(5)).await;
+    collect(&mut rx, LIST * 3).await;
+
+    // Not told: a customer's message there is listed, but its thread is not read.
+    for (platform, key) in &held {
+        say(&h, platform, &key.id, "still there?").await;
+    }
+    let seen = collect(&mut rx, LIST * 3 + SLACK).await;
+    let threads = |msgs: &[Msg]| -> Vec<ConversationKey> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                Msg::Thread { key, messages } if messages.last().is_some_and(|m| m.text == "are you there?") => {
+                    Some(key.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(threads(&seen).is_empty());
+
+    let keys: Vec<ConversationKey> = held.iter().map(|(_, key)| key.clone()).collect();
+    engine.handle(Net::Held(keys.clone()));
+    for (platform, key) in &held {
+        say(&h, platform, &key.id, "are you there?").await;
+    }
+    let mut heard: HashSet<ConversationKey> = HashSet::new();
+    let deadline = Instant::now() + (LIST + THREAD) * 4 + SLACK * 2;
+    while heard.len() < keys.len() && Instant::now() < deadline {
+        let (msg, _) = wait_for(&mut rx, deadline - Instant::now(), "a held thread", |m| Some(m.clone())).await;
+        heard.extend(threads(&[msg]));
+    }
+    assert_eq!(
+        heard,
+        keys.into_iter().collect::<HashSet<_>>(),
+        "each held thread is read"
+    );
+}
+
 #[tokio::test]
 async fn a_server_error_backs_off_and_recovers_while_others_go_on() {
     let h = quiet(12).await;

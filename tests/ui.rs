@@ -1101,3 +1101,59 @@ fn no_identity_is_said_in_the_status_bar_and_before_a_takeover() {
     let text = screen_text(&render(&model, &theme(false), 160, 24)).join("\n");
     assert!(text.contains("No [operator] email is set"), "{text}");
 }
+
+/// Alerts waiting: Ann's handoff (escalated, 3 min), Carla (held by me) waiting 5 min for my
+/// reply, and alerts muted for 10 minutes.
+fn alerting(width: u16, height: u16) -> Model {
+    use handoff::app::alerts::{Alert, AlertKind};
+    let mut model = model(width, height, false);
+    model.mine.insert(key("raia/c2"), ago(3_600));
+    if let Some(c) = model.conversations.get_mut(&key("raia/c2")) {
+        c.waiting_since = Some(ago(300));
+    }
+    model.alerts.pending = vec![
+        Alert {
+            key: key("raia/c1"),
+            kind: AlertKind::Handoff,
+            since: ago(180),
+        },
+        Alert {
+            key: key("raia/c2"),
+            kind: AlertKind::ReplyDue,
+            since: ago(180),
+        },
+    ];
+    model.alerts.escalated = true;
+    model.alerts.muted_until = Some(now() + TimeDelta::seconds(570));
+    model.keep_cursor_visible();
+    model
+}
+
+#[test]
+fn the_alert_line_and_the_rows_it_marks() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let model = alerting(width, height);
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("alerts_{width}x{height}"), terminal.backend());
+        // The alert line takes a row from the list, and the model pages by the same count.
+        assert_eq!(model.list_capacity(), usize::from(height - 5) / 2);
+        let lines = screen_text(&terminal);
+        assert!(lines[usize::from(height) - 2].contains("! 2"), "{lines:?}");
+        assert!(
+            lines[usize::from(height) - 1].contains("muted 10m")
+                || lines[usize::from(height) - 1].contains("alerts muted for 10 min")
+        );
+    }
+    assert_eq!(
+        handoff::ui::window_title(&alerting(80, 24)),
+        "(!!) handoff — 3 need you"
+    );
+}
+
+#[test]
+fn mute_overlay_80x24() {
+    let mut model = alerting(80, 24);
+    model.overlay = Some(Overlay::Mute);
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("mute_80x24", terminal.backend());
+}

@@ -494,6 +494,10 @@ impl Model {
         for key in visible.chain(self.open.iter()) {
             if let Some(c) = self.conversations.get(key) {
                 consider(next_minute(shown_time(c), self.now));
+                // A reply due on a row of yours counts its own minutes.
+                if let (Status::Human { by: Holder::Me }, Some(w)) = (&c.status, c.waiting_since) {
+                    consider(next_minute(w, self.now));
+                }
             }
         }
         next

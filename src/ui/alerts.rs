@@ -24,7 +24,7 @@ pub fn alert_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         }
     }
     keys.push(gap(1));
-    let mut left = vec![styled(format!(" ! {} ", alerts.pending.len()), style)];
+    let mut left = vec![styled(format!(" ! {}", alerts.pending.len()), style)];
     for alert in &alerts.pending {
         let name = model
             .conversations

@@ -5,7 +5,7 @@ use super::Theme;
 use super::layout::{self, gap, styled};
 use crate::app::model::{Model, View, shown_time};
 use crate::app::screen::{self, ROW_HEIGHT};
-use crate::domain::{Conversation, Status};
+use crate::domain::{Conversation, Holder, Status};
 use crate::present::{ago, status_mark, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -150,8 +150,14 @@ impl Columns {
 fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
     let unread = model.is_unread(c);
     let name_style = if unread { theme.bold } else { Style::new() };
+    // An alert waiting on it outranks unread: `!`.
+    let lead = if model.alerts.has(&c.key) {
+        styled("!", theme.error)
+    } else {
+        styled(if unread { "●" } else { " " }, theme.unread)
+    };
     let mut first = vec![
-        styled(if unread { "●" } else { " " }, theme.unread),
+        lead,
         gap(1),
         styled(text::pad(status_mark(&c.status), MARK_WIDTH), theme.mark(&c.status)),
         gap(1),
@@ -168,8 +174,13 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
     }
     if columns.time > 0 {
         let since = ago(shown_time(c), model.now);
+        let due = model.alerts.settings.reply_due;
         let (when, style) = match (&c.status, c.waiting_since) {
             (Status::NeedsHuman, Some(_)) => (format!("waits {since}"), theme.mark_need),
+            // Yours, and the customer has waited past `reply_due`: nobody else will answer.
+            (Status::Human { by: Holder::Me }, Some(w)) if model.now - w >= due => {
+                (format!("due {}", ago(w, model.now)), theme.error)
+            }
             _ => (since, Style::new()),
         };
         first.push(styled(text::pad_left(&when, columns.time), style));
