@@ -347,8 +347,11 @@ pub fn notification(model: &Model, escalated: bool) -> Notification {
         .collect();
     let title = match alerts.pending.first() {
         Some(oldest) if escalated => {
-            let minutes = (model.now - oldest.since).num_minutes().max(1);
-            format!("handoff — waiting {minutes} min")
+            let waited = (model.now - oldest.since).num_seconds().max(0);
+            match waited {
+                0..60 => format!("handoff — waiting {waited} s"),
+                _ => format!("handoff — waiting {} min", waited / 60),
+            }
         }
         _ => "handoff".to_string(),
     };
