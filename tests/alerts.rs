@@ -411,3 +411,29 @@ fn alerts_settings_come_from_the_config() {
         assert!(error.contains("config.toml:2"), "names the line: {error}");
     }
 }
+
+#[test]
+fn a_customer_who_waited_for_a_person_is_not_overdue_the_moment_i_take_them() {
+    let mut m = inbox(AlertSettings::default());
+    // Waiting since 0 s; taken over at 600 s: due two minutes later, not at once.
+    synced(&mut m, "ana", Status::NeedsHuman, 0);
+    thread(&mut m, vec![customer("1", 0)], 1);
+    press(&mut m, 'A', 2);
+    update(
+        &mut m,
+        Msg::Done {
+            key: key("store/ana"),
+            op: handoff::app::Op::TakeOver,
+            result: Ok(Some(fixtures::conversation(
+                "store",
+                "ana",
+                Status::Human { by: Holder::Me },
+            ))),
+        },
+        at(600),
+    );
+    assert!(m.mine.contains_key(&key("store/ana")));
+    assert!(notifications(&tick(&mut m, 601)).is_empty());
+    assert_eq!(m.alerts.deadline(&m), Some(at(720)));
+    assert_eq!(notifications(&tick(&mut m, 720)).len(), 1);
+}

@@ -126,14 +126,16 @@ impl Alerts {
     }
 }
 
-/// The conversations held whose customer waits for a reply, and since when.
+/// The conversations held whose customer waits for a reply, and since when they wait for
+/// *yours*: since the customer wrote, or since you took it if that was later (a customer who
+/// waited ten minutes for a person is not overdue the second you take them).
 fn waits_held(model: &Model) -> impl Iterator<Item = (&ConversationKey, DateTime<Utc>)> {
-    model.mine.keys().filter_map(|key| {
+    model.mine.iter().filter_map(|(key, held_since)| {
         let c = model.conversations.get(key)?;
         (c.status == Status::Human { by: Holder::Me })
             .then_some(c.waiting_since)
             .flatten()
-            .map(|since| (key, since))
+            .map(|since| (key, since.max(*held_since)))
     })
 }
 

@@ -147,6 +147,15 @@ impl Columns {
     }
 }
 
+/// A conversation of yours whose customer has waited `reply_due` for your reply.
+fn reply_overdue(model: &Model, c: &Conversation) -> bool {
+    let Some(held) = model.mine.get(&c.key) else {
+        return false;
+    };
+    c.waiting_since
+        .is_some_and(|w| model.now - w.max(*held) >= model.alerts.settings.reply_due)
+}
+
 fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
     let unread = model.is_unread(c);
     let name_style = if unread { theme.bold } else { Style::new() };
@@ -174,11 +183,10 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
     }
     if columns.time > 0 {
         let since = ago(shown_time(c), model.now);
-        let due = model.alerts.settings.reply_due;
         let (when, style) = match (&c.status, c.waiting_since) {
             (Status::NeedsHuman, Some(_)) => (format!("waits {since}"), theme.mark_need),
             // Yours, and the customer has waited past `reply_due`: nobody else will answer.
-            (Status::Human { by: Holder::Me }, Some(w)) if model.now - w >= due => {
+            (Status::Human { by: Holder::Me }, Some(w)) if reply_overdue(model, c) => {
                 (format!("due {}", ago(w, model.now)), theme.error)
             }
             _ => (since, Style::new()),
