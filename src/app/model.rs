@@ -62,7 +62,22 @@ pub enum Confirm {
     SendOver { key: ConversationKey, what: String },
     /// Messages are still on their way.
     Quit,
+    /// Handing back or resolving while the conversation has an unsent draft, or while its
+    /// customer waits for a reply (`why`, in words): go ahead only on a yes.
+    Guarded { key: ConversationKey, op: Op, why: String },
 }
+
+/// The last resolve, undoable until `until` by reopening the conversation; `why_not` when its
+/// platform cannot reopen (then `undo` says so instead).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undo {
+    pub key: ConversationKey,
+    pub until: DateTime<Utc>,
+    pub why_not: Option<String>,
+}
+
+/// How long a resolve can be undone.
+pub const UNDO_RESOLVE: TimeDelta = TimeDelta::seconds(8);
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
@@ -238,6 +253,10 @@ pub struct Model {
     pub overlay: Option<Overlay>,
     /// Operations on their way, per conversation (one at a time).
     pub busy: HashMap<ConversationKey, Op>,
+    /// The last resolve, while it can be undone.
+    pub undo: Option<Undo>,
+    /// Resolved conversations being reopened to be taken over: the takeover follows the reopen.
+    pub take_after_reopen: HashSet<ConversationKey>,
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
@@ -279,6 +298,8 @@ impl Model {
             focus: Focus::List,
             overlay: None,
             busy: HashMap::new(),
+            undo: None,
+            take_after_reopen: HashSet::new(),
             sends: Sends::default(),
             notice: None,
             quit: false,
