@@ -72,3 +72,63 @@ fn t_on_a_resolved_raia_conversation_reopens_it_and_takes_it_over() {
     t.keys("\x1b");
     t.keys("\x03");
 }
+
+#[test]
+fn a_resolve_undone_with_z_is_open_again_on_the_platform() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    // The AI answered last: nobody waits, so r asks nothing.
+    let answered = json!([{"author": "customer", "text": "thanks"}, {"author": "ai", "text": "glad to help"}]);
+    let raia = rt.block_on(create(&h, "raia", "Uma Undo", "ai", answered.clone()));
+    let volt = rt.block_on(create(&h, "chatvolt", "Vic Undo", "ai", answered));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("volt ✓", WAIT);
+    for (platform, id, name) in [("raia", &raia, "Uma"), ("chatvolt", &volt, "Vic")] {
+        open(&mut t, "3", name);
+        t.wait_for("glad to help", WAIT);
+        t.keys("r");
+        t.wait_for(&format!("{name} Undo: resolved — z to undo"), WAIT);
+        assert_eq!(rt.block_on(handling(&h, platform, id)), "resolved", "{platform}");
+        t.keys("z");
+        t.wait_for(&format!("{name} Undo: reopened"), WAIT);
+        assert_eq!(rt.block_on(handling(&h, platform, id)), "ai", "{platform}: open again");
+        t.keys("\x1b");
+        t.keys("\x1b");
+        t.wait_until("the filter cleared", WAIT, |s| !s.contains("filter: "));
+    }
+    t.keys("q");
+    common::term::wait_exit(&mut t);
+}
+
+#[test]
+fn r_with_a_waiting_customer_asks_first_and_n_changes_nothing() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Wes Waiting",
+        "needs_human",
+        json!([{"author": "customer", "text": "is anyone there?"}]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("raia ✓", WAIT);
+    open(&mut t, "3", "Wes");
+    t.wait_for("is anyone there?", WAIT);
+    rt.block_on(clear_received(&h));
+    t.keys("r");
+    t.wait_for("Wes Waiting is waiting for your reply", WAIT);
+    t.wait_for("resolve anyway? y / n", WAIT);
+    t.keys("n");
+    t.wait_until("the question closed", WAIT, |s| !s.contains("resolve anyway?"));
+    assert_eq!(rt.block_on(writes(&h)), Vec::<String>::new(), "n: nothing written");
+    assert_eq!(rt.block_on(handling(&h, "raia", &id)), "needs_human");
+    t.keys("r");
+    t.wait_for("resolve anyway? y / n", WAIT);
+    t.keys("y");
+    t.wait_for("Wes Waiting: resolved — z to undo", WAIT);
+    assert_eq!(rt.block_on(handling(&h, "raia", &id)), "resolved");
+    t.keys("\x1b");
+    t.keys("q");
+    common::term::wait_exit(&mut t);
+}
