@@ -2182,7 +2182,7 @@ fn t_on_a_resolved_conversation_reopens_it_then_takes_it_over() {
         },
     );
     assert!(cmds.is_empty());
-    assert!(m.take_after_reopen.is_empty());
+    assert!(m.after_reopen.is_empty());
 }
 
 #[test]
@@ -2198,4 +2198,44 @@ fn t_on_a_resolved_conversation_where_the_platform_cannot_reopen_says_why() {
         notice.text,
         "cannot take it over: it is resolved, and this platform cannot reopen"
     );
+}
+
+#[test]
+fn an_undone_resolve_of_a_raia_conversation_i_held_is_mine_again() {
+    let answered = vec![
+        msg("1", Author::Customer, "hello?", -10),
+        msg(
+            "2",
+            Author::Operator {
+                name: None,
+                is_me: true,
+            },
+            "here",
+            -9,
+        ),
+    ];
+    let mut m = holding("ai-new", answered);
+    assert_eq!(press(&mut m, "r"), act("a/ai-new", Op::Resolve));
+    resolved_answer(&mut m, "a/ai-new");
+    assert!(!m.mine.contains_key(&key("a/ai-new")), "resolved: not held");
+    assert_eq!(press(&mut m, "z"), act("a/ai-new", Op::Reopen));
+    // raia keeps manual mode through a resolve and names no holder: it is mine, as before.
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/ai-new"),
+            op: Op::Reopen,
+            result: Ok(Some(conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0))),
+        },
+    );
+    assert_eq!(
+        m.conversations[&key("a/ai-new")].status,
+        Status::Human { by: Holder::Me }
+    );
+    assert_eq!(
+        m.mine.get(&key("a/ai-new")),
+        Some(&t0()),
+        "held since the first takeover"
+    );
+    assert!(m.can_send(&key("a/ai-new")).is_ok());
 }

@@ -3,7 +3,7 @@
 //! conversation (take over, hand back, resolve, mark read) with their answers.
 
 use super::keymap::{Action, Context};
-use super::model::{Confirm, Model, Notice, Overlay, UNDO_RESOLVE, Undo, View};
+use super::model::{AfterReopen, Confirm, Model, Notice, Overlay, UNDO_RESOLVE, Undo, View};
 use super::msg::{Cmd, Connection, Net, Op, Term};
 use super::{customer, notice, thread};
 use crate::domain::{Availability, Conversation, ConversationKey, Holder, Message, Status};
@@ -85,7 +85,8 @@ pub(super) fn on_done(
     result: Result<Option<Conversation>, String>,
 ) -> Vec<Cmd> {
     model.busy.remove(&key);
-    let take_next = model.take_after_reopen.remove(&key);
+    let after = model.after_reopen.remove(&key);
+    let held_since = model.mine.get(&key).copied();
     let name = customer(model, &key);
     match result {
         Ok(conversation) => {
@@ -95,6 +96,9 @@ pub(super) fn on_done(
             if let Some(c) = conversation {
                 if op == Op::TakeOver && matches!(c.status, Status::Human { .. }) {
                     model.mine.entry(key.clone()).or_insert(model.now);
+                }
+                if let (Some(AfterReopen::Hold(since)), Status::Human { by: Holder::Unknown }) = (after, &c.status) {
+                    model.mine.insert(key.clone(), since);
                 }
                 model.absorb(c);
             } else if op == Op::MarkRead
@@ -121,11 +125,11 @@ pub(super) fn on_done(
                     );
                 }
                 // Asked about already, unless reopening showed a colleague holding it.
-                (Op::Reopen, Some(status)) if take_next => {
+                (Op::Reopen, Some(status)) if after == Some(AfterReopen::TakeOver) => {
                     let theirs = matches!(status, Status::Human { by: Holder::Other(_) });
                     return take_over(model, key, !theirs);
                 }
-                (Op::Resolve, Some(Status::Resolved)) => resolved(model, key, &name),
+                (Op::Resolve, Some(Status::Resolved)) => resolved(model, key, &name, held_since),
                 _ => notice(model, format!("{name}: {}", op.done()), false),
             }
         }
@@ -136,7 +140,7 @@ pub(super) fn on_done(
 
 /// A resolve answered: undoable for a while where the platform can reopen, and the notice
 /// says so for as long as it lasts.
-fn resolved(model: &mut Model, key: ConversationKey, name: &str) {
+fn resolved(model: &mut Model, key: ConversationKey, name: &str, held_since: Option<DateTime<Utc>>) {
     let until = model.now + UNDO_RESOLVE;
     let why_not = model
         .account(&key.account)
@@ -148,7 +152,12 @@ fn resolved(model: &mut Model, key: ConversationKey, name: &str) {
             format!("{name}: {} — {z} to undo", Op::Resolve.done())
         }
     };
-    model.undo = Some(Undo { key, until, why_not });
+    model.undo = Some(Undo {
+        key,
+        until,
+        why_not,
+        held_since,
+    });
     model.notice = Some(Notice {
         text,
         error: false,
@@ -178,7 +187,11 @@ pub(super) fn undo(model: &mut Model) -> Vec<Cmd> {
         return vec![];
     }
     model.undo = None;
-    start(model, undo.key, Op::Reopen)
+    let cmds = start(model, undo.key.clone(), Op::Reopen);
+    if let (false, Some(since)) = (cmds.is_empty(), undo.held_since) {
+        model.after_reopen.insert(undo.key, AfterReopen::Hold(since));
+    }
+    cmds
 }
 
 /// `a` and `r`: asked first while the conversation has an unsent draft or its customer waits
@@ -332,7 +345,7 @@ pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool
             Availability::Yes => {
                 let cmds = start(model, key.clone(), Op::Reopen);
                 if !cmds.is_empty() {
-                    model.take_after_reopen.insert(key);
+                    model.after_reopen.insert(key, AfterReopen::TakeOver);
                 }
                 cmds
             }

@@ -68,12 +68,23 @@ pub enum Confirm {
 }
 
 /// The last resolve, undoable until `until` by reopening the conversation; `why_not` when its
-/// platform cannot reopen (then `undo` says so instead).
+/// platform cannot reopen (then `undo` says so instead); `held_since` when it was mine.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Undo {
     pub key: ConversationKey,
     pub until: DateTime<Utc>,
     pub why_not: Option<String>,
+    pub held_since: Option<DateTime<Utc>>,
+}
+
+/// What follows a reopen once the platform confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterReopen {
+    /// `t` on a resolved conversation: take it over.
+    TakeOver,
+    /// An undone resolve of a conversation I held (since then): mine again, where the platform
+    /// cannot name the holder (raia keeps manual mode through a resolve).
+    Hold(DateTime<Utc>),
 }
 
 /// How long a resolve can be undone.
@@ -255,8 +266,8 @@ pub struct Model {
     pub busy: HashMap<ConversationKey, Op>,
     /// The last resolve, while it can be undone.
     pub undo: Option<Undo>,
-    /// Resolved conversations being reopened to be taken over: the takeover follows the reopen.
-    pub take_after_reopen: HashSet<ConversationKey>,
+    /// Conversations being reopened, and what follows once the platform confirms it.
+    pub after_reopen: HashMap<ConversationKey, AfterReopen>,
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
@@ -299,7 +310,7 @@ impl Model {
             overlay: None,
             busy: HashMap::new(),
             undo: None,
-            take_after_reopen: HashSet::new(),
+            after_reopen: HashMap::new(),
             sends: Sends::default(),
             notice: None,
             quit: false,
