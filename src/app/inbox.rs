@@ -1,6 +1,7 @@
 //! The inbox: the accounts' listings and the cache's copy taken in, the connection states,
 //! the rows of the current view (views, filter, selection), and the operations on a
-//! conversation (take over, hand back, resolve, mark read) with their answers.
+//! conversation (take over, hand back, resolve, reopen, mark read) with their answers: `a` and
+//! `r` asked first while a draft is unsent or the customer waits, a resolve undone by reopening.
 
 use super::keymap::{Action, Context};
 use super::model::{AfterReopen, Confirm, Model, Notice, Overlay, UNDO_RESOLVE, Undo, View};
@@ -171,11 +172,6 @@ pub(super) fn undo(model: &mut Model) -> Vec<Cmd> {
         notice(model, "nothing to undo".into(), false);
         return vec![];
     };
-    let name = customer(model, &undo.key);
-    if let Some(why) = undo.why_not {
-        notice(model, format!("{name} cannot be reopened here: {why}"), true);
-        return vec![];
-    }
     if model.now >= undo.until {
         model.undo = None;
         let secs = UNDO_RESOLVE.num_seconds();
@@ -186,10 +182,20 @@ pub(super) fn undo(model: &mut Model) -> Vec<Cmd> {
         );
         return vec![];
     }
+    if let Some(why) = &undo.why_not {
+        let name = customer(model, &undo.key);
+        notice(model, format!("{name} cannot be reopened here: {why}"), true);
+        return vec![];
+    }
     model.undo = None;
     let cmds = start(model, undo.key.clone(), Op::Reopen);
-    if let (false, Some(since)) = (cmds.is_empty(), undo.held_since) {
-        model.after_reopen.insert(undo.key, AfterReopen::Hold(since));
+    match (cmds.is_empty(), undo.held_since) {
+        // Refused for now (another operation on its way): it can be tried again while it lasts.
+        (true, _) => model.undo = Some(undo),
+        (false, Some(since)) => {
+            model.after_reopen.insert(undo.key, AfterReopen::Hold(since));
+        }
+        (false, None) => {}
     }
     cmds
 }
