@@ -406,3 +406,134 @@ async fn rate_limit_knob_gives_429_with_retry_after() {
     let e = limited.expect("the third request in a minute is limited");
     assert!(e.retry_after().is_some(), "{e}");
 }
+
+/// A resolved conversation of `platform` made in the sandbox, and its id as the adapter knows
+/// it (ChatDash's is `agent:id`).
+async fn resolved_one(h: &handoff::sandbox::SandboxHandle, kind: PlatformKind) -> (String, String) {
+    let id = create(
+        h,
+        kind.name(),
+        "Rae Reopen",
+        "resolved",
+        json!([{"author": "customer", "text": "one more thing"}]),
+    )
+    .await;
+    let adapter_id = match kind {
+        PlatformKind::Chatdash => {
+            let dash = adapter(settings(h, kind));
+            let listing = dash.list_conversations(None).await.unwrap();
+            let found = listing
+                .conversations
+                .iter()
+                .find(|c| c.key.id.ends_with(&format!(":{id}")));
+            found.expect("listed").key.id.clone()
+        }
+        _ => id.clone(),
+    };
+    (id, adapter_id)
+}
+
+async fn handling(h: &handoff::sandbox::SandboxHandle, platform: &str, id: &str) -> String {
+    let view = control(h, reqwest::Method::GET, &format!("conversations/{platform}/{id}"), None).await;
+    view["handling"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn reopen_on_each_platform_to_its_contract() {
+    let h = quiet(6).await;
+    // What each platform is sent to reopen, and how the sandbox sees it afterwards.
+    let cases = [
+        (PlatformKind::Raia, "PUT", "/raia/external/conversations/", "ai"),
+        (PlatformKind::Chatvolt, "POST", "/set-status", "ai"),
+        (PlatformKind::Chatdash, "PUT", "/agents/", "ai"),
+    ];
+    for (kind, method, path, after) in cases {
+        let (id, adapter_id) = resolved_one(&h, kind).await;
+        let p = adapter(settings(&h, kind));
+        assert!(p.capabilities().reopen.is_yes(), "{kind}");
+        assert_eq!(p.get_conversation(&adapter_id).await.unwrap().status, Status::Resolved);
+        clear_received(&h).await;
+        let reopened = p.reopen(&adapter_id).await.unwrap();
+        assert_eq!(reopened.status, Status::Ai, "{kind}");
+        assert_eq!(
+            handling(&h, kind.name(), &id).await,
+            after,
+            "{kind}: open on the platform"
+        );
+        let log = received(&h).await;
+        let writes: Vec<_> = log.iter().filter(|r| r["method"] != "GET").collect();
+        assert_eq!(writes.len(), 1, "{kind}: one write {writes:?}");
+        assert_eq!(writes[0]["method"], method, "{kind}");
+        assert!(
+            writes[0]["path"].as_str().unwrap().contains(path),
+            "{kind}: {}",
+            writes[0]["path"]
+        );
+        let body = &writes[0]["body"];
+        match kind {
+            PlatformKind::Raia => {
+                let states = reqwest::Client::new()
+                    .get(format!("{}/external/conversations/states", h.raia_base()))
+                    .header("Agent-Secret-Key", &h.keys().raia)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap();
+                let new = states.as_array().unwrap().iter().find(|s| s["name"] == "New").unwrap();
+                assert_eq!(body, &json!({"conversationStateId": new["id"]}));
+            }
+            PlatformKind::Chatvolt => assert_eq!(body, &json!({"status": "UNRESOLVED"})),
+            PlatformKind::Chatdash => assert_eq!(body, &json!({"isLive": true})),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reopen_whose_answer_cannot_be_read_is_settled_by_reading_the_conversation_back() {
+    let h = quiet(6).await;
+    let (id, _) = resolved_one(&h, PlatformKind::Chatvolt).await;
+    let volt = adapter(settings(&h, PlatformKind::Chatvolt));
+    let path = format!("/chatvolt/conversations/{id}/set-status");
+    // Applied, then the connection dropped: done, as the conversation read back shows.
+    arm(&h, "POST", &path, json!({"drop": "after"})).await;
+    let done = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen).await;
+    assert_eq!(done.map(|c| c.map(|c| c.status)), Ok(Some(Status::Ai)));
+    // Resolved again; a 502 that did not apply it: not reopened, and not unknown either.
+    volt.resolve(&id).await.unwrap();
+    arm(&h, "POST", &path, json!({"status": 502})).await;
+    let failed = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen)
+        .await
+        .unwrap_err();
+    assert!(!failed.unknown, "{failed:?}");
+    // Dropped before it applied, and the read-back fails too: unknown, never failed.
+    arm(&h, "POST", &path, json!({"drop": "before"})).await;
+    arm(
+        &h,
+        "GET",
+        &format!("/chatvolt/conversation/{id}"),
+        json!({"status": 500}),
+    )
+    .await;
+    let unknown = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen)
+        .await
+        .unwrap_err();
+    assert!(unknown.unknown, "{unknown:?}");
+    assert_eq!(handling(&h, "chatvolt", &id).await, "resolved");
+}
+
+#[tokio::test]
+async fn raia_without_its_open_state_cannot_reopen_and_says_why() {
+    let h = quiet(6).await;
+    let (id, _) = resolved_one(&h, PlatformKind::Raia).await;
+    let mut s = settings(&h, PlatformKind::Raia);
+    s.open_state = Some("Reopened".into());
+    let raia = adapter(s);
+    clear_received(&h).await;
+    let err = raia.reopen(&id).await.unwrap_err();
+    assert!(matches!(err, PlatformError::Unavailable(_)), "{err:?}");
+    assert!(err.to_string().contains("\"Reopened\""), "{err}");
+    let log = received(&h).await;
+    assert!(log.iter().all(|r| r["method"] == "GET"), "nothing written: {log:?}");
+}

@@ -360,3 +360,67 @@ async fn the_sandbox_command_serves_and_prints_a_working_config() {
     assert_eq!(log[0]["headers"]["agent-secret-key"], "[redacted]");
     child.kill().await.unwrap();
 }
+
+/// `handoff reopen`: a resolved conversation open again on the platform; `take` on a resolved
+/// one never says "taken over" while it stays resolved; and a colleague's conversation is not
+/// touched without `--force`, as with take, release and resolve.
+#[tokio::test(flavor = "multi_thread")]
+async fn reopen_opens_a_resolved_conversation_and_keeps_the_holder_rules() {
+    let h = quiet(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), true);
+    let id = create(
+        &h,
+        "raia",
+        "Rae Reopen",
+        "resolved",
+        json!([{"author": "customer", "text": "one more thing"}]),
+    )
+    .await;
+    let target = format!("raia/{id}");
+    let path = format!("conversations/raia/{id}");
+    let handling = async |h: &SandboxHandle| {
+        let view = control(h, reqwest::Method::GET, &path, None).await;
+        view["handling"].as_str().unwrap().to_string()
+    };
+
+    let take = handoff(&config, dir.path(), &["take", &target], None).await;
+    assert_eq!(take.code, 1, "{}\n{}", take.stdout, take.stderr);
+    assert!(
+        take.stderr.contains("not taken over — it is still resolved") && take.stderr.contains("handoff reopen"),
+        "{}",
+        take.stderr
+    );
+    assert!(!take.stdout.contains("taken over"), "{}", take.stdout);
+
+    let reopen = handoff(&config, dir.path(), &["reopen", &target], None).await;
+    assert_eq!(reopen.code, 0, "{}", reopen.stderr);
+    assert!(
+        reopen.stdout.contains(&format!("{target}: reopened — now")),
+        "{}",
+        reopen.stdout
+    );
+    assert_ne!(handling(&h).await, "resolved");
+    let take = handoff(&config, dir.path(), &["take", &target], None).await;
+    assert_eq!(take.code, 0, "{}", take.stderr);
+    assert_eq!(handling(&h).await, "human");
+
+    // A colleague's (the generated world has one on Chatvolt, held by Sam Lee).
+    let list = handoff(&config, dir.path(), &["list", "--status", "human", "--json"], None).await;
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let theirs = rows
+        .iter()
+        .find(|r| r["account"] == "volt" && r["held_by"].is_string() && r["held_by"] != "me")
+        .expect("a colleague's conversation");
+    let key = theirs["key"].as_str().unwrap();
+    clear_received(&h).await;
+    let refused = handoff(&config, dir.path(), &["reopen", key], None).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!("{key} is held by")) && refused.stderr.contains("--force to reopen it"),
+        "{}",
+        refused.stderr
+    );
+    let log = received(&h).await;
+    assert!(log.iter().all(|r| r["method"] == "GET"), "nothing written: {log:?}");
+}

@@ -1795,11 +1795,12 @@ fn a_confirmed_take_over_acts_on_the_conversation_asked_about() {
     );
     let moved_to = m.selected.clone();
     assert!(moved_to.is_some() && moved_to != Some(key("a/theirs")), "{moved_to:?}");
+    // Resolved meanwhile: reopened first (then taken over, once the platform says it is open).
     assert_eq!(
         press(&mut m, "y"),
         vec![Cmd::Net(Net::Act {
             key: key("a/theirs"),
-            op: Op::TakeOver
+            op: Op::Reopen
         })]
     );
     assert_eq!(m.selected, moved_to, "the selection stays where it moved");
@@ -1934,4 +1935,310 @@ fn a_hangup_settles_the_reply_then_hands_back_then_quits() {
     assert!(m.next_deadline().is_some_and(|at| at <= t0() + TimeDelta::seconds(5)));
     update(&mut m, Msg::Tick, t0() + TimeDelta::seconds(6));
     assert!(m.quit);
+}
+
+/// A conversation I hold in account `a`, selected in the list, its thread loaded with
+/// `messages`.
+fn holding(id: &str, messages: Vec<Message>) -> Model {
+    let mut m = inbox();
+    m.mine.insert(key(&format!("a/{id}")), t0());
+    let held = conv("a", id, Status::Human { by: Holder::Unknown }, 0);
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![held],
+            removed: vec![],
+        },
+    );
+    run(&mut m, thread(&key(&format!("a/{id}")), messages));
+    m.selected = Some(key(&format!("a/{id}")));
+    m.refresh_rows();
+    m
+}
+
+fn act(id: &str, op: Op) -> Vec<Cmd> {
+    vec![Cmd::Net(Net::Act { key: key(id), op })]
+}
+
+fn guarded(id: &str, op: Op, why: &str) -> Option<Overlay> {
+    Some(Overlay::Confirm(Confirm::Guarded {
+        key: key(id),
+        op,
+        why: why.into(),
+    }))
+}
+
+#[test]
+fn hand_back_and_resolve_ask_first_with_an_unsent_draft_or_a_waiting_customer() {
+    let answered = || {
+        vec![
+            msg("1", Author::Customer, "hello?", -10),
+            msg(
+                "2",
+                Author::Operator {
+                    name: None,
+                    is_me: true,
+                },
+                "here",
+                -9,
+            ),
+        ]
+    };
+    let waiting = || vec![msg("1", Author::Customer, "hello?", -3)];
+    // Neither: at once, nothing asked.
+    for (k, op) in [("a", Op::HandBack), ("r", Op::Resolve)] {
+        let mut m = holding("ai-new", answered());
+        assert_eq!(press(&mut m, k), act("a/ai-new", op), "{k}");
+        assert_eq!(m.overlay, None);
+    }
+    // The customer wrote last and nobody answered: asked, with how long they have waited.
+    let mut m = holding("ai-new", waiting());
+    assert!(press(&mut m, "a").is_empty());
+    let why = "Customer ai-new is waiting for your reply (3 min)";
+    assert_eq!(m.overlay, guarded("a/ai-new", Op::HandBack, why));
+    // n cancels, and nothing went out.
+    assert!(press(&mut m, "n").is_empty());
+    assert_eq!(m.overlay, None);
+    // Esc cancels too; y goes ahead with the operation asked about.
+    press(&mut m, "r");
+    assert_eq!(m.overlay, guarded("a/ai-new", Op::Resolve, why));
+    assert!(special(&mut m, KeyCode::Esc).is_empty());
+    assert_eq!(m.overlay, None);
+    press(&mut m, "r");
+    assert_eq!(press(&mut m, "y"), act("a/ai-new", Op::Resolve));
+    // An unsent draft (only spaces is none).
+    let mut m = holding("ai-new", answered());
+    m.drafts
+        .insert(key("a/ai-new"), handoff::app::compose::Composer::with_text("  \n"));
+    assert_eq!(press(&mut m, "r"), act("a/ai-new", Op::Resolve));
+    let mut m = holding("ai-new", answered());
+    m.drafts
+        .insert(key("a/ai-new"), handoff::app::compose::Composer::with_text("On it —"));
+    assert!(press(&mut m, "r").is_empty());
+    assert_eq!(
+        m.overlay,
+        guarded("a/ai-new", Op::Resolve, "Customer ai-new has an unsent draft")
+    );
+    assert_eq!(press(&mut m, "y"), act("a/ai-new", Op::Resolve));
+    // Both.
+    let mut m = holding("ai-new", waiting());
+    m.drafts
+        .insert(key("a/ai-new"), handoff::app::compose::Composer::with_text("On it —"));
+    press(&mut m, "a");
+    assert_eq!(
+        m.overlay,
+        guarded(
+            "a/ai-new",
+            Op::HandBack,
+            "Customer ai-new has an unsent draft and is waiting for your reply (3 min)"
+        )
+    );
+    // Before the thread is loaded, the conversation's waiting time says it.
+    let mut m = inbox();
+    m.conversations.get_mut(&key("a/need-long")).unwrap().waiting_since = Some(t0() - TimeDelta::seconds(20));
+    m.selected = Some(key("a/need-long"));
+    m.refresh_rows();
+    press(&mut m, "r");
+    assert_eq!(
+        m.overlay,
+        guarded(
+            "a/need-long",
+            Op::Resolve,
+            "Customer need-long is waiting for your reply (under a minute)"
+        )
+    );
+    // An operation the platform refuses is not asked about: it says why at once.
+    let mut m = inbox();
+    m.selected = Some(key("dash/d1"));
+    m.refresh_rows();
+    m.conversations.get_mut(&key("dash/d1")).unwrap().waiting_since = Some(t0());
+    assert!(press(&mut m, "a").is_empty());
+    assert_eq!(m.overlay, None);
+    assert!(m.notice.as_ref().unwrap().text.contains("no takeover in this API"));
+}
+
+fn resolved_answer(m: &mut Model, id: &str) {
+    let (account, id) = id.split_once('/').unwrap();
+    run(
+        m,
+        Msg::Done {
+            key: key(&format!("{account}/{id}")),
+            op: Op::Resolve,
+            result: Ok(Some(conv(account, id, Status::Resolved, 0))),
+        },
+    );
+}
+
+#[test]
+fn a_resolve_can_be_undone_with_z_for_a_few_seconds() {
+    let mut m = inbox();
+    m.selected = Some(key("a/ai-new"));
+    m.refresh_rows();
+    assert_eq!(press(&mut m, "r"), act("a/ai-new", Op::Resolve));
+    resolved_answer(&mut m, "a/ai-new");
+    let notice = m.notice.clone().unwrap();
+    assert_eq!(notice.text, "Customer ai-new: resolved — z to undo");
+    assert_eq!(
+        notice.until,
+        t0() + TimeDelta::seconds(8),
+        "said for as long as it lasts"
+    );
+    // z reopens the conversation resolved, wherever the selection moved meanwhile.
+    press(&mut m, "j");
+    assert_eq!(press(&mut m, "z"), act("a/ai-new", Op::Reopen));
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/ai-new"),
+            op: Op::Reopen,
+            result: Ok(Some(conv("a", "ai-new", Status::Ai, 0))),
+        },
+    );
+    assert_eq!(m.conversations[&key("a/ai-new")].status, Status::Ai);
+    assert_eq!(m.notice.as_ref().unwrap().text, "Customer ai-new: reopened");
+    // Once only.
+    assert!(press(&mut m, "z").is_empty());
+    assert_eq!(m.notice.as_ref().unwrap().text, "nothing to undo");
+
+    // Too late: nothing sent.
+    resolved_answer(&mut m, "a/ai-new");
+    let late = t0() + TimeDelta::seconds(8);
+    assert!(update(&mut m, Msg::Key(Key::new(KeyCode::Char('z'))), late).is_empty());
+    assert!(m.notice.as_ref().unwrap().text.starts_with("too late to undo"));
+
+    // A reopen the platform answers without reopening is not reported as done.
+    resolved_answer(&mut m, "a/ai-new");
+    press(&mut m, "z");
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/ai-new"),
+            op: Op::Reopen,
+            result: Ok(Some(conv("a", "ai-new", Status::Resolved, 0))),
+        },
+    );
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "Customer ai-new: not reopened — the platform still shows it resolved"
+    );
+}
+
+#[test]
+fn where_the_platform_cannot_reopen_no_undo_is_offered_and_z_says_why() {
+    let mut m = inbox();
+    m.accounts[0].capabilities.reopen = Availability::No("this platform cannot reopen".into());
+    resolved_answer(&mut m, "a/ai-new");
+    assert_eq!(m.notice.as_ref().unwrap().text, "Customer ai-new: resolved");
+    assert!(press(&mut m, "z").is_empty());
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "Customer ai-new cannot be reopened here: this platform cannot reopen"
+    );
+}
+
+#[test]
+fn t_on_a_resolved_conversation_reopens_it_then_takes_it_over() {
+    let mut m = inbox();
+    m.view = View::Resolved;
+    m.refresh_rows();
+    assert_eq!(m.selected, Some(key("a/done")));
+    assert_eq!(press(&mut m, "t"), act("a/done", Op::Reopen));
+    // Reopened: the takeover follows.
+    let cmds = run(
+        &mut m,
+        Msg::Done {
+            key: key("a/done"),
+            op: Op::Reopen,
+            result: Ok(Some(conv("a", "done", Status::Ai, 0))),
+        },
+    );
+    assert_eq!(cmds, act("a/done", Op::TakeOver));
+    // A takeover answered with the conversation still resolved is said, never "taken over".
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/done"),
+            op: Op::TakeOver,
+            result: Ok(Some(conv("a", "done", Status::Resolved, 0))),
+        },
+    );
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "Customer done: not taken over — the platform shows it resolved"
+    );
+    assert_eq!(m.counts[&View::Mine], 0);
+    // A reopen that failed takes nothing over.
+    press(&mut m, "t");
+    let cmds = run(
+        &mut m,
+        Msg::Done {
+            key: key("a/done"),
+            op: Op::Reopen,
+            result: Err("refused".into()),
+        },
+    );
+    assert!(cmds.is_empty());
+    assert!(m.after_reopen.is_empty());
+}
+
+#[test]
+fn t_on_a_resolved_conversation_where_the_platform_cannot_reopen_says_why() {
+    let mut m = inbox();
+    m.accounts[0].capabilities.reopen = Availability::No("this platform cannot reopen".into());
+    m.view = View::Resolved;
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    let notice = m.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "cannot take it over: it is resolved, and this platform cannot reopen"
+    );
+}
+
+#[test]
+fn an_undone_resolve_of_a_raia_conversation_i_held_is_mine_again() {
+    let answered = vec![
+        msg("1", Author::Customer, "hello?", -10),
+        msg(
+            "2",
+            Author::Operator {
+                name: None,
+                is_me: true,
+            },
+            "here",
+            -9,
+        ),
+    ];
+    let mut m = holding("ai-new", answered);
+    assert_eq!(press(&mut m, "r"), act("a/ai-new", Op::Resolve));
+    resolved_answer(&mut m, "a/ai-new");
+    assert!(!m.mine.contains_key(&key("a/ai-new")), "resolved: not held");
+    assert_eq!(press(&mut m, "z"), act("a/ai-new", Op::Reopen));
+    // raia keeps manual mode through a resolve and names no holder: it is mine, as before.
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/ai-new"),
+            op: Op::Reopen,
+            result: Ok(Some(conv("a", "ai-new", Status::Human { by: Holder::Unknown }, 0))),
+        },
+    );
+    assert_eq!(
+        m.conversations[&key("a/ai-new")].status,
+        Status::Human { by: Holder::Me }
+    );
+    assert_eq!(
+        m.mine.get(&key("a/ai-new")),
+        Some(&t0()),
+        "held since the first takeover"
+    );
+    assert!(m.can_send(&key("a/ai-new")).is_ok());
 }

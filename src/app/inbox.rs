@@ -1,12 +1,14 @@
 //! The inbox: the accounts' listings and the cache's copy taken in, the connection states,
 //! the rows of the current view (views, filter, selection), and the operations on a
-//! conversation (take over, hand back, resolve, mark read) with their answers.
+//! conversation (take over, hand back, resolve, reopen, mark read) with their answers: `a` and
+//! `r` asked first while a draft is unsent or the customer waits, a resolve undone by reopening.
 
 use super::alerts::{self, AlertKind};
-use super::model::{Confirm, Model, Overlay, View};
+use super::keymap::{Action, Context};
+use super::model::{AfterReopen, Confirm, Model, Notice, Overlay, UNDO_RESOLVE, Undo, View};
 use super::msg::{Cmd, Connection, Net, Op};
 use super::{customer, notice, thread};
-use crate::domain::{Conversation, ConversationKey, Holder, Message, Status};
+use crate::domain::{Availability, Conversation, ConversationKey, Holder, Message, Status};
 use chrono::{DateTime, Utc};
 
 pub(super) fn on_resize(model: &mut Model, width: u16, height: u16) -> Vec<Cmd> {
@@ -94,12 +96,20 @@ pub(super) fn on_done(
     result: Result<Option<Conversation>, String>,
 ) -> Vec<Cmd> {
     model.busy.remove(&key);
+    let after = model.after_reopen.remove(&key);
+    let held_since = model.mine.get(&key).copied();
     let name = customer(model, &key);
     match result {
         Ok(conversation) => {
+            // What the platform answered with, not what was asked: a takeover that leaves the
+            // conversation resolved is no takeover.
+            let status = conversation.as_ref().map(|c| c.status.clone());
             if let Some(c) = conversation {
                 if op == Op::TakeOver && matches!(c.status, Status::Human { .. }) {
                     model.mine.entry(key.clone()).or_insert(model.now);
+                }
+                if let (Some(AfterReopen::Hold(since)), Status::Human { by: Holder::Unknown }) = (after, &c.status) {
+                    model.mine.insert(key.clone(), since);
                 }
                 model.absorb(c);
             } else if op == Op::MarkRead
@@ -107,14 +117,144 @@ pub(super) fn on_done(
             {
                 c.unread = c.unread.map(|_| 0);
             }
-            if op != Op::MarkRead {
-                notice(model, format!("{name}: {}", op.done()), false);
-            }
             model.refresh_rows();
+            match (op, status) {
+                (Op::MarkRead, _) => {}
+                (Op::TakeOver, Some(status)) if !matches!(status, Status::Human { .. }) => {
+                    let now = crate::present::status_words(&status);
+                    notice(
+                        model,
+                        format!("{name}: not taken over — the platform shows it {now}"),
+                        true,
+                    );
+                }
+                (Op::Reopen, Some(Status::Resolved)) => {
+                    notice(
+                        model,
+                        format!("{name}: not reopened — the platform still shows it resolved"),
+                        true,
+                    );
+                }
+                // Asked about already, unless reopening showed a colleague holding it.
+                (Op::Reopen, Some(status)) if after == Some(AfterReopen::TakeOver) => {
+                    let theirs = matches!(status, Status::Human { by: Holder::Other(_) });
+                    return take_over(model, key, !theirs);
+                }
+                (Op::Resolve, Some(Status::Resolved)) => resolved(model, key, &name, held_since),
+                _ => notice(model, format!("{name}: {}", op.done()), false),
+            }
         }
         Err(e) => notice(model, format!("{name}: {} failed — {e}", op.doing()), true),
     }
     vec![]
+}
+
+/// A resolve answered: undoable for a while where the platform can reopen, and the notice
+/// says so for as long as it lasts.
+fn resolved(model: &mut Model, key: ConversationKey, name: &str, held_since: Option<DateTime<Utc>>) {
+    let until = model.now + UNDO_RESOLVE;
+    let why_not = model
+        .account(&key.account)
+        .and_then(|a| a.capabilities.reopen.reason().map(str::to_string));
+    let text = match why_not {
+        Some(_) => format!("{name}: {}", Op::Resolve.done()),
+        None => {
+            let z = model.keymap.hint(Context::Global, Action::Undo);
+            format!("{name}: {} — {z} to undo", Op::Resolve.done())
+        }
+    };
+    model.undo = Some(Undo {
+        key,
+        until,
+        why_not,
+        held_since,
+    });
+    model.notice = Some(Notice {
+        text,
+        error: false,
+        until,
+    });
+}
+
+/// `z`: reopens the conversation last resolved, while that can be undone.
+pub(super) fn undo(model: &mut Model) -> Vec<Cmd> {
+    let Some(undo) = model.undo.clone() else {
+        notice(model, "nothing to undo".into(), false);
+        return vec![];
+    };
+    if model.now >= undo.until {
+        model.undo = None;
+        let secs = UNDO_RESOLVE.num_seconds();
+        notice(
+            model,
+            format!("too late to undo: a resolve can be undone for {secs} s"),
+            false,
+        );
+        return vec![];
+    }
+    if let Some(why) = &undo.why_not {
+        let name = customer(model, &undo.key);
+        notice(model, format!("{name} cannot be reopened here: {why}"), true);
+        return vec![];
+    }
+    model.undo = None;
+    let cmds = start(model, undo.key.clone(), Op::Reopen);
+    match (cmds.is_empty(), undo.held_since) {
+        // Refused for now (another operation on its way): it can be tried again while it lasts.
+        (true, _) => model.undo = Some(undo),
+        (false, Some(since)) => {
+            model.after_reopen.insert(undo.key, AfterReopen::Hold(since));
+        }
+        (false, None) => {}
+    }
+    cmds
+}
+
+/// `a` and `r`: asked first while the conversation has an unsent draft or its customer waits
+/// for a reply (nobody else will answer them); at once otherwise, or when the operation would
+/// be refused anyway (then `start` says why).
+pub(super) fn guarded(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
+    match guard(model, &key) {
+        Some(why) if refusal(model, &key, op).is_none() => {
+            model.overlay = Some(Overlay::Confirm(Confirm::Guarded { key, op, why }));
+            vec![]
+        }
+        _ => start(model, key, op),
+    }
+}
+
+/// Why handing back or resolving needs a yes: "Ana has an unsent draft", "Ana is waiting for
+/// your reply (3 min)", or both; `None` when neither holds.
+fn guard(model: &Model, key: &ConversationKey) -> Option<String> {
+    let name = customer(model, key);
+    let draft = model.drafts.get(key).is_some_and(|d| !d.text().trim().is_empty());
+    let waiting = awaiting_reply(model, key).map(|since| waited(since, model.now));
+    match (draft, waiting) {
+        (true, Some(w)) => Some(format!(
+            "{name} has an unsent draft and is waiting for your reply ({w})"
+        )),
+        (true, None) => Some(format!("{name} has an unsent draft")),
+        (false, Some(w)) => Some(format!("{name} is waiting for your reply ({w})")),
+        (false, None) => None,
+    }
+}
+
+/// Since when the customer has waited for an answer: the thread says it once loaded (the
+/// customer wrote last and nobody answered), else the conversation's `waiting_since`.
+fn awaiting_reply(model: &Model, key: &ConversationKey) -> Option<DateTime<Utc>> {
+    match model.threads.get(key).filter(|t| t.loaded) {
+        Some(thread) => crate::domain::waiting_since(&thread.messages),
+        None => model.conversations.get(key).and_then(|c| c.waiting_since),
+    }
+}
+
+/// "3 min", "under a minute", "2h": how long a customer has waited, in a sentence.
+fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    match (now - since).num_seconds() {
+        ..60 => "under a minute".into(),
+        secs @ 60..3600 => format!("{} min", secs / 60),
+        _ => crate::present::ago(since, now),
+    }
 }
 
 /// The cache's copy at start: shown until each account's first sync, never over live data.
@@ -211,41 +351,68 @@ pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool
         model.overlay = Some(Overlay::Confirm(Confirm::TakeAnonymous { key }));
         return vec![];
     }
-    if model
-        .conversations
-        .get(&key)
-        .is_some_and(|c| c.status == Status::Human { by: Holder::Me })
-    {
-        notice(model, "you already hold this conversation".into(), false);
-        return vec![];
+    let status = model.conversations.get(&key).map(|c| c.status.clone());
+    match status {
+        Some(Status::Human { by: Holder::Me }) => {
+            notice(model, "you already hold this conversation".into(), false);
+            vec![]
+        }
+        // Manual mode on a resolved conversation leaves it resolved: reopened first, then
+        // taken over once the platform says it is open.
+        Some(Status::Resolved) => match reopen(model, &key) {
+            Availability::Yes => {
+                let cmds = start(model, key.clone(), Op::Reopen);
+                if !cmds.is_empty() {
+                    model.after_reopen.insert(key, AfterReopen::TakeOver);
+                }
+                cmds
+            }
+            Availability::No(why) => {
+                notice(model, format!("cannot take it over: it is resolved, and {why}"), true);
+                vec![]
+            }
+        },
+        _ => start(model, key, Op::TakeOver),
     }
-    start(model, key, Op::TakeOver)
+}
+
+fn reopen(model: &Model, key: &ConversationKey) -> Availability {
+    model
+        .account(&key.account)
+        .map_or(Availability::Yes, |a| a.capabilities.reopen.clone())
 }
 
 /// Starts an operation if the platform offers it and nothing else is on its way for this
 /// conversation; otherwise says why.
 pub(super) fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
-    if let Some(other) = model.busy.get(&key) {
-        notice(model, format!("still {} — wait for the answer", other.doing()), true);
-        return vec![];
-    }
-    if let Some(why) = model.account(&key.account).and_then(|a| a.read_only()) {
-        notice(model, format!("cannot do this yet: {why}"), true);
-        return vec![];
-    }
-    let availability = model.account(&key.account).map(|a| match op {
-        Op::TakeOver => a.capabilities.take_over.clone(),
-        Op::HandBack => a.capabilities.hand_back.clone(),
-        Op::Resolve => a.capabilities.resolve.clone(),
-        Op::MarkRead => a.capabilities.mark_read.clone(),
-    });
-    if let Some(why) = availability.as_ref().and_then(|a| a.reason()) {
-        notice(model, format!("cannot do this here: {why}"), true);
+    if let Some(why) = refusal(model, &key, op) {
+        notice(model, why, true);
         return vec![];
     }
     model.busy.insert(key.clone(), op);
     notice(model, format!("{}…", op.doing()), false);
     vec![Cmd::Net(Net::Act { key, op })]
+}
+
+/// Why `op` cannot start on this conversation now, in the operator's words.
+fn refusal(model: &Model, key: &ConversationKey, op: Op) -> Option<String> {
+    if let Some(other) = model.busy.get(key) {
+        return Some(format!("still {} — wait for the answer", other.doing()));
+    }
+    if let Some(why) = model.account(&key.account).and_then(|a| a.read_only()) {
+        return Some(format!("cannot do this yet: {why}"));
+    }
+    let availability = model.account(&key.account).map(|a| match op {
+        Op::TakeOver => a.capabilities.take_over.clone(),
+        Op::HandBack => a.capabilities.hand_back.clone(),
+        Op::Resolve => a.capabilities.resolve.clone(),
+        Op::Reopen => a.capabilities.reopen.clone(),
+        Op::MarkRead => a.capabilities.mark_read.clone(),
+    });
+    availability
+        .as_ref()
+        .and_then(|a| a.reason())
+        .map(|why| format!("cannot do this here: {why}"))
 }
 
 pub(super) fn next_needing_human(model: &mut Model) -> Vec<Cmd> {

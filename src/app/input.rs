@@ -243,8 +243,9 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             vec![]
         }
         Action::TakeOver => on_target(model, |m, key| inbox::take_over(m, key, false)),
-        Action::HandBack => on_target(model, |m, key| inbox::start(m, key, Op::HandBack)),
-        Action::Resolve => on_target(model, |m, key| inbox::start(m, key, Op::Resolve)),
+        Action::HandBack => on_target(model, |m, key| inbox::guarded(m, key, Op::HandBack)),
+        Action::Resolve => on_target(model, |m, key| inbox::guarded(m, key, Op::Resolve)),
+        Action::Undo => inbox::undo(model),
         Action::NextNeedingHuman => inbox::next_needing_human(model),
         Action::ViewNeedsYou => inbox::switch_view(model, View::NeedsYou),
         Action::ViewMine => inbox::switch_view(model, View::Mine),
@@ -291,6 +292,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
         Some(Overlay::Confirm(Confirm::SendOver { key, .. })) if model.open.as_ref() == Some(&key) => {
             outbox::send(model, key, true)
         }
+        Some(Overlay::Confirm(Confirm::Guarded { key, op, .. })) => inbox::start(model, key, op),
         Some(Overlay::Confirm(Confirm::Quit)) => quit_holding(model),
         Some(Overlay::Confirm(Confirm::QuitHolding { .. })) => {
             let held = held(model);

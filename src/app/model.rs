@@ -63,7 +63,33 @@ pub enum Confirm {
     SendOver { key: ConversationKey, what: String },
     /// Messages are still on their way.
     Quit,
+    /// Handing back or resolving while the conversation has an unsent draft, or while its
+    /// customer waits for a reply (`why`, in words): go ahead only on a yes.
+    Guarded { key: ConversationKey, op: Op, why: String },
 }
+
+/// The last resolve, undoable until `until` by reopening the conversation; `why_not` when its
+/// platform cannot reopen (then `undo` says so instead); `held_since` when it was mine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undo {
+    pub key: ConversationKey,
+    pub until: DateTime<Utc>,
+    pub why_not: Option<String>,
+    pub held_since: Option<DateTime<Utc>>,
+}
+
+/// What follows a reopen once the platform confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterReopen {
+    /// `t` on a resolved conversation: take it over.
+    TakeOver,
+    /// An undone resolve of a conversation I held (since then): mine again, where the platform
+    /// cannot name the holder (raia keeps manual mode through a resolve).
+    Hold(DateTime<Utc>),
+}
+
+/// How long a resolve can be undone.
+pub const UNDO_RESOLVE: TimeDelta = TimeDelta::seconds(8);
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
@@ -248,6 +274,10 @@ pub struct Model {
     pub overlay: Option<Overlay>,
     /// Operations on their way, per conversation (one at a time).
     pub busy: HashMap<ConversationKey, Op>,
+    /// The last resolve, while it can be undone.
+    pub undo: Option<Undo>,
+    /// Conversations being reopened, and what follows once the platform confirms it.
+    pub after_reopen: HashMap<ConversationKey, AfterReopen>,
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
@@ -291,6 +321,8 @@ impl Model {
             focus: Focus::List,
             overlay: None,
             busy: HashMap::new(),
+            undo: None,
+            after_reopen: HashMap::new(),
             sends: Sends::default(),
             notice: None,
             quit: false,

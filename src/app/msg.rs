@@ -42,6 +42,8 @@ pub enum Op {
     TakeOver,
     HandBack,
     Resolve,
+    /// Opens a resolved conversation again (an undone resolve, or before a takeover).
+    Reopen,
     MarkRead,
 }
 
@@ -51,6 +53,7 @@ impl Op {
             Op::TakeOver => "taking over",
             Op::HandBack => "handing back to the AI",
             Op::Resolve => "resolving",
+            Op::Reopen => "reopening",
             Op::MarkRead => "marking read",
         }
     }
@@ -60,6 +63,7 @@ impl Op {
             Op::TakeOver => "taken over — you hold it now",
             Op::HandBack => "handed back to the AI",
             Op::Resolve => "resolved",
+            Op::Reopen => "reopened",
             Op::MarkRead => "marked read",
         }
     }

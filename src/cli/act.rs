@@ -1,5 +1,5 @@
-//! Acting on one conversation: take, release, resolve, assign and mark read; and the holder
-//! check every command acting on a conversation shares.
+//! Acting on one conversation: take, release, resolve, reopen, assign and mark read; and the
+//! holder check every command acting on a conversation shares.
 
 use super::Failure;
 use super::accounts::{connect, platform_failure, target};
@@ -11,8 +11,9 @@ use crate::platform::{Platform, PlatformError};
 use crate::present::status_words;
 use crate::sync::effects;
 
-/// `handoff take`, `release`, `resolve` and `read`: unless forced, nothing is done to a
-/// conversation another operator holds (a read mark changes nothing of theirs: not checked).
+/// `handoff take`, `release`, `resolve`, `reopen` and `read`: unless forced, nothing is done to
+/// a conversation another operator holds (a read mark changes nothing of theirs: not checked).
+/// A takeover never reports success on a conversation left resolved.
 pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool) -> Result<(), Failure> {
     let key = target(conversation)?;
     // As the inbox asks: with no identity the platform cannot record who took it over.
@@ -63,6 +64,7 @@ fn forced_verb(op: Op) -> &'static str {
         Op::TakeOver => "take it over",
         Op::HandBack => "hand it back to the AI",
         Op::Resolve => "resolve it",
+        Op::Reopen => "reopen it",
         Op::MarkRead => "mark it read",
     }
 }
@@ -72,6 +74,11 @@ fn forced_verb(op: Op) -> &'static str {
 /// reported as unknown (exit 3), never as a failure a script would simply retry.
 async fn operate(p: &dyn Platform, key: &ConversationKey, op: Op) -> Result<(), Failure> {
     match effects::act(p, &key.id, op).await {
+        Ok(Some(c)) if op == Op::TakeOver && c.status == Status::Resolved => {
+            return Err(Failure::Platform(format!(
+                "{key}: not taken over — it is still resolved; reopen it first (handoff reopen {key})"
+            )));
+        }
         Ok(Some(c)) => print(&format!("{key}: {} — now {}\n", op.done(), status_words(&c.status))),
         Ok(None) => print(&format!("{key}: {}\n", op.done())),
         Err(f) if f.unknown => return Err(Failure::Unknown(format!("{key}: {}", f.reason))),

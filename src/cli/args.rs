@@ -61,6 +61,13 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Open a resolved conversation again (where the platform can)
+    Reopen {
+        conversation: String,
+        /// Reopen it even if another operator holds it
+        #[arg(long)]
+        force: bool,
+    },
     /// Assign a conversation to an operator by email (Chatvolt) [default: your email]
     Assign {
         conversation: String,

@@ -94,6 +94,7 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
             ("take over", &caps.take_over),
             ("reply", &caps.send),
             ("resolve", &caps.resolve),
+            ("reopen", &caps.reopen),
             ("assign", &caps.assign),
             ("mark read", &caps.mark_read),
         ]

@@ -76,6 +76,9 @@ async fn dispatch(command: Command, flag: Option<PathBuf>, warnings: Vec<String>
         Command::Resolve { conversation, force } => {
             act::act(&load_config(flag)?, &conversation, Op::Resolve, force).await
         }
+        Command::Reopen { conversation, force } => {
+            act::act(&load_config(flag)?, &conversation, Op::Reopen, force).await
+        }
         Command::Assign { conversation, email } => act::assign(&load_config(flag)?, &conversation, email).await,
         Command::Read { conversation } => act::act(&load_config(flag)?, &conversation, Op::MarkRead, false).await,
         Command::Send {

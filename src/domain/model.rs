@@ -318,6 +318,9 @@ pub struct Capabilities {
     pub hand_back: Availability,
     pub send: Availability,
     pub resolve: Availability,
+    /// Whether a resolved conversation can be opened again (to undo a resolve, or to take it
+    /// over), and if not, why.
+    pub reopen: Availability,
     pub assign: Availability,
     pub mark_read: Availability,
     /// The platform reports unread counts (otherwise they are kept locally).

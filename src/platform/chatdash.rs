@@ -176,6 +176,7 @@ impl Platform for Chatdash {
             hand_back: live(NO_TAKEOVER),
             send: live(NO_REPLY),
             resolve: Availability::Yes,
+            reopen: Availability::Yes,
             assign: Availability::No(NO_ASSIGN.into()),
             mark_read: Availability::Yes,
             unread_counts: true,
@@ -321,6 +322,13 @@ impl Platform for Chatdash {
     async fn resolve(&self, id: &str) -> Result<Conversation> {
         self.update(id, json!({"endedAt": iso(Utc::now()), "isLive": false}))
             .await
+    }
+
+    /// Resolved is `endedAt` set and `isLive` false (§4.3). The documented PUT fields cannot
+    /// clear `endedAt` (a date, not nullable), but `isLive` is one of them: live again, an
+    /// ended conversation reads back as open. A guess about its meaning, kept in this one place.
+    async fn reopen(&self, id: &str) -> Result<Conversation> {
+        self.update(id, json!({"isLive": true})).await
     }
 
     async fn mark_read(&self, id: &str) -> Result<()> {

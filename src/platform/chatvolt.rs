@@ -228,6 +228,7 @@ impl Platform for Chatvolt {
             hand_back: Availability::Yes,
             send: Availability::Yes,
             resolve: Availability::Yes,
+            reopen: Availability::Yes,
             assign: Availability::Yes,
             mark_read: Availability::No("Chatvolt's API has no mark-as-read".into()),
             unread_counts: true,
@@ -392,6 +393,11 @@ impl Platform for Chatvolt {
 
     async fn resolve(&self, id: &str) -> Result<Conversation> {
         self.act(id, "set-status", json!({"status": "RESOLVED"})).await
+    }
+
+    /// `set-status` changes only the status (§7.9): whether the AI is on stays as it was.
+    async fn reopen(&self, id: &str) -> Result<Conversation> {
+        self.act(id, "set-status", json!({"status": "UNRESOLVED"})).await
     }
 
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {

@@ -84,6 +84,11 @@ pub trait Platform: Send + Sync {
     /// Sends `text` to the customer as the operator. Never retried here.
     async fn send(&self, id: &str, text: &str) -> Result<Message>;
     async fn resolve(&self, id: &str) -> Result<Conversation>;
+    /// Opens a resolved conversation again; returns it as the platform now has it.
+    async fn reopen(&self, id: &str) -> Result<Conversation> {
+        let _ = id;
+        Err(unavailable(self.capabilities().reopen.reason()))
+    }
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
         let _ = (id, email);
         Err(unavailable(self.capabilities().assign.reason()))

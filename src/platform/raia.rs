@@ -144,6 +144,21 @@ impl Raia {
         }
     }
 
+    /// `PUT {conversationStateId}`: the conversation as it now is.
+    async fn move_to_state(&self, id: &str, state: &str, states: &States) -> Result<Conversation> {
+        let answer = self
+            .http
+            .send(Method::PUT, &Self::path(id, ""), &json!({"conversationStateId": state}))
+            .await;
+        let wire = self.written(id, answer).await?;
+        Ok(map_conversation(
+            wire,
+            &self.settings.name,
+            states,
+            &self.settings.operator,
+        ))
+    }
+
     fn path(id: &str, rest: &str) -> String {
         format!("/external/conversations/{}{rest}", segment(id))
     }
@@ -237,6 +252,12 @@ impl Platform for Raia {
             hand_back: Availability::Yes,
             send: Availability::Yes,
             resolve: if self.settings.resolved_states.is_empty() {
+                Availability::No("no resolved state configured for this raia account (resolved_states)".into())
+            } else {
+                Availability::Yes
+            },
+            // Reopening moves it to the open state (`open_state`, "New" by default).
+            reopen: if self.settings.resolved_states.is_empty() {
                 Availability::No("no resolved state configured for this raia account (resolved_states)".into())
             } else {
                 Availability::Yes
@@ -364,26 +385,25 @@ impl Platform for Raia {
 
     async fn resolve(&self, id: &str) -> Result<Conversation> {
         let states = self.states().await?;
-        let Some(resolved) = &states.resolve_to else {
+        let Some(resolved) = states.resolve_to.clone() else {
             return Err(PlatformError::Unavailable(
                 "none of this account's resolved_states exists on the raia agent".into(),
             ));
         };
-        let answer = self
-            .http
-            .send(
-                Method::PUT,
-                &Self::path(id, ""),
-                &json!({"conversationStateId": resolved}),
-            )
-            .await;
-        let wire = self.written(id, answer).await?;
-        Ok(map_conversation(
-            wire,
-            &self.settings.name,
-            &states,
-            &self.settings.operator,
-        ))
+        self.move_to_state(id, &resolved, &states).await
+    }
+
+    /// A conversation is resolved by its state (platforms.md §7.4), so it is reopened by moving
+    /// it to the open one: `PUT {conversationStateId}`, the spec's only writable handle on it.
+    async fn reopen(&self, id: &str) -> Result<Conversation> {
+        let states = self.states().await?;
+        let Some(open) = states.open.clone() else {
+            return Err(PlatformError::Unavailable(format!(
+                "the raia agent has no state named {:?} to reopen it in (open_state)",
+                self.settings.open_state.as_deref().unwrap_or("New")
+            )));
+        };
+        self.move_to_state(id, &open, &states).await
     }
 }
 

@@ -23,7 +23,7 @@ use super::{
     faults::{ArmedFault, clamp_speed},
     query_map, raia,
     summary::{Summary, Tallies},
-    world::{Author, Conversation, Customer, Handling, NewConversation, Platform, find, now},
+    world::{Author, Conversation, Customer, Handling, NewConversation, Platform, PlatformExt, find, now},
 };
 
 /// Control requests may be large: a test builds a 50,000-message thread or a 10 MB message in
@@ -294,6 +294,7 @@ async fn view(
                 "authors": authors(c),
                 "customer": customer_json(&c.customer),
                 "internal": {"status": c.ext.status, "context": c.ext.context},
+                "handling": c.ext.handling().name(),
             })
         }
         Platform::Chatvolt => {
@@ -304,6 +305,7 @@ async fn view(
                 "authors": authors(c),
                 "customer": customer_json(&c.customer),
                 "internal": {},
+                "handling": c.ext.handling().name(),
             })
         }
         Platform::Chatdash => {
@@ -314,6 +316,7 @@ async fn view(
                 "authors": authors(c),
                 "customer": customer_json(&c.customer),
                 "internal": {},
+                "handling": c.ext.handling().name(),
             })
         }
     };

@@ -53,6 +53,7 @@ pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Con
         Op::TakeOver => platform.take_over(id).await.map(Some),
         Op::HandBack => platform.hand_back(id).await.map(Some),
         Op::Resolve => platform.resolve(id).await.map(Some),
+        Op::Reopen => platform.reopen(id).await.map(Some),
         Op::MarkRead => platform.mark_read(id).await.map(|()| None),
     };
     let failed = |reason: String, unknown: bool| Err(ActFailure { reason, unknown });
@@ -91,6 +92,7 @@ fn took_effect(op: Op, conversation: &Conversation) -> bool {
         ),
         Op::HandBack => matches!(conversation.status, Status::Ai),
         Op::Resolve => matches!(conversation.status, Status::Resolved),
+        Op::Reopen => !matches!(conversation.status, Status::Resolved),
         Op::MarkRead => conversation.unread == Some(0),
     }
 }

@@ -3,6 +3,7 @@
 
 use super::Theme;
 use super::layout::{self, gap, styled};
+use crate::app::Op;
 use crate::app::keymap::HelpSection;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Confirm, Focus, Model};
@@ -262,6 +263,13 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
                 format!("Take over {who}"),
                 format!("{}Take it over anyway? {yes}/{no}", ANONYMOUS.trim_start()),
             )
+        }
+        Confirm::Guarded { op, why, .. } => {
+            let (title, anyway) = match op {
+                Op::Resolve => ("Resolve", "resolve anyway"),
+                _ => ("Hand back", "hand back to the AI anyway"),
+            };
+            (title.to_string(), format!("{why} — {anyway}? {yes} / {no}"))
         }
         Confirm::SendOver { what, .. } => ("Send anyway?".to_string(), format!("{what}. Send anyway? {yes}/{no}")),
         Confirm::Quit => (

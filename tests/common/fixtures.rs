@@ -32,6 +32,7 @@ pub fn capabilities() -> Capabilities {
         hand_back: Availability::Yes,
         send: Availability::Yes,
         resolve: Availability::Yes,
+        reopen: Availability::Yes,
         assign: Availability::Yes,
         mark_read: Availability::Yes,
         unread_counts: true,

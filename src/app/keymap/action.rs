@@ -79,6 +79,7 @@ actions! {
     TakeOver = "take_over", "take over from the AI (manual mode)";
     HandBack = "hand_back", "hand back to the AI";
     Resolve = "resolve", "mark the conversation resolved";
+    Undo = "undo", "undo the last resolve (a few seconds)";
     Editor = "edit_in_editor", "write the reply in $EDITOR";
     Copy = "copy", "copy the message to the clipboard";
     RestoreUnsent = "restore_unsent", "put an unsent reply back in the draft";

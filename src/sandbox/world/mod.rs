@@ -48,16 +48,16 @@ mod simulate;
 #[cfg(test)]
 mod tests;
 
+use self::generate::secs;
 pub(super) use self::{
     chatdash::{DashExt, DashStatus, DashWorld},
     chatvolt::{VoltAssignee, VoltExt, VoltStatus, VoltWorld},
     list::{Conversations, find, find_mut},
-    model::{Author, Conversation, Customer, Handling, Message, NewConversation},
+    model::{Author, Conversation, Customer, Handling, Message, NewConversation, PlatformExt},
     platform::{Platform, cuid, fmt_ts, now, parse_ts},
     raia::{RaiaExt, RaiaState, RaiaStateDef, RaiaWorld},
     simulate::simulate,
 };
-use self::{generate::secs, model::PlatformExt};
 
 #[derive(Debug)]
 pub(super) struct World {

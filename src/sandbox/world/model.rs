@@ -28,6 +28,16 @@ impl Handling {
             _ => None,
         }
     }
+
+    /// The control API's spelling, as `parse` reads it.
+    pub(in crate::sandbox) fn name(self) -> &'static str {
+        match self {
+            Handling::Ai => "ai",
+            Handling::HumanRequested => "needs_human",
+            Handling::Human => "human",
+            Handling::Resolved => "resolved",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
