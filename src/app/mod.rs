@@ -45,6 +45,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     let mut cmds = handle(model, msg);
     // Quitting after the hand-backs: the next ones go, or the program ends.
     cmds.extend(input::leave_progress(model));
+    inbox::remind_when_due(model);
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
     // `seen` is derived, not seen.
