@@ -286,7 +286,7 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
         Confirm::StillHolding { keys, since } => {
             let review = model.keymap.hint(Context::Confirm, Action::Review);
             let them = match keys.len() {
-                1 => "1 conversation".to_string(),
+                1 => "one conversation".to_string(),
                 n => format!("{n} conversations"),
             };
             let since = present::clock(*since, theme.offset);
