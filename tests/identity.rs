@@ -126,7 +126,7 @@ fn open(t: &mut Term, name: &str) {
 /// are warned, and what one takes over on raia, Chatvolt and ChatDash is "held by you" on that
 /// one's screen only; the other sees it held by a human, never by themselves.
 #[test]
-fn two_operators_without_an_identity_never_both_hold_a_conversation() {
+fn two_operators_without_an_identity_what_one_takes_over_is_never_the_others() {
     let rt = runtime();
     let h = rt.block_on(quiet(6));
     let names = ["Rita Raia", "Vera Volt", "Dora Dash"];
