@@ -115,8 +115,16 @@ fn a_raia_conversation_taken_here_is_still_yours_after_kill_9() {
     third.wait_for("handed back to the AI", WAIT);
     assert_eq!(writes(&rt, &h), [format!("PUT /raia/external/conversations/{id}/mode")]);
     let log = rt.block_on(received(&h));
-    assert_eq!(log.iter().find(|r| r["method"] == "PUT").unwrap()["body"], json!({"mode": "ai"}));
-    let state = rt.block_on(control(&h, reqwest::Method::GET, &format!("conversations/raia/{id}"), None));
+    assert_eq!(
+        log.iter().find(|r| r["method"] == "PUT").unwrap()["body"],
+        json!({"mode": "ai"})
+    );
+    let state = rt.block_on(control(
+        &h,
+        reqwest::Method::GET,
+        &format!("conversations/raia/{id}"),
+        None,
+    ));
     assert_eq!(state["conversation"]["mode"], "ai", "the AI answers again: {state}");
     third.wait_until("nothing held", WAIT, |s| s.contains("2 Mine (0)"));
     third.keys("q");
