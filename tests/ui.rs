@@ -1129,4 +1129,12 @@ fn still_holding_reminder_80x24() {
     east.offset = FixedOffset::east_opt(2 * 3600).unwrap();
     let text = screen_text(&render(&model, &east, 80, 24)).join("\n");
     assert!(text.contains("You still hold 2 conversations (since 12:32)"), "{text}");
+
+    // Held since before today (a crash last night): the day too.
+    let Some(Overlay::Confirm(Confirm::StillHolding { since, .. })) = &mut model.overlay else {
+        unreachable!()
+    };
+    *since = Utc.with_ymd_and_hms(2026, 11, 21, 22, 5, 0).unwrap();
+    let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(text.contains("(since 21 Nov 22:05)"), "{text}");
 }

@@ -31,10 +31,16 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// "14:02": the time of day of `at` where the operator is (`offset` from UTC). The instant
-/// stays UTC everywhere else; only what is shown is local.
-pub fn clock(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset).format("%H:%M").to_string()
+/// "14:02", or "30 Nov 14:02" when that is not today: `at` on the operator's clock (`offset`
+/// from UTC). The instant stays UTC everywhere else; only what is shown is local.
+pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+    let (at, now) = (at.with_timezone(&offset), now.with_timezone(&offset));
+    let format = if at.date_naive() == now.date_naive() {
+        "%H:%M"
+    } else {
+        "%-d %b %H:%M"
+    };
+    at.format(format).to_string()
 }
 
 /// The status in words, as a thread header or a command's answer says it.

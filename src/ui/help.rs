@@ -289,7 +289,7 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
                 1 => "one conversation".to_string(),
                 n => format!("{n} conversations"),
             };
-            let since = present::clock(*since, theme.offset);
+            let since = present::clock(*since, model.now, theme.offset);
             (
                 "Still yours".to_string(),
                 format!(
