@@ -97,7 +97,8 @@ pub(super) fn remind_when_due(model: &mut Model) {
     }
 }
 
-/// The reminder's review: the conversations held, in Mine, the first selected.
+/// The reminder's review: the conversations held, in Mine (no filter hiding any), the first
+/// selected.
 pub(super) fn review_held(model: &mut Model) -> Vec<Cmd> {
     model.filter.clear();
     model.focus = Focus::List;
@@ -106,7 +107,8 @@ pub(super) fn review_held(model: &mut Model) -> Vec<Cmd> {
     vec![]
 }
 
-/// The reminder's yes: each conversation still held goes back to the AI as `h` does it.
+/// The reminder's yes: each conversation still held goes back to the AI as the hand-back key
+/// sends it, each answered as that one is.
 pub(super) fn hand_back_all(model: &mut Model, keys: Vec<ConversationKey>) -> Vec<Cmd> {
     let held: Vec<ConversationKey> = keys.into_iter().filter(|key| model.mine.contains_key(key)).collect();
     held.into_iter()
