@@ -201,8 +201,7 @@ fn assemble(
     }
     model.sends = crate::app::outgoing::Sends::starting_at(restored.next_client_id);
     model.read_marks = restored.read_marks.into_iter().collect();
-    model.holds_saved = restored.holds.iter().map(|(key, _)| key.clone()).collect();
-    model.mine = restored.holds.into_iter().collect();
+    model.restore_holds(restored.holds);
     if !warnings.is_empty() {
         tracing::warn!(warnings = ?warnings, "starting with warnings");
         model.notice = Some(Notice {

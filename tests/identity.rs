@@ -1,5 +1,6 @@
 //! Who "you" are: without `[operator] email` the platforms cannot record a takeover as yours,
-//! so `doctor` fails that check with the fix (the inbox's side is in tests/update.rs and
+//! so `doctor` fails that check with the fix, and two such operators on one account each see
+//! only their own takeovers as theirs (the rest of the inbox's side is in tests/update.rs and
 //! tests/ui.rs).
 #![cfg(feature = "sandbox")]
 
@@ -7,8 +8,11 @@ mod common;
 
 use common::fixtures::{self, Config, config};
 use common::run::handoff;
+use common::term::{Term, runtime};
 use common::*;
 use handoff::domain::PlatformKind;
+use serde_json::json;
+use std::time::Duration;
 
 /// The sandbox's raia account's config, and its `[operator]` section as written there.
 fn raia_config(h: &handoff::sandbox::SandboxHandle) -> (String, String) {
@@ -85,4 +89,90 @@ async fn take_with_no_identity_asks_for_force_and_takes_nothing() {
     assert_eq!(writes, 0, "nothing taken");
     let run = handoff(&path, dir.path(), &["take", &target, "--force"], None).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The sandbox's three accounts, polled fast, ChatDash with its experimental takeover (the
+/// sandbox lets a conversation be held there), and no `[operator]` section.
+fn anonymous_config(h: &handoff::sandbox::SandboxHandle) -> String {
+    let text = config(
+        h,
+        &Config {
+            accounts: &[PlatformKind::Raia, PlatformKind::Chatvolt, PlatformKind::Chatdash],
+            key_files: None,
+            fast_sync: true,
+            experimental: Some(true),
+            extra: "",
+        },
+    );
+    let (_, operator) = raia_config(h);
+    assert!(text.contains(&operator), "{text}");
+    text.replace(&operator, "\n")
+}
+
+/// Finds `name` with the filter and opens the conversation.
+fn open(t: &mut Term, name: &str) {
+    t.keys("\x1b");
+    t.keys("\x1b");
+    t.wait_for(name, WAIT);
+    t.keys(&format!("/{name}\r"));
+    t.wait_for(&format!("filter: \"{name}\""), WAIT);
+    t.keys("\r");
+    t.wait_for("a person please", WAIT);
+}
+
+/// Two operators, neither with `[operator]`, on the same accounts (each its own state): both
+/// are warned, and what one takes over on raia, Chatvolt and ChatDash is "held by you" on that
+/// one's screen only; the other sees it held by a human, never by themselves.
+#[test]
+fn two_operators_without_an_identity_what_one_takes_over_is_never_the_others() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let names = ["Rita Raia", "Vera Volt", "Dora Dash"];
+    for (platform, name) in ["raia", "chatvolt", "chatdash"].into_iter().zip(names) {
+        rt.block_on(create(
+            &h,
+            platform,
+            name,
+            "needs_human",
+            json!([{"author": "customer", "text": "a person please"}]),
+        ));
+    }
+    let text = anonymous_config(&h);
+    let mut ann = Term::start(&text, 120, 40);
+    let mut ben = Term::start(&text, 120, 40);
+    assert_ne!(ann.dir.path(), ben.dir.path());
+    for t in [&ann, &ben] {
+        t.wait_for("⚠ no [operator]", WAIT);
+    }
+
+    for name in names {
+        open(&mut ann, name);
+        ann.keys("t");
+        ann.wait_for("No [operator] email is set", WAIT);
+        ann.keys("y");
+        ann.wait_for("taken over", WAIT);
+        ann.wait_for("held by you", WAIT);
+    }
+    ann.keys("\x1b");
+    ann.keys("\x1b");
+    ann.wait_for("2 Mine (3)", WAIT);
+
+    // Ben's inbox learns of each takeover by itself: it is held, and not by him.
+    let never_mine = |s: &str| {
+        assert!(!s.contains("held by you"), "both would say \"held by you\":\n{s}");
+        s.contains("held by a human")
+    };
+    for name in names {
+        open(&mut ben, name);
+        ben.wait_until(&format!("{name} held by a human"), WAIT, never_mine);
+    }
+    ben.keys("\x1b");
+    ben.keys("\x1b");
+    let screen = ben.wait_for("2 Mine (0)", WAIT);
+    assert!(!screen.contains(" YOU "), "{screen}");
+    // And Ann still holds all three.
+    let screen = ann.wait_for("2 Mine (3)", WAIT);
+    assert!(screen.contains("⚠ no [operator]"), "{screen}");
 }

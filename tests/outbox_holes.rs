@@ -133,6 +133,9 @@ fn a_refused_reply_stays_reachable_when_a_new_draft_was_started_even_after_a_res
 
     // The next run still shows it, and u puts it back after the draft that was started.
     let mut t = t.restart();
+    // Still held: the start-up reminder says so first; later.
+    t.wait_for("You still hold one conversation", WAIT);
+    t.keys("n");
     t.wait_for("Rosa Refused", WAIT);
     t.keys("/Rosa\r");
     t.wait_for("filter: \"Rosa\"", WAIT);

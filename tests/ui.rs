@@ -3,7 +3,7 @@
 
 mod common;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
 use common::fixtures::{self, me, message, now};
 use handoff::app::Connection;
 use handoff::app::Op;
@@ -1156,4 +1156,41 @@ fn mute_overlay_80x24() {
     model.overlay = Some(Overlay::Mute);
     let terminal = render(&model, &theme(false), 80, 24);
     insta::assert_snapshot!("mute_80x24", terminal.backend());
+}
+
+/// The start-up reminder over Mine, what it lists: how many are still held and since when, in
+/// the operator's time of day (the model keeps UTC).
+#[test]
+fn still_holding_reminder_80x24() {
+    let mut model = model(80, 24, false);
+    model.absorb(Conversation {
+        customer_name: "Omar Haddad".into(),
+        updated_at: ago(5_400),
+        ..fixtures::conversation("volt", "v9", Status::Human { by: Holder::Me })
+    });
+    model.view = View::Mine;
+    model.refresh_rows();
+    model.select_index(0);
+    let keys: Vec<ConversationKey> = model.rows.clone();
+    assert_eq!(keys.len(), 2);
+    let since = Utc.with_ymd_and_hms(2026, 11, 22, 10, 32, 0).unwrap();
+    model.overlay = Some(Overlay::Confirm(Confirm::StillHolding { keys, since }));
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("still_holding_80x24", terminal.backend());
+    let text = screen_text(&terminal).join("\n");
+    assert!(text.contains("(since 10:32)"), "{text}");
+
+    // Two hours east of UTC, the same instant is 12:32 on the operator's clock.
+    let mut east = theme(false);
+    east.offset = FixedOffset::east_opt(2 * 3600).unwrap();
+    let text = screen_text(&render(&model, &east, 80, 24)).join("\n");
+    assert!(text.contains("You still hold 2 conversations (since 12:32)"), "{text}");
+
+    // Held since before today (a crash last night): the day too.
+    let Some(Overlay::Confirm(Confirm::StillHolding { since, .. })) = &mut model.overlay else {
+        unreachable!()
+    };
+    *since = Utc.with_ymd_and_hms(2026, 11, 21, 22, 5, 0).unwrap();
+    let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(text.contains("(since 21 Nov 22:05)"), "{text}");
 }

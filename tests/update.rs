@@ -2242,3 +2242,137 @@ fn an_undone_resolve_of_a_raia_conversation_i_held_is_mine_again() {
     );
     assert!(m.can_send(&key("a/ai-new")).is_ok());
 }
+
+/// What the last run left held: `a/h1` (30 min ago), `a/h2`, `b/h3` (20 min ago); a third
+/// account, `c`, holds nothing. Nothing synced yet.
+fn restarted_holding() -> Model {
+    let mut m = fixtures::model(vec![account("a", true), account("b", true), account("c", true)]);
+    m.restore_holds(vec![
+        (key("a/h1"), t0() - TimeDelta::minutes(30)),
+        (key("a/h2"), t0() - TimeDelta::minutes(10)),
+        (key("b/h3"), t0() - TimeDelta::minutes(20)),
+    ]);
+    m
+}
+
+fn synced(m: &mut Model, account: &str, changed: Vec<Conversation>) -> Vec<Cmd> {
+    run(
+        m,
+        Msg::Synced {
+            account: account.into(),
+            changed,
+            removed: vec![],
+        },
+    )
+}
+
+fn held(account: &str, id: &str) -> Conversation {
+    conv(account, id, Status::Human { by: Holder::Unknown }, 40)
+}
+
+/// The reminder of [`restarted_holding`] after every account answered: `a/h2` was handed back
+/// meanwhile (by a colleague, on the platform), so two are still held.
+fn reminded() -> Model {
+    let mut m = restarted_holding();
+    synced(&mut m, "a", vec![held("a", "h1"), conv("a", "h2", Status::Ai, 5)]);
+    synced(
+        &mut m,
+        "b",
+        vec![held("b", "h3"), conv("b", "other", Status::NeedsHuman, 1)],
+    );
+    m
+}
+
+fn still_holding(m: &Model) -> Option<(Vec<&str>, chrono::DateTime<chrono::Utc>)> {
+    match &m.overlay {
+        Some(Overlay::Confirm(Confirm::StillHolding { keys, since })) => {
+            Some((keys.iter().map(|k| k.id.as_str()).collect(), *since))
+        }
+        _ => None,
+    }
+}
+
+/// At start with conversations held from the last run, the reminder waits for every account
+/// holding one to answer its first sync (until then the count is the last run's, not the
+/// platforms'), then says what is still held and since when; once.
+#[test]
+fn the_reminder_comes_once_every_holding_account_has_answered() {
+    let mut m = restarted_holding();
+    synced(&mut m, "c", vec![conv("c", "x", Status::Ai, 1)]);
+    assert_eq!(still_holding(&m), None, "c holds nothing of the last run");
+    synced(&mut m, "a", vec![held("a", "h1"), conv("a", "h2", Status::Ai, 5)]);
+    assert_eq!(still_holding(&m), None, "b has not answered yet");
+    // While the operator types in the filter line, a `y` must not hand everything back.
+    press(&mut m, "/");
+    synced(&mut m, "b", vec![held("b", "h3")]);
+    assert_eq!(still_holding(&m), None, "not over the filter line");
+    special(&mut m, KeyCode::Esc);
+    let since = t0() - TimeDelta::minutes(30);
+    assert_eq!(
+        still_holding(&m),
+        Some((vec!["h1", "h3"], since)),
+        "h2 is the AI's again"
+    );
+    assert_eq!(m.counts[&View::Mine], 2);
+    special(&mut m, KeyCode::Esc);
+    assert_eq!(m.overlay, None);
+    synced(&mut m, "b", vec![conv("b", "new", Status::NeedsHuman, 0)]);
+    run(&mut m, Msg::Tick);
+    assert_eq!(m.overlay, None, "said once per start");
+
+    // Everything held was handed back meanwhile: nothing to say.
+    let mut m = restarted_holding();
+    synced(
+        &mut m,
+        "a",
+        vec![conv("a", "h1", Status::Resolved, 5), conv("a", "h2", Status::Ai, 5)],
+    );
+    synced(&mut m, "b", vec![conv("b", "h3", Status::NeedsHuman, 5)]);
+    assert_eq!(m.overlay, None);
+    assert_eq!(m.reminder, None);
+}
+
+#[test]
+fn the_reminders_v_shows_them_in_mine_with_the_first_selected() {
+    let mut m = reminded();
+    press(&mut m, "v");
+    assert_eq!(m.overlay, None);
+    assert_eq!(m.view, View::Mine);
+    assert_eq!(ids(&m), ["h1", "h3"]);
+    assert_eq!(m.selected, Some(key("a/h1")));
+    assert_eq!(m.cursor, 0);
+}
+
+#[test]
+fn the_reminders_y_hands_each_back_and_n_leaves_them() {
+    let mut m = reminded();
+    let cmds = press(&mut m, "y");
+    let hand_back = |k: &str| {
+        Cmd::Net(Net::Act {
+            key: key(k),
+            op: Op::HandBack,
+        })
+    };
+    let acts: Vec<&Cmd> = cmds.iter().filter(|c| matches!(c, Cmd::Net(Net::Act { .. }))).collect();
+    assert_eq!(acts, [&hand_back("a/h1"), &hand_back("b/h3")]);
+    assert_eq!(m.overlay, None);
+    for (account, id) in [("a", "h1"), ("b", "h3")] {
+        run(
+            &mut m,
+            Msg::Done {
+                key: key(&format!("{account}/{id}")),
+                op: Op::HandBack,
+                result: Ok(Some(conv(account, id, Status::Ai, 0))),
+            },
+        );
+    }
+    assert!(m.mine.is_empty());
+    assert_eq!(m.counts[&View::Mine], 0);
+    assert!(!m.quit);
+
+    let mut m = reminded();
+    let cmds = press(&mut m, "n");
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Net(_))), "{cmds:?}");
+    assert_eq!(m.overlay, None);
+    assert_eq!(m.counts[&View::Mine], 2, "still held");
+}

@@ -50,6 +50,10 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 model.quit = true;
                 vec![]
             }
+            Some(Action::Review) if matches!(model.overlay, Some(Overlay::Confirm(Confirm::StillHolding { .. }))) => {
+                model.overlay = None;
+                inbox::review_held(model)
+            }
             _ => vec![],
         },
         Place::Filter => on_filter_key(model, key, action),
@@ -279,7 +283,13 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             notice(model, "asking every account now…".into(), false);
             vec![Cmd::Net(Net::Refresh)]
         }
-        Action::Send | Action::NewLine | Action::LeaveCompose | Action::Yes | Action::No | Action::Keep => vec![],
+        Action::Send
+        | Action::NewLine
+        | Action::LeaveCompose
+        | Action::Yes
+        | Action::No
+        | Action::Keep
+        | Action::Review => vec![],
     }
 }
 
@@ -298,6 +308,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
             let held = held(model);
             leave(model, held)
         }
+        Some(Overlay::Confirm(Confirm::StillHolding { keys, .. })) => inbox::hand_back_all(model, keys),
         _ => vec![],
     }
 }

@@ -66,6 +66,12 @@ pub enum Confirm {
     /// Handing back or resolving while the conversation has an unsent draft, or while its
     /// customer waits for a reply (`why`, in words): go ahead only on a yes.
     Guarded { key: ConversationKey, op: Op, why: String },
+    /// At start: conversations held when the last run stopped (a crash, `kill -9`, a quit that
+    /// kept them) are still held, the earliest `since` then: review them, hand them back, or later.
+    StillHolding {
+        keys: Vec<ConversationKey>,
+        since: DateTime<Utc>,
+    },
 }
 
 /// The last resolve, undoable until `until` by reopening the conversation; `why_not` when its
@@ -151,6 +157,15 @@ pub struct Leaving {
     /// To hand back once no reply is on its way.
     pub later: Vec<ConversationKey>,
     pub deadline: DateTime<Utc>,
+}
+
+/// The conversations held when the last run stopped, until the reminder about them is due:
+/// once every account holding one has answered its first sync, so the count is the platforms'.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reminder {
+    pub held: HashSet<ConversationKey>,
+    /// The accounts of `held` still to answer.
+    pub waiting_for: HashSet<String>,
 }
 
 /// What we know of one conversation's messages.
@@ -253,6 +268,8 @@ pub struct Model {
     pub holds_saved: HashSet<ConversationKey>,
     /// What the sync engine was last told of `mine` (it reads their threads when they change).
     pub holds_told: HashSet<ConversationKey>,
+    /// The start-up reminder of what the last run left held, until it is shown (once).
+    pub reminder: Option<Reminder>,
     /// The current view's conversations, in queue order, filtered.
     pub rows: Vec<ConversationKey>,
     /// Per view, among the conversations the filter lets through.
@@ -308,6 +325,7 @@ impl Model {
             mine: HashMap::new(),
             holds_saved: HashSet::new(),
             holds_told: HashSet::new(),
+            reminder: None,
             rows: Vec::new(),
             counts: HashMap::new(),
             needs_human: 0,
@@ -329,6 +347,23 @@ impl Model {
         };
         model.refresh_rows();
         model
+    }
+
+    /// What the store says this operator held when the last run stopped: mine again, and
+    /// the reminder about them due once their accounts have answered (accounts no longer
+    /// configured are left out: they never will).
+    pub fn restore_holds(&mut self, holds: Vec<(ConversationKey, DateTime<Utc>)>) {
+        self.holds_saved = holds.iter().map(|(key, _)| key.clone()).collect();
+        let held: HashSet<ConversationKey> = holds
+            .iter()
+            .map(|(key, _)| key.clone())
+            .filter(|key| self.account(&key.account).is_some())
+            .collect();
+        self.mine = holds.into_iter().collect();
+        if !held.is_empty() {
+            let waiting_for = held.iter().map(|key| key.account.clone()).collect();
+            self.reminder = Some(Reminder { held, waiting_for });
+        }
     }
 
     pub fn account(&self, name: &str) -> Option<&Account> {

@@ -6,7 +6,7 @@
 pub mod text;
 
 use crate::domain::{Author, Holder, Message, Status};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 /// The short status mark used in tables and the inbox: readable without colour.
 pub fn status_mark(status: &Status) -> &'static str {
@@ -29,6 +29,18 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
         3600..86400 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86400),
     }
+}
+
+/// "14:02", or "30 Nov 14:02" when that is not today: `at` on the operator's clock (`offset`
+/// from UTC). The instant stays UTC everywhere else; only what is shown is local.
+pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+    let (at, now) = (at.with_timezone(&offset), now.with_timezone(&offset));
+    let format = if at.date_naive() == now.date_naive() {
+        "%H:%M"
+    } else {
+        "%-d %b %H:%M"
+    };
+    at.format(format).to_string()
 }
 
 /// The status in words, as a thread header or a command's answer says it.

@@ -7,7 +7,7 @@ use crate::app::Op;
 use crate::app::keymap::HelpSection;
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Confirm, Focus, Model};
-use crate::present::text;
+use crate::present::{self, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -291,6 +291,21 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
                 ),
             )
         }
+        Confirm::StillHolding { keys, since } => {
+            let review = model.keymap.hint(Context::Confirm, Action::Review);
+            let them = match keys.len() {
+                1 => "one conversation".to_string(),
+                n => format!("{n} conversations"),
+            };
+            let since = present::clock(*since, model.now, theme.offset);
+            (
+                "Still yours".to_string(),
+                format!(
+                    "You still hold {them} (since {since}), listed in Mine: their customers wait for you. \
+                     {review} reviews them, {yes} hands them all back to the AI, {no} leaves them with you."
+                ),
+            )
+        }
     };
     // Wide enough for the question on one line when the screen allows.
     let max_text = usize::from(available.width).saturating_sub(4);
@@ -302,6 +317,10 @@ pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Th
     if matches!(confirm, Confirm::QuitHolding { .. }) {
         bottom.push(styled(model.keymap.hint(Context::Confirm, Action::Keep), theme.key));
         bottom.push(Span::raw(" keep · "));
+    }
+    if matches!(confirm, Confirm::StillHolding { .. }) {
+        bottom.push(styled(model.keymap.hint(Context::Confirm, Action::Review), theme.key));
+        bottom.push(Span::raw(" review · "));
     }
     bottom.extend([styled(no, theme.key), Span::raw(" no")]);
     let inner = overlay_frame(frame, rect, theme, &title, bottom);

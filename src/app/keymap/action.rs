@@ -93,6 +93,7 @@ actions! {
     Yes = "yes", "yes, go ahead";
     No = "no", "no, cancel";
     Keep = "keep", "keep the conversations you hold, and quit";
+    Review = "review", "review the conversations you still hold";
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
