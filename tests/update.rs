@@ -407,6 +407,23 @@ fn taking_from_another_operator_asks_first() {
             op: Op::TakeOver
         })]
     );
+    // A human the platform does not name (raia), not held here: someone else's, asked too.
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "a".into(),
+            changed: vec![conv("a", "unnamed", Status::Human { by: Holder::Unknown }, 1)],
+            removed: vec![],
+        },
+    );
+    m.selected = Some(key("a/unnamed"));
+    m.refresh_rows();
+    assert!(press(&mut m, "t").is_empty());
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm::TakeFrom { key: k, holder })) if *k == key("a/unnamed") && holder.starts_with("Another human")),
+        "{:?}",
+        m.overlay
+    );
 }
 
 /// With no identity configured, the platform cannot record who took it over: a takeover is

@@ -129,6 +129,13 @@ pub(super) fn hand_back_all(model: &mut Model, keys: Vec<ConversationKey>) -> Ve
 }
 
 pub(super) fn on_connection(model: &mut Model, account: String, state: Connection) -> Vec<Cmd> {
+    // An account that cannot answer (its key unreadable or rejected) does not hold the
+    // reminder back: what it held is still said, from the store.
+    if matches!(state, Connection::NoKey(_) | Connection::BadKey(_))
+        && let Some(reminder) = &mut model.reminder
+    {
+        reminder.waiting_for.remove(&account);
+    }
     if let Some(a) = model.accounts.iter_mut().find(|a| a.name == account) {
         a.connection = state;
     }
@@ -382,16 +389,17 @@ pub(super) fn move_cursor(model: &mut Model, delta: isize) -> Vec<Cmd> {
 /// answers its alerts.
 pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool) -> Vec<Cmd> {
     alerts::acknowledge(model, &key);
-    if !confirmed
-        && let Some(Conversation {
-            status: Status::Human { by: Holder::Other(who) },
-            ..
-        }) = model.conversations.get(&key)
-    {
-        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom {
-            key,
-            holder: who.clone(),
-        }));
+    // Someone else holds it: named, or a human the platform does not name (raia, or nobody
+    // set an identity) — a colleague's customer is never taken without a yes.
+    let holder = match model.conversations.get(&key).map(|c| &c.status) {
+        Some(Status::Human { by: Holder::Other(who) }) => Some(who.clone()),
+        Some(Status::Human { by: Holder::Unknown }) => {
+            Some("Another human (the platform does not say who)".to_string())
+        }
+        _ => None,
+    };
+    if !confirmed && let Some(holder) = holder {
+        model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom { key, holder }));
         return vec![];
     }
     if !confirmed && model.anonymous {
