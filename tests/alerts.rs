@@ -437,3 +437,53 @@ fn a_customer_who_waited_for_a_person_is_not_overdue_the_moment_i_take_them() {
     assert_eq!(m.alerts.deadline(&m), Some(at(720)));
     assert_eq!(notifications(&tick(&mut m, 720)).len(), 1);
 }
+
+/// An operator message by someone else, `seconds` after the tests' time.
+fn colleague(id: &str, seconds: i64) -> Message {
+    fixtures::message(
+        id,
+        Author::Operator {
+            name: None,
+            is_me: false,
+        },
+        "I'll take this one",
+        at(seconds),
+    )
+}
+
+#[test]
+fn another_operator_writing_in_one_i_hold_where_the_platform_names_nobody_makes_it_theirs() {
+    let mut m = holding(AlertSettings::default());
+    let cmds = thread(&mut m, vec![customer("1", 0), me("2", 10), colleague("3", 30)], 30);
+    assert_eq!(
+        notifications(&cmds)[0].body,
+        "a conversation of yours was taken over — Store"
+    );
+    assert!(!m.mine.contains_key(&key("store/ana")));
+    assert_eq!(
+        m.conversations[&key("store/ana")].status,
+        Status::Human { by: Holder::Unknown },
+        "no longer 'held by you' here"
+    );
+    // Replying now needs a takeover, which asks first.
+    assert!(m.can_send(&key("store/ana")).is_err());
+}
+
+#[test]
+fn my_own_reply_listed_before_its_answer_is_not_someone_else() {
+    let mut m = holding(AlertSettings::default());
+    m.select_index(0);
+    update(&mut m, Msg::Key(Key::new(KeyCode::Enter)), at(20));
+    update(&mut m, Msg::Key(Key::new(KeyCode::Char('i'))), at(21));
+    for c in "I'll take this one".chars() {
+        update(&mut m, Msg::Key(Key::new(KeyCode::Char(c))), at(22));
+    }
+    update(&mut m, Msg::Key(Key::new(KeyCode::Enter)), at(23));
+    // The thread lists it (as "an operator") before the send is answered.
+    thread(&mut m, vec![customer("1", 0), me("2", 10), colleague("3", 24)], 24);
+    assert!(m.mine.contains_key(&key("store/ana")), "still mine");
+    // Nor does an old operator message coming into view from before the hold.
+    let mut m = holding(AlertSettings::default());
+    thread(&mut m, vec![colleague("0", -100), customer("1", 0), me("2", 10)], 30);
+    assert!(m.mine.contains_key(&key("store/ana")));
+}

@@ -6,7 +6,7 @@ use super::keymap::Action;
 use super::model::{Focus, Model};
 use super::msg::{Cmd, Net, Op, Term};
 use super::notice;
-use crate::domain::{Author, ConversationKey, Message, waiting_since};
+use crate::domain::{Author, ConversationKey, Holder, Message, PlatformKind, Status, waiting_since};
 
 /// The longest preview kept for a list row.
 const PREVIEW_CHARS: usize = 120;
@@ -15,13 +15,61 @@ const PREVIEW_CHARS: usize = 120;
 /// customer writing in a conversation the operator holds is an alert.
 pub(super) fn on_messages(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> Vec<Cmd> {
     let news = customer_wrote(model, &key, &messages);
+    let intruder = another_operator_wrote(model, &key, &messages);
     if on_thread(model, key.clone(), messages) {
         model.refresh_rows();
+    }
+    if intruder {
+        return someone_else_holds_it(model, &key);
     }
     if news {
         return super::alerts::raise(model, &key, super::alerts::AlertKind::CustomerReplied);
     }
     vec![]
+}
+
+/// Whether another operator wrote in a conversation held here, where the platform cannot say
+/// who holds it (raia; any platform with no `[operator]` email): an operator message new in
+/// this thread since it was last read, written after the hold began, that is not one of ours
+/// (by id, or by the words of one on its way). Not on first sight, nor from the cache.
+fn another_operator_wrote(model: &Model, key: &ConversationKey, messages: &[Message]) -> bool {
+    let Some(held_since) = model.mine.get(key) else {
+        return false;
+    };
+    let unnamed = model.anonymous
+        || model
+            .account(&key.account)
+            .is_some_and(|a| a.kind == PlatformKind::Raia);
+    let Some(known) = model.threads.get(key).filter(|t| unnamed && t.loaded && !t.cached) else {
+        return false;
+    };
+    let seen: std::collections::HashSet<&str> = known.messages.iter().map(|m| m.id.as_str()).collect();
+    messages.iter().any(|m| {
+        matches!(m.author, Author::Operator { is_me: false, .. })
+            && m.created_at >= *held_since
+            && !seen.contains(m.id.as_str())
+            && !known.outbox.is_mine(&m.id)
+            && !known.outbox.messages().any(|ours| ours.text.trim() == m.text.trim())
+    })
+}
+
+/// Another operator is writing in a conversation this one held: it is theirs now (held by "a
+/// human", as the platform says), and that is said until acknowledged.
+fn someone_else_holds_it(model: &mut Model, key: &ConversationKey) -> Vec<Cmd> {
+    model.mine.remove(key);
+    if let Some(c) = model.conversations.get_mut(key)
+        && c.status == (Status::Human { by: Holder::Me })
+    {
+        c.status = Status::Human { by: Holder::Unknown };
+    }
+    model.refresh_rows();
+    let name = super::customer(model, key);
+    notice(
+        model,
+        format!("another operator wrote to {name}: it is theirs now"),
+        true,
+    );
+    super::alerts::raise(model, key, super::alerts::AlertKind::TakenFromYou)
 }
 
 /// Whether the customer wrote in a conversation the operator holds since its thread was last
