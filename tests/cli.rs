@@ -387,11 +387,12 @@ async fn reopen_opens_a_resolved_conversation_and_keeps_the_holder_rules() {
     let take = handoff(&config, dir.path(), &["take", &target], None).await;
     assert_eq!(take.code, 1, "{}\n{}", take.stdout, take.stderr);
     assert!(
-        take.stderr.contains("not taken over — it is still resolved") && take.stderr.contains("handoff reopen"),
+        take.stderr.contains("it is resolved — nothing was done") && take.stderr.contains("handoff reopen"),
         "{}",
         take.stderr
     );
     assert!(!take.stdout.contains("taken over"), "{}", take.stdout);
+    assert_eq!(handling(&h).await, "resolved", "nothing written");
 
     let reopen = handoff(&config, dir.path(), &["reopen", &target], None).await;
     assert_eq!(reopen.code, 0, "{}", reopen.stderr);

@@ -112,7 +112,9 @@ async fn with_force_they_act_as_before() {
 }
 
 /// A human holds it but the platform names nobody (a conversation made human with no
-/// assignee): not refused here, as before.
+/// assignee): `send` and `release` are not refused (it may well be yours: raia never names
+/// anyone), `take` is — taking it could take a colleague's customer, and if it is yours you
+/// hold it already.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_holder_nobody_names_is_not_refused() {
     let h = quiet(4).await;
@@ -127,6 +129,15 @@ async fn a_holder_nobody_names_is_not_refused() {
     )
     .await;
     let key = format!("volt/{id}");
+    clear_received(&h).await;
+    let take = handoff(&config, dir.path(), &["take", &key], None).await;
+    assert_eq!(take.code, 1, "{}", take.stderr);
+    assert!(
+        take.stderr.contains("a human already holds it") && take.stderr.contains("--force"),
+        "{}",
+        take.stderr
+    );
+    assert_eq!(writes(&received(&h).await), Vec::<Value>::new(), "nothing written");
     let shown = handoff(&config, dir.path(), &["show", "--json", &key], None).await;
     let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
     assert_eq!(shown["conversation"]["status"], "human");

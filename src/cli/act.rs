@@ -27,6 +27,11 @@ pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool
     if !force && op != Op::MarkRead {
         let current = p.get_conversation(&key.id).await;
         not_held_by_another(&key, current.as_ref(), forced_verb(op))?;
+        if op == Op::TakeOver
+            && let Ok(c) = &current
+        {
+            before_take(&key, c)?;
+        }
     }
     operate(&*p, &key, op).await
 }
@@ -35,7 +40,8 @@ pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool
 /// `--force`): a conversation a colleague holds is theirs, and one that cannot be read is not
 /// acted on blind. `doing` ends the sentence "pass --force to {doing} anyway". A holder the
 /// platform does not name (`Holder::Unknown`: raia in manual mode with no assigned user) is
-/// not refused: nobody known would be overridden.
+/// not refused here (raia never names anyone, so it may well be yours); `take` asks for
+/// `--force` on it all the same (`before_take`).
 pub(super) fn not_held_by_another(
     key: &ConversationKey,
     current: Result<&Conversation, &PlatformError>,
@@ -56,6 +62,22 @@ pub(super) fn not_held_by_another(
             "{key} is held by {who}; pass --force to {doing} anyway"
         ))),
         Ok(_) => Ok(()),
+    }
+}
+
+/// What a takeover checks before it writes anything: a resolved conversation is reopened first
+/// (as `t` in the inbox does, in two steps here), and one a human the platform does not name
+/// already holds may be a colleague's (as the inbox asks).
+fn before_take(key: &ConversationKey, c: &Conversation) -> Result<(), Failure> {
+    match &c.status {
+        Status::Resolved => Err(Failure::Platform(format!(
+            "{key}: it is resolved — nothing was done; reopen it first (handoff reopen {key}), then take it over"
+        ))),
+        Status::Human { by: Holder::Unknown } => Err(Failure::Platform(format!(
+            "{key}: a human already holds it and the platform does not say who (if it is you, you hold it already) \
+             — nothing was done; pass --force to take it over anyway"
+        ))),
+        _ => Ok(()),
     }
 }
 
