@@ -4,114 +4,21 @@ use super::alerts::Alerts;
 use super::compose::Composer;
 use super::keymap::Keymap;
 use super::msg::{Connection, Op};
-use super::outgoing::{Outbox, Sends};
+use super::outgoing::Sends;
 use super::screen;
 use crate::domain::{
-    Capabilities, Conversation, ConversationKey, Holder, Message, OnHangup, OnQuit, PlatformKind, ReadMark, Status,
-    queue_rank,
+    Capabilities, Conversation, ConversationKey, Holder, OnHangup, OnQuit, PlatformKind, ReadMark, Status, queue_rank,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
 
-/// The list's views, switched with 1–4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum View {
-    NeedsYou,
-    Mine,
-    All,
-    Resolved,
-}
+mod overlay;
+mod pending;
+mod thread;
 
-impl View {
-    pub const ALL: [View; 4] = [View::NeedsYou, View::Mine, View::All, View::Resolved];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::NeedsYou => "Needs you",
-            View::Mine => "Mine",
-            View::All => "All",
-            View::Resolved => "Resolved",
-        }
-    }
-
-    pub fn shows(self, status: &Status) -> bool {
-        match self {
-            View::NeedsYou => *status == Status::NeedsHuman,
-            View::Mine => *status == Status::Human { by: Holder::Me },
-            View::All => *status != Status::Resolved,
-            View::Resolved => *status == Status::Resolved,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Focus {
-    List,
-    Thread,
-    Compose,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Confirm {
-    /// Someone else holds it: taking it from them needs a yes.
-    TakeFrom { key: ConversationKey, holder: String },
-    /// No identity is configured: the platform cannot record who took it over.
-    TakeAnonymous { key: ConversationKey },
-    /// Quitting while holding conversations: hand them back, keep them, or stay.
-    QuitHolding { count: usize },
-    /// The conversation moved on while the reply was being written: what changed.
-    SendOver { key: ConversationKey, what: String },
-    /// Messages are still on their way.
-    Quit,
-    /// Handing back or resolving while the conversation has an unsent draft, or while its
-    /// customer waits for a reply (`why`, in words): go ahead only on a yes.
-    Guarded { key: ConversationKey, op: Op, why: String },
-    /// At start: conversations held when the last run stopped (a crash, `kill -9`, a quit that
-    /// kept them) are still held, the earliest `since` then: review them, hand them back, or later.
-    StillHolding {
-        keys: Vec<ConversationKey>,
-        since: DateTime<Utc>,
-    },
-}
-
-/// The last resolve, undoable until `until` by reopening the conversation; `why_not` when its
-/// platform cannot reopen (then `undo` says so instead); `held_since` when it was mine.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Undo {
-    pub key: ConversationKey,
-    pub until: DateTime<Utc>,
-    pub why_not: Option<String>,
-    pub held_since: Option<DateTime<Utc>>,
-}
-
-/// What follows a reopen once the platform confirms it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterReopen {
-    /// `t` on a resolved conversation: take it over.
-    TakeOver,
-    /// An undone resolve of a conversation I held (since then): mine again, where the platform
-    /// cannot name the holder (raia keeps manual mode through a resolve).
-    Hold(DateTime<Utc>),
-}
-
-/// How long a resolve can be undone.
-pub const UNDO_RESOLVE: TimeDelta = TimeDelta::seconds(8);
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Overlay {
-    Help,
-    Confirm(Confirm),
-    /// Every account with its state and full error, failing ones first; `top` is the first
-    /// account shown (scrolled with the list's keys).
-    Accounts {
-        top: usize,
-    },
-    /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
-    Mute,
-}
-
-/// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.
-pub const MUTE_CHOICES: [i64; 4] = [5, 15, 30, 60];
+pub use overlay::{Confirm, Focus, MUTE_CHOICES, Overlay, View};
+pub use pending::{AfterReopen, Leaving, Reminder, UNDO_RESOLVE, Undo};
+pub use thread::Thread;
 
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -144,71 +51,6 @@ impl Account {
             Some(_) => format!("{} has not answered yet — its cached copy is read-only", self.name),
             None => format!("{} has not answered yet", self.name),
         })
-    }
-}
-
-/// Quitting after handing back what the operator holds: the program ends once every hand-back
-/// is answered, or at `deadline`, whichever comes first. A conversation with a reply still on
-/// its way is handed back only once that reply is settled: a hand-back never races it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Leaving {
-    /// Hand-backs asked for and not yet answered.
-    pub waiting: HashSet<ConversationKey>,
-    /// To hand back once no reply is on its way.
-    pub later: Vec<ConversationKey>,
-    pub deadline: DateTime<Utc>,
-}
-
-/// The conversations held when the last run stopped, until the reminder about them is due:
-/// once every account holding one has answered its first sync, so the count is the platforms'.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reminder {
-    pub held: HashSet<ConversationKey>,
-    /// The accounts of `held` still to answer.
-    pub waiting_for: HashSet<String>,
-}
-
-/// What we know of one conversation's messages.
-#[derive(Clone, Debug, Default)]
-pub struct Thread {
-    /// As the platform last returned them, oldest first.
-    pub messages: Vec<Message>,
-    /// The operator's own messages on their way or refused, shown after the platform's, and
-    /// which of the platform's are ours.
-    pub outbox: Outbox,
-    pub loaded: bool,
-    /// The messages come from the local cache and have not been refreshed since start.
-    pub cached: bool,
-    pub error: Option<String>,
-    /// How many messages the operator has seen; later ones are "new".
-    pub seen: usize,
-    /// Where the "new" divider stands, while the thread shows it.
-    pub divider: Option<usize>,
-    /// Messages hidden below the bottom of the pane (0 = following the latest).
-    pub scroll: usize,
-    /// How many of the platform's messages there were when the reply being written was
-    /// started: anyone else's after that is news to confirm before sending.
-    pub reply_base: Option<usize>,
-}
-
-impl Thread {
-    /// Every message to show: the platform's, then ours in flight.
-    pub fn all(&self) -> impl DoubleEndedIterator<Item = &Message> {
-        self.messages.iter().chain(self.outbox.messages())
-    }
-
-    pub fn len(&self) -> usize {
-        self.messages.len() + self.outbox.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The last message the operator has seen, once the thread has loaded.
-    pub fn last_seen(&self) -> Option<&Message> {
-        let index = self.seen.checked_sub(1).filter(|_| self.loaded)?;
-        self.messages.get(index)
     }
 }
 

@@ -1,0 +1,82 @@
+//! What the screen is showing and asking: the list's view, where the keys go, the overlays and
+//! the questions they ask.
+
+use crate::app::msg::Op;
+use crate::domain::{ConversationKey, Holder, Status};
+use chrono::{DateTime, Utc};
+
+/// The list's views, switched with 1–4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    NeedsYou,
+    Mine,
+    All,
+    Resolved,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::NeedsYou, View::Mine, View::All, View::Resolved];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::NeedsYou => "Needs you",
+            View::Mine => "Mine",
+            View::All => "All",
+            View::Resolved => "Resolved",
+        }
+    }
+
+    pub fn shows(self, status: &Status) -> bool {
+        match self {
+            View::NeedsYou => *status == Status::NeedsHuman,
+            View::Mine => *status == Status::Human { by: Holder::Me },
+            View::All => *status != Status::Resolved,
+            View::Resolved => *status == Status::Resolved,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Thread,
+    Compose,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Confirm {
+    /// Someone else holds it: taking it from them needs a yes.
+    TakeFrom { key: ConversationKey, holder: String },
+    /// No identity is configured: the platform cannot record who took it over.
+    TakeAnonymous { key: ConversationKey },
+    /// Quitting while holding conversations: hand them back, keep them, or stay.
+    QuitHolding { count: usize },
+    /// The conversation moved on while the reply was being written: what changed.
+    SendOver { key: ConversationKey, what: String },
+    /// Messages are still on their way.
+    Quit,
+    /// Handing back or resolving while the conversation has an unsent draft, or while its
+    /// customer waits for a reply (`why`, in words): go ahead only on a yes.
+    Guarded { key: ConversationKey, op: Op, why: String },
+    /// At start: conversations held when the last run stopped (a crash, `kill -9`, a quit that
+    /// kept them) are still held, the earliest `since` then: review them, hand them back, or later.
+    StillHolding {
+        keys: Vec<ConversationKey>,
+        since: DateTime<Utc>,
+    },
+}
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Help,
+    Confirm(Confirm),
+    /// Every account with its state and full error, failing ones first; `top` is the first
+    /// account shown (scrolled with the list's keys).
+    Accounts {
+        top: usize,
+    },
+    /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
+    Mute,
+}
+
+/// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.
+pub const MUTE_CHOICES: [i64; 4] = [5, 15, 30, 60];
