@@ -18,5 +18,6 @@ pub mod present;
 pub mod sandbox;
 pub mod store;
 pub mod sync;
+pub mod team;
 pub mod tui;
 pub mod ui;

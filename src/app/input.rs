@@ -322,7 +322,7 @@ fn on_target(model: &mut Model, action: impl FnOnce(&mut Model, ConversationKey)
 }
 
 /// `q`: asks while messages are on their way, then about the conversations held (as
-/// `[session] on_quit` says). Forced (`Q`): now, keeping them.
+/// `[session] on_quit` says). Forced (`Ctrl+C`): now, keeping them.
 pub(super) fn quit(model: &mut Model, force: bool) -> Vec<Cmd> {
     if !force && model.sends.in_flight() > 0 {
         model.overlay = Some(Overlay::Confirm(Confirm::Quit));

@@ -17,10 +17,11 @@ pub mod msg;
 mod outbox;
 pub mod outgoing;
 pub mod screen;
+mod team;
 mod thread;
 
 pub use model::Model;
-pub use msg::{Cmd, Connection, Msg, Net, Op, OutboxState, SendFailure, Store, Term};
+pub use msg::{Cmd, Connection, Msg, Net, Op, OutboxState, SendFailure, Store, Team, Term};
 
 use crate::domain::ConversationKey;
 use chrono::{DateTime, Utc};
@@ -163,6 +164,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Salvaged { key, reply, why } => drafts::on_salvaged(model, key, reply, why),
         Msg::StoreFailed(error) => drafts::on_store_failed(model, error),
         Msg::StoreSaved => drafts::on_store_saved(model),
+        Msg::Team(view) => team::on_view(model, view),
+        Msg::Claimed { key, result } => team::on_claimed(model, key, result),
     }
 }
 

@@ -160,6 +160,14 @@ pub enum Msg {
         reply: String,
         why: String,
     },
+    /// The team's picture changed (team mode): who else is on, what they look at, what is
+    /// claimed and by whom.
+    Team(crate::domain::team::TeamView),
+    /// The answer to `Team::Claim`.
+    Claimed {
+        key: ConversationKey,
+        result: Result<(), crate::domain::team::ClaimRefused>,
+    },
     /// The program is asked to end (SIGTERM, SIGHUP) or its terminal is gone: it quits at once,
     /// every unsaved draft written first.
     Terminate,
@@ -180,6 +188,25 @@ pub enum Cmd {
     Net(Net),
     Store(Store),
     Term(Term),
+    /// For the team store, in team mode (`[team] dir`); nothing runs them alone.
+    Team(Team),
+}
+
+/// The team's commands, carried out by the team runner (`team::Runner`) against the team store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Team {
+    /// What this operator has on screen and whether they type a reply in it; the heartbeat
+    /// carries the latest until it changes.
+    Presence {
+        viewing: Option<ConversationKey>,
+        typing: bool,
+    },
+    /// Claim the conversation before taking it over (`force`: over another's live claim, once
+    /// the operator said yes); answered by `Msg::Claimed`.
+    Claim { key: ConversationKey, force: bool },
+    /// The conversation is not this operator's any more (handed back, resolved, taken by
+    /// someone else, or the takeover failed).
+    Release(ConversationKey),
 }
 
 /// The network's commands, carried out by the sync engine (`sync::Engine::handle`).

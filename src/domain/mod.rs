@@ -5,6 +5,7 @@ pub mod alerting;
 mod model;
 pub mod sanitize;
 mod secret;
+pub mod team;
 
 pub use alerting::{AlertSettings, Notifier};
 pub use model::*;

@@ -121,6 +121,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
             engine,
             editor_dir,
             notify,
+            team: None,
         },
         rx,
         signals,

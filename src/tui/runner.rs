@@ -29,6 +29,8 @@ pub(super) struct Runner {
     pub editor_dir: PathBuf,
     /// How a notification is written (`[alerts] notify`, tmux).
     pub notify: super::notify::Notify,
+    /// In team mode, the team runner; alone, none (and the model asks it nothing).
+    pub team: Option<crate::team::Runner>,
 }
 
 impl Runner {
@@ -40,6 +42,11 @@ impl Runner {
             Cmd::Net(cmd) => self.engine.handle(cmd),
             Cmd::Store(cmd) => self.store(cmd, store_failing, later),
             Cmd::Term(cmd) => self.term(cmd, screen, later).await,
+            Cmd::Team(cmd) => {
+                if let Some(team) = &self.team {
+                    team.handle(cmd);
+                }
+            }
         }
     }
 

@@ -89,6 +89,8 @@ pub struct Model {
     pub leaving: Option<Leaving>,
     /// What needs the operator and has not been acknowledged; `[alerts]`.
     pub alerts: Alerts,
+    /// In team mode, the team's picture as the team store last sent it; alone, `None`.
+    pub team: Option<crate::domain::team::TeamView>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -156,6 +158,7 @@ impl Model {
             on_hangup: OnHangup::default(),
             leaving: None,
             alerts: Alerts::default(),
+            team: None,
             accounts,
             conversations: HashMap::new(),
             threads: HashMap::new(),
