@@ -27,12 +27,14 @@ pub struct Claim {
     pub instance: String,
     pub name: String,
     pub since: DateTime<Utc>,
-    /// Its holder's heartbeat has stopped: nobody is there (an orphan), since `beat_at`.
+    /// This instance's own claim.
+    pub mine: bool,
+    /// Its holder's heartbeat has stopped: nobody is there (an orphan).
     pub orphaned: bool,
 }
 
 /// The team's picture, sent whenever it changes: every other live instance, and every claim on
-/// an account this inbox shares (this instance's own included, `mine`).
+/// an account this inbox shares (this instance's own included, marked `mine`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TeamView {
     pub peers: Vec<Peer>,
