@@ -7,7 +7,7 @@ use super::alerts::{self, AlertKind};
 use super::keymap::{Action, Context};
 use super::model::{AfterReopen, Confirm, Focus, Model, Notice, Overlay, UNDO_RESOLVE, Undo, View};
 use super::msg::{Cmd, Connection, Net, Op};
-use super::{customer, notice, thread};
+use super::{customer, notice, team, thread};
 use crate::domain::{Availability, Conversation, ConversationKey, Holder, Message, Status};
 use chrono::{DateTime, Utc};
 
@@ -194,11 +194,15 @@ pub(super) fn on_done(
                     let theirs = matches!(status, Status::Human { by: Holder::Other(_) });
                     return take_over(model, key, !theirs);
                 }
-                (Op::Resolve, Some(Status::Resolved)) => resolved(model, key, &name, held_since),
+                (Op::Resolve, Some(Status::Resolved)) => resolved(model, key.clone(), &name, held_since),
                 _ => notice(model, format!("{name}: {}", op.done()), false),
             }
         }
         Err(e) => notice(model, format!("{name}: {} failed — {e}", op.doing()), true),
+    }
+    // A takeover that did not make it mine gives back the team claim it made first.
+    if op == Op::TakeOver && !model.mine.contains_key(&key) {
+        return team::released(model, std::slice::from_ref(&key));
     }
     vec![]
 }
@@ -392,6 +396,8 @@ pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool
     // Someone else holds it: named, or a human the platform does not name (raia, or nobody
     // set an identity) — a colleague's customer is never taken without a yes.
     let holder = match model.conversations.get(&key).map(|c| &c.status) {
+        // Its holder's session ended: nobody to ask.
+        _ if team::orphaned(model, &key) => None,
         Some(Status::Human { by: Holder::Other(who) }) => Some(who.clone()),
         Some(Status::Human { by: Holder::Unknown }) => {
             Some("Another human (the platform does not say who)".to_string())
@@ -427,7 +433,7 @@ pub(super) fn take_over(model: &mut Model, key: ConversationKey, confirmed: bool
                 vec![]
             }
         },
-        _ => start(model, key, Op::TakeOver),
+        _ => team::take_over(model, key, confirmed),
     }
 }
 

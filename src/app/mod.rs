@@ -66,9 +66,8 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     if let Some(cmd) = holds_changed(model) {
         cmds.push(cmd);
     }
-    if let Some(cmd) = holds_to_tell(model) {
-        cmds.push(cmd);
-    }
+    cmds.extend(holds_to_tell(model));
+    cmds.extend(team::presence_changed(model));
     // The open draft is styled for where the keys go (the view renders it by reference).
     if let Some(key) = &model.open {
         let focused = model.focus == Focus::Compose;
@@ -109,15 +108,24 @@ fn holds_changed(model: &mut Model) -> Option<Cmd> {
     Some(Cmd::Store(Store::Holds { held, released }))
 }
 
-/// The conversations held, when the sync engine has not heard of them yet (at start too).
-fn holds_to_tell(model: &mut Model) -> Option<Cmd> {
+/// The conversations held, when the sync engine has not heard of them yet (at start too); in
+/// team mode, those let go are released in the team.
+fn holds_to_tell(model: &mut Model) -> Vec<Cmd> {
     if model.mine.len() == model.holds_told.len() && model.mine.keys().all(|k| model.holds_told.contains(k)) {
-        return None;
+        return vec![];
     }
+    let let_go: Vec<ConversationKey> = model
+        .holds_told
+        .iter()
+        .filter(|k| !model.mine.contains_key(*k))
+        .cloned()
+        .collect();
     model.holds_told = model.mine.keys().cloned().collect();
     let mut held: Vec<ConversationKey> = model.holds_told.iter().cloned().collect();
     held.sort();
-    Some(Cmd::Net(Net::Held(held)))
+    let mut cmds = vec![Cmd::Net(Net::Held(held))];
+    cmds.extend(team::released(model, &let_go));
+    cmds
 }
 
 /// The open thread's read mark when it moved from the one remembered (cheap: this runs after

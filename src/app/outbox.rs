@@ -306,7 +306,14 @@ pub(super) fn send(model: &mut Model, key: ConversationKey, confirmed: bool) -> 
         notice(model, format!("not sent: {why}"), true);
         return vec![];
     }
-    if !confirmed && let Some(what) = news_since_reply_started(model, &key) {
+    let news = news_since_reply_started(model, &key);
+    // In team mode, another operator typing here would reply over this one (or this over theirs).
+    let typing = super::team::typing_here(model, &key).map(|who| format!("{who} is typing a reply here too"));
+    let what = match (news, typing) {
+        (Some(news), Some(typing)) => Some(format!("{news}; {typing}")),
+        (news, typing) => news.or(typing),
+    };
+    if !confirmed && let Some(what) = what {
         model.overlay = Some(Overlay::Confirm(Confirm::SendOver { key, what }));
         return vec![];
     }

@@ -147,6 +147,21 @@ impl Columns {
     }
 }
 
+/// Who else of the team is on this conversation: "Ana typing…", "Ana viewing", "Ana, Bo
+/// viewing"; and whether anyone types (said louder).
+pub(super) fn presence(model: &Model, key: &crate::domain::ConversationKey) -> Option<(String, bool)> {
+    let peers: Vec<&crate::domain::team::Peer> = model.peers_on(key).collect();
+    if peers.is_empty() {
+        return None;
+    }
+    let typing: Vec<&str> = peers.iter().filter(|p| p.typing).map(|p| p.name.as_str()).collect();
+    if !typing.is_empty() {
+        return Some((format!("{} typing…", typing.join(", ")), true));
+    }
+    let names: Vec<&str> = peers.iter().map(|p| p.name.as_str()).collect();
+    Some((format!("{} viewing", names.join(", ")), false))
+}
+
 /// A conversation of yours whose customer has waited `reply_due` for your reply.
 fn reply_overdue(model: &Model, c: &Conversation) -> bool {
     let Some(held) = model.mine.get(&c.key) else {
@@ -199,6 +214,9 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
     let mut second = vec![gap(indent)];
     if let Some(op) = model.busy.get(&c.key) {
         second.push(styled(format!("{}… ", op.doing()), theme.warn));
+    }
+    if let Some((words, typing)) = presence(model, &c.key) {
+        second.push(styled(format!("{words} "), if typing { theme.warn } else { theme.dim }));
     }
     let mut detail = String::new();
     if let Some(channel) = &c.channel {

@@ -125,6 +125,12 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
     if let Some(op) = model.busy.get(&c.key) {
         status.push(styled(format!(" · {}…", op.doing()), theme.warn));
     }
+    if let Some((words, typing)) = super::list::presence(model, &c.key) {
+        status.push(styled(
+            format!(" · {words}"),
+            if typing { theme.warn } else { theme.dim },
+        ));
+    }
     vec![first, layout::fit_line(status, width)]
 }
 

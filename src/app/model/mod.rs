@@ -91,6 +91,8 @@ pub struct Model {
     pub alerts: Alerts,
     /// In team mode, the team's picture as the team store last sent it; alone, `None`.
     pub team: Option<crate::domain::team::TeamView>,
+    /// What the team was last told this operator looks at and types in.
+    pub presence_told: Option<(Option<ConversationKey>, bool)>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -159,6 +161,7 @@ impl Model {
             leaving: None,
             alerts: Alerts::default(),
             team: None,
+            presence_told: None,
             accounts,
             conversations: HashMap::new(),
             threads: HashMap::new(),
@@ -302,6 +305,14 @@ impl Model {
         match &c.status {
             Status::Human { by: Holder::Unknown } if self.mine.contains_key(&c.key) => {
                 c.status = Status::Human { by: Holder::Me };
+            }
+            // The platform names nobody; the team knows who claimed it.
+            Status::Human { by: Holder::Unknown } if self.team.is_some() => {
+                if let Some(claim) = self.claim_by_other(&c.key) {
+                    c.status = Status::Human {
+                        by: super::team::holder_named(claim),
+                    };
+                }
             }
             Status::Human { by: Holder::Me } => {
                 self.mine.entry(c.key.clone()).or_insert(self.now);

@@ -1,0 +1,389 @@
+//! Team mode as `update` tables: the team's picture in (`Msg::Team`), claims before a takeover,
+//! presence out, holders named where the platform names nobody, orphans, and sending while a
+//! colleague types. No team store here: its answers are messages, as the team runner sends them.
+
+mod common;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use common::fixtures::{self, now as t0};
+use handoff::app::key::{Key, KeyCode};
+use handoff::app::model::{Confirm, Overlay};
+use handoff::app::{Cmd, Connection, Model, Msg, Net, Op, Team, update};
+use handoff::domain::team::{Claim, ClaimRefused, Peer, TeamView};
+use handoff::domain::{ConversationKey, Holder, PlatformKind, Status};
+
+fn key(s: &str) -> ConversationKey {
+    ConversationKey::parse(s).unwrap()
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    t0() + TimeDelta::seconds(seconds)
+}
+
+/// A synced raia account with Ana waiting for a person and Bo held by a human nobody names.
+fn inbox() -> Model {
+    let account = handoff::app::model::Account {
+        connection: Connection::Ok,
+        ..fixtures::account("raia", PlatformKind::Raia)
+    };
+    let mut m = fixtures::model(vec![account]);
+    m.width = 120;
+    m.height = 40;
+    let mut ana = fixtures::conversation("raia", "ana", Status::NeedsHuman);
+    ana.customer_name = "Ana".into();
+    let mut bo = fixtures::conversation("raia", "bo", Status::Human { by: Holder::Unknown });
+    bo.customer_name = "Bo".into();
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![ana, bo],
+            removed: vec![],
+        },
+        at(0),
+    );
+    m
+}
+
+fn peer(name: &str, viewing: Option<&str>, typing: bool) -> Peer {
+    Peer {
+        instance: format!("i-{name}"),
+        name: name.into(),
+        viewing: viewing.map(key),
+        typing,
+        beat_at: at(0),
+    }
+}
+
+fn claim(k: &str, name: &str, orphaned: bool) -> Claim {
+    Claim {
+        key: key(k),
+        instance: format!("i-{name}"),
+        name: name.into(),
+        since: at(0),
+        mine: false,
+        orphaned,
+    }
+}
+
+fn view(m: &mut Model, peers: Vec<Peer>, claims: Vec<Claim>, seconds: i64) -> Vec<Cmd> {
+    update(m, Msg::Team(TeamView { peers, claims }), at(seconds))
+}
+
+fn press(m: &mut Model, keys: &str, seconds: i64) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for c in keys.chars() {
+        let code = match c {
+            '\r' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        cmds.extend(update(m, Msg::Key(Key::new(code)), at(seconds)));
+    }
+    cmds
+}
+
+fn team_cmds(cmds: &[Cmd]) -> Vec<&Team> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Team(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+fn select(m: &mut Model, k: &str) {
+    m.selected = Some(key(k));
+    m.refresh_rows();
+}
+
+#[test]
+fn alone_nothing_is_asked_of_a_team() {
+    let mut m = inbox();
+    select(&mut m, "raia/ana");
+    let cmds = press(&mut m, "\rt", 1);
+    assert!(team_cmds(&cmds).is_empty(), "{cmds:?}");
+    assert!(cmds.contains(&Cmd::Net(Net::Act {
+        key: key("raia/ana"),
+        op: Op::TakeOver
+    })));
+}
+
+#[test]
+fn what_i_look_at_and_type_in_is_told_when_it_changes() {
+    let mut m = inbox();
+    let cmds = view(&mut m, vec![], vec![], 1);
+    assert_eq!(
+        team_cmds(&cmds),
+        [&Team::Presence {
+            viewing: None,
+            typing: false
+        }]
+    );
+    select(&mut m, "raia/ana");
+    let cmds = press(&mut m, "\r", 2);
+    assert_eq!(
+        team_cmds(&cmds),
+        [&Team::Presence {
+            viewing: Some(key("raia/ana")),
+            typing: false
+        }]
+    );
+    // Moving about inside it says nothing new; typing a reply does, once.
+    assert!(team_cmds(&press(&mut m, "k", 3)).is_empty());
+    let cmds = press(&mut m, "ihi", 4);
+    assert_eq!(
+        team_cmds(&cmds),
+        [&Team::Presence {
+            viewing: Some(key("raia/ana")),
+            typing: true
+        }]
+    );
+    // Back to the list: no longer typing; on a two-pane screen the thread is still in view.
+    let cmds = press(&mut m, "\x1b\x1b", 5);
+    assert_eq!(
+        team_cmds(&cmds).last(),
+        Some(&&Team::Presence {
+            viewing: Some(key("raia/ana")),
+            typing: false
+        })
+    );
+    // On one pane, the list hides it.
+    let cmds = update(&mut m, Msg::Resize { width: 80, height: 24 }, at(6));
+    assert_eq!(
+        team_cmds(&cmds),
+        [&Team::Presence {
+            viewing: None,
+            typing: false
+        }]
+    );
+}
+
+#[test]
+fn a_takeover_claims_first_and_asks_when_a_colleague_claimed_it() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![], 1);
+    select(&mut m, "raia/ana");
+    let cmds = press(&mut m, "\rt", 2);
+    assert!(team_cmds(&cmds).contains(&&Team::Claim {
+        key: key("raia/ana"),
+        force: false
+    }));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Net(Net::Act { .. }))),
+        "not before the claim"
+    );
+    // Another operator claimed it first: asked, naming them.
+    let cmds = update(
+        &mut m,
+        Msg::Claimed {
+            key: key("raia/ana"),
+            result: Err(ClaimRefused::HeldBy(claim("raia/ana", "Sam", false))),
+        },
+        at(3),
+    );
+    assert!(cmds.is_empty());
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm::TakeFrom { holder, .. })) if holder.starts_with("Sam")),
+        "{:?}",
+        m.overlay
+    );
+    // Yes: claimed over them, then the platform.
+    let cmds = press(&mut m, "y", 4);
+    assert!(team_cmds(&cmds).contains(&&Team::Claim {
+        key: key("raia/ana"),
+        force: true
+    }));
+    let cmds = update(
+        &mut m,
+        Msg::Claimed {
+            key: key("raia/ana"),
+            result: Ok(()),
+        },
+        at(5),
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::Net(Net::Act {
+            key: key("raia/ana"),
+            op: Op::TakeOver
+        })]
+    );
+}
+
+#[test]
+fn a_takeover_that_did_not_make_it_mine_releases_its_claim_and_a_hand_back_too() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![], 1);
+    select(&mut m, "raia/ana");
+    press(&mut m, "\rt", 2);
+    update(
+        &mut m,
+        Msg::Claimed {
+            key: key("raia/ana"),
+            result: Ok(()),
+        },
+        at(3),
+    );
+    let cmds = update(
+        &mut m,
+        Msg::Done {
+            key: key("raia/ana"),
+            op: Op::TakeOver,
+            result: Err("refused".into()),
+        },
+        at(4),
+    );
+    assert_eq!(team_cmds(&cmds), [&Team::Release(key("raia/ana"))]);
+    // Taken, then handed back: released when it stops being mine.
+    press(&mut m, "t", 5);
+    update(
+        &mut m,
+        Msg::Claimed {
+            key: key("raia/ana"),
+            result: Ok(()),
+        },
+        at(6),
+    );
+    let held = fixtures::conversation("raia", "ana", Status::Human { by: Holder::Unknown });
+    update(
+        &mut m,
+        Msg::Done {
+            key: key("raia/ana"),
+            op: Op::TakeOver,
+            result: Ok(Some(held)),
+        },
+        at(7),
+    );
+    assert!(m.mine.contains_key(&key("raia/ana")));
+    let ai = fixtures::conversation("raia", "ana", Status::Ai);
+    let cmds = update(
+        &mut m,
+        Msg::Done {
+            key: key("raia/ana"),
+            op: Op::HandBack,
+            result: Ok(Some(ai)),
+        },
+        at(8),
+    );
+    assert!(team_cmds(&cmds).contains(&&Team::Release(key("raia/ana"))), "{cmds:?}");
+}
+
+#[test]
+fn the_team_names_who_holds_what_the_platform_does_not() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![claim("raia/bo", "Sam", false)], 1);
+    assert_eq!(
+        m.conversations[&key("raia/bo")].status,
+        Status::Human {
+            by: Holder::Other("Sam".into())
+        }
+    );
+    // The next listing (raia names nobody) keeps the name.
+    let bo = fixtures::conversation("raia", "bo", Status::Human { by: Holder::Unknown });
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![bo],
+            removed: vec![],
+        },
+        at(2),
+    );
+    assert_eq!(
+        m.conversations[&key("raia/bo")].status,
+        Status::Human {
+            by: Holder::Other("Sam".into())
+        }
+    );
+    // Sam's session ends: said, held by nobody, and t takes it without asking.
+    view(&mut m, vec![], vec![claim("raia/bo", "Sam", true)], 40);
+    assert_eq!(
+        m.notice.as_ref().unwrap().text,
+        "Sam's session ended — 1 conversation held by nobody"
+    );
+    assert_eq!(
+        m.conversations[&key("raia/bo")].status,
+        Status::Human {
+            by: Holder::Other("nobody (Sam's session ended)".into())
+        }
+    );
+    select(&mut m, "raia/bo");
+    let cmds = press(&mut m, "t", 41);
+    assert_eq!(m.overlay, None, "nobody to ask");
+    assert!(team_cmds(&cmds).contains(&&Team::Claim {
+        key: key("raia/bo"),
+        force: false
+    }));
+}
+
+#[test]
+fn one_of_mine_claimed_by_a_colleague_is_theirs() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![], 1);
+    m.mine.insert(key("raia/bo"), at(0));
+    let bo = fixtures::conversation("raia", "bo", Status::Human { by: Holder::Unknown });
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![bo],
+            removed: vec![],
+        },
+        at(2),
+    );
+    assert_eq!(
+        m.conversations[&key("raia/bo")].status,
+        Status::Human { by: Holder::Me }
+    );
+    let cmds = view(&mut m, vec![], vec![claim("raia/bo", "Sam", false)], 3);
+    assert!(!m.mine.contains_key(&key("raia/bo")));
+    assert_eq!(
+        m.conversations[&key("raia/bo")].status,
+        Status::Human {
+            by: Holder::Other("Sam".into())
+        }
+    );
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Term(_))), "an alert: {cmds:?}");
+}
+
+#[test]
+fn sending_while_a_colleague_types_here_asks_first_and_the_screen_says_who() {
+    let mut m = inbox();
+    m.mine.insert(key("raia/bo"), at(0));
+    let bo = fixtures::conversation("raia", "bo", Status::Human { by: Holder::Unknown });
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![bo],
+            removed: vec![],
+        },
+        at(1),
+    );
+    view(&mut m, vec![peer("Sam", Some("raia/bo"), true)], vec![], 2);
+    select(&mut m, "raia/bo");
+    let cmds = press(&mut m, "\rihello\r", 3);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Store(handoff::app::Store::Send { .. })))
+    );
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm::SendOver { what, .. })) if what == "Sam is typing a reply here too"),
+        "{:?}",
+        m.overlay
+    );
+    press(&mut m, "n", 4);
+    let screen = common::inbox::screen(&common::inbox::draw(&mut m, 120, 40));
+    assert!(screen.contains("Sam typing…"), "{screen}");
+    // Only viewing: the send goes, and the screen says Sam is viewing.
+    view(&mut m, vec![peer("Sam", Some("raia/bo"), false)], vec![], 5);
+    let screen = common::inbox::screen(&common::inbox::draw(&mut m, 120, 40));
+    assert!(screen.contains("Sam viewing"), "{screen}");
+    let cmds = press(&mut m, "\r", 6);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Store(handoff::app::Store::Send { .. })))
+    );
+}
