@@ -387,3 +387,27 @@ fn sending_while_a_colleague_types_here_asks_first_and_the_screen_says_who() {
             .any(|c| matches!(c, Cmd::Store(handoff::app::Store::Send { .. })))
     );
 }
+
+#[test]
+fn a_handoff_a_colleague_opens_stops_alerting_everyone() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![], 1);
+    press(&mut m, "A", 1);
+    let mut cy = fixtures::conversation("raia", "cy", Status::NeedsHuman);
+    cy.customer_name = "Cy".into();
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![cy],
+            removed: vec![],
+        },
+        at(2),
+    );
+    assert!(m.alerts.has(&key("raia/cy")));
+    // Sam opens it: answered for the whole team, nothing more is said here.
+    view(&mut m, vec![peer("Sam", Some("raia/cy"), false)], vec![], 3);
+    assert!(!m.alerts.has(&key("raia/cy")));
+    let cmds = update(&mut m, Msg::Tick, at(200));
+    assert!(!cmds.iter().any(|c| matches!(c, Cmd::Term(_))), "{cmds:?}");
+}

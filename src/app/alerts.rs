@@ -235,12 +235,21 @@ fn forget_moot(model: &mut Model) {
     let waits: HashMap<ConversationKey, DateTime<Utc>> =
         waits_held(model).map(|(k, since)| (k.clone(), since)).collect();
     let before = model.alerts.pending.len();
+    // In team mode a colleague opening or claiming a handoff answers it for everyone.
+    let answered_by_team: Vec<ConversationKey> = model
+        .alerts
+        .pending
+        .iter()
+        .filter(|a| a.kind == AlertKind::Handoff)
+        .filter(|a| model.peers_on(&a.key).next().is_some() || model.claim_by_other(&a.key).is_some())
+        .map(|a| a.key.clone())
+        .collect();
     model.alerts.pending.retain(|a| {
         let Some(c) = conversations.get(&a.key) else {
             return false;
         };
         match a.kind {
-            AlertKind::Handoff => c.status == Status::NeedsHuman,
+            AlertKind::Handoff => c.status == Status::NeedsHuman && !answered_by_team.contains(&a.key),
             AlertKind::ReplyDue => waits.contains_key(&a.key),
             AlertKind::CustomerReplied => mine.contains_key(&a.key),
             AlertKind::TakenFromYou | AlertKind::SendFailed => true,
