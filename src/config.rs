@@ -390,7 +390,11 @@ impl Config {
             },
         };
         let alerts = alert_settings(&file.alerts, &duration, &err)?;
-        let team = file.team.as_ref().map(|t| team_settings(t, &duration, &err)).transpose()?;
+        let team = file
+            .team
+            .as_ref()
+            .map(|t| team_settings(t, &duration, &err))
+            .transpose()?;
         Ok(Config {
             path: path.to_path_buf(),
             operator,
@@ -482,11 +486,10 @@ fn team_settings(
     let orphan_after = match &team.orphan_after {
         Some(v) if v.get_ref() == "never" => None,
         value => {
-            let got = duration(value, "orphan_after", ORPHAN_AFTER)
-                .map_err(|e| ConfigError {
-                    message: format!("{} (or \"never\")", e.message),
-                    ..e
-                })?;
+            let got = duration(value, "orphan_after", ORPHAN_AFTER).map_err(|e| ConfigError {
+                message: format!("{} (or \"never\")", e.message),
+                ..e
+            })?;
             if got < Duration::from_secs(1) {
                 let span = value.as_ref().map_or(file.span(), |v| v.span());
                 return Err(err(span, "`orphan_after` must be at least 1s (or \"never\")".into()));
@@ -494,7 +497,10 @@ fn team_settings(
             Some(got)
         }
     };
-    Ok(TeamSettings { dir: path, orphan_after })
+    Ok(TeamSettings {
+        dir: path,
+        orphan_after,
+    })
 }
 
 /// toml's messages can span several lines with a source excerpt; the location is ours.
@@ -824,7 +830,10 @@ auth_scheme = "bearer"
     fn team_is_read_with_its_default_and_its_errors_name_the_line() {
         assert_eq!(parse(GOOD).unwrap().team, None);
         let with = |table: &str| format!("{table}\n{GOOD}");
-        let team = parse(&with("[team]\ndir = \"/srv/handoff/team\"")).unwrap().team.unwrap();
+        let team = parse(&with("[team]\ndir = \"/srv/handoff/team\""))
+            .unwrap()
+            .team
+            .unwrap();
         assert_eq!(team.dir, PathBuf::from("/srv/handoff/team"));
         assert_eq!(team.orphan_after, Some(ORPHAN_AFTER));
         let never = parse(&with("[team]\ndir = \"/srv/t\"\norphan_after = \"never\""));
@@ -832,8 +841,14 @@ auth_scheme = "bearer"
         let short = parse(&with("[team]\ndir = \"/srv/t\"\norphan_after = \"30s\""));
         assert_eq!(short.unwrap().team.unwrap().orphan_after, Some(Duration::from_secs(30)));
         let cases = [
-            ("[team]\norphan_after = \"1m\"", "/etc/handoff.toml:1:1: `[team]` needs `dir`"),
-            ("[team]\ndir = \"team\"", "/etc/handoff.toml:2:7: `dir` must be an absolute path"),
+            (
+                "[team]\norphan_after = \"1m\"",
+                "/etc/handoff.toml:1:1: `[team]` needs `dir`",
+            ),
+            (
+                "[team]\ndir = \"team\"",
+                "/etc/handoff.toml:2:7: `dir` must be an absolute path",
+            ),
             (
                 "[team]\ndir = \"/t\"\norphan_after = \"soon\"",
                 "/etc/handoff.toml:3:16: `orphan_after` is not a duration",
@@ -842,7 +857,10 @@ auth_scheme = "bearer"
                 "[team]\ndir = \"/t\"\norphan_after = \"0s\"",
                 "/etc/handoff.toml:3:16: `orphan_after` must be at least 1s",
             ),
-            ("[team]\ndir = \"/t\"\nshared = true", "/etc/handoff.toml:3:1: unknown field `shared`"),
+            (
+                "[team]\ndir = \"/t\"\nshared = true",
+                "/etc/handoff.toml:3:1: unknown field `shared`",
+            ),
         ];
         for (table, want) in cases {
             let got = parse(&with(table)).unwrap_err().to_string();

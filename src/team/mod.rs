@@ -26,6 +26,29 @@ pub struct Prepared {
     pub store: SqliteTeam,
 }
 
+/// What boot hands the terminal's start for the team runner: the team prepared, who this
+/// operator is, and the accounts' fingerprints as their keys are read.
+pub struct Starting {
+    pub prepared: Prepared,
+    pub identity: Identity,
+    pub fingerprints: tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+}
+
+/// Where an account's fingerprint goes once its key is read (the reading task computes it).
+#[derive(Clone)]
+pub struct Fingerprinter {
+    pub salt: Salt,
+    pub tx: tokio::sync::mpsc::UnboundedSender<(String, String)>,
+}
+
+impl Fingerprinter {
+    /// Sends the account's fingerprint to the team runner.
+    pub fn send(&self, settings: &crate::platform::AccountSettings) {
+        let fp = self.salt.fingerprint(settings.kind, &settings.base_url, &settings.key);
+        let _ = self.tx.send((settings.name.clone(), fp));
+    }
+}
+
 /// Gets the team dir ready at start, or says why this instance goes on alone (a start-up
 /// warning: the inbox works as without `[team]`).
 pub fn prepare(settings: &TeamSettings) -> Result<Prepared, String> {

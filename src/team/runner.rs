@@ -3,7 +3,7 @@
 //! others' writes by watching the team dir, with a slow poll in case a notification is missed.
 
 use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore};
-use super::{Prepared, millis};
+use super::{Starting, millis};
 use crate::app::{Msg, Team};
 use crate::domain::ConversationKey;
 use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView};
@@ -112,14 +112,15 @@ impl Core {
     }
 }
 
-/// Starts the team runner. `fingerprints`: each account's `(name, fingerprint)` as its key is
-/// read; until then nothing of that account is shared. Must be called inside a tokio runtime.
-pub fn start(
-    prepared: Prepared,
-    identity: Identity,
-    fingerprints: UnboundedReceiver<(String, String)>,
-    tx: UnboundedSender<Msg>,
-) -> Runner {
+/// Starts the team runner. `starting.fingerprints`: each account's `(name, fingerprint)` as its
+/// key is read; until then nothing of that account is shared. Must be called inside a tokio
+/// runtime.
+pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
+    let Starting {
+        prepared,
+        identity,
+        fingerprints,
+    } = starting;
     let (cmd_tx, cmd_rx) = unbounded_channel();
     let now = Utc::now();
     let me = Instance {
@@ -188,16 +189,18 @@ impl Task {
         let mut keys_open = true;
         loop {
             tokio::select! {
-                cmd = cmds.recv() => match cmd {
-                    Some(cmd) => self.command(cmd).await,
-                    None => break,
-                },
+                // A fingerprint before a command: a claim made once its key is read finds it.
+                biased;
                 fp = fingerprints.recv(), if keys_open => match fp {
                     Some((name, fp)) => {
                         self.fingerprints.insert(name, fp);
                         self.beat().await;
                     }
                     None => keys_open = false,
+                },
+                cmd = cmds.recv() => match cmd {
+                    Some(cmd) => self.command(cmd).await,
+                    None => break,
                 },
                 _ = beat.tick() => {
                     self.beat().await;

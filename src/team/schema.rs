@@ -130,7 +130,9 @@ fn busy_now(path: &Path) -> bool {
         return false;
     };
     matches!(
-        db.execute_batch("BEGIN IMMEDIATE; ROLLBACK;").err().and_then(|e| e.sqlite_error_code()),
+        db.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .err()
+            .and_then(|e| e.sqlite_error_code()),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }

@@ -54,13 +54,20 @@ fn two_connections_racing_for_one_conversation_make_exactly_one_claim() {
         let made = answers.iter().filter(|a| **a == Claimed::Made).count();
         assert_eq!(made, 1, "round {round}: {answers:?}");
         let claims = store(dir.path()).claims(T0).unwrap();
-        let this_round: Vec<_> = claims.iter().filter(|c| c.conversation == conv(&format!("c{round}"))).collect();
+        let this_round: Vec<_> = claims
+            .iter()
+            .filter(|c| c.conversation == conv(&format!("c{round}")))
+            .collect();
         assert_eq!(this_round.len(), 1);
         let loser = answers.iter().find_map(|a| match a {
             Claimed::HeldBy(row) => Some(row.instance.clone()),
             Claimed::Made => None,
         });
-        assert_eq!(loser.as_deref(), Some(this_round[0].instance.as_str()), "the refusal names the winner");
+        assert_eq!(
+            loser.as_deref(),
+            Some(this_round[0].instance.as_str()),
+            "the refusal names the winner"
+        );
     }
 }
 
@@ -97,7 +104,11 @@ fn a_claim_whose_holder_stopped_beating_is_orphaned_and_anyones() {
     s.heartbeat(&b, live).unwrap();
     assert_eq!(s.claims(live).unwrap()[0].orphaned_since, None);
     let stale = T0 + LIVE_FOR + 1;
-    assert_eq!(s.claims(stale).unwrap()[0].orphaned_since, Some(T0), "orphaned since a's last beat");
+    assert_eq!(
+        s.claims(stale).unwrap()[0].orphaned_since,
+        Some(T0),
+        "orphaned since a's last beat"
+    );
     // b's beat finds a dead: a's row goes, its claim stays, orphaned since the same beat.
     s.heartbeat(&b, stale).unwrap();
     let ids: Vec<String> = s.peers(stale).unwrap().into_iter().map(|p| p.id).collect();
@@ -124,7 +135,11 @@ fn peers_are_the_live_instances_oldest_first_with_their_presence() {
     assert!(peers[1].typing);
     assert_eq!(peers[1].beat_at, T0);
     let later = s.peers(T0 + LIVE_FOR + 1).unwrap();
-    assert_eq!(later.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["b"], "a expired");
+    assert_eq!(
+        later.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["b"],
+        "a expired"
+    );
 }
 
 #[test]
@@ -167,7 +182,12 @@ fn leaving_keeps_the_claims_as_orphans_and_orphans_are_released_after_their_wait
     let mut ids: Vec<&str> = released.iter().map(|c| c.conversation.conversation.as_str()).collect();
     ids.sort();
     assert_eq!(ids, ["1", "2"]);
-    let left: Vec<String> = s.claims(T0 + 2_000).unwrap().into_iter().map(|c| c.conversation.conversation).collect();
+    let left: Vec<String> = s
+        .claims(T0 + 2_000)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.conversation.conversation)
+        .collect();
     assert_eq!(left, ["3", "4"], "the other account's orphan and b's live claim stay");
 }
 
@@ -179,10 +199,19 @@ fn a_lease_is_taken_renewed_by_its_holder_only_and_lapses() {
     assert!(s.take_lease("fp1", &a, T0, 10_000).unwrap());
     assert!(!s.take_lease("fp1", &b, T0 + 5_000, 10_000).unwrap(), "a holds it");
     assert!(s.take_lease("fp1", &a, T0 + 9_000, 10_000).unwrap(), "renewed");
-    assert!(!s.take_lease("fp1", &b, T0 + 15_000, 10_000).unwrap(), "renewed until 19 s");
-    assert!(s.take_lease("fp1", &b, T0 + 19_001, 10_000).unwrap(), "lapsed: b takes it");
+    assert!(
+        !s.take_lease("fp1", &b, T0 + 15_000, 10_000).unwrap(),
+        "renewed until 19 s"
+    );
+    assert!(
+        s.take_lease("fp1", &b, T0 + 19_001, 10_000).unwrap(),
+        "lapsed: b takes it"
+    );
     assert!(!s.take_lease("fp1", &a, T0 + 20_000, 10_000).unwrap());
-    assert!(s.take_lease("fp2", &a, T0 + 20_000, 10_000).unwrap(), "one lease per account");
+    assert!(
+        s.take_lease("fp2", &a, T0 + 20_000, 10_000).unwrap(),
+        "one lease per account"
+    );
 }
 
 #[test]
@@ -215,7 +244,10 @@ fn a_missing_plain_or_world_writable_team_dir_is_refused_with_the_fix() {
     let root = tempfile::tempdir().unwrap();
     let missing = root.path().join("team");
     let why = super::dir::refusal(&missing).unwrap();
-    assert!(why.contains("does not exist") && why.contains("sudo install -d -m 2770 -g GROUP"), "{why}");
+    assert!(
+        why.contains("does not exist") && why.contains("sudo install -d -m 2770 -g GROUP"),
+        "{why}"
+    );
     std::fs::write(&missing, "").unwrap();
     assert!(super::dir::refusal(&missing).unwrap().contains("is not a directory"));
     let dir = root.path().join("shared");
@@ -228,7 +260,11 @@ fn a_missing_plain_or_world_writable_team_dir_is_refused_with_the_fix() {
         orphan_after: None,
     };
     assert!(super::prepare(&settings).is_err());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing written in a refused dir");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written in a refused dir"
+    );
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o2770)).unwrap();
     assert_eq!(super::dir::refusal(&dir), None);
 }
@@ -242,7 +278,10 @@ fn fingerprints_tell_accounts_apart_under_one_salt_made_once() {
     let fp = salt.fingerprint(PlatformKind::Raia, "https://raia.example/api", &key);
     assert_eq!(fp.len(), 64);
     assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
-    assert_eq!(again.fingerprint(PlatformKind::Raia, "https://raia.example/api/", &key), fp);
+    assert_eq!(
+        again.fingerprint(PlatformKind::Raia, "https://raia.example/api/", &key),
+        fp
+    );
     for other in [
         salt.fingerprint(PlatformKind::Chatvolt, "https://raia.example/api", &key),
         salt.fingerprint(PlatformKind::Raia, "https://other.example/api", &key),
@@ -252,7 +291,13 @@ fn fingerprints_tell_accounts_apart_under_one_salt_made_once() {
     }
     let elsewhere = tempfile::tempdir().unwrap();
     let other_team = super::Salt::load_or_create(elsewhere.path()).unwrap();
-    assert_ne!(other_team.fingerprint(PlatformKind::Raia, "https://raia.example/api", &key), fp);
+    assert_ne!(
+        other_team.fingerprint(PlatformKind::Raia, "https://raia.example/api", &key),
+        fp
+    );
     assert_eq!(std::fs::read(dir.path().join("salt")).unwrap().len(), 32);
-    assert!(!format!("{salt:?}").contains(|c: char| c.is_ascii_digit()), "the salt is not printed");
+    assert!(
+        !format!("{salt:?}").contains(|c: char| c.is_ascii_digit()),
+        "the salt is not printed"
+    );
 }
