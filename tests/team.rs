@@ -28,9 +28,18 @@ fn account(name: &str, key: &str) -> AccountSettings {
 
 /// One operator's team runner on `dir`, its accounts' keys read at once.
 fn operator(dir: &Path, name: &str, accounts: &[AccountSettings]) -> (Runner, UnboundedReceiver<Msg>) {
+    operator_with(dir, name, accounts, None)
+}
+
+fn operator_with(
+    dir: &Path,
+    name: &str,
+    accounts: &[AccountSettings],
+    orphan_after: Option<Duration>,
+) -> (Runner, UnboundedReceiver<Msg>) {
     let settings = TeamSettings {
         dir: dir.to_path_buf(),
-        orphan_after: None,
+        orphan_after,
     };
     let prepared = team::prepare(&settings).unwrap();
     let (fp_tx, fingerprints) = unbounded_channel();
@@ -152,6 +161,57 @@ async fn two_runners_on_one_dir_see_each_others_presence_and_claims() {
     assert_eq!(claimed(&mut b_rx).await, (c1.clone(), Ok(())), "an orphan is anyone's");
     b.handle(Team::Release(c1.clone()));
     team_view(&mut b_rx, |v| v.claims.is_empty()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_while_holding_a_conversation_leaves_an_orphan_that_is_released_after_its_wait() {
+    use handoff::team::{Instance, Shared, TeamStore};
+    let dir = team_dir();
+    // What `kill -9` leaves: an instance row whose beat stopped 20 s ago, and its claim.
+    let settings = TeamSettings {
+        dir: dir.path().to_path_buf(),
+        orphan_after: None,
+    };
+    let mut crashed = team::prepare(&settings).unwrap();
+    let fp = crashed
+        .salt
+        .fingerprint(PlatformKind::Raia, "http://127.0.0.1:9/raia", &ApiKey::new(KEY));
+    let then = team::millis(chrono::Utc::now()) - 20_000;
+    let gone = Instance {
+        id: "crashed".into(),
+        operator_name: Some("Cy".into()),
+        operator_email: None,
+        display_name: "Cy".into(),
+        started_at: then - 60_000,
+        viewing: None,
+        typing: false,
+    };
+    crashed.store.heartbeat(&gone, then).unwrap();
+    let c7 = Shared {
+        account: fp,
+        conversation: "c7".into(),
+    };
+    crashed.store.claim(&gone, &c7, false, then).unwrap();
+    drop(crashed);
+
+    // Without orphan_after the orphan stays, said as one, and Cy is no peer.
+    let (b, mut b_rx) = operator(dir.path(), "Bo", &[account("raia", KEY)]);
+    let seen = team_view(&mut b_rx, |v| !v.claims.is_empty()).await;
+    assert!(seen.peers.is_empty(), "{seen:?}");
+    assert_eq!(seen.claims[0].key, ConversationKey::new("raia", "c7"));
+    assert_eq!(seen.claims[0].name, "Cy");
+    assert!(seen.claims[0].orphaned);
+    drop(b);
+
+    // With it, the oldest live instance (the only one here) releases it at its next beat.
+    let (b, mut b_rx) = operator_with(
+        dir.path(),
+        "Bo",
+        &[account("raia", KEY)],
+        Some(Duration::from_millis(1)),
+    );
+    team_view(&mut b_rx, |v| v.claims.is_empty()).await;
+    drop(b);
 }
 
 /// Every file in `dir`, by name.
