@@ -183,6 +183,7 @@ async fn an_instance_killed_while_holding_a_conversation_leaves_an_orphan_that_i
         operator_email: None,
         display_name: "Cy".into(),
         started_at: then - 60_000,
+        accounts: vec![],
         viewing: None,
         typing: false,
     };

@@ -129,6 +129,7 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
         operator_email: identity.email,
         display_name: identity.display_name,
         started_at: millis(now),
+        accounts: vec![],
         viewing: None,
         typing: false,
     };
@@ -263,9 +264,13 @@ impl Task {
     async fn beat(&mut self) {
         let viewing = self.viewing.as_ref().and_then(|k| self.shared(k));
         let typing = self.typing && viewing.is_some();
+        let mut accounts: Vec<String> = self.fingerprints.values().cloned().collect();
+        accounts.sort();
+        accounts.dedup();
         let now = millis(Utc::now());
         self.blocking(
             move |s| {
+                s.me.accounts = accounts;
                 s.me.viewing = viewing;
                 s.me.typing = typing;
                 s.store.heartbeat(&s.me, now)
@@ -276,21 +281,15 @@ impl Task {
         self.refresh().await;
     }
 
-    /// The oldest live instance hands orphans back once they have waited `orphan_after`.
+    /// Orphans that have waited `orphan_after` are released by the oldest live instance that
+    /// has their account (the store decides, so exactly one does).
     async fn release_orphans(&mut self) {
         let Some(after) = self.orphan_after else { return };
-        let accounts: Vec<String> = self.fingerprints.values().cloned().collect();
         let now = millis(Utc::now());
         let before = now - i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
         let released = self
             .blocking(
-                move |s| {
-                    let oldest = s.store.peers(now)?.into_iter().next();
-                    if oldest.is_none_or(|p| p.id != s.me.id) {
-                        return Ok(vec![]);
-                    }
-                    s.store.release_orphans(&accounts, before, now)
-                },
+                move |s| s.store.release_orphans(&s.me, before, now),
                 "releasing orphaned claims",
             )
             .await

@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str)] = &[(
          viewing_conversation TEXT,
          typing INTEGER NOT NULL DEFAULT 0
      );
+     -- The accounts each instance has (fingerprints): who may act on an account's orphans.
+     CREATE TABLE IF NOT EXISTS instance_accounts (
+         instance TEXT NOT NULL,
+         account TEXT NOT NULL,
+         PRIMARY KEY (instance, account)
+     );
      CREATE TABLE IF NOT EXISTS claims (
          account TEXT NOT NULL,
          conversation TEXT NOT NULL,

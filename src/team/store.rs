@@ -43,6 +43,8 @@ pub struct Instance {
     /// How the others name this operator.
     pub display_name: String,
     pub started_at: Millis,
+    /// The fingerprints of the accounts whose keys it has read.
+    pub accounts: Vec<String>,
     pub viewing: Option<Shared>,
     pub typing: bool,
 }
@@ -89,9 +91,9 @@ pub trait TeamStore: Send {
     fn release(&mut self, me: &Instance, what: &Shared) -> Result<(), TeamError>;
     /// Every claim, each marked orphaned or not.
     fn claims(&mut self, now: Millis) -> Result<Vec<ClaimRow>, TeamError>;
-    /// Removes the claims on `accounts` orphaned since `before` or earlier and returns them.
-    fn release_orphans(&mut self, accounts: &[String], before: Millis, now: Millis)
-    -> Result<Vec<ClaimRow>, TeamError>;
+    /// Removes the claims orphaned since `before` or earlier on the accounts of which `me` is
+    /// the oldest live instance (one instance acts on each orphan), and returns them.
+    fn release_orphans(&mut self, me: &Instance, before: Millis, now: Millis) -> Result<Vec<ClaimRow>, TeamError>;
     /// `me` ends: its row and leases go, its claims stay (orphans from now on).
     fn leave(&mut self, me: &Instance, now: Millis) -> Result<(), TeamError>;
     /// Takes or renews the account's lease until `now + ttl`; false while another holds it.
@@ -162,6 +164,13 @@ impl TeamStore for SqliteTeam {
                 me.typing
             ],
         )?;
+        tx.execute("DELETE FROM instance_accounts WHERE instance = ?1", [&me.id])?;
+        for account in &me.accounts {
+            tx.execute(
+                "INSERT INTO instance_accounts (instance, account) VALUES (?1, ?2)",
+                params![me.id, account],
+            )?;
+        }
         // Back after a pause long enough to be taken for dead: its claims are its own again.
         tx.execute(
             "UPDATE claims SET left_at = NULL WHERE instance = ?1 AND left_at IS NOT NULL",
@@ -171,6 +180,10 @@ impl TeamStore for SqliteTeam {
         tx.execute(
             "UPDATE claims SET left_at = (SELECT beat_at FROM instances WHERE id = claims.instance)
              WHERE left_at IS NULL AND instance IN (SELECT id FROM instances WHERE beat_at < ?1 - ?2)",
+            params![now, LIVE_FOR],
+        )?;
+        tx.execute(
+            "DELETE FROM instance_accounts WHERE instance IN (SELECT id FROM instances WHERE beat_at < ?1 - ?2)",
             params![now, LIVE_FOR],
         )?;
         tx.execute("DELETE FROM instances WHERE beat_at < ?1 - ?2", params![now, LIVE_FOR])?;
@@ -237,21 +250,29 @@ impl TeamStore for SqliteTeam {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn release_orphans(
-        &mut self,
-        accounts: &[String],
-        before: Millis,
-        now: Millis,
-    ) -> Result<Vec<ClaimRow>, TeamError> {
+    fn release_orphans(&mut self, me: &Instance, before: Millis, now: Millis) -> Result<Vec<ClaimRow>, TeamError> {
         let tx = self.immediate()?;
         let orphans: Vec<ClaimRow> = {
             let mut query = tx.prepare(&format!("{CLAIMS} ORDER BY c.since"))?;
             let rows = query.query_map(params![now, LIVE_FOR], claim_row)?;
-            rows.collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .filter(|c| c.orphaned_since.is_some_and(|at| at <= before))
-                .filter(|c| accounts.contains(&c.conversation.account))
-                .collect()
+            let mut oldest = tx.prepare(
+                "SELECT i.id FROM instances i JOIN instance_accounts a ON a.instance = i.id
+                 WHERE a.account = ?1 AND i.beat_at >= ?2 - ?3 ORDER BY i.started_at, i.id LIMIT 1",
+            )?;
+            let mut mine = Vec::new();
+            for c in rows {
+                let c = c?;
+                if !c.orphaned_since.is_some_and(|at| at <= before) {
+                    continue;
+                }
+                let first: Option<String> = oldest
+                    .query_row(params![c.conversation.account, now, LIVE_FOR], |r| r.get(0))
+                    .optional()?;
+                if first.as_deref() == Some(me.id.as_str()) {
+                    mine.push(c);
+                }
+            }
+            mine
         };
         for c in &orphans {
             tx.execute(
@@ -270,6 +291,7 @@ impl TeamStore for SqliteTeam {
             params![me.id, now],
         )?;
         tx.execute("DELETE FROM instances WHERE id = ?1", [&me.id])?;
+        tx.execute("DELETE FROM instance_accounts WHERE instance = ?1", [&me.id])?;
         tx.execute("DELETE FROM leases WHERE instance = ?1", [&me.id])?;
         tx.commit()?;
         Ok(())

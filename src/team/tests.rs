@@ -20,6 +20,7 @@ fn instance(id: &str, started_at: Millis) -> Instance {
         operator_email: None,
         display_name: id.to_uppercase(),
         started_at,
+        accounts: vec!["fp1".into()],
         viewing: None,
         typing: false,
     }
@@ -175,10 +176,19 @@ fn leaving_keeps_the_claims_as_orphans_and_orphans_are_released_after_their_wait
     let claims = s.claims(T0 + 1_000).unwrap();
     let orphaned: Vec<_> = claims.iter().filter(|c| c.orphaned_since == Some(T0 + 1_000)).collect();
     assert_eq!(orphaned.len(), 3, "{claims:?}");
-    // Not yet waited long enough, then only those of the accounts asked about.
-    let accounts = vec!["fp1".to_string()];
-    assert!(s.release_orphans(&accounts, T0 + 999, T0 + 2_000).unwrap().is_empty());
-    let released = s.release_orphans(&accounts, T0 + 1_000, T0 + 2_000).unwrap();
+    // c, started after b, has the account too: b, the oldest live one that has it, acts.
+    let c = instance("c", T0 + 500);
+    s.heartbeat(&c, T0 + 1_500).unwrap();
+    s.heartbeat(&b, T0 + 1_500).unwrap();
+    assert!(
+        s.release_orphans(&b, T0 + 999, T0 + 2_000).unwrap().is_empty(),
+        "not yet"
+    );
+    assert!(
+        s.release_orphans(&c, T0 + 1_000, T0 + 2_000).unwrap().is_empty(),
+        "b's to do"
+    );
+    let released = s.release_orphans(&b, T0 + 1_000, T0 + 2_000).unwrap();
     let mut ids: Vec<&str> = released.iter().map(|c| c.conversation.conversation.as_str()).collect();
     ids.sort();
     assert_eq!(ids, ["1", "2"]);
@@ -188,7 +198,19 @@ fn leaving_keeps_the_claims_as_orphans_and_orphans_are_released_after_their_wait
         .into_iter()
         .map(|c| c.conversation.conversation)
         .collect();
-    assert_eq!(left, ["3", "4"], "the other account's orphan and b's live claim stay");
+    assert_eq!(
+        left,
+        ["3", "4"],
+        "the orphan of an account no live instance has, and b's live claim, stay"
+    );
+    // Once b is gone too, c is the oldest that has fp1.
+    s.claim(&b, &conv("5"), false, T0 + 2_000).unwrap();
+    s.leave(&b, T0 + 2_000).unwrap();
+    s.heartbeat(&c, T0 + 3_000).unwrap();
+    let released = s.release_orphans(&c, T0 + 2_000, T0 + 3_000).unwrap();
+    let mut ids: Vec<&str> = released.iter().map(|c| c.conversation.conversation.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["4", "5"]);
 }
 
 #[test]
