@@ -262,7 +262,7 @@ impl TeamStore for SqliteTeam {
             let mut mine = Vec::new();
             for c in rows {
                 let c = c?;
-                if !c.orphaned_since.is_some_and(|at| at <= before) {
+                if c.orphaned_since.is_none_or(|at| at > before) {
                     continue;
                 }
                 let first: Option<String> = oldest
