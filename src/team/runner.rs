@@ -285,6 +285,10 @@ impl Task {
     /// has their account (the store decides, so exactly one does).
     async fn release_orphans(&mut self) {
         let Some(after) = self.orphan_after else { return };
+        // Only the orphans this inbox can see (its accounts') are ever its to release.
+        if !self.last.as_ref().is_some_and(|v| v.claims.iter().any(|c| c.orphaned)) {
+            return;
+        }
         let now = millis(Utc::now());
         let before = now - i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
         let released = self
