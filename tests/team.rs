@@ -181,7 +181,8 @@ async fn an_instance_killed_while_holding_a_conversation_leaves_an_orphan_that_i
         id: "crashed".into(),
         operator_name: Some("Cy".into()),
         operator_email: None,
-        display_name: "Cy".into(),
+        // Whoever writes the team dir may write anything: it reaches the screen clean.
+        display_name: "C\x1b[2Jy\x07".into(),
         started_at: then - 60_000,
         accounts: vec![],
         viewing: None,
@@ -193,12 +194,18 @@ async fn an_instance_killed_while_holding_a_conversation_leaves_an_orphan_that_i
         conversation: "c7".into(),
     };
     crashed.store.claim(&gone, &c7, false, then).unwrap();
+    let hostile = Shared {
+        account: c7.account.clone(),
+        conversation: "c8\x1b]52;c;PWNED\x07".into(),
+    };
+    crashed.store.claim(&gone, &hostile, false, then).unwrap();
     drop(crashed);
 
     // Without orphan_after the orphan stays, said as one, and Cy is no peer.
     let (b, mut b_rx) = operator(dir.path(), "Bo", &[account("raia", KEY)]);
     let seen = team_view(&mut b_rx, |v| !v.claims.is_empty()).await;
     assert!(seen.peers.is_empty(), "{seen:?}");
+    assert_eq!(seen.claims.len(), 1, "an id with controls is nobody's: {seen:?}");
     assert_eq!(seen.claims[0].key, ConversationKey::new("raia", "c7"));
     assert_eq!(seen.claims[0].name, "Cy");
     assert!(seen.claims[0].orphaned);

@@ -5,8 +5,8 @@
 use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore};
 use super::{Starting, millis};
 use crate::app::{Msg, Team};
-use crate::domain::ConversationKey;
 use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView};
+use crate::domain::{ConversationKey, sanitize_line};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -325,6 +325,8 @@ impl Task {
     }
 
     /// The store's rows in this inbox's words: the others, and the claims on accounts it shares.
+    /// The team dir is written by every member of its group: its text is remote text, cleaned
+    /// here, and a conversation id with controls in it is nobody's.
     fn view(&self, me: &str, peers: &[PeerRow], claims: &[ClaimRow]) -> TeamView {
         let peers = peers
             .iter()
@@ -332,8 +334,8 @@ impl Task {
             .map(|p| {
                 let viewing = p.viewing.as_ref().and_then(|v| self.keys(v).into_iter().next());
                 Peer {
-                    instance: p.id.clone(),
-                    name: p.display_name.clone(),
+                    instance: sanitize_line(&p.id),
+                    name: sanitize_line(&p.display_name),
                     typing: p.typing && viewing.is_some(),
                     viewing,
                     beat_at: at(p.beat_at),
@@ -358,6 +360,9 @@ impl Task {
     /// This inbox's conversations the team's name stands for (one per local account with that
     /// fingerprint: usually one, none when it is not shared).
     fn keys(&self, shared: &Shared) -> Vec<ConversationKey> {
+        if shared.conversation.chars().any(char::is_control) || shared.conversation.is_empty() {
+            return vec![];
+        }
         let mut names: Vec<&String> = self
             .fingerprints
             .iter()
@@ -401,8 +406,8 @@ fn orphans_released(keys: &[ConversationKey]) {
 fn claim(key: ConversationKey, row: &ClaimRow) -> Claim {
     Claim {
         key,
-        instance: row.instance.clone(),
-        name: row.name.clone(),
+        instance: sanitize_line(&row.instance),
+        name: sanitize_line(&row.name),
         since: at(row.since),
         orphaned: row.orphaned_since.is_some(),
     }
