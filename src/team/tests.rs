@@ -323,3 +323,21 @@ fn fingerprints_tell_accounts_apart_under_one_salt_made_once() {
         "the salt is not printed"
     );
 }
+
+#[test]
+fn an_operator_is_named_by_name_then_email_then_login_and_cleaned() {
+    use crate::platform::Operator;
+    let named = super::Identity::new(&Operator {
+        name: Some("  Dana\x1b[31m Reyes ".into()),
+        email: Some("dana@example.com".into()),
+    });
+    assert_eq!(named.display_name, "Dana Reyes");
+    let by_email = super::Identity::new(&Operator {
+        name: Some("   ".into()),
+        email: Some("dana@example.com".into()),
+    });
+    assert_eq!(by_email.display_name, "dana@example.com");
+    assert_eq!(by_email.name, None);
+    let nobody = super::Identity::new(&Operator::default());
+    assert!(!nobody.display_name.is_empty());
+}
