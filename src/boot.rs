@@ -53,6 +53,8 @@ pub struct Booted {
     pub state_dir: Option<PathBuf>,
     /// The state directory's lock: held until the inbox ends.
     pub lock: Option<DirLock>,
+    /// Team mode (`[team]`, its dir usable): what the team runner starts from.
+    pub team: Option<crate::team::Starting>,
 }
 
 /// What the last run left in the store, and the store itself.
@@ -100,7 +102,12 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
         }
         None => None,
     };
-    let accounts = config.accounts.iter().map(read_key_later).collect();
+    let (team, fingerprinter) = team(&config, &mut warnings);
+    let accounts = config
+        .accounts
+        .iter()
+        .map(|a| read_key_later(a, fingerprinter.clone()))
+        .collect();
     warnings.extend(config.warnings.iter().cloned());
     let intervals = Intervals {
         list: config.list_interval,
@@ -115,7 +122,39 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
+    booted.team = team;
     Ok(booted)
+}
+
+/// Team mode: the team dir checked and opened now (a refusal is a start-up warning, and the
+/// inbox works alone), and where each account's fingerprint goes once its key is read.
+fn team(
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> (Option<crate::team::Starting>, Option<crate::team::Fingerprinter>) {
+    let Some(settings) = &config.team else {
+        return (None, None);
+    };
+    match crate::team::prepare(settings) {
+        Ok(prepared) => {
+            let (tx, fingerprints) = tokio::sync::mpsc::unbounded_channel();
+            let fingerprinter = crate::team::Fingerprinter {
+                salt: prepared.salt.clone(),
+                tx,
+            };
+            let starting = crate::team::Starting {
+                prepared,
+                identity: crate::team::Identity::new(&config.operator),
+                fingerprints,
+            };
+            (Some(starting), Some(fingerprinter))
+        }
+        Err(why) => {
+            tracing::warn!(%why, "team mode is off");
+            warnings.push(why);
+            (None, None)
+        }
+    }
 }
 
 #[cfg(feature = "sandbox")]
@@ -217,6 +256,7 @@ fn assemble(
         store: restored.store,
         state_dir,
         lock: restored.lock,
+        team: None,
     }
 }
 
@@ -244,8 +284,9 @@ pub fn account(platform: &dyn Platform, label: Option<String>, connection: Conne
 
 /// An account as the inbox shows it at once, and its adapter, made when its key has been read
 /// in a blocking task (a key command may run for its whole timeout); all accounts' keys are
-/// read in parallel, and one that cannot be read stops only its own account.
-fn read_key_later(account: &crate::config::Account) -> AccountEntry {
+/// read in parallel, and one that cannot be read stops only its own account. In team mode the
+/// account's fingerprint is made from the key here and sent to the team runner.
+fn read_key_later(account: &crate::config::Account, team: Option<crate::team::Fingerprinter>) -> AccountEntry {
     let settings = account.settings_without_key.clone();
     let client = platform::http::client(settings.timeout);
     // The adapter without its key answers what the account is and can do; it never polls.
@@ -256,6 +297,9 @@ fn read_key_later(account: &crate::config::Account) -> AccountEntry {
         let settings = tokio::task::spawn_blocking(move || account.read_key())
             .await
             .map_err(|e| format!("reading the key stopped: {e}"))??;
+        if let Some(team) = team {
+            team.send(&settings);
+        }
         Ok(platform::connect(settings, client))
     };
     let pending = Pending {

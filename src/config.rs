@@ -91,9 +91,29 @@ struct File {
     session: FileSession,
     #[serde(default)]
     alerts: FileAlerts,
+    team: Option<Spanned<FileTeam>>,
     #[serde(default)]
     accounts: Vec<FileAccount>,
 }
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileTeam {
+    dir: Option<Spanned<String>>,
+    orphan_after: Option<Spanned<String>>,
+}
+
+/// `[team]`: the directory the team's inboxes share on this server, and how long a
+/// conversation held by an instance that stopped waits before it goes back to the AI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamSettings {
+    pub dir: PathBuf,
+    /// `None`: `"never"`.
+    pub orphan_after: Option<Duration>,
+}
+
+/// How long an orphaned conversation waits for someone when `[team]` does not say.
+pub const ORPHAN_AFTER: Duration = Duration::from_secs(180);
 
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +192,8 @@ pub struct Config {
     pub on_hangup: OnHangup,
     /// `[alerts]`: what is said when someone needs you, how, and how often.
     pub alerts: AlertSettings,
+    /// `[team]`: team mode; none, the inbox works alone.
+    pub team: Option<TeamSettings>,
     pub accounts: Vec<Account>,
     /// Things worth telling the operator that do not stop the program (e.g. file permissions).
     pub warnings: Vec<String>,
@@ -368,12 +390,18 @@ impl Config {
             },
         };
         let alerts = alert_settings(&file.alerts, &duration, &err)?;
+        let team = file
+            .team
+            .as_ref()
+            .map(|t| team_settings(t, &duration, &err))
+            .transpose()?;
         Ok(Config {
             path: path.to_path_buf(),
             operator,
             on_quit,
             on_hangup,
             alerts,
+            team,
             list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
             thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
             accounts,
@@ -431,6 +459,47 @@ fn alert_settings(
         repeat: time(&file.repeat, "repeat", defaults.repeat)?,
         escalate_after: time(&file.escalate_after, "escalate_after", defaults.escalate_after)?,
         reply_due: time(&file.reply_due, "reply_due", defaults.reply_due)?,
+    })
+}
+
+/// `[team]`, checked: an absolute `dir`, and `orphan_after` a duration of at least a second
+/// or `"never"`.
+fn team_settings(
+    file: &Spanned<FileTeam>,
+    duration: &ReadDuration<'_>,
+    err: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<TeamSettings, ConfigError> {
+    let team = file.get_ref();
+    let Some(dir) = &team.dir else {
+        return Err(err(
+            file.span(),
+            "`[team]` needs `dir`: the directory the team shares, e.g. dir = \"/srv/handoff/team\"".into(),
+        ));
+    };
+    let path = expand_home(dir.get_ref());
+    if !path.is_absolute() {
+        return Err(err(
+            dir.span(),
+            format!("`dir` must be an absolute path (got `{}`)", dir.get_ref()),
+        ));
+    }
+    let orphan_after = match &team.orphan_after {
+        Some(v) if v.get_ref() == "never" => None,
+        value => {
+            let got = duration(value, "orphan_after", ORPHAN_AFTER).map_err(|e| ConfigError {
+                message: format!("{} (or \"never\")", e.message),
+                ..e
+            })?;
+            if got < Duration::from_secs(1) {
+                let span = value.as_ref().map_or(file.span(), |v| v.span());
+                return Err(err(span, "`orphan_after` must be at least 1s (or \"never\")".into()));
+            }
+            Some(got)
+        }
+    };
+    Ok(TeamSettings {
+        dir: path,
+        orphan_after,
     })
 }
 
@@ -755,6 +824,50 @@ auth_scheme = "bearer"
             let got = parse(&src).unwrap_err().to_string();
             assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
         }
+    }
+
+    #[test]
+    fn team_is_read_with_its_default_and_its_errors_name_the_line() {
+        assert_eq!(parse(GOOD).unwrap().team, None);
+        let with = |table: &str| format!("{table}\n{GOOD}");
+        let team = parse(&with("[team]\ndir = \"/srv/handoff/team\""))
+            .unwrap()
+            .team
+            .unwrap();
+        assert_eq!(team.dir, PathBuf::from("/srv/handoff/team"));
+        assert_eq!(team.orphan_after, Some(ORPHAN_AFTER));
+        let never = parse(&with("[team]\ndir = \"/srv/t\"\norphan_after = \"never\""));
+        assert_eq!(never.unwrap().team.unwrap().orphan_after, None);
+        let short = parse(&with("[team]\ndir = \"/srv/t\"\norphan_after = \"30s\""));
+        assert_eq!(short.unwrap().team.unwrap().orphan_after, Some(Duration::from_secs(30)));
+        let cases = [
+            (
+                "[team]\norphan_after = \"1m\"",
+                "/etc/handoff.toml:1:1: `[team]` needs `dir`",
+            ),
+            (
+                "[team]\ndir = \"team\"",
+                "/etc/handoff.toml:2:7: `dir` must be an absolute path",
+            ),
+            (
+                "[team]\ndir = \"/t\"\norphan_after = \"soon\"",
+                "/etc/handoff.toml:3:16: `orphan_after` is not a duration",
+            ),
+            (
+                "[team]\ndir = \"/t\"\norphan_after = \"0s\"",
+                "/etc/handoff.toml:3:16: `orphan_after` must be at least 1s",
+            ),
+            (
+                "[team]\ndir = \"/t\"\nshared = true",
+                "/etc/handoff.toml:3:1: unknown field `shared`",
+            ),
+        ];
+        for (table, want) in cases {
+            let got = parse(&with(table)).unwrap_err().to_string();
+            assert!(got.starts_with(want), "want {want:?}\n got {got:?}");
+        }
+        let never = parse(&with("[team]\ndir = \"/t\"\norphan_after = \"soon\"")).unwrap_err();
+        assert!(never.message.contains("\"never\""), "{never}");
     }
 
     #[test]

@@ -39,6 +39,15 @@ pub(super) async fn run(flag: Option<PathBuf>) -> Result<(), Failure> {
             print(&format!("operator MISSING: {fix}\n"));
         }
     }
+    if let Some(team) = &config.team {
+        match crate::team::check(team) {
+            Ok(ok) => print(&format!("team     {ok}\n")),
+            Err(why) => {
+                problems += 1;
+                print(&format!("team     REFUSED (the inbox would work alone): {why}\n"));
+            }
+        }
+    }
     let intervals = crate::sync::Intervals {
         list: config.list_interval,
         thread: config.thread_interval,

@@ -1,5 +1,5 @@
 //! The terminal: set it up and restore it symmetrically (also on a panic), start what feeds
-//! the loop (the cache load, the cache writer, the sync engine), then run the loop
+//! the loop (the cache load, the cache writer, the sync engine, the team runner), then run the loop
 //! (`event_loop`), whose commands the runner carries out (`runner`, `editor`).
 
 mod editor;
@@ -91,6 +91,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
         store,
         state_dir,
         lock: _,
+        team,
     } = booted;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     if let Some(store) = store.clone() {
@@ -103,6 +104,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
             None
         }
     };
+    let team = team.map(|starting| crate::team::start(starting, tx.clone()));
     let engine = Engine::start_pending(pending, intervals, tx, cache);
     let events = EventStream::new();
     let signals = Signals::new()?;
@@ -121,7 +123,7 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
             engine,
             editor_dir,
             notify,
-            team: None,
+            team,
         },
         rx,
         signals,
