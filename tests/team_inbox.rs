@@ -411,3 +411,24 @@ fn a_handoff_a_colleague_opens_stops_alerting_everyone() {
     let cmds = update(&mut m, Msg::Tick, at(200));
     assert!(!cmds.iter().any(|c| matches!(c, Cmd::Term(_))), "{cmds:?}");
 }
+
+#[test]
+fn orphans_given_to_this_inbox_are_handed_back_to_the_ai() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![claim("raia/bo", "Sam", true)], 1);
+    let cmds = update(&mut m, Msg::Orphans(vec![key("raia/bo"), key("raia/ana")]), at(200));
+    // Bo is held (by nobody now); Ana waits for a person and is nobody's to hand back.
+    assert!(cmds.contains(&Cmd::Net(Net::Act {
+        key: key("raia/bo"),
+        op: Op::HandBack
+    })));
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Net(Net::Act { key: k, .. }) if *k == key("raia/ana")))
+    );
+    assert_eq!(
+        m.notice.as_ref().unwrap().text,
+        "Bo: nobody held it — handing it back to the AI"
+    );
+}

@@ -174,6 +174,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::StoreSaved => drafts::on_store_saved(model),
         Msg::Team(view) => team::on_view(model, view),
         Msg::Claimed { key, result } => team::on_claimed(model, key, result),
+        Msg::Orphans(keys) => team::on_orphans(model, keys),
     }
 }
 

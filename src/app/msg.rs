@@ -163,6 +163,9 @@ pub enum Msg {
     /// The team's picture changed (team mode): who else is on, what they look at, what is
     /// claimed and by whom.
     Team(crate::domain::team::TeamView),
+    /// Conversations whose holder's session ended `orphan_after` ago, given to this instance
+    /// to hand back to the AI (the team store picks exactly one instance for each).
+    Orphans(Vec<ConversationKey>),
     /// The answer to `Team::Claim`.
     Claimed {
         key: ConversationKey,

@@ -141,6 +141,28 @@ pub(super) fn on_claimed(model: &mut Model, key: ConversationKey, result: Result
     }
 }
 
+/// Conversations nobody has held for `orphan_after` (their operator's session ended), given to
+/// this inbox to hand back to the AI: their customers would otherwise wait for nobody.
+pub(super) fn on_orphans(model: &mut Model, keys: Vec<ConversationKey>) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for key in keys {
+        let held = model
+            .conversations
+            .get(&key)
+            .is_some_and(|c| matches!(c.status, Status::Human { .. }));
+        if held && !model.mine.contains_key(&key) {
+            cmds.extend(inbox::start(model, key.clone(), Op::HandBack));
+            let name = customer(model, &key);
+            notice(
+                model,
+                format!("{name}: nobody held it — handing it back to the AI"),
+                true,
+            );
+        }
+    }
+    cmds
+}
+
 /// What this operator looks at and types in, when it changed (team mode only).
 pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
     model.team.as_ref()?;

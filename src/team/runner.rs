@@ -252,7 +252,8 @@ impl Task {
             .map_err(|e| ClaimRefused::Failed(e.to_string()))?;
         match answer {
             Ok(Claimed::Made) => Ok(()),
-            Ok(Claimed::HeldBy(row)) => Err(ClaimRefused::HeldBy(claim(key.clone(), &row))),
+            // Held by another instance, never this one.
+            Ok(Claimed::HeldBy(row)) => Err(ClaimRefused::HeldBy(claim(key.clone(), &row, ""))),
             Err(e) => {
                 tracing::warn!(error = %e, "claiming a conversation failed");
                 Err(ClaimRefused::Failed(e.to_string()))
@@ -300,7 +301,10 @@ impl Task {
             .unwrap_or_default();
         if !released.is_empty() {
             let keys: Vec<ConversationKey> = released.iter().flat_map(|c| self.keys(&c.conversation)).collect();
-            orphans_released(&keys);
+            // This instance's to hand back to the AI on the platform (the app holds the
+            // operations, with this operator's key).
+            tracing::info!(conversations = ?keys, "orphaned claims released after orphan_after");
+            let _ = self.tx.send(Msg::Orphans(keys));
             self.refresh().await;
         }
     }
@@ -344,7 +348,11 @@ impl Task {
             .collect();
         let claims = claims
             .iter()
-            .flat_map(|row| self.keys(&row.conversation).into_iter().map(move |key| claim(key, row)))
+            .flat_map(|row| {
+                self.keys(&row.conversation)
+                    .into_iter()
+                    .map(move |key| claim(key, row, me))
+            })
             .collect();
         TeamView { peers, claims }
     }
@@ -397,18 +405,13 @@ impl Task {
     }
 }
 
-/// Where the orphans this instance released go to be handed back to the AI on the platform.
-/// The app's part (it holds the adapters' operations); for now they are logged.
-fn orphans_released(keys: &[ConversationKey]) {
-    tracing::info!(conversations = ?keys, "orphaned claims released after orphan_after");
-}
-
-fn claim(key: ConversationKey, row: &ClaimRow) -> Claim {
+fn claim(key: ConversationKey, row: &ClaimRow, me: &str) -> Claim {
     Claim {
         key,
         instance: sanitize_line(&row.instance),
         name: sanitize_line(&row.name),
         since: at(row.since),
+        mine: row.instance == me,
         orphaned: row.orphaned_since.is_some(),
     }
 }
