@@ -1,0 +1,130 @@
+//! Two operators, Ann and Ben, each running the real binary on a PTY with their own state, on
+//! one team dir and the same sandbox accounts: Ben sees what Ann looks at and types in, a
+//! conversation Ann took is "held by Ann" on his screen and his `t` asks naming her; when Ann is
+//! killed while holding it, Ben's screen says her session ended, and after `orphan_after` it is
+//! handed back to the AI on the platform.
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use common::fixtures::{OPERATOR_EMAIL, OPERATOR_NAME};
+use common::term::{Term, config, runtime};
+use common::*;
+use serde_json::json;
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn kill_9(t: &Term) {
+    let pid = t.child.process_id().expect("a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+/// Finds `name` with the filter and opens the conversation.
+fn open(t: &mut Term, name: &str) {
+    t.keys("\x1b");
+    t.keys("\x1b");
+    t.wait_for(name, WAIT);
+    t.keys(&format!("/{name}\r"));
+    t.wait_for(&format!("filter: \"{name}\""), WAIT);
+    t.keys("\r");
+    t.wait_for("a person please", WAIT);
+}
+
+#[test]
+fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let id = rt.block_on(create(
+        &h,
+        "raia",
+        "Tia Team",
+        "needs_human",
+        json!([{"author": "customer", "text": "a person please"}]),
+    ));
+    let team = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+    let extra = format!(
+        "\n[team]\ndir = \"{}\"\norphan_after = \"20s\"\n",
+        team.path().display()
+    );
+    let ann_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ann Archer")
+        .replace(OPERATOR_EMAIL, "ann@example.com");
+    let ben_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ben Baker")
+        .replace(OPERATOR_EMAIL, "ben@example.com");
+    let mut ann = Term::start(&ann_config, 120, 40);
+    let mut ben = Term::start(&ben_config, 120, 40);
+    for t in [&ann, &ben] {
+        t.wait_for("raia ✓", WAIT);
+    }
+    ben.keys("/Tia\r");
+    ben.wait_for("filter: \"Tia\"", WAIT);
+
+    // Ann opens it: Ben's list says so. Ann types: Ben sees her typing.
+    open(&mut ann, "Tia Team");
+    ben.wait_for("Ann Archer viewing", WAIT);
+    ann.keys("ihel");
+    ben.wait_for("Ann Archer typing…", WAIT);
+    ann.keys("\x1b");
+    ben.wait_until("no longer typing", WAIT, |s| s.contains("Ann Archer viewing"));
+
+    // Ann takes it over: claimed in the team, so raia's "a human" is Ann on Ben's screen, and
+    // Ben's t asks before taking it from her.
+    ann.keys("t");
+    ann.wait_for("held by you", WAIT);
+    ben.keys("\r");
+    ben.wait_for("held by Ann Archer", WAIT);
+    ben.keys("t");
+    let screen = ben.wait_for("Ann Archer holds this conversation", WAIT);
+    assert!(screen.contains("Take it over?"), "{screen}");
+    ben.keys("n");
+    ben.wait_until("the question gone", WAIT, |s| !s.contains("Take it over?"));
+
+    // Ann's inbox is killed while she holds it: Ben hears her session ended (her heartbeat is
+    // 10 s stale), and once orphan_after has passed since her last beat his inbox hands it back
+    // to the AI (raia's mode back to "ai").
+    rt.block_on(clear_received(&h));
+    kill_9(&ann);
+    let screen = ben.wait_for(
+        "Ann Archer's session ended — 1 conversation held by nobody",
+        Duration::from_secs(40),
+    );
+    assert!(
+        screen.contains("held by nobody (Ann Archer's session ended)"),
+        "{screen}"
+    );
+    let path = format!("/raia/external/conversations/{id}/mode");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let log = rt.block_on(received(&h));
+        let handed_back = log
+            .iter()
+            .any(|r| r["method"] == "PUT" && r["path"] == path.as_str() && r["body"] == json!({"mode": "ai"}));
+        if handed_back {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not handed back:\n{}",
+            ben.screen()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ben.wait_for("AI is answering", WAIT);
+    // The team dir holds no key.
+    for entry in std::fs::read_dir(team.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("sandbox-raia-key") && !text.contains("raia-key"),
+            "a key in the team dir"
+        );
+    }
+}
