@@ -91,7 +91,7 @@ fn a_new_handoff_is_said_at_once_then_every_repeat_until_opened() {
     assert_eq!(notifications(&tick(&mut m, 61)).len(), 1, "and again");
     // The same handoff reported again is not a second alert.
     synced(&mut m, "ana", Status::NeedsHuman, 62);
-    assert_eq!(m.alerts.pending.len(), 1);
+    assert_eq!(m.alerts.pending().len(), 1);
     // Opened: acknowledged; nothing more is said.
     m.select_index(0);
     update(&mut m, Msg::Key(Key::new(KeyCode::Enter)), at(70));
@@ -226,7 +226,7 @@ fn a_customer_writing_in_a_conversation_i_hold_is_an_alert_unless_it_is_on_scree
     assert!(notifications(&thread(&mut m, vec![customer("1", 0), me("2", 10)], 12)).is_empty());
     let cmds = thread(&mut m, vec![customer("1", 0), me("2", 10), customer("3", 20)], 20);
     assert_eq!(notifications(&cmds)[0].body, "a customer replied — Store");
-    assert_eq!(m.alerts.pending[0].kind, AlertKind::CustomerReplied);
+    assert_eq!(m.alerts.pending()[0].kind, AlertKind::CustomerReplied);
     // Opened: answered. While it is on screen, a reply there raises nothing.
     m.select_index(0);
     update(&mut m, Msg::Key(Key::new(KeyCode::Enter)), at(25));

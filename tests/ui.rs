@@ -1111,7 +1111,7 @@ fn alerting(width: u16, height: u16) -> Model {
     if let Some(c) = model.conversations.get_mut(&key("raia/c2")) {
         c.waiting_since = Some(ago(300));
     }
-    model.alerts.pending = vec![
+    model.alerts.set_pending(vec![
         Alert {
             key: key("raia/c1"),
             kind: AlertKind::Handoff,
@@ -1122,7 +1122,7 @@ fn alerting(width: u16, height: u16) -> Model {
             kind: AlertKind::ReplyDue,
             since: ago(180),
         },
-    ];
+    ]);
     model.alerts.escalated = true;
     model.alerts.muted_until = Some(now() + TimeDelta::seconds(570));
     model.keep_cursor_visible();

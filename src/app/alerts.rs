@@ -16,6 +16,9 @@ use crate::domain::{AlertSettings, ConversationKey, Holder, Status};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 
+/// How many of the oldest alerts' ages the deadline follows (the alert line shows no more).
+const LINE_AGES: usize = 16;
+
 /// What an alert is about. The order is the order of urgency in a notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertKind {
@@ -65,7 +68,9 @@ pub struct Notification {
 pub struct Alerts {
     pub settings: AlertSettings,
     /// Not acknowledged yet, oldest first.
-    pub pending: Vec<Alert>,
+    pending: Vec<Alert>,
+    /// How many of `pending` each conversation has: a row asks once per frame.
+    keyed: HashMap<ConversationKey, usize>,
     /// When the pending alerts are said again.
     pub next_at: Option<DateTime<Utc>>,
     /// The oldest pending alert has waited past `escalate_after` (and was said so).
@@ -91,7 +96,35 @@ impl Alerts {
 
     /// Whether a conversation has an alert waiting (its row is marked).
     pub fn has(&self, key: &ConversationKey) -> bool {
-        self.pending.iter().any(|a| &a.key == key)
+        self.keyed.contains_key(key)
+    }
+
+    /// The alerts waiting, oldest first.
+    pub fn pending(&self) -> &[Alert] {
+        &self.pending
+    }
+
+    /// Replaces the alerts waiting (oldest first).
+    pub fn set_pending(&mut self, pending: Vec<Alert>) {
+        self.pending = pending;
+        self.reindex();
+    }
+
+    fn push(&mut self, alert: Alert) {
+        *self.keyed.entry(alert.key.clone()).or_default() += 1;
+        self.pending.push(alert);
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&Alert) -> bool) {
+        self.pending.retain(keep);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.keyed.clear();
+        for a in &self.pending {
+            *self.keyed.entry(a.key.clone()).or_default() += 1;
+        }
     }
 
     /// The next moment alerts change on their own: said again, escalating, a reply falling due,
@@ -112,7 +145,8 @@ impl Alerts {
             if !self.escalated {
                 times.push(oldest.since + self.settings.escalate_after);
             }
-            for alert in &self.pending {
+            // The ages the alert line can show tick over each minute (it shows the oldest few).
+            for alert in self.pending.iter().take(LINE_AGES) {
                 let minutes = (now - alert.since).num_minutes().max(0) + 1;
                 times.push(alert.since + TimeDelta::minutes(minutes));
             }
@@ -151,10 +185,10 @@ pub(super) fn raise(model: &mut Model, key: &ConversationKey, kind: AlertKind) -
         return vec![];
     }
     let alerts = &mut model.alerts;
-    if alerts.pending.iter().any(|a| &a.key == key && a.kind == kind) {
+    if alerts.has(key) && alerts.pending.iter().any(|a| &a.key == key && a.kind == kind) {
         return vec![];
     }
-    alerts.pending.push(Alert {
+    alerts.push(Alert {
         key: key.clone(),
         kind,
         since: model.now,
@@ -164,14 +198,17 @@ pub(super) fn raise(model: &mut Model, key: &ConversationKey, kind: AlertKind) -
 
 /// The conversation was opened or taken: its alerts are answered.
 pub(super) fn acknowledge(model: &mut Model, key: &ConversationKey) {
-    model.alerts.pending.retain(|a| &a.key != key);
+    if !model.alerts.has(key) {
+        return;
+    }
+    model.alerts.retain(|a| &a.key != key);
     settle(&mut model.alerts, model.now);
 }
 
 /// The acknowledge key: every alert waiting is answered.
 pub(super) fn acknowledge_all(model: &mut Model) -> Vec<Cmd> {
     let count = model.alerts.pending.len();
-    model.alerts.pending.clear();
+    model.alerts.set_pending(Vec::new());
     settle(&mut model.alerts, model.now);
     let words = match count {
         0 => "no alerts waiting".to_string(),
@@ -198,14 +235,21 @@ pub(super) fn mute(model: &mut Model, minutes: i64) -> Vec<Cmd> {
     vec![]
 }
 
-/// After every message: alerts that no longer apply go, replies falling due are raised, the
-/// waiting ones are said again when due, escalating once they have waited too long.
-pub(super) fn check(model: &mut Model) -> Vec<Cmd> {
+/// After every message: alerts that no longer apply go (when the message could change what
+/// they are about: `news`), replies falling due are raised (with the news or a tick: `due`),
+/// the waiting ones are said again when due, escalating once they have waited too long. A key
+/// costs nothing here however many alerts wait or conversations are held.
+pub(super) fn check(model: &mut Model, news: bool, due: bool) -> Vec<Cmd> {
     let now = model.now;
     let mut cmds = Vec::new();
-    forget_moot(model);
-    for key in replies_due(model) {
-        cmds.extend(raise(model, &key, AlertKind::ReplyDue));
+    if news {
+        forget_moot(model);
+    }
+    // Replies fall due with the news or with the time (the deadline brings a tick).
+    if due {
+        for key in replies_due(model) {
+            cmds.extend(raise(model, &key, AlertKind::ReplyDue));
+        }
     }
     let alerts = &mut model.alerts;
     if alerts.muted_until.is_some_and(|until| until <= now) {
@@ -244,7 +288,7 @@ fn forget_moot(model: &mut Model) {
         .filter(|a| model.peers_on(&a.key).next().is_some() || model.claim_by_other(&a.key).is_some())
         .map(|a| a.key.clone())
         .collect();
-    model.alerts.pending.retain(|a| {
+    model.alerts.retain(|a| {
         let Some(c) = conversations.get(&a.key) else {
             return false;
         };

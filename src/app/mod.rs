@@ -44,11 +44,17 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     {
         leaving.waiting.remove(key);
     }
+    // Whether the message can change the conversations, and so who holds what and what alerts
+    // are about: a key, a paste, a resize or a tick cannot (a key's operation changes them when
+    // its answer comes). What follows skips that bookkeeping otherwise: a key must cost the
+    // same with 10,000 conversations held and alerted as with none.
+    let news = !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick);
+    let timed = matches!(msg, Msg::Tick);
     let mut cmds = handle(model, msg);
     // Quitting after the hand-backs: the next ones go, or the program ends.
     cmds.extend(input::leave_progress(model));
     // Alerts due are said (again), answered ones forgotten.
-    cmds.extend(alerts::check(model));
+    cmds.extend(alerts::check(model, news, news || timed));
     inbox::remind_when_due(model);
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
@@ -63,10 +69,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         }
     }
     // Who holds what is on disk as soon as it changes: after a crash, it is what says "you".
-    if let Some(cmd) = holds_changed(model) {
-        cmds.push(cmd);
+    if news {
+        cmds.extend(holds_changed(model));
+        cmds.extend(holds_to_tell(model));
     }
-    cmds.extend(holds_to_tell(model));
     cmds.extend(team::presence_changed(model));
     // The open draft is styled for where the keys go (the view renders it by reference).
     if let Some(key) = &model.open {

@@ -24,8 +24,13 @@ pub fn alert_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         }
     }
     keys.push(gap(1));
-    let mut left = vec![styled(format!(" ! {}", alerts.pending.len()), style)];
-    for alert in &alerts.pending {
+    let width = usize::from(area.width);
+    let mut left = vec![styled(format!(" ! {}", alerts.pending().len()), style)];
+    // The oldest first, as many as the line can show (a frame costs the line, not the alerts).
+    for alert in alerts.pending() {
+        if layout::spans_width(&left) > width {
+            break;
+        }
         let name = model
             .conversations
             .get(&alert.key)
@@ -34,7 +39,6 @@ pub fn alert_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         left.push(styled(format!("{name} {}", alert.kind.words()), theme.bold));
         left.push(styled(format!(" {}", ago(alert.since, model.now)), theme.dim));
     }
-    let width = usize::from(area.width);
     let keys_width = layout::spans_width(&keys);
     let keys = if keys_width * 2 <= width { keys } else { Vec::new() };
     let room = width.saturating_sub(layout::spans_width(&keys));

@@ -225,7 +225,7 @@ impl Model {
 
     /// Whether the alert line shows (alerts wait to be acknowledged).
     pub fn alert_line(&self) -> bool {
-        !self.alerts.pending.is_empty()
+        !self.alerts.pending().is_empty()
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
