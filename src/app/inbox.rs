@@ -44,12 +44,13 @@ pub(super) fn on_synced(
             status => (*status == Status::NeedsHuman, None),
         };
         let name = taken_by.as_ref().map(|_| c.customer_name.clone());
-        let key = c.key.clone();
+        // Only for the few an alert may be about: this runs for every conversation of a batch.
+        let key = (needs_human || taken_by.is_some()).then(|| c.key.clone());
         let old = model.absorb(c);
-        if needs_human && old != Some(Status::NeedsHuman) {
+        if let Some(key) = key.as_ref().filter(|_| needs_human && old != Some(Status::NeedsHuman)) {
             new_handoffs.push(key.clone());
         }
-        if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me })) = (taken_by, name, old) {
+        if let (Some(who), Some(name), Some(Status::Human { by: Holder::Me }), Some(key)) = (taken_by, name, old, key) {
             notice(model, format!("{name} was taken over by {who}"), true);
             taken.push(key);
         }
