@@ -230,6 +230,7 @@ fn leaders(inboxes: &[Inbox]) -> Vec<usize> {
 async fn compare(n: usize, conversations: usize, window: usize) -> TeamRun {
     let alone = team_run(1, conversations, window).await;
     let a = mean(&alone.per_minute);
+    let shown = alone.inboxes[0].seen.len();
     drop(alone);
     let team = team_run(n, conversations, window).await;
     let t = mean(&team.per_minute);
@@ -247,6 +248,11 @@ async fn compare(n: usize, conversations: usize, window: usize) -> TeamRun {
         );
     }
     same_everywhere(&team.inboxes);
+    assert_eq!(
+        team.inboxes[0].seen.len(),
+        shown,
+        "as many conversations as one inbox alone shows"
+    );
     assert_eq!(leaders(&team.inboxes).len(), 1, "one instance polls for the team");
     team
 }

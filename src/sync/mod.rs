@@ -234,7 +234,9 @@ impl Engine {
                 let _ = slot.set(arrived.clone());
                 match arrived {
                     Ok(platform) => {
-                        if pending.reads_key {
+                        // Following, the account is as its leader's sync is (the team side
+                        // says so); a poller started later says Connecting itself.
+                        if pending.reads_key && poll_now {
                             let _ = tx.send(Msg::Connection {
                                 account: pending.name,
                                 state: Connection::Connecting,
@@ -242,6 +244,7 @@ impl Engine {
                         }
                         let mut supervisor = Supervisor::new(platform, intervals, tx, control_rx, switch_rx);
                         supervisor.cache = cache;
+                        supervisor.announce = !poll_now;
                         supervisor.run().await;
                     }
                     Err(reason) => {

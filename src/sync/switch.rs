@@ -39,6 +39,8 @@ pub(super) struct Supervisor {
     pub intervals: Intervals,
     pub tx: UnboundedSender<Msg>,
     pub cache: Option<CacheWriter>,
+    /// A poller started says `Connecting` (it was following: the UI showed the leader's state).
+    pub announce: bool,
     pub controls: UnboundedReceiver<Control>,
     pub switches: UnboundedReceiver<Switch>,
     watched: Option<String>,
@@ -59,6 +61,7 @@ impl Supervisor {
             intervals,
             tx,
             cache: None,
+            announce: false,
             controls,
             switches,
             watched: None,
@@ -120,7 +123,15 @@ impl Supervisor {
         match switch {
             Switch::Lead(tee) => match running {
                 Some(r) => r.tee = tee,
-                None => *running = Some(self.start(tee)),
+                None => {
+                    if self.announce {
+                        let _ = self.tx.send(Msg::Connection {
+                            account: self.platform.account().to_string(),
+                            state: crate::app::Connection::Connecting,
+                        });
+                    }
+                    *running = Some(self.start(tee));
+                }
             },
             Switch::Follow => *running = None,
             Switch::Viewed(ids) => {
