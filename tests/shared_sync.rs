@@ -11,9 +11,9 @@
 mod common;
 
 use common::*;
-use handoff::app::Msg;
+use handoff::app::{Msg, Net, Op, Team};
 use handoff::config::TeamSettings;
-use handoff::domain::{Conversation, ConversationKey, PlatformKind};
+use handoff::domain::{Conversation, ConversationKey, Message, PlatformKind};
 use handoff::sandbox::SandboxHandle;
 use handoff::sync::{Engine, Intervals, Pending};
 use handoff::team::{self, Fingerprinter, Runner, Starting, SyncRole};
@@ -36,6 +36,8 @@ struct Inbox {
     rx: UnboundedReceiver<Msg>,
     seen: HashMap<ConversationKey, Conversation>,
     walked: HashSet<String>,
+    threads: HashMap<ConversationKey, Vec<Message>>,
+    done: Vec<(ConversationKey, Op, Result<(), String>)>,
     /// The accounts this instance polls now (the roles the team runner gave the engine).
     leads: Arc<Mutex<HashSet<String>>>,
 }
@@ -108,6 +110,8 @@ fn inbox(h: &SandboxHandle, dir: &Path, name: &str) -> Inbox {
         rx,
         seen: HashMap::new(),
         walked: HashSet::new(),
+        threads: HashMap::new(),
+        done: Vec::new(),
         leads,
     }
 }
@@ -127,6 +131,10 @@ impl Inbox {
                         self.seen.remove(&key);
                     }
                 }
+                Msg::Thread { key, messages } => {
+                    self.threads.insert(key, messages);
+                }
+                Msg::Done { key, op, result } => self.done.push((key, op, result.map(|_| ()))),
                 _ => {}
             }
         }
@@ -302,6 +310,80 @@ async fn when_the_leader_quits_another_polls_and_a_new_customer_reaches_the_rest
         .await
         .expect("the new customer reaches every remaining instance");
     assert_eq!(leaders(&run.inboxes).len(), 1);
+}
+
+/// Drains `inbox` until `ok` holds of it (a bound, not a timing).
+async fn until(inbox: &mut Inbox, what: &str, ok: impl Fn(&Inbox) -> bool) {
+    let wait = async {
+        loop {
+            inbox.drain();
+            if ok(inbox) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .unwrap_or_else(|_| panic!("{what}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_acts_with_its_own_key_and_the_thread_it_opens_is_kept_fresh() {
+    let h = quiet(20).await;
+    let id = create(
+        &h,
+        "raia",
+        "Olga Open",
+        "ai",
+        json!([{"author": "customer", "text": "just browsing"}]),
+    )
+    .await;
+    let key = ConversationKey::new("raia", id);
+    let dir = team_dir();
+    let mut ann = inbox(&h, dir.path(), "Ann");
+    until(&mut ann, "Ann polls every account", |i| {
+        i.leads.lock().unwrap().len() == ACCOUNTS.len()
+    })
+    .await;
+    let mut ben = inbox(&h, dir.path(), "Ben");
+    until(&mut ben, "Ben has the conversation from the team store", |i| {
+        i.seen.contains_key(&key)
+    })
+    .await;
+    assert!(ben.leads.lock().unwrap().is_empty(), "Ben polls nothing");
+    // Not waiting for a human, held by nobody: no poller reads its thread, until Ben opens it.
+    assert!(!ben.threads.contains_key(&key));
+
+    ben.team.as_ref().unwrap().handle(Team::Presence {
+        viewing: Some(key.clone()),
+        typing: false,
+    });
+    ben.engine.handle(Net::Watch(Some(key.clone())));
+    until(
+        &mut ben,
+        "the thread Ben opened reaches him through Ann's poller",
+        |i| {
+            i.threads
+                .get(&key)
+                .is_some_and(|m| m.iter().any(|m| m.text == "just browsing"))
+        },
+    )
+    .await;
+
+    // His takeover goes with his own adapter, though his inbox polls nothing.
+    ben.engine.handle(Net::Act {
+        key: key.clone(),
+        op: Op::TakeOver,
+    });
+    until(&mut ben, "Ben's takeover is answered", |i| !i.done.is_empty()).await;
+    assert_eq!(ben.done, vec![(key.clone(), Op::TakeOver, Ok(()))]);
+    until(&mut ben, "the takeover reaches Ben through Ann's sync", |i| {
+        i.seen.get(&key).is_some_and(|c| c.status.name() != "ai")
+    })
+    .await;
+    ann.quit();
+    ben.quit();
 }
 
 /// 20 instances at 10,000 conversations: the figures in the README (requests per account per
