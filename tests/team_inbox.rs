@@ -432,3 +432,17 @@ fn orphans_given_to_this_inbox_are_handed_back_to_the_ai() {
         "Bo: nobody held it — handing it back to the AI"
     );
 }
+
+#[test]
+fn a_takeover_the_account_cannot_make_claims_nothing() {
+    let mut m = inbox();
+    m.accounts[0].capabilities.take_over = handoff::domain::Availability::No("no takeover in this API".into());
+    view(&mut m, vec![], vec![], 1);
+    select(&mut m, "raia/ana");
+    let cmds = press(&mut m, "\rt", 2);
+    assert!(
+        team_cmds(&cmds).iter().all(|c| !matches!(c, Team::Claim { .. })),
+        "{cmds:?}"
+    );
+    assert!(m.notice.as_ref().unwrap().text.contains("no takeover in this API"));
+}

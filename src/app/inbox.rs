@@ -456,7 +456,7 @@ pub(super) fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd>
 }
 
 /// Why `op` cannot start on this conversation now, in the operator's words.
-fn refusal(model: &Model, key: &ConversationKey, op: Op) -> Option<String> {
+pub(super) fn refusal(model: &Model, key: &ConversationKey, op: Op) -> Option<String> {
     if let Some(other) = model.busy.get(key) {
         return Some(format!("still {} — wait for the answer", other.doing()));
     }

@@ -101,12 +101,9 @@ fn orphans(view: Option<&TeamView>) -> Vec<(ConversationKey, String)> {
 /// In team mode a takeover claims the conversation first (`force` once the operator said yes
 /// over another's claim); the platform is called once the claim is made. Alone, at once.
 pub(super) fn take_over(model: &mut Model, key: ConversationKey, force: bool) -> Vec<Cmd> {
-    if model.team.is_none() {
+    // Alone, or a takeover the account cannot make anyway (then `start` says why): no claim.
+    if model.team.is_none() || inbox::refusal(model, &key, Op::TakeOver).is_some() {
         return inbox::start(model, key, Op::TakeOver);
-    }
-    if let Some(other) = model.busy.get(&key) {
-        notice(model, format!("still {} — wait for the answer", other.doing()), true);
-        return vec![];
     }
     model.busy.insert(key.clone(), Op::TakeOver);
     notice(model, "claiming it for you in the team…".into(), false);
@@ -119,7 +116,14 @@ pub(super) fn on_claimed(model: &mut Model, key: ConversationKey, result: Result
         model.busy.remove(&key);
     }
     match result {
-        Ok(()) => inbox::start(model, key, Op::TakeOver),
+        Ok(()) => {
+            let cmds = inbox::start(model, key.clone(), Op::TakeOver);
+            // Refused after all (the account stopped answering meanwhile): the claim goes.
+            if cmds.is_empty() {
+                return released(model, &[key]);
+            }
+            cmds
+        }
         Err(ClaimRefused::HeldBy(claim)) => {
             model.overlay = Some(Overlay::Confirm(Confirm::TakeFrom {
                 key,

@@ -216,7 +216,10 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
         second.push(styled(format!("{}… ", op.doing()), theme.warn));
     }
     if let Some((words, typing)) = presence(model, &c.key) {
-        second.push(styled(format!("{words} "), if typing { theme.warn } else { theme.dim }));
+        second.push(styled(
+            format!("{words} · "),
+            if typing { theme.warn } else { theme.dim },
+        ));
     }
     let mut detail = String::new();
     if let Some(channel) = &c.channel {
