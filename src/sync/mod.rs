@@ -13,6 +13,7 @@ mod cache;
 pub mod effects;
 mod pace;
 mod poller;
+mod switch;
 
 pub use cache::CacheWriter;
 pub use pace::describe;
@@ -21,13 +22,15 @@ use crate::app::{Connection, Msg, Net, Op};
 use crate::domain::{ConversationKey, SendBaseline};
 use crate::platform::Platform;
 use crate::store::{Store, StoreError};
-use poller::{Control, Poller};
+use poller::Control;
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
+use switch::{Supervisor, Switch};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinSet;
@@ -97,6 +100,8 @@ struct Account {
     /// The adapter once the account's key is read, or why it could not be.
     platform: Arc<OnceLock<Result<Arc<dyn Platform>, String>>>,
     control: UnboundedSender<Control>,
+    /// Starts and stops its poller (team mode: only the lease holder polls).
+    switch: UnboundedSender<Switch>,
 }
 
 /// An account's adapter, or why there is none (its key could not be read).
@@ -162,10 +167,52 @@ impl Engine {
             runtime,
             stopped: AtomicBool::new(false),
         };
-        engine.with_pollers(accounts, intervals.clamped(), cache)
+        engine.with_pollers(accounts, intervals.clamped(), cache, true)
     }
 
-    fn with_pollers(mut self, accounts: Vec<Pending>, intervals: Intervals, cache: Option<CacheWriter>) -> Engine {
+    /// As [`Engine::start_pending`], but no account is polled until [`Engine::lead`] says so
+    /// (team mode: the instance holding an account's lease polls it for the team). The
+    /// adapters still arrive, so this operator's actions and sends work meanwhile.
+    pub fn start_following(
+        accounts: Vec<Pending>,
+        intervals: Intervals,
+        tx: UnboundedSender<Msg>,
+        cache: Option<CacheWriter>,
+    ) -> Engine {
+        let engine = Engine::start_pending(vec![], intervals, tx, None);
+        engine.with_pollers(accounts, intervals.clamped(), cache, false)
+    }
+
+    /// Starts the account's poller (if it is not running); what it learns is also sent to
+    /// `tee` (the team store's writer).
+    pub fn lead(&self, account: &str, tee: Option<UnboundedSender<Msg>>) {
+        self.switch(account, Switch::Lead(tee));
+    }
+
+    /// Stops the account's poller: another instance polls it.
+    pub fn follow(&self, account: &str) {
+        self.switch(account, Switch::Follow);
+    }
+
+    /// The conversations of the account that other operators have open: while this instance
+    /// polls it, their threads are kept fresh as held ones are.
+    pub fn viewed_by_others(&self, account: &str, ids: HashSet<String>) {
+        self.switch(account, Switch::Viewed(ids));
+    }
+
+    fn switch(&self, account: &str, switch: Switch) {
+        if let Some(a) = self.accounts.get(account) {
+            let _ = a.switch.send(switch);
+        }
+    }
+
+    fn with_pollers(
+        mut self,
+        accounts: Vec<Pending>,
+        intervals: Intervals,
+        cache: Option<CacheWriter>,
+        poll_now: bool,
+    ) -> Engine {
         for pending in accounts {
             let name = pending.name.clone();
             if self.accounts.contains_key(&name) {
@@ -176,6 +223,10 @@ impl Engine {
             // Controls sent before the adapter arrives (the conversation on screen) wait in
             // the channel for the poller.
             let (control, control_rx) = mpsc::unbounded_channel();
+            let (switch, switch_rx) = mpsc::unbounded_channel();
+            if poll_now {
+                let _ = switch.send(Switch::Lead(None));
+            }
             let platform = Arc::new(OnceLock::new());
             let (slot, tx, cache) = (platform.clone(), self.tx.clone(), cache.clone());
             self.spawn(async move {
@@ -183,15 +234,18 @@ impl Engine {
                 let _ = slot.set(arrived.clone());
                 match arrived {
                     Ok(platform) => {
-                        if pending.reads_key {
+                        // Following, the account is as its leader's sync is (the team side
+                        // says so); a poller started later says Connecting itself.
+                        if pending.reads_key && poll_now {
                             let _ = tx.send(Msg::Connection {
                                 account: pending.name,
                                 state: Connection::Connecting,
                             });
                         }
-                        let mut poller = Poller::new(platform, intervals, tx, control_rx);
-                        poller.cache = cache;
-                        poller.run().await;
+                        let mut supervisor = Supervisor::new(platform, intervals, tx, control_rx, switch_rx);
+                        supervisor.cache = cache;
+                        supervisor.announce = !poll_now;
+                        supervisor.run().await;
                     }
                     Err(reason) => {
                         tracing::warn!(account = %pending.name, %reason, "the account's key could not be read");
@@ -202,7 +256,14 @@ impl Engine {
                     }
                 }
             });
-            self.accounts.insert(name, Account { platform, control });
+            self.accounts.insert(
+                name,
+                Account {
+                    platform,
+                    control,
+                    switch,
+                },
+            );
         }
         self
     }

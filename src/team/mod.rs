@@ -8,13 +8,15 @@ mod dir;
 mod fingerprint;
 mod runner;
 mod schema;
+mod shared;
 mod store;
 #[cfg(test)]
 mod tests;
 
 pub use dir::FILE_MODE;
 pub use fingerprint::Salt;
-pub use runner::{Identity, Runner, start};
+pub use runner::{Identity, Runner, SyncRole, start};
+pub use shared::{Changes, Write};
 pub use store::{ClaimRow, Claimed, Instance, LIVE_FOR, Millis, PeerRow, Shared, SqliteTeam, TeamError, TeamStore};
 
 use crate::config::TeamSettings;

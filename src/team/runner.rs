@@ -2,13 +2,15 @@
 //! `Team` commands, heartbeats, and sends `Msg::Team` when the picture changes. It hears of the
 //! others' writes by watching the team dir, with a slow poll in case a notification is missed.
 
+mod lead;
+
 use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore};
 use super::{Starting, millis};
 use crate::app::{Msg, Team};
 use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView};
 use crate::domain::{ConversationKey, sanitize_line};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -19,6 +21,21 @@ const BEAT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_secs(5);
 /// Writes come in bursts (the database, its WAL, its index): one read after the burst.
 const SETTLE: Duration = Duration::from_millis(100);
+/// An account's lease lasts this long unless renewed (every beat): when its holder quits or
+/// dies, another instance polls the account within it.
+const LEASE_TTL: Millis = 10_000;
+
+/// Who polls a shared account, as the team store's lease decides, for the engine (the
+/// terminal's start wires it: `team` does not know `sync`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncRole {
+    /// This instance holds the lease: poll the account, its findings going to [`Runner::tee`].
+    Lead { account: String },
+    /// Another instance polls it: no poller here; its findings arrive from the team store.
+    Follow { account: String },
+    /// What the other operators have open on an account this instance polls.
+    Viewed { account: String, ids: HashSet<String> },
+}
 
 /// The loop's handle on the team runner: commands go down a channel to the task that owns the
 /// team store (SQLite is blocking; the loop never waits on it). Dropped as the loop ends: this
@@ -26,11 +43,24 @@ const SETTLE: Duration = Duration::from_millis(100);
 pub struct Runner {
     tx: UnboundedSender<Team>,
     core: Option<Arc<Core>>,
+    tee: UnboundedSender<Msg>,
+    roles: Option<UnboundedReceiver<SyncRole>>,
 }
 
 impl Runner {
     pub fn handle(&self, cmd: Team) {
         let _ = self.tx.send(cmd);
+    }
+
+    /// Where a leader's poller copies what it learns (`Synced`, `Thread`, `Walked`), to be
+    /// written into the team store for the others.
+    pub fn tee(&self) -> UnboundedSender<Msg> {
+        self.tee.clone()
+    }
+
+    /// Who polls which account, as leases are taken and lost (once: the engine's wiring owns it).
+    pub fn roles(&mut self) -> Option<UnboundedReceiver<SyncRole>> {
+        self.roles.take()
     }
 }
 
@@ -122,6 +152,12 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
         fingerprints,
     } = starting;
     let (cmd_tx, cmd_rx) = unbounded_channel();
+    let (tee, published) = unbounded_channel();
+    let (roles_tx, roles) = unbounded_channel();
+    let me_names: Vec<String> = [identity.name.clone(), identity.email.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
     let now = Utc::now();
     let me = Instance {
         id: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()),
@@ -142,7 +178,12 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
     });
     if tokio::runtime::Handle::try_current().is_err() {
         tracing::error!("the team runner needs a tokio runtime; this inbox works alone");
-        return Runner { tx: cmd_tx, core: None };
+        return Runner {
+            tx: cmd_tx,
+            core: None,
+            tee,
+            roles: None,
+        };
     }
     let task = Task {
         core: core.clone(),
@@ -152,13 +193,40 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
         typing: false,
         last: None,
         tx,
+        sync: SyncState {
+            me: me_names,
+            roles: Some(roles_tx),
+            ..SyncState::default()
+        },
     };
     let dir = prepared.settings.dir.clone();
-    tokio::spawn(task.run(cmd_rx, fingerprints, dir));
+    tokio::spawn(task.run(cmd_rx, fingerprints, published, dir));
     Runner {
         tx: cmd_tx,
         core: Some(core),
+        tee,
+        roles: Some(roles),
     }
+}
+
+/// The one sync for the team, per account fingerprint: which accounts this instance polls for
+/// everyone, and how far it has read the others' findings.
+#[derive(Default)]
+struct SyncState {
+    /// This operator's name and email (who "me" is in the shared rows).
+    me: Vec<String>,
+    leading: HashSet<String>,
+    following: HashSet<String>,
+    /// The last sequence number read (or written) per account.
+    seen: HashMap<String, i64>,
+    /// Read at least once since following (the first read is a sync, even an empty one).
+    synced: HashSet<String>,
+    /// The ids the poller has reported since this instance took the lease (a walk's end keeps
+    /// only them).
+    written: HashMap<String, HashSet<String>>,
+    /// What the others have open, as last told to the engine.
+    viewed: HashMap<String, HashSet<String>>,
+    roles: Option<UnboundedSender<SyncRole>>,
 }
 
 struct Task {
@@ -172,6 +240,7 @@ struct Task {
     /// The picture last sent, with beat times left out (a beat alone changes nothing on screen).
     last: Option<TeamView>,
     tx: UnboundedSender<Msg>,
+    sync: SyncState,
 }
 
 impl Task {
@@ -179,6 +248,7 @@ impl Task {
         mut self,
         mut cmds: UnboundedReceiver<Team>,
         mut fingerprints: UnboundedReceiver<(String, String)>,
+        mut published: UnboundedReceiver<Msg>,
         dir: std::path::PathBuf,
     ) {
         let (changed_tx, mut changed) = unbounded_channel();
@@ -195,6 +265,7 @@ impl Task {
                 fp = fingerprints.recv(), if keys_open => match fp {
                     Some((name, fp)) => {
                         self.fingerprints.insert(name, fp);
+                        self.leases().await;
                         self.beat().await;
                     }
                     None => keys_open = false,
@@ -204,8 +275,16 @@ impl Task {
                     None => break,
                 },
                 _ = beat.tick() => {
+                    self.leases().await;
                     self.beat().await;
                     self.release_orphans().await;
+                }
+                Some(msg) = published.recv() => {
+                    let mut batch = vec![msg];
+                    while let Ok(msg) = published.try_recv() {
+                        batch.push(msg);
+                    }
+                    self.publish(batch).await;
                 }
                 _ = poll.tick() => self.refresh().await,
                 Some(()) = changed.recv() => {
@@ -319,6 +398,8 @@ impl Task {
             )
             .await;
         let Some((me, peers, claims)) = read else { return };
+        self.tell_viewed(&me, &peers);
+        self.read_shared().await;
         let view = self.view(&me, &peers, &claims);
         let mut seen = view.clone();
         seen.peers.iter_mut().for_each(|p| p.beat_at = DateTime::UNIX_EPOCH);

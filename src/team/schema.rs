@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 pub const FILE: &str = "team.db";
 
 /// Times are milliseconds since the epoch (UTC): compared in SQL, the same on every instance.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS instances (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS instances (
          id TEXT PRIMARY KEY,
          operator_name TEXT,
          operator_email TEXT,
@@ -43,7 +44,31 @@ const MIGRATIONS: &[(i64, &str)] = &[(
          instance TEXT NOT NULL,
          until INTEGER NOT NULL
      );",
-)];
+    ),
+    (
+        2,
+        // One sync for the team: what each account's leader learns (shared.rs).
+        "CREATE TABLE IF NOT EXISTS shared_seq (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+     CREATE TABLE IF NOT EXISTS shared_conversations (
+         account TEXT NOT NULL,
+         id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         -- The domain's JSON; NULL once removed.
+         conversation TEXT,
+         PRIMARY KEY (account, id)
+     );
+     CREATE INDEX IF NOT EXISTS shared_conversations_seq ON shared_conversations (account, seq);
+     CREATE TABLE IF NOT EXISTS shared_threads (
+         account TEXT NOT NULL,
+         id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         messages TEXT NOT NULL,
+         PRIMARY KEY (account, id)
+     );
+     CREATE INDEX IF NOT EXISTS shared_threads_seq ON shared_threads (account, seq);
+     CREATE TABLE IF NOT EXISTS shared_walks (account TEXT PRIMARY KEY, seq INTEGER NOT NULL);",
+    ),
+];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 

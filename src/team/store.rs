@@ -3,6 +3,7 @@
 //! SQLite file for a team on several servers. Every method is blocking: the runner calls them
 //! off the loop. Accounts are named by their fingerprint, never by a local name or a key.
 
+use super::shared::{Changes, Write};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Milliseconds since the epoch (UTC).
@@ -98,6 +99,10 @@ pub trait TeamStore: Send {
     fn leave(&mut self, me: &Instance, now: Millis) -> Result<(), TeamError>;
     /// Takes or renews the account's lease until `now + ttl`; false while another holds it.
     fn take_lease(&mut self, account: &str, me: &Instance, now: Millis, ttl: Millis) -> Result<bool, TeamError>;
+    /// Writes what the account's leader learnt, in one transaction; returns its sequence number.
+    fn publish(&mut self, account: &str, writes: &[Write]) -> Result<i64, TeamError>;
+    /// What was written for the account after the sequence number `since`.
+    fn shared_since(&mut self, account: &str, since: i64) -> Result<Changes, TeamError>;
 }
 
 /// The team store in one SQLite file in the team dir.
@@ -305,5 +310,13 @@ impl TeamStore for SqliteTeam {
             params![account, me.id, now + ttl, now],
         )?;
         Ok(changed == 1)
+    }
+
+    fn publish(&mut self, account: &str, writes: &[Write]) -> Result<i64, TeamError> {
+        super::shared::publish(&mut self.db, account, writes)
+    }
+
+    fn shared_since(&mut self, account: &str, since: i64) -> Result<Changes, TeamError> {
+        super::shared::since(&mut self.db, account, since)
     }
 }

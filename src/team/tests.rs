@@ -341,3 +341,131 @@ fn an_operator_is_named_by_name_then_email_then_login_and_cleaned() {
     let nobody = super::Identity::new(&Operator::default());
     assert!(!nobody.display_name.is_empty());
 }
+
+mod shared_sync {
+    use super::super::shared::{self, Write};
+    use super::*;
+    use crate::domain::{Author, Conversation, ConversationKey, Delivery, Message, Status};
+
+    fn conversation(id: &str, name: &str) -> Conversation {
+        let at = chrono::DateTime::from_timestamp_millis(T0).unwrap();
+        Conversation {
+            key: ConversationKey::new("leaders-name", id),
+            platform: PlatformKind::Raia,
+            customer_name: name.into(),
+            customer_contact: None,
+            channel: None,
+            status: Status::Ai,
+            assignee: None,
+            unread: None,
+            preview: Some("hi".into()),
+            created_at: at,
+            updated_at: at,
+            waiting_since: None,
+            no_reply: None,
+        }
+    }
+
+    fn write(c: &Conversation) -> Write {
+        Write::Conversation {
+            id: c.key.id.clone(),
+            json: serde_json::to_string(c).unwrap(),
+        }
+    }
+
+    #[test]
+    fn rows_are_read_since_a_sequence_and_each_account_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let first = s
+            .publish(
+                "fp1",
+                &[write(&conversation("c1", "Ann")), write(&conversation("c2", "Bo"))],
+            )
+            .unwrap();
+        s.publish("fp2", &[write(&conversation("x", "Other"))]).unwrap();
+        let second = s.publish("fp1", &[write(&conversation("c2", "Bo B."))]).unwrap();
+        assert!(second > first);
+
+        let all = s.shared_since("fp1", 0).unwrap();
+        assert_eq!(all.conversations.len(), 2, "{all:?}");
+        assert_eq!(all.last, second);
+        let newer = s.shared_since("fp1", first).unwrap();
+        assert_eq!(newer.conversations.len(), 1);
+        let c = shared::conversation("mine", "c2", newer.conversations[0].1.as_deref().unwrap(), &[]).unwrap();
+        assert_eq!(c.customer_name, "Bo B.");
+        assert_eq!(
+            c.key,
+            ConversationKey::new("mine", "c2"),
+            "named by the reader's account"
+        );
+        assert_eq!(s.shared_since("fp1", second).unwrap().conversations, vec![]);
+        // Another instance's connection sees the same rows.
+        assert_eq!(store(dir.path()).shared_since("fp1", 0).unwrap(), all);
+    }
+
+    #[test]
+    fn removals_and_walk_ends_reach_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let seen = s
+            .publish(
+                "fp1",
+                &[
+                    write(&conversation("c1", "Ann")),
+                    write(&conversation("c2", "Bo")),
+                    write(&conversation("c3", "Cy")),
+                ],
+            )
+            .unwrap();
+        s.publish("fp1", &[Write::Removed("c1".into())]).unwrap();
+        let changes = s.shared_since("fp1", seen).unwrap();
+        assert_eq!(changes.conversations, vec![("c1".into(), None)]);
+        assert!(!changes.walked);
+
+        // A walk that heard only c2: c3 is gone too (an earlier leader's row nobody removed).
+        let before = changes.last;
+        s.publish(
+            "fp1",
+            &[Write::Walked {
+                kept: vec!["c2".into()],
+            }],
+        )
+        .unwrap();
+        let changes = s.shared_since("fp1", before).unwrap();
+        assert!(changes.walked);
+        assert_eq!(changes.conversations, vec![("c3".into(), None)]);
+    }
+
+    #[test]
+    fn threads_are_shared_and_read_back_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let message = Message {
+            id: "m1".into(),
+            author: Author::Operator {
+                name: Some("Ann".into()),
+                is_me: true,
+            },
+            author_name: Some("Ann\x1b[2J".into()),
+            text: "hello\x1b]0;pwned\x07".into(),
+            created_at: chrono::DateTime::from_timestamp_millis(T0).unwrap(),
+            attachments: vec![],
+            delivery: Delivery::Sent,
+        };
+        let json = serde_json::to_string(&vec![message]).unwrap();
+        s.publish("fp1", &[Write::Thread { id: "c1".into(), json }]).unwrap();
+        let changes = s.shared_since("fp1", 0).unwrap();
+        let (id, json) = &changes.threads[0];
+        assert_eq!(id, "c1");
+        let read = shared::messages(json).unwrap();
+        assert!(!read[0].text.contains('\x1b') && !read[0].author_name.as_ref().unwrap().contains('\x1b'));
+        assert!(
+            matches!(read[0].author, Author::Operator { is_me: false, .. }),
+            "the leader's own message is not the reader's"
+        );
+        // A row whose id is not its conversation's is nobody's.
+        let c = serde_json::to_string(&conversation("c1", "Ann")).unwrap();
+        assert!(shared::conversation("mine", "c9", &c, &[]).is_none());
+    }
+}

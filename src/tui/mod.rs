@@ -11,6 +11,7 @@ use crate::app::Msg;
 use crate::boot::Booted;
 use crate::store::Store;
 use crate::sync::{CacheWriter, Engine};
+use crate::team::SyncRole;
 use crate::ui::Theme;
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange, EventStream,
@@ -23,7 +24,8 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use runner::{Runner, Screen};
 use std::io::{Stdout, Write, stdout};
-use tokio::sync::mpsc::UnboundedSender;
+use std::sync::Arc;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// `boot` owns it; kept at this path for the tests that name it.
 pub use crate::boot::account;
@@ -104,8 +106,16 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
             None
         }
     };
-    let team = team.map(|starting| crate::team::start(starting, tx.clone()));
-    let engine = Engine::start_pending(pending, intervals, tx, cache);
+    let mut team = team.map(|starting| crate::team::start(starting, tx.clone()));
+    let engine = match team.as_mut().and_then(|t| Some((t.roles()?, t.tee()))) {
+        // Team mode: an account is polled only while this instance holds its lease.
+        Some((roles, tee)) => {
+            let engine = Arc::new(Engine::start_following(pending, intervals, tx, cache));
+            share_sync(&engine, roles, tee);
+            engine
+        }
+        None => Arc::new(Engine::start_pending(pending, intervals, tx, cache)),
+    };
     let events = EventStream::new();
     let signals = Signals::new()?;
     let editor_dir = state_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("handoff-{}", std::process::id())));
@@ -133,6 +143,24 @@ async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted
     };
     app.serve(first).await;
     Ok(())
+}
+
+/// One sync for the team: the team runner says which accounts this instance polls (it holds
+/// their lease) and what the others have open on them; the engine starts and stops those
+/// pollers, whose findings go to `tee` (the team store) as well as to the UI. Must be called
+/// inside a tokio runtime; ends with the team runner or the engine.
+pub fn share_sync(engine: &Arc<Engine>, mut roles: UnboundedReceiver<SyncRole>, tee: UnboundedSender<Msg>) {
+    let engine = Arc::downgrade(engine);
+    tokio::spawn(async move {
+        while let Some(role) = roles.recv().await {
+            let Some(engine) = engine.upgrade() else { return };
+            match role {
+                SyncRole::Lead { account } => engine.lead(&account, Some(tee.clone())),
+                SyncRole::Follow { account } => engine.follow(&account),
+                SyncRole::Viewed { account, ids } => engine.viewed_by_others(&account, ids),
+            }
+        }
+    });
 }
 
 /// The last run's picture, read off the loop (100k conversations take a third of a second to

@@ -24,7 +24,7 @@ pub(super) struct Screen<'a> {
 
 pub(super) struct Runner {
     pub store: Option<Store>,
-    pub engine: Engine,
+    pub engine: std::sync::Arc<Engine>,
     /// Where the editor's draft file is written: the state directory, else a private temp one.
     pub editor_dir: PathBuf,
     /// How a notification is written (`[alerts] notify`, tmux).
