@@ -128,3 +128,51 @@ fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai(
         );
     }
 }
+
+/// One sync for the team: Ann's inbox, started first, polls for both; when she quits, Ben's
+/// takes the lease and goes on hearing the platform: a new customer shows on his screen within
+/// 15 s.
+#[test]
+fn when_one_operator_quits_the_other_keeps_syncing() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let team = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+    let extra = format!("\n[team]\ndir = \"{}\"\n", team.path().display());
+    let ann_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ann Archer")
+        .replace(OPERATOR_EMAIL, "ann@example.com");
+    let ben_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ben Baker")
+        .replace(OPERATOR_EMAIL, "ben@example.com");
+    // Ann first: her inbox takes the leases and polls for both; Ben's follows.
+    let mut ann = Term::start(&ann_config, 120, 40);
+    ann.wait_for("raia ✓", WAIT);
+    let ben = Term::start(&ben_config, 120, 40);
+    ben.wait_for("raia ✓", WAIT);
+    let leaders: i64 = rusqlite::Connection::open(team.path().join("team.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(DISTINCT instance) FROM leases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(leaders, 1, "one instance polls for both");
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Una Before",
+        "needs_human",
+        json!([{"author": "customer", "text": "a person please"}]),
+    ));
+    for t in [&ann, &ben] {
+        t.wait_for("Una Before", WAIT);
+    }
+    ann.keys("q");
+    common::term::wait_exit(&mut ann);
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Nia After",
+        "needs_human",
+        json!([{"author": "customer", "text": "anyone?"}]),
+    ));
+    ben.wait_for("Nia After", Duration::from_secs(15));
+}
