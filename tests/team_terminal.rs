@@ -176,3 +176,34 @@ fn when_one_operator_quits_the_other_keeps_syncing() {
     ));
     ben.wait_for("Nia After", Duration::from_secs(15));
 }
+
+/// The inbox that polls for the team is killed (`kill -9`: it leaves nothing behind): once its
+/// lease runs out (10 s after its last renewal) the other takes it, and a new customer shows on
+/// the remaining screen within 25 s.
+#[test]
+fn when_the_polling_inbox_is_killed_the_other_takes_over_the_sync() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let team = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+    let extra = format!("\n[team]\ndir = \"{}\"\n", team.path().display());
+    let ann_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ann Archer")
+        .replace(OPERATOR_EMAIL, "ann@example.com");
+    let ben_config = config(&h, &extra)
+        .replace(OPERATOR_NAME, "Ben Baker")
+        .replace(OPERATOR_EMAIL, "ben@example.com");
+    let ann = Term::start(&ann_config, 120, 40);
+    ann.wait_for("raia ✓", WAIT);
+    let ben = Term::start(&ben_config, 120, 40);
+    ben.wait_for("raia ✓", WAIT);
+    kill_9(&ann);
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Kai Killed",
+        "needs_human",
+        json!([{"author": "customer", "text": "hello?"}]),
+    ));
+    ben.wait_for("Kai Killed", Duration::from_secs(25));
+}
