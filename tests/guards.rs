@@ -58,7 +58,9 @@ fn t_on_a_resolved_raia_conversation_reopens_it_and_takes_it_over() {
     t.wait_for("one more thing", WAIT);
     rt.block_on(clear_received(&h));
     t.keys("t");
-    t.wait_for("held by you", WAIT);
+    // Two writes and their read-backs, one after the other: on a loaded machine (CI runs the
+    // PTY tests side by side) this has taken over 15 s.
+    t.wait_for("held by you", WAIT * 2);
     assert_eq!(rt.block_on(handling(&h, "raia", &id)), "human", "open again, and held");
     let base = format!("/raia/external/conversations/{id}");
     assert_eq!(
