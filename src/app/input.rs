@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, drafts, inbox, notice, outbox, thread};
+use super::{alerts, drafts, inbox, notice, outbox, reminder, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -52,7 +52,7 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             }
             Some(Action::Review) if matches!(model.overlay, Some(Overlay::Confirm(Confirm::StillHolding { .. }))) => {
                 model.overlay = None;
-                inbox::review_held(model)
+                reminder::review_held(model)
             }
             _ => vec![],
         },
@@ -308,7 +308,7 @@ fn confirmed(model: &mut Model) -> Vec<Cmd> {
             let held = held(model);
             leave(model, held)
         }
-        Some(Overlay::Confirm(Confirm::StillHolding { keys, .. })) => inbox::hand_back_all(model, keys),
+        Some(Overlay::Confirm(Confirm::StillHolding { keys, .. })) => reminder::hand_back_all(model, keys),
         _ => vec![],
     }
 }

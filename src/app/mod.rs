@@ -16,6 +16,7 @@ pub mod model;
 pub mod msg;
 mod outbox;
 pub mod outgoing;
+mod reminder;
 pub mod screen;
 mod team;
 mod thread;
@@ -55,7 +56,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     cmds.extend(input::leave_progress(model));
     // Alerts due are said (again), answered ones forgotten.
     cmds.extend(alerts::check(model, news, news || timed));
-    inbox::remind_when_due(model);
+    reminder::remind_when_due(model);
     // What the operator has seen is remembered, for the "new" divider of the next run and for
     // unread state where the platform keeps none. Only the open thread's changes: others'
     // `seen` is derived, not seen.
