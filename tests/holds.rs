@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::term::{Term, config, runtime};
+use common::term::{Term, config, kill_9, runtime};
 use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -22,15 +22,6 @@ fn take(t: &mut Term, name: &str, first_words: &str) {
     t.keys("t");
     t.wait_for("taken over", WAIT);
     t.wait_for("held by you", WAIT);
-}
-
-fn kill_9(t: &Term) {
-    let pid = t.child.process_id().expect("a pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
 }
 
 /// The holds on disk: (conversation id, since), in the operator's time of day as the screen

@@ -113,13 +113,7 @@ fn anonymous_config(h: &handoff::sandbox::SandboxHandle) -> String {
 
 /// Finds `name` with the filter and opens the conversation.
 fn open(t: &mut Term, name: &str) {
-    t.keys("\x1b");
-    t.keys("\x1b");
-    t.wait_for(name, WAIT);
-    t.keys(&format!("/{name}\r"));
-    t.wait_for(&format!("filter: \"{name}\""), WAIT);
-    t.keys("\r");
-    t.wait_for("a person please", WAIT);
+    common::term::open_by_name(t, name, "a person please", WAIT);
 }
 
 /// Two operators, neither with `[operator]`, on the same accounts (each its own state): both

@@ -8,7 +8,7 @@
 mod common;
 
 use common::fixtures::{OPERATOR_EMAIL, OPERATOR_NAME};
-use common::term::{Term, config, runtime};
+use common::term::{Term, config, kill_9, runtime};
 use common::*;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
@@ -16,24 +16,24 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn kill_9(t: &Term) {
-    let pid = t.child.process_id().expect("a pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-}
-
 /// Finds `name` with the filter and opens the conversation.
 fn open(t: &mut Term, name: &str) {
-    t.keys("\x1b");
-    t.keys("\x1b");
-    t.wait_for(name, WAIT);
-    t.keys(&format!("/{name}\r"));
-    t.wait_for(&format!("filter: \"{name}\""), WAIT);
-    t.keys("\r");
-    t.wait_for("a person please", WAIT);
+    common::term::open_by_name(t, name, "a person please", WAIT);
+}
+
+/// A team dir (group-only, as `install -d -m 2770` makes it) and Ann's and Ben's configs for
+/// the sandbox's accounts, `[team]` with `settings` added.
+fn team_of_two(h: &handoff::sandbox::SandboxHandle, settings: &str) -> (tempfile::TempDir, String, String) {
+    let team = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+    let extra = format!("\n[team]\ndir = \"{}\"\n{settings}", team.path().display());
+    let ann = config(h, &extra)
+        .replace(OPERATOR_NAME, "Ann Archer")
+        .replace(OPERATOR_EMAIL, "ann@example.com");
+    let ben = config(h, &extra)
+        .replace(OPERATOR_NAME, "Ben Baker")
+        .replace(OPERATOR_EMAIL, "ben@example.com");
+    (team, ann, ben)
 }
 
 #[test]
@@ -47,18 +47,7 @@ fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai(
         "needs_human",
         json!([{"author": "customer", "text": "a person please"}]),
     ));
-    let team = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
-    let extra = format!(
-        "\n[team]\ndir = \"{}\"\norphan_after = \"20s\"\n",
-        team.path().display()
-    );
-    let ann_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ann Archer")
-        .replace(OPERATOR_EMAIL, "ann@example.com");
-    let ben_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ben Baker")
-        .replace(OPERATOR_EMAIL, "ben@example.com");
+    let (team, ann_config, ben_config) = team_of_two(&h, "orphan_after = \"20s\"\n");
     let mut ann = Term::start(&ann_config, 120, 40);
     let mut ben = Term::start(&ben_config, 120, 40);
     for t in [&ann, &ben] {
@@ -136,15 +125,7 @@ fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai(
 fn when_one_operator_quits_the_other_keeps_syncing() {
     let rt = runtime();
     let h = rt.block_on(quiet(6));
-    let team = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
-    let extra = format!("\n[team]\ndir = \"{}\"\n", team.path().display());
-    let ann_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ann Archer")
-        .replace(OPERATOR_EMAIL, "ann@example.com");
-    let ben_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ben Baker")
-        .replace(OPERATOR_EMAIL, "ben@example.com");
+    let (team, ann_config, ben_config) = team_of_two(&h, "");
     // Ann first: her inbox takes the leases and polls for both; Ben's follows.
     let mut ann = Term::start(&ann_config, 120, 40);
     ann.wait_for("raia ✓", WAIT);
@@ -184,15 +165,7 @@ fn when_one_operator_quits_the_other_keeps_syncing() {
 fn when_the_polling_inbox_is_killed_the_other_takes_over_the_sync() {
     let rt = runtime();
     let h = rt.block_on(quiet(6));
-    let team = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
-    let extra = format!("\n[team]\ndir = \"{}\"\n", team.path().display());
-    let ann_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ann Archer")
-        .replace(OPERATOR_EMAIL, "ann@example.com");
-    let ben_config = config(&h, &extra)
-        .replace(OPERATOR_NAME, "Ben Baker")
-        .replace(OPERATOR_EMAIL, "ben@example.com");
+    let (_team, ann_config, ben_config) = team_of_two(&h, "");
     let ann = Term::start(&ann_config, 120, 40);
     ann.wait_for("raia ✓", WAIT);
     let ben = Term::start(&ben_config, 120, 40);

@@ -248,6 +248,28 @@ pub fn exit_code(t: &mut Term) -> u32 {
     }
 }
 
+/// Finds `name` with the list's filter (from the list, whatever was open) and opens the
+/// conversation, once its thread shows `first_words`.
+pub fn open_by_name(t: &mut Term, name: &str, first_words: &str, within: Duration) {
+    t.keys("\x1b");
+    t.keys("\x1b");
+    t.wait_for(name, within);
+    t.keys(&format!("/{name}\r"));
+    t.wait_for(&format!("filter: \"{name}\""), within);
+    t.keys("\r");
+    t.wait_for(first_words, within);
+}
+
+/// `kill -9` on the program: it leaves nothing behind on its way out.
+pub fn kill_9(t: &Term) {
+    let pid = t.child.process_id().expect("a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
 /// Waits for the program to end, whatever its code.
 pub fn wait_exit(t: &mut Term) {
     exit_code(t);
