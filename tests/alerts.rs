@@ -465,8 +465,11 @@ fn another_operator_writing_in_one_i_hold_where_the_platform_names_nobody_makes_
         Status::Human { by: Holder::Unknown },
         "no longer 'held by you' here"
     );
-    // Replying now needs a takeover, which asks first.
-    assert!(m.can_send(&key("store/ana")).is_err());
+    // Replying now asks first (over another human), and so does taking it back.
+    assert_eq!(
+        m.held_by_other(&key("store/ana")).as_deref(),
+        Some("another human holds it (t takes it over)")
+    );
 }
 
 #[test]

@@ -358,6 +358,7 @@ async fn a_follower_acts_with_its_own_key_and_the_thread_it_opens_is_kept_fresh(
     ben.team.as_ref().unwrap().handle(Team::Presence {
         viewing: Some(key.clone()),
         typing: false,
+        watching: vec![],
     });
     ben.engine.handle(Net::Watch(Some(key.clone())));
     until(

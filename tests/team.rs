@@ -104,6 +104,7 @@ async fn two_runners_on_one_dir_see_each_others_presence_and_claims() {
     a.handle(Team::Presence {
         viewing: Some(c1.clone()),
         typing: true,
+        watching: vec![],
     });
     let seen = team_view(&mut b_rx, |v| {
         v.peers.iter().any(|p| p.viewing.as_ref() == Some(&c1) && p.typing)
@@ -115,6 +116,7 @@ async fn two_runners_on_one_dir_see_each_others_presence_and_claims() {
     a.handle(Team::Presence {
         viewing: Some(ConversationKey::new("volt", "v1")),
         typing: false,
+        watching: vec![],
     });
     let seen = team_view(&mut b_rx, |v| v.peers.iter().any(|p| p.viewing.is_none())).await;
     assert!(!seen.peers[0].typing, "an account B does not share shows as nothing");
@@ -187,6 +189,7 @@ async fn an_instance_killed_while_holding_a_conversation_leaves_an_orphan_that_i
         accounts: vec![],
         viewing: None,
         typing: false,
+        watching: vec![],
     };
     crashed.store.heartbeat(&gone, then).unwrap();
     let c7 = Shared {
@@ -238,6 +241,7 @@ async fn team_files_are_group_read_write_whatever_the_umask_and_hold_no_key() {
     a.handle(Team::Presence {
         viewing: Some(key.clone()),
         typing: true,
+        watching: vec![],
     });
     a.handle(Team::Claim { key, force: false });
     assert!(claimed(&mut a_rx).await.1.is_ok());

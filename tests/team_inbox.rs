@@ -9,7 +9,7 @@ use common::fixtures::{self, now as t0};
 use handoff::app::key::{Key, KeyCode};
 use handoff::app::model::{Confirm, Overlay};
 use handoff::app::{Cmd, Connection, Model, Msg, Net, Op, Team, update};
-use handoff::domain::team::{Claim, ClaimRefused, Peer, TeamView};
+use handoff::domain::team::{Claim, ClaimRefused, Peer, TeamView, Watch};
 use handoff::domain::{ConversationKey, Holder, PlatformKind, Status};
 
 fn key(s: &str) -> ConversationKey {
@@ -51,6 +51,7 @@ fn peer(name: &str, viewing: Option<&str>, typing: bool) -> Peer {
         name: name.into(),
         viewing: viewing.map(key),
         typing,
+        watching: vec![],
         beat_at: at(0),
     }
 }
@@ -117,7 +118,8 @@ fn what_i_look_at_and_type_in_is_told_when_it_changes() {
         team_cmds(&cmds),
         [&Team::Presence {
             viewing: None,
-            typing: false
+            typing: false,
+            watching: vec![]
         }]
     );
     select(&mut m, "raia/ana");
@@ -126,7 +128,8 @@ fn what_i_look_at_and_type_in_is_told_when_it_changes() {
         team_cmds(&cmds),
         [&Team::Presence {
             viewing: Some(key("raia/ana")),
-            typing: false
+            typing: false,
+            watching: ana_answered()
         }]
     );
     // Moving about inside it says nothing new; typing a reply does, once.
@@ -136,7 +139,8 @@ fn what_i_look_at_and_type_in_is_told_when_it_changes() {
         team_cmds(&cmds),
         [&Team::Presence {
             viewing: Some(key("raia/ana")),
-            typing: true
+            typing: true,
+            watching: ana_answered()
         }]
     );
     // Back to the list: no longer typing; on a two-pane screen the thread is still in view.
@@ -145,7 +149,8 @@ fn what_i_look_at_and_type_in_is_told_when_it_changes() {
         team_cmds(&cmds).last(),
         Some(&&Team::Presence {
             viewing: Some(key("raia/ana")),
-            typing: false
+            typing: false,
+            watching: ana_answered()
         })
     );
     // On one pane, the list hides it.
@@ -154,9 +159,19 @@ fn what_i_look_at_and_type_in_is_told_when_it_changes() {
         team_cmds(&cmds),
         [&Team::Presence {
             viewing: None,
-            typing: false
+            typing: false,
+            watching: ana_answered()
         }]
     );
+}
+
+/// Ana waits for a person; opened here at 2 s, she was answered (for the team's escalation).
+fn ana_answered() -> Vec<Watch> {
+    vec![Watch {
+        key: key("raia/ana"),
+        since: at(2),
+        answered: true,
+    }]
 }
 
 #[test]
@@ -445,4 +460,156 @@ fn a_takeover_the_account_cannot_make_claims_nothing() {
         "{cmds:?}"
     );
     assert!(m.notice.as_ref().unwrap().text.contains("no takeover in this API"));
+}
+
+fn watching(name: &str, k: &str, since: i64, answered: bool) -> Peer {
+    Peer {
+        watching: vec![Watch {
+            key: key(k),
+            since: at(since),
+            answered,
+        }],
+        ..peer(name, None, false)
+    }
+}
+
+fn notifies(cmds: &[Cmd]) -> bool {
+    cmds.iter()
+        .any(|c| matches!(c, Cmd::Term(handoff::app::Term::Notify(_))))
+}
+
+/// Cy newly needs a person, at `seconds`: alerted here.
+fn cy_needs_a_person(m: &mut Model, seconds: i64) -> Vec<Cmd> {
+    let mut cy = fixtures::conversation("raia", "cy", Status::NeedsHuman);
+    cy.customer_name = "Cy".into();
+    update(
+        m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![cy],
+            removed: vec![],
+        },
+        at(seconds),
+    )
+}
+
+#[test]
+fn the_team_is_told_which_handoffs_were_alerted_here_and_which_were_answered() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![], 1);
+    let cmds = cy_needs_a_person(&mut m, 2);
+    let told = |cmds: &[Cmd]| {
+        team_cmds(cmds).into_iter().find_map(|t| match t {
+            Team::Presence { watching, .. } => Some(watching.clone()),
+            _ => None,
+        })
+    };
+    let cy = |watching: Option<Vec<Watch>>| watching.unwrap().into_iter().find(|w| w.key == key("raia/cy"));
+    assert_eq!(
+        cy(told(&cmds)),
+        Some(Watch {
+            key: key("raia/cy"),
+            since: at(2),
+            answered: false
+        })
+    );
+    // Acknowledged here: answered, for the whole team.
+    let cmds = press(&mut m, "A", 3);
+    assert!(cy(told(&cmds)).unwrap().answered);
+    // The AI took it back: nothing to watch any more.
+    let mut back = fixtures::conversation("raia", "cy", Status::Ai);
+    back.customer_name = "Cy".into();
+    let cmds = update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![back],
+            removed: vec![],
+        },
+        at(4),
+    );
+    assert_eq!(cy(told(&cmds)), None);
+}
+
+/// Sam's inbox alerted on Cy at 10 s and nobody answered: at `escalate_after` (2 min) every
+/// screen says it, escalated — this one too, though it never alerted on it and is muted.
+#[test]
+fn a_handoff_nobody_in_the_team_answers_escalates_on_every_screen_even_muted() {
+    let mut m = inbox();
+    let mut cy = fixtures::conversation("raia", "cy", Status::NeedsHuman);
+    cy.customer_name = "Cy".into();
+    // Cy was already waiting when this inbox started: its first listing raises nothing.
+    update(
+        &mut m,
+        Msg::Synced {
+            account: "raia".into(),
+            changed: vec![cy],
+            removed: vec![],
+        },
+        at(1),
+    );
+    press(&mut m, "A", 1);
+    update(&mut m, Msg::Key(Key::new(KeyCode::Char('M'))), at(2));
+    press(&mut m, "4", 2);
+    assert!(m.alerts.muted(at(3)));
+    view(&mut m, vec![watching("Sam", "raia/cy", 10, false)], vec![], 11);
+    assert!(!m.alerts.has(&key("raia/cy")));
+    // The deadlines wake the loop at the team's time, not before.
+    let cmds = loop {
+        let due = m.next_deadline().unwrap();
+        assert!(due <= at(130), "{due}");
+        let cmds = update(&mut m, Msg::Tick, due);
+        if due == at(130) {
+            break cmds;
+        }
+        assert!(!m.alerts.team_escalated(&key("raia/cy")));
+    };
+    assert!(m.alerts.team_escalated(&key("raia/cy")));
+    assert!(m.alerts.has(&key("raia/cy")));
+    assert!(notifies(&cmds), "muted, and still said: {cmds:?}");
+    assert_eq!(m.alerts.pending()[0].since, at(10), "aged from the team's first alert");
+    // Said again while nobody answers; once Sam opens it, no more.
+    assert!(notifies(&update(&mut m, Msg::Tick, at(145))));
+    view(&mut m, vec![peer("Sam", Some("raia/cy"), false)], vec![], 146);
+    assert!(!m.alerts.has(&key("raia/cy")));
+    assert!(!notifies(&update(&mut m, Msg::Tick, at(400))));
+    // Sam left it without taking it, but he had opened it: answered, not escalated again.
+    view(&mut m, vec![watching("Sam", "raia/cy", 10, true)], vec![], 401);
+    assert!(!notifies(&update(&mut m, Msg::Tick, at(600))));
+    assert!(!m.alerts.has(&key("raia/cy")));
+}
+
+#[test]
+fn a_handoff_answered_somewhere_in_the_team_does_not_escalate_for_the_team() {
+    let mut m = inbox();
+    view(&mut m, vec![watching("Sam", "raia/cy", 10, true)], vec![], 1);
+    cy_needs_a_person(&mut m, 20);
+    press(&mut m, "A", 21);
+    update(&mut m, Msg::Tick, at(300));
+    assert!(!m.alerts.team_escalated(&key("raia/cy")));
+    assert!(!m.alerts.has(&key("raia/cy")));
+}
+
+/// Bo is held by Sam (claimed in the team): a reply here asks first, naming him; yes sends it.
+#[test]
+fn a_reply_into_a_colleagues_conversation_asks_first_naming_them() {
+    let mut m = inbox();
+    view(&mut m, vec![], vec![claim("raia/bo", "Sam", false)], 1);
+    select(&mut m, "raia/bo");
+    let cmds = press(&mut m, "\rihello\r", 2);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Cmd::Store(handoff::app::Store::Send { .. })))
+    );
+    assert!(
+        matches!(&m.overlay, Some(Overlay::Confirm(Confirm::SendOver { what, .. })) if what == "Sam holds it (t takes it over)"),
+        "{:?}",
+        m.overlay
+    );
+    let cmds = press(&mut m, "y", 3);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Store(handoff::app::Store::Send { .. })))
+    );
 }

@@ -1,6 +1,6 @@
 //! Two operators, Ann and Ben, each running the real binary on a PTY with their own state, on
 //! one team dir and the same sandbox accounts: Ben sees what Ann looks at and types in, a
-//! conversation Ann took is "held by Ann" on his screen and his `t` asks naming her; when Ann is
+//! conversation Ann took is "held by Ann" on his screen and his `t` and his reply ask, naming her; when Ann is
 //! killed while holding it, Ben's screen says her session ended, and after `orphan_after` it is
 //! handed back to the AI on the platform.
 #![cfg(feature = "sandbox")]
@@ -75,6 +75,24 @@ fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai(
     assert!(screen.contains("Take it over?"), "{screen}");
     ben.keys("n");
     ben.wait_until("the question gone", WAIT, |s| !s.contains("Take it over?"));
+    // Ben's reply into Ann's conversation asks before it goes over hers; he says no, and
+    // nothing reaches the platform.
+    rt.block_on(clear_received(&h));
+    ben.keys("iover her");
+    ben.wait_for("sending asks first", WAIT);
+    ben.keys("\r");
+    let screen = ben.wait_for("Send anyway?", WAIT);
+    assert!(screen.contains("Ann Archer holds it"), "{screen}");
+    ben.keys("n");
+    ben.wait_until("the question gone", WAIT, |s| !s.contains("Send anyway?"));
+    ben.keys("\x1b");
+    let sent = rt.block_on(received(&h));
+    assert!(
+        !sent
+            .iter()
+            .any(|r| r["method"] == "POST" && r["path"].as_str().is_some_and(|p| p.contains("message"))),
+        "a reply went out: {sent:?}"
+    );
 
     // Ann's inbox is killed while she holds it: Ben hears her session ended (her heartbeat is
     // 10 s stale), and once orphan_after has passed since her last beat his inbox hands it back

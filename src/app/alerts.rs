@@ -12,9 +12,10 @@
 use super::model::{Focus, Model};
 use super::msg::{Cmd, Term};
 use super::screen;
+use crate::domain::team::Watch;
 use crate::domain::{AlertSettings, ConversationKey, Holder, Status};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many of the oldest alerts' ages the deadline follows (the alert line shows no more).
 const LINE_AGES: usize = 16;
@@ -80,6 +81,12 @@ pub struct Alerts {
     /// Per conversation held, the wait its reply-due alert was raised for: raised once per wait,
     /// so an acknowledged one stays quiet until the customer is answered and writes again.
     due_for: HashMap<ConversationKey, DateTime<Utc>>,
+    /// Team mode: the handoffs alerted on here while they need a human — since when, and
+    /// whether this operator answered them — which the team is told (`watching`).
+    watched: HashMap<ConversationKey, (DateTime<Utc>, bool)>,
+    /// Handoffs nobody in the team has answered for `escalate_after`: said on this screen
+    /// whatever was acknowledged or muted here, until someone opens, takes or acknowledges it.
+    team_escalated: HashSet<ConversationKey>,
 }
 
 impl Alerts {
@@ -104,6 +111,26 @@ impl Alerts {
         &self.pending
     }
 
+    /// Escalated for the whole team: nobody has answered it (the alert line says so).
+    pub fn team_escalated(&self, key: &ConversationKey) -> bool {
+        self.team_escalated.contains(key)
+    }
+
+    /// What the team is told of the handoffs alerted on here.
+    pub fn watching(&self) -> Vec<Watch> {
+        let mut watching: Vec<Watch> = self
+            .watched
+            .iter()
+            .map(|(key, (since, answered))| Watch {
+                key: key.clone(),
+                since: *since,
+                answered: *answered,
+            })
+            .collect();
+        watching.sort_by(|a, b| (a.since, &a.key).cmp(&(b.since, &b.key)));
+        watching
+    }
+
     /// Replaces the alerts waiting (oldest first).
     pub fn set_pending(&mut self, pending: Vec<Alert>) {
         self.pending = pending;
@@ -112,7 +139,8 @@ impl Alerts {
 
     fn push(&mut self, alert: Alert) {
         *self.keyed.entry(alert.key.clone()).or_default() += 1;
-        self.pending.push(alert);
+        let at = self.pending.partition_point(|a| a.since <= alert.since);
+        self.pending.insert(at, alert);
     }
 
     fn retain(&mut self, keep: impl FnMut(&Alert) -> bool) {
@@ -156,6 +184,13 @@ impl Alerts {
                 times.push(since + self.settings.reply_due);
             }
         }
+        // A handoff the team has not answered escalates on every screen at its time.
+        times.extend(
+            team_unanswered(model)
+                .into_iter()
+                .filter(|(key, _)| !self.team_escalated.contains(key))
+                .map(|(_, since)| since + self.settings.escalate_after),
+        );
         times.into_iter().filter(|t| *t > now).min()
     }
 }
@@ -193,11 +228,15 @@ pub(super) fn raise(model: &mut Model, key: &ConversationKey, kind: AlertKind) -
         kind,
         since: model.now,
     });
+    if kind == AlertKind::Handoff && model.team.is_some() {
+        alerts.watched.entry(key.clone()).or_insert((model.now, false));
+    }
     say(model)
 }
 
 /// The conversation was opened or taken: its alerts are answered.
 pub(super) fn acknowledge(model: &mut Model, key: &ConversationKey) {
+    answered(model, key);
     if !model.alerts.has(key) {
         return;
     }
@@ -208,6 +247,10 @@ pub(super) fn acknowledge(model: &mut Model, key: &ConversationKey) {
 /// The acknowledge key: every alert waiting is answered.
 pub(super) fn acknowledge_all(model: &mut Model) -> Vec<Cmd> {
     let count = model.alerts.pending.len();
+    let keys: Vec<ConversationKey> = model.alerts.pending.iter().map(|a| a.key.clone()).collect();
+    for key in &keys {
+        answered(model, key);
+    }
     model.alerts.set_pending(Vec::new());
     settle(&mut model.alerts, model.now);
     let words = match count {
@@ -217,6 +260,94 @@ pub(super) fn acknowledge_all(model: &mut Model) -> Vec<Cmd> {
     };
     super::notice(model, words, false);
     vec![]
+}
+
+/// This operator answered the conversation (opened, took or acknowledged it): in team mode,
+/// a handoff the team is told was answered, so it escalates on nobody's screen.
+fn answered(model: &mut Model, key: &ConversationKey) {
+    if model.team.is_none() {
+        return;
+    }
+    let needs_human = model
+        .conversations
+        .get(key)
+        .is_some_and(|c| c.status == Status::NeedsHuman);
+    if needs_human {
+        let now = model.now;
+        model.alerts.watched.entry(key.clone()).or_insert((now, true)).1 = true;
+    }
+    model.alerts.team_escalated.remove(key);
+}
+
+/// Handoffs alerted on in the team (here or on another screen) that nobody has answered, nobody
+/// looks at and nobody claimed, with the earliest time one was raised. Team mode only.
+fn team_unanswered(model: &Model) -> Vec<(ConversationKey, DateTime<Utc>)> {
+    let Some(team) = &model.team else {
+        return vec![];
+    };
+    let mine = model
+        .alerts
+        .watched
+        .iter()
+        .map(|(k, (since, answered))| (k, *since, *answered));
+    let theirs = team
+        .peers
+        .iter()
+        .flat_map(|p| p.watching.iter())
+        .map(|w| (&w.key, w.since, w.answered));
+    let mut earliest: HashMap<&ConversationKey, DateTime<Utc>> = HashMap::new();
+    let mut answered: HashSet<&ConversationKey> = HashSet::new();
+    for (key, since, was_answered) in mine.chain(theirs) {
+        if was_answered {
+            answered.insert(key);
+        } else {
+            let at = earliest.entry(key).or_insert(since);
+            *at = (*at).min(since);
+        }
+    }
+    earliest
+        .into_iter()
+        .filter(|(key, _)| !answered.contains(key))
+        .filter(|(key, _)| {
+            model
+                .conversations
+                .get(*key)
+                .is_some_and(|c| c.status == Status::NeedsHuman)
+        })
+        .filter(|(key, _)| model.peers_on(key).next().is_none() && model.claim_by_other(key).is_none())
+        .map(|(key, since)| (key.clone(), since))
+        .collect()
+}
+
+/// Handoffs the team left unanswered for `escalate_after` are said here, escalated, even when
+/// this operator acknowledged or muted theirs (raised again with the team's time).
+fn team_escalate(model: &mut Model) -> Vec<Cmd> {
+    let after = model.alerts.settings.escalate_after;
+    let now = model.now;
+    let due: Vec<(ConversationKey, DateTime<Utc>)> = team_unanswered(model)
+        .into_iter()
+        .filter(|(key, since)| *since + after <= now && !model.alerts.team_escalated.contains(key))
+        .filter(|(key, _)| !on_screen(model, key))
+        .collect();
+    if due.is_empty() {
+        return vec![];
+    }
+    for (key, since) in due {
+        model.alerts.team_escalated.insert(key.clone());
+        let raised = model
+            .alerts
+            .pending
+            .iter()
+            .any(|a| a.key == key && a.kind == AlertKind::Handoff);
+        if !raised {
+            model.alerts.push(Alert {
+                key,
+                kind: AlertKind::Handoff,
+                since,
+            });
+        }
+    }
+    say(model)
 }
 
 /// Holds notifications back for `minutes` (0: not any more).
@@ -245,6 +376,9 @@ pub(super) fn check(model: &mut Model, news: bool, due: bool) -> Vec<Cmd> {
     if news {
         forget_moot(model);
     }
+    if (news || due) && model.team.is_some() {
+        cmds.extend(team_escalate(model));
+    }
     // Replies fall due with the news or with the time (the deadline brings a tick).
     if due {
         for key in replies_due(model) {
@@ -271,7 +405,7 @@ pub(super) fn check(model: &mut Model, news: bool, due: bool) -> Vec<Cmd> {
 /// Alerts whose reason has gone: a handoff someone (or the AI) took, a wait that was answered,
 /// a conversation that is not listed any more.
 fn forget_moot(model: &mut Model) {
-    if model.alerts.pending.is_empty() && model.alerts.due_for.is_empty() {
+    if model.alerts.pending.is_empty() && model.alerts.due_for.is_empty() && model.alerts.watched.is_empty() {
         return;
     }
     let conversations = &model.conversations;
@@ -299,6 +433,15 @@ fn forget_moot(model: &mut Model) {
             AlertKind::TakenFromYou | AlertKind::SendFailed => true,
         }
     });
+    // A handoff the AI or a person took is not the team's to escalate any more.
+    model
+        .alerts
+        .watched
+        .retain(|key, _| conversations.get(key).is_some_and(|c| c.status == Status::NeedsHuman));
+    let Alerts {
+        keyed, team_escalated, ..
+    } = &mut model.alerts;
+    team_escalated.retain(|key| keyed.contains_key(key) && !answered_by_team.contains(key));
     // A wait answered (or a conversation let go) may fall due again later.
     model.alerts.due_for.retain(|key, since| waits.get(key) == Some(since));
     if model.alerts.pending.len() != before {
@@ -362,7 +505,8 @@ fn say(model: &mut Model) -> Vec<Cmd> {
     };
     model.alerts.escalated = escalated;
     model.alerts.next_at = Some(now + every);
-    if model.alerts.muted(now) {
+    // Muting holds back this operator's alerts, not a handoff the whole team left unanswered.
+    if model.alerts.muted(now) && model.alerts.team_escalated.is_empty() {
         return vec![];
     }
     vec![Cmd::Term(Term::Notify(notification(model, escalated)))]

@@ -203,6 +203,8 @@ pub enum Team {
     Presence {
         viewing: Option<ConversationKey>,
         typing: bool,
+        /// The handoffs alerted on here (team escalation).
+        watching: Vec<crate::domain::team::Watch>,
     },
     /// Claim the conversation before taking it over (`force`: over another's live claim, once
     /// the operator said yes); answered by `Msg::Claimed`.

@@ -309,10 +309,9 @@ pub(super) fn send(model: &mut Model, key: ConversationKey, confirmed: bool) -> 
     let news = news_since_reply_started(model, &key);
     // In team mode, another operator typing here would reply over this one (or this over theirs).
     let typing = super::team::typing_here(model, &key).map(|who| format!("{who} is typing a reply here too"));
-    let what = match (news, typing) {
-        (Some(news), Some(typing)) => Some(format!("{news}; {typing}")),
-        (news, typing) => news.or(typing),
-    };
+    let holder = model.held_by_other(&key);
+    let what: Vec<String> = [holder, news, typing].into_iter().flatten().collect();
+    let what = (!what.is_empty()).then(|| what.join("; "));
     if !confirmed && let Some(what) = what {
         model.overlay = Some(Overlay::Confirm(Confirm::SendOver { key, what }));
         return vec![];

@@ -167,7 +167,8 @@ pub(super) fn on_orphans(model: &mut Model, keys: Vec<ConversationKey>) -> Vec<C
     cmds
 }
 
-/// What this operator looks at and types in, when it changed (team mode only).
+/// What this operator looks at and types in, and the handoffs alerted on here, when it
+/// changed (team mode only).
 pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
     model.team.as_ref()?;
     let visible = model.focus != Focus::List || super::screen::two_panes(model.width);
@@ -177,7 +178,7 @@ pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
             .as_ref()
             .and_then(|k| model.drafts.get(k))
             .is_some_and(|d| !d.is_empty());
-    let now = (viewing, typing);
+    let now = (viewing, typing, model.alerts.watching());
     if model.presence_told.as_ref() == Some(&now) {
         return None;
     }
@@ -185,6 +186,7 @@ pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
     Some(Cmd::Team(Team::Presence {
         viewing: now.0,
         typing: now.1,
+        watching: now.2,
     }))
 }
 

@@ -17,7 +17,19 @@ pub struct Peer {
     pub viewing: Option<ConversationKey>,
     /// They are typing a reply in `viewing`.
     pub typing: bool,
+    /// The handoffs their inbox has alerted on, and whether they answered them.
+    pub watching: Vec<Watch>,
     pub beat_at: DateTime<Utc>,
+}
+
+/// A handoff an inbox alerted its operator to, still needing a human: since when, and whether
+/// the operator answered it (acknowledged it, opened it or took it). A handoff nobody in the
+/// team answers for `escalate_after` is said on every screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watch {
+    pub key: ConversationKey,
+    pub since: DateTime<Utc>,
+    pub answered: bool,
 }
 
 /// A conversation one operator of the team has claimed (a takeover in progress or made).

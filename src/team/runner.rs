@@ -4,10 +4,10 @@
 
 mod lead;
 
-use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore};
+use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore, Watching};
 use super::{Starting, millis};
 use crate::app::{Msg, Team};
-use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView};
+use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView, Watch};
 use crate::domain::{ConversationKey, sanitize_line};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -168,6 +168,7 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
         accounts: vec![],
         viewing: None,
         typing: false,
+        watching: Vec::new(),
     };
     let core = Arc::new(Core {
         state: Mutex::new(State {
@@ -191,6 +192,7 @@ pub fn start(starting: Starting, tx: UnboundedSender<Msg>) -> Runner {
         fingerprints: HashMap::new(),
         viewing: None,
         typing: false,
+        watching: Vec::new(),
         last: None,
         tx,
         sync: SyncState {
@@ -229,6 +231,10 @@ struct SyncState {
     roles: Option<UnboundedSender<SyncRole>>,
 }
 
+/// At most this many handoffs per instance are published and read (a row any member of the
+/// group can write is bounded before it is believed).
+const MAX_WATCHING: usize = 200;
+
 struct Task {
     core: Arc<Core>,
     orphan_after: Option<Duration>,
@@ -237,6 +243,8 @@ struct Task {
     /// What this operator has on screen, in this inbox's words.
     viewing: Option<ConversationKey>,
     typing: bool,
+    /// The handoffs alerted on here (team escalation), in this inbox's words.
+    watching: Vec<Watch>,
     /// The picture last sent, with beat times left out (a beat alone changes nothing on screen).
     last: Option<TeamView>,
     tx: UnboundedSender<Msg>,
@@ -300,9 +308,14 @@ impl Task {
 
     async fn command(&mut self, cmd: Team) {
         match cmd {
-            Team::Presence { viewing, typing } => {
+            Team::Presence {
+                viewing,
+                typing,
+                watching,
+            } => {
                 self.viewing = viewing;
                 self.typing = typing;
+                self.watching = watching;
                 self.beat().await;
             }
             Team::Claim { key, force } => {
@@ -344,6 +357,18 @@ impl Task {
     async fn beat(&mut self) {
         let viewing = self.viewing.as_ref().and_then(|k| self.shared(k));
         let typing = self.typing && viewing.is_some();
+        let watching: Vec<Watching> = self
+            .watching
+            .iter()
+            .take(MAX_WATCHING)
+            .filter_map(|w| {
+                Some(Watching {
+                    conversation: self.shared(&w.key)?,
+                    since: millis(w.since),
+                    answered: w.answered,
+                })
+            })
+            .collect();
         let mut accounts: Vec<String> = self.fingerprints.values().cloned().collect();
         accounts.sort();
         accounts.dedup();
@@ -353,6 +378,7 @@ impl Task {
                 s.me.accounts = accounts;
                 s.me.viewing = viewing;
                 s.me.typing = typing;
+                s.me.watching = watching;
                 s.store.heartbeat(&s.me, now)
             },
             "the team heartbeat",
@@ -423,6 +449,18 @@ impl Task {
                     name: sanitize_line(&p.display_name),
                     typing: p.typing && viewing.is_some(),
                     viewing,
+                    watching: p
+                        .watching
+                        .iter()
+                        .take(MAX_WATCHING)
+                        .flat_map(|w| {
+                            self.keys(&w.conversation).into_iter().map(|key| Watch {
+                                key,
+                                since: at(w.since),
+                                answered: w.answered,
+                            })
+                        })
+                        .collect(),
                     beat_at: at(p.beat_at),
                 }
             })

@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
      CREATE INDEX IF NOT EXISTS shared_threads_seq ON shared_threads (account, seq);
      CREATE TABLE IF NOT EXISTS shared_walks (account TEXT PRIMARY KEY, seq INTEGER NOT NULL);",
     ),
+    (
+        3,
+        // Team escalation: the handoffs each instance alerted on (JSON, `store::Watching`).
+        "ALTER TABLE instances ADD COLUMN watching TEXT NOT NULL DEFAULT '[]';",
+    ),
 ];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -29,7 +29,7 @@ impl From<rusqlite::Error> for TeamError {
 }
 
 /// A conversation of an account, as the team names it: (account fingerprint, conversation id).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Shared {
     pub account: String,
     pub conversation: String,
@@ -48,6 +48,19 @@ pub struct Instance {
     pub accounts: Vec<String>,
     pub viewing: Option<Shared>,
     pub typing: bool,
+    /// The handoffs it alerted its operator to.
+    pub watching: Vec<Watching>,
+}
+
+/// A handoff an instance alerted on: since when, and whether its operator answered it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Watching {
+    #[serde(rename = "a")]
+    pub conversation: Shared,
+    #[serde(rename = "s")]
+    pub since: Millis,
+    #[serde(rename = "k")]
+    pub answered: bool,
 }
 
 /// A live instance as the store has it.
@@ -59,6 +72,7 @@ pub struct PeerRow {
     pub beat_at: Millis,
     pub viewing: Option<Shared>,
     pub typing: bool,
+    pub watching: Vec<Watching>,
 }
 
 /// A claim as the store has it.
@@ -152,11 +166,12 @@ impl TeamStore for SqliteTeam {
             .unzip();
         tx.execute(
             "INSERT INTO instances (id, operator_name, operator_email, display_name, started_at, beat_at,
-                 viewing_account, viewing_conversation, typing)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 viewing_account, viewing_conversation, typing, watching)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, display_name = excluded.display_name,
                  viewing_account = excluded.viewing_account,
-                 viewing_conversation = excluded.viewing_conversation, typing = excluded.typing",
+                 viewing_conversation = excluded.viewing_conversation, typing = excluded.typing,
+                 watching = excluded.watching",
             params![
                 me.id,
                 me.operator_name,
@@ -166,7 +181,8 @@ impl TeamStore for SqliteTeam {
                 now,
                 account,
                 conversation,
-                me.typing
+                me.typing,
+                serde_json::to_string(&me.watching).unwrap_or_else(|_| "[]".into())
             ],
         )?;
         tx.execute("DELETE FROM instance_accounts WHERE instance = ?1", [&me.id])?;
@@ -198,7 +214,7 @@ impl TeamStore for SqliteTeam {
 
     fn peers(&mut self, now: Millis) -> Result<Vec<PeerRow>, TeamError> {
         let mut query = self.db.prepare_cached(
-            "SELECT id, display_name, started_at, beat_at, viewing_account, viewing_conversation, typing
+            "SELECT id, display_name, started_at, beat_at, viewing_account, viewing_conversation, typing, watching
              FROM instances WHERE beat_at >= ?1 - ?2 ORDER BY started_at, id",
         )?;
         let rows = query.query_map(params![now, LIVE_FOR], |r| {
@@ -213,6 +229,8 @@ impl TeamStore for SqliteTeam {
                     .zip(conversation)
                     .map(|(account, conversation)| Shared { account, conversation }),
                 typing: r.get(6)?,
+                // Written by any member of the group: what does not read is nothing watched.
+                watching: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

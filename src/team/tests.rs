@@ -2,7 +2,7 @@
 //! expiring, leases, leaving; the team dir's checks; fingerprints.
 
 use super::schema;
-use super::store::{Claimed, Instance, LIVE_FOR, Millis, Shared, SqliteTeam, TeamStore};
+use super::store::{Claimed, Instance, LIVE_FOR, Millis, Shared, SqliteTeam, TeamStore, Watching};
 use crate::config::TeamSettings;
 use crate::domain::{ApiKey, PlatformKind};
 use std::path::Path;
@@ -23,6 +23,7 @@ fn instance(id: &str, started_at: Millis) -> Instance {
         accounts: vec!["fp1".into()],
         viewing: None,
         typing: false,
+        watching: vec![],
     }
 }
 
@@ -128,12 +129,18 @@ fn peers_are_the_live_instances_oldest_first_with_their_presence() {
     let b = instance("b", T0);
     a.viewing = Some(conv("7"));
     a.typing = true;
+    a.watching = vec![Watching {
+        conversation: conv("8"),
+        since: T0 - 5,
+        answered: false,
+    }];
     s.heartbeat(&a, T0).unwrap();
     s.heartbeat(&b, T0 + 8_000).unwrap();
     let peers = s.peers(T0 + 9_000).unwrap();
     assert_eq!(peers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
     assert_eq!(peers[1].viewing, Some(conv("7")));
     assert!(peers[1].typing);
+    assert_eq!(peers[1].watching, a.watching);
     assert_eq!(peers[1].beat_at, T0);
     let later = s.peers(T0 + LIVE_FOR + 1).unwrap();
     assert_eq!(
@@ -468,4 +475,18 @@ mod shared_sync {
         let c = serde_json::to_string(&conversation("c1", "Ann")).unwrap();
         assert!(shared::conversation("mine", "c9", &c, &[]).is_none());
     }
+}
+
+/// Any member of the group can write the team db: a watching column that does not read is
+/// nothing watched, not an error.
+#[test]
+fn unreadable_watching_is_nothing_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    s.heartbeat(&instance("a", T0), T0).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("team.db")).unwrap();
+    db.execute("UPDATE instances SET watching = '{not json'", []).unwrap();
+    let peers = s.peers(T0 + 1).unwrap();
+    assert_eq!(peers.len(), 1);
+    assert!(peers[0].watching.is_empty());
 }

@@ -42,6 +42,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
     let can_send = model.can_send(key);
     let write = keymap.hint(Context::Thread, Action::Compose);
     let (title, title_style) = match (&can_send, focused) {
+        // A colleague's conversation: typing is allowed, sending asks first.
+        (Ok(()), _) if let Some(who) = model.held_by_other(key) => (format!("{who} — sending asks first"), theme.warn),
         (Ok(()), true) => (
             format!(
                 "{} send · {} newline · {} leave",

@@ -92,7 +92,7 @@ pub struct Model {
     /// In team mode, the team's picture as the team store last sent it; alone, `None`.
     pub team: Option<crate::domain::team::TeamView>,
     /// What the team was last told this operator looks at and types in.
-    pub presence_told: Option<(Option<ConversationKey>, bool)>,
+    pub presence_told: Option<(Option<ConversationKey>, bool, Vec<crate::domain::team::Watch>)>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
@@ -380,11 +380,23 @@ impl Model {
             .keymap
             .hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);
         match &c.status {
-            Status::Human { by: Holder::Me } => Ok(()),
-            Status::Human { by: Holder::Other(who) } => Err(format!("{who} holds it — press {take} to take over")),
-            Status::Human { by: Holder::Unknown } => Err(format!("another human holds it — press {take} to take over")),
+            // Another human's: a colleague may help out, after saying yes (`held_by_other`).
+            Status::Human { .. } => Ok(()),
             Status::Resolved => Err("resolved — nothing to send".into()),
             Status::Ai | Status::NeedsHuman => Err(format!("the AI has it — press {take} to take over")),
+        }
+    }
+
+    /// Who else holds this conversation, when a human other than this operator does: a reply
+    /// there goes out only after the operator says yes (they reply over a colleague).
+    pub fn held_by_other(&self, key: &ConversationKey) -> Option<String> {
+        let take = self
+            .keymap
+            .hint(super::keymap::Context::Global, super::keymap::Action::TakeOver);
+        match &self.conversations.get(key)?.status {
+            Status::Human { by: Holder::Other(who) } => Some(format!("{who} holds it ({take} takes it over)")),
+            Status::Human { by: Holder::Unknown } => Some(format!("another human holds it ({take} takes it over)")),
+            _ => None,
         }
     }
 
