@@ -84,8 +84,8 @@ pub struct Alerts {
     /// Team mode: the handoffs alerted on here while they need a human — since when, and
     /// whether this operator answered them — which the team is told (`watching`).
     watched: HashMap<ConversationKey, (DateTime<Utc>, bool)>,
-    /// Handoffs nobody in the team has answered for `escalate_after`: said on this screen
-    /// whatever was acknowledged or muted here, until someone opens, takes or acknowledges it.
+    /// Handoffs nobody in the team has answered for `escalate_after`: said on this screen even
+    /// when it never alerted on them or is muted, until someone opens, takes or acknowledges one.
     team_escalated: HashSet<ConversationKey>,
 }
 
@@ -320,7 +320,8 @@ fn team_unanswered(model: &Model) -> Vec<(ConversationKey, DateTime<Utc>)> {
 }
 
 /// Handoffs the team left unanswered for `escalate_after` are said here, escalated, even when
-/// this operator acknowledged or muted theirs (raised again with the team's time).
+/// this inbox never alerted on them (it started later) or is muted; aged from the team's first
+/// alert.
 fn team_escalate(model: &mut Model) -> Vec<Cmd> {
     let after = model.alerts.settings.escalate_after;
     let now = model.now;
