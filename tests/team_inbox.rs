@@ -568,6 +568,11 @@ fn a_handoff_nobody_in_the_team_answers_escalates_on_every_screen_even_muted() {
     assert!(m.alerts.has(&key("raia/cy")));
     assert!(notifies(&cmds), "muted, and still said: {cmds:?}");
     assert_eq!(m.alerts.pending()[0].since, at(10), "aged from the team's first alert");
+    let screen = common::inbox::screen(&common::inbox::draw(&mut m, 120, 40));
+    assert!(
+        screen.contains("Cy needs a person 2m — nobody in the team answered"),
+        "{screen}"
+    );
     // Said again while nobody answers; once Sam opens it, no more.
     assert!(notifies(&update(&mut m, Msg::Tick, at(145))));
     view(&mut m, vec![peer("Sam", Some("raia/cy"), false)], vec![], 146);

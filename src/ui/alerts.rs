@@ -38,6 +38,9 @@ pub fn alert_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
         left.push(styled(" · ", theme.dim));
         left.push(styled(format!("{name} {}", alert.kind.words()), theme.bold));
         left.push(styled(format!(" {}", ago(alert.since, model.now)), theme.dim));
+        if alerts.team_escalated(&alert.key) {
+            left.push(styled(" — nobody in the team answered", theme.error));
+        }
     }
     let keys_width = layout::spans_width(&keys);
     let keys = if keys_width * 2 <= width { keys } else { Vec::new() };
