@@ -339,7 +339,7 @@ async fn a_follower_acts_with_its_own_key_and_the_thread_it_opens_is_kept_fresh(
         json!([{"author": "customer", "text": "just browsing"}]),
     )
     .await;
-    let key = ConversationKey::new("raia", id);
+    let key = ConversationKey::new("raia", &id);
     let dir = team_dir();
     let mut ann = inbox(&h, dir.path(), "Ann");
     until(&mut ann, "Ann polls every account", |i| {
@@ -370,6 +370,41 @@ async fn a_follower_acts_with_its_own_key_and_the_thread_it_opens_is_kept_fresh(
                 .is_some_and(|m| m.iter().any(|m| m.text == "just browsing"))
         },
     )
+    .await;
+    // The leader reads the thread Ben has open as often as its own (every thread interval),
+    // not only when its listing shows a change: the thread is read again while nothing changed.
+    clear_received(&h).await;
+    let path = format!("/raia/external/conversations/{id}/messages");
+    let reads = async {
+        loop {
+            let log = received(&h).await;
+            if log
+                .iter()
+                .filter(|r| r["method"] == "GET" && r["path"] == path.as_str())
+                .count()
+                >= 2
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), reads)
+        .await
+        .expect("Ben's open thread is read again and again by Ann's poller");
+    // The customer writes on: it reaches Ben.
+    control(
+        &h,
+        reqwest::Method::POST,
+        "say",
+        Some(json!({"platform": "raia", "id": id, "text": "still browsing"})),
+    )
+    .await;
+    until(&mut ben, "the new message reaches Ben through Ann's poller", |i| {
+        i.threads
+            .get(&key)
+            .is_some_and(|m| m.iter().any(|m| m.text == "still browsing"))
+    })
     .await;
 
     // His takeover goes with his own adapter, though his inbox polls nothing.

@@ -39,6 +39,10 @@ pub(super) enum Control {
     Held(HashSet<String>),
     /// An operation or a send succeeded: look again now so the inbox shows the platform's state.
     Nudge,
+    /// Team mode, on the account's leader: the conversations other operators have on screen,
+    /// whose threads it keeps as fresh as its own (each read every thread interval, within the
+    /// steady pace).
+    Viewed(HashSet<String>),
 }
 
 use super::pace::SWEEP_EVERY_MINUTES as SWEEP_EVERY;
@@ -64,6 +68,8 @@ enum Task {
     /// The next queue read in turn.
     Turn,
     Thread,
+    /// The thread another operator of the team has on screen.
+    Viewed(String),
     /// The thread of a waiting customer, changed at this version.
     Preview(String, DateTime<Utc>),
     /// The next page of the history.
@@ -132,6 +138,8 @@ pub(super) struct Poller {
     watched: Option<String>,
     /// The conversations the operator holds (`Control::Held`).
     held: HashSet<String>,
+    /// What the team's other operators have on screen, and when each is read next.
+    viewed: HashMap<String, Instant>,
     next_thread: Instant,
     thread_failures: u32,
     /// The messages last sent to the UI per conversation id.
@@ -183,6 +191,7 @@ impl Poller {
             history_failures: 0,
             watched: None,
             held: HashSet::new(),
+            viewed: HashMap::new(),
             next_thread: now,
             thread_failures: 0,
             sent_threads: HashMap::new(),
@@ -239,6 +248,14 @@ impl Poller {
             Control::Nudge => {
                 self.queue_now();
                 self.next_thread = Instant::now();
+                Ok(())
+            }
+            Control::Viewed(ids) => {
+                let now = Instant::now();
+                self.viewed.retain(|id, _| ids.contains(id));
+                for id in ids {
+                    self.viewed.entry(id).or_insert(now);
+                }
                 Ok(())
             }
         }
@@ -328,6 +345,9 @@ impl Poller {
         if self.watched.is_some() {
             candidates.push((Task::Thread, self.next_thread));
         }
+        if let Some((id, due)) = self.viewed_due() {
+            candidates.push((Task::Viewed(id), due.max(self.steady_ready(now, Priority::Preview))));
+        }
         if let Some((id, version)) = self.preview_due() {
             candidates.push((Task::Preview(id, version), self.steady_ready(now, Priority::Preview)));
         }
@@ -392,7 +412,9 @@ impl Poller {
     async fn perform(&mut self, task: Task) -> Flow {
         let now = Instant::now();
         match &task {
-            Task::Urgent(_) | Task::Lookup(_) | Task::Turn | Task::Preview(..) => self.steady.record(now),
+            Task::Urgent(_) | Task::Lookup(_) | Task::Turn | Task::Preview(..) | Task::Viewed(_) => {
+                self.steady.record(now)
+            }
             Task::History if self.walks > 0 => self.steady.record(now),
             Task::History => self.backfill.record(now),
             Task::Reads | Task::Thread => {}
@@ -404,6 +426,7 @@ impl Poller {
             Task::Turn => self.read_in_turn().await,
             Task::Thread => self.poll_thread().await,
             Task::Preview(id, version) => self.preview(id, version).await,
+            Task::Viewed(id) => self.poll_viewed(id).await,
             Task::History => self.history_page().await,
         }
     }
@@ -724,6 +747,48 @@ impl Poller {
         let delay = self.back_off(self.thread_failures, error);
         self.next_thread = Instant::now() + delay;
         Ok(())
+    }
+
+    /// The thread another operator has on screen that is due longest ago (not the one on this
+    /// screen: that has its own schedule).
+    fn viewed_due(&self) -> Option<(String, Instant)> {
+        self.viewed
+            .iter()
+            .filter(|(id, _)| self.watched.as_ref() != Some(*id))
+            .min_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)))
+            .map(|(id, due)| (id.clone(), *due))
+    }
+
+    async fn poll_viewed(&mut self, id: String) -> Flow {
+        let result = with_priority(Priority::Preview, self.platform.list_messages(&id)).await;
+        let again = match &result {
+            Ok(_) => self.intervals.thread,
+            // Gone or unreadable: tried again slowly (its viewer's own screen says why).
+            Err(error) if error.is_transient() => {
+                self.hold(error);
+                self.intervals.thread * 2
+            }
+            Err(_) => self.intervals.list.max(Duration::from_secs(60)),
+        };
+        if let Some(due) = self.viewed.get_mut(&id) {
+            *due = Instant::now() + again;
+        }
+        match result {
+            Ok(messages) => {
+                if let Some(version) = self.snapshot.get(&id).map(|c| c.updated_at) {
+                    self.fetched_at_version.insert(id.clone(), version);
+                }
+                self.deliver_thread(&id, messages)
+            }
+            Err(error) if is_bad_key(&error) => self.stop_on_bad_key(&error),
+            Err(error) => {
+                tracing::debug!(account = %self.account, id, %error, "a viewed thread's fetch failed");
+                if matches!(error, PlatformError::NotFound { .. }) && self.snapshot.contains_key(&id) {
+                    self.look_up_later(id);
+                }
+                Ok(())
+            }
+        }
     }
 
     /// The waiting customer (or conversation held by the operator) whose thread changed longest

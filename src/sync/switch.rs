@@ -138,6 +138,7 @@ impl Supervisor {
                 self.viewed = ids;
                 if let Some(r) = running {
                     let _ = r.control.send(self.held_now());
+                    let _ = r.control.send(Control::Viewed(self.viewed.clone()));
                 }
             }
         }
@@ -151,6 +152,7 @@ impl Supervisor {
         poller.cache = self.cache.clone();
         let _ = control.send(Control::Watch(self.watched.clone()));
         let _ = control.send(self.held_now());
+        let _ = control.send(Control::Viewed(self.viewed.clone()));
         Running {
             control,
             out,
