@@ -50,6 +50,11 @@ fn team_dir() -> tempfile::TempDir {
 }
 
 fn inbox(h: &SandboxHandle, dir: &Path, name: &str) -> Inbox {
+    inbox_caching(h, dir, name, None)
+}
+
+/// An inbox whose engine writes what it learns to `cache` (the operator's own store).
+fn inbox_caching(h: &SandboxHandle, dir: &Path, name: &str, cache: Option<handoff::sync::CacheWriter>) -> Inbox {
     let prepared = team::prepare(&TeamSettings {
         dir: dir.to_path_buf(),
         orphan_after: None,
@@ -87,7 +92,7 @@ fn inbox(h: &SandboxHandle, dir: &Path, name: &str) -> Inbox {
         list: Duration::from_millis(250),
         thread: Duration::from_millis(100),
     };
-    let engine = Arc::new(Engine::start_following(pending, intervals, tx, None));
+    let engine = Arc::new(Engine::start_following(pending, intervals, tx, cache));
     // The roles pass through here on their way to the engine, to be seen.
     let leads = Arc::new(Mutex::new(HashSet::new()));
     let (roles_tx, roles_rx) = unbounded_channel();
@@ -98,7 +103,7 @@ fn inbox(h: &SandboxHandle, dir: &Path, name: &str) -> Inbox {
             match &role {
                 SyncRole::Lead { account } => noted.lock().unwrap().insert(account.clone()),
                 SyncRole::Follow { account } => noted.lock().unwrap().remove(account),
-                SyncRole::Viewed { .. } => false,
+                SyncRole::Viewed { .. } | SyncRole::Learnt { .. } => false,
             };
             let _ = roles_tx.send(role);
         }
@@ -418,6 +423,55 @@ async fn a_follower_acts_with_its_own_key_and_the_thread_it_opens_is_kept_fresh(
         i.seen.get(&key).is_some_and(|c| c.status.name() != "ai")
     })
     .await;
+    ann.quit();
+    ben.quit();
+}
+
+/// A follower polls nothing, but what the leader learns reaches its own cache too: its next
+/// start (and its search) has the conversations it heard of through the team.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_keeps_what_the_team_learns_in_its_own_cache() {
+    let h = quiet(5).await;
+    let dir = team_dir();
+    let mut ann = inbox(&h, dir.path(), "Ann");
+    until(&mut ann, "Ann polls every account", |i| {
+        i.leads.lock().unwrap().len() == ACCOUNTS.len()
+    })
+    .await;
+    let state = tempfile::tempdir().unwrap();
+    let (store, _) = handoff::store::Store::open(state.path()).unwrap();
+    let cache = handoff::sync::CacheWriter::start(store.clone()).unwrap();
+    let mut ben = inbox_caching(&h, dir.path(), "Ben", Some(cache));
+    let id = create(
+        &h,
+        "raia",
+        "Cora Cached",
+        "needs_human",
+        json!([{"author": "customer", "text": "remember me"}]),
+    )
+    .await;
+    let key = ConversationKey::new("raia", &id);
+    until(&mut ben, "Ben hears of Cora and her thread through the team", |i| {
+        i.seen.contains_key(&key) && i.threads.contains_key(&key)
+    })
+    .await;
+    assert!(ben.leads.lock().unwrap().is_empty(), "Ben polls nothing");
+    let cached = async {
+        loop {
+            let cached = store.cache_load(&ACCOUNTS).unwrap();
+            let has_thread = cached
+                .threads
+                .iter()
+                .any(|(k, m)| *k == key && m.iter().any(|m| m.text == "remember me"));
+            if cached.conversations.iter().any(|c| c.key == key) && has_thread {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), cached)
+        .await
+        .expect("Cora and her thread are in Ben's own cache");
     ann.quit();
     ben.quit();
 }

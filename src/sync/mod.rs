@@ -19,7 +19,7 @@ pub use cache::CacheWriter;
 pub use pace::describe;
 
 use crate::app::{Connection, Msg, Net, Op};
-use crate::domain::{ConversationKey, SendBaseline};
+use crate::domain::{Conversation, ConversationKey, Message, SendBaseline};
 use crate::platform::Platform;
 use crate::store::{Store, StoreError};
 use poller::Control;
@@ -198,6 +198,25 @@ impl Engine {
     /// polls it, their threads are kept fresh as held ones are.
     pub fn viewed_by_others(&self, account: &str, ids: HashSet<String>) {
         self.switch(account, Switch::Viewed(ids));
+    }
+
+    /// What a followed account's leader learnt (read from the team store): written to this
+    /// instance's cache as its own poller's findings would be.
+    pub fn learnt(
+        &self,
+        account: &str,
+        changed: Vec<Conversation>,
+        removed: Vec<ConversationKey>,
+        threads: Vec<(ConversationKey, Vec<Message>)>,
+    ) {
+        self.switch(
+            account,
+            Switch::Learnt {
+                changed,
+                removed,
+                threads,
+            },
+        );
     }
 
     fn switch(&self, account: &str, switch: Switch) {

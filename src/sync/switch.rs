@@ -8,6 +8,7 @@
 use super::poller::{Control, Poller};
 use super::{CacheWriter, Intervals};
 use crate::app::Msg;
+use crate::domain::{Conversation, ConversationKey, Message};
 use crate::platform::Platform;
 use std::collections::HashSet;
 use std::future::Future;
@@ -25,6 +26,12 @@ pub(super) enum Switch {
     /// What the other operators have open on this account: their threads are kept fresh as
     /// the ones this operator holds are.
     Viewed(HashSet<String>),
+    /// Following: what the leader learnt, for this instance's own cache.
+    Learnt {
+        changed: Vec<Conversation>,
+        removed: Vec<ConversationKey>,
+        threads: Vec<(ConversationKey, Vec<Message>)>,
+    },
 }
 
 struct Running {
@@ -139,6 +146,21 @@ impl Supervisor {
                 if let Some(r) = running {
                     let _ = r.control.send(self.held_now());
                     let _ = r.control.send(Control::Viewed(self.viewed.clone()));
+                }
+            }
+            // A poller running here writes its own findings; only a follower's come this way.
+            Switch::Learnt {
+                changed,
+                removed,
+                threads,
+            } => {
+                if running.is_none()
+                    && let Some(cache) = &self.cache
+                {
+                    cache.conversations(self.platform.account(), &changed, &removed);
+                    for (key, messages) in threads {
+                        cache.thread(key, &messages);
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@ use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamErr
 use super::{Starting, millis};
 use crate::app::{Msg, Team};
 use crate::domain::team::{Claim, ClaimRefused, Peer, TeamView, Watch};
-use crate::domain::{ConversationKey, sanitize_line};
+use crate::domain::{Conversation, ConversationKey, Message, sanitize_line};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,6 +35,14 @@ pub enum SyncRole {
     Follow { account: String },
     /// What the other operators have open on an account this instance polls.
     Viewed { account: String, ids: HashSet<String> },
+    /// A followed account's findings, read from the team store: this operator's own cache
+    /// keeps them too (for the next start, and what is searched).
+    Learnt {
+        account: String,
+        changed: Vec<Conversation>,
+        removed: Vec<ConversationKey>,
+        threads: Vec<(ConversationKey, Vec<Message>)>,
+    },
 }
 
 /// The loop's handle on the team runner: commands go down a channel to the task that owns the

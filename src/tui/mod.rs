@@ -158,6 +158,12 @@ pub fn share_sync(engine: &Arc<Engine>, mut roles: UnboundedReceiver<SyncRole>, 
                 SyncRole::Lead { account } => engine.lead(&account, Some(tee.clone())),
                 SyncRole::Follow { account } => engine.follow(&account),
                 SyncRole::Viewed { account, ids } => engine.viewed_by_others(&account, ids),
+                SyncRole::Learnt {
+                    account,
+                    changed,
+                    removed,
+                    threads,
+                } => engine.learnt(&account, changed, removed, threads),
             }
         }
     });

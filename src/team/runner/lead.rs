@@ -170,6 +170,25 @@ impl Task {
                 None => {}
             }
         }
+        let mut threads = Vec::new();
+        for (id, json) in &changes.threads {
+            if id.chars().any(char::is_control) {
+                continue;
+            }
+            if let Some(messages) = shared::messages(json) {
+                threads.push((ConversationKey::new(name, id.clone()), messages));
+            }
+        }
+        if let Some(roles) = &self.sync.roles
+            && (!changed.is_empty() || !removed.is_empty() || !threads.is_empty())
+        {
+            let _ = roles.send(SyncRole::Learnt {
+                account: name.to_string(),
+                changed: changed.clone(),
+                removed: removed.clone(),
+                threads: threads.clone(),
+            });
+        }
         if first || !changed.is_empty() || !removed.is_empty() {
             let _ = self.tx.send(Msg::Synced {
                 account: name.to_string(),
@@ -177,14 +196,8 @@ impl Task {
                 removed,
             });
         }
-        for (id, json) in &changes.threads {
-            if id.chars().any(char::is_control) {
-                continue;
-            }
-            if let Some(messages) = shared::messages(json) {
-                let key = ConversationKey::new(name, id.clone());
-                let _ = self.tx.send(Msg::Thread { key, messages });
-            }
+        for (key, messages) in threads {
+            let _ = self.tx.send(Msg::Thread { key, messages });
         }
         if changes.walked {
             let _ = self.tx.send(Msg::Walked {
