@@ -94,9 +94,9 @@ fn two_operators_see_each_other_and_a_crashed_ones_customer_goes_back_to_the_ai(
         "a reply went out: {sent:?}"
     );
 
-    // Ann's inbox is killed while she holds it: within 30 s Ben hears her session ended (her heartbeat is
-    // 10 s stale), and once orphan_after has passed since her last beat his inbox hands it back
-    // to the AI (raia's mode back to "ai").
+    // Ann's inbox is killed while she holds it: within 30 s Ben hears her session ended (her
+    // heartbeat is 10 s stale), and once orphan_after has passed since her last beat his inbox
+    // hands it back to the AI (raia's mode back to "ai").
     rt.block_on(clear_received(&h));
     kill_9(&ann);
     let screen = ben.wait_for(
