@@ -20,6 +20,9 @@ use std::collections::{HashMap, HashSet};
 /// How many of the oldest alerts' ages the deadline follows (the alert line shows no more).
 const LINE_AGES: usize = 16;
 
+/// At most this many handoffs are published to the team (the unanswered first).
+pub const MAX_WATCHING: usize = 200;
+
 /// What an alert is about. The order is the order of urgency in a notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertKind {
@@ -84,6 +87,8 @@ pub struct Alerts {
     /// Team mode: the handoffs alerted on here while they need a human — since when, and
     /// whether this operator answered them — which the team is told (`watching`).
     watched: HashMap<ConversationKey, (DateTime<Utc>, bool)>,
+    /// Changes whenever `watched` does: the team is told only then.
+    watched_version: u64,
     /// Handoffs nobody in the team has answered for `escalate_after`: said on this screen even
     /// when it never alerted on them or is muted, until someone opens, takes or acknowledges one.
     team_escalated: HashSet<ConversationKey>,
@@ -116,7 +121,13 @@ impl Alerts {
         self.team_escalated.contains(key)
     }
 
-    /// What the team is told of the handoffs alerted on here.
+    /// Changes whenever what the team is told of (`watching`) does.
+    pub fn watched_version(&self) -> u64 {
+        self.watched_version
+    }
+
+    /// What the team is told of the handoffs alerted on here: the unanswered ones first, oldest
+    /// first, then the answered ones, latest first; at most [`MAX_WATCHING`].
     pub fn watching(&self) -> Vec<Watch> {
         let mut watching: Vec<Watch> = self
             .watched
@@ -127,7 +138,20 @@ impl Alerts {
                 answered: *answered,
             })
             .collect();
-        watching.sort_by(|a, b| (a.since, &a.key).cmp(&(b.since, &b.key)));
+        watching.sort_by(|a, b| {
+            let order = |w: &Watch| {
+                (
+                    w.answered,
+                    if w.answered {
+                        -w.since.timestamp_millis()
+                    } else {
+                        w.since.timestamp_millis()
+                    },
+                )
+            };
+            order(a).cmp(&order(b)).then_with(|| a.key.cmp(&b.key))
+        });
+        watching.truncate(MAX_WATCHING);
         watching
     }
 
@@ -228,8 +252,9 @@ pub(super) fn raise(model: &mut Model, key: &ConversationKey, kind: AlertKind) -
         kind,
         since: model.now,
     });
-    if kind == AlertKind::Handoff && model.team.is_some() {
-        alerts.watched.entry(key.clone()).or_insert((model.now, false));
+    if kind == AlertKind::Handoff && model.team.is_some() && !alerts.watched.contains_key(key) {
+        alerts.watched.insert(key.clone(), (model.now, false));
+        alerts.watched_version += 1;
     }
     say(model)
 }
@@ -272,9 +297,11 @@ fn answered(model: &mut Model, key: &ConversationKey) {
         .conversations
         .get(key)
         .is_some_and(|c| c.status == Status::NeedsHuman);
-    if needs_human {
+    let alerts = &mut model.alerts;
+    if needs_human && alerts.watched.get(key).is_none_or(|(_, answered)| !answered) {
         let now = model.now;
-        model.alerts.watched.entry(key.clone()).or_insert((now, true)).1 = true;
+        alerts.watched.entry(key.clone()).or_insert((now, true)).1 = true;
+        alerts.watched_version += 1;
     }
     model.alerts.team_escalated.remove(key);
 }
@@ -435,10 +462,14 @@ fn forget_moot(model: &mut Model) {
         }
     });
     // A handoff the AI or a person took is not the team's to escalate any more.
+    let watched = model.alerts.watched.len();
     model
         .alerts
         .watched
         .retain(|key, _| conversations.get(key).is_some_and(|c| c.status == Status::NeedsHuman));
+    if model.alerts.watched.len() != watched {
+        model.alerts.watched_version += 1;
+    }
     let Alerts {
         keyed, team_escalated, ..
     } = &mut model.alerts;
@@ -590,4 +621,28 @@ fn account_label(model: &Model, name: &str) -> String {
         .account(name)
         .and_then(|a| a.label.clone())
         .unwrap_or_else(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hundreds of handoffs opened over a shift must not push a new unanswered one out of what
+    /// the team is told.
+    #[test]
+    fn the_unanswered_are_told_first_however_many_were_answered() {
+        let t0 = DateTime::UNIX_EPOCH;
+        let mut alerts = Alerts::default();
+        for i in 0..(MAX_WATCHING as i64 + 50) {
+            let key = ConversationKey::new("a", format!("old{i}"));
+            alerts.watched.insert(key, (t0 + TimeDelta::seconds(i), true));
+        }
+        let new = ConversationKey::new("a", "new");
+        alerts.watched.insert(new.clone(), (t0 + TimeDelta::hours(9), false));
+        let told = alerts.watching();
+        assert_eq!(told.len(), MAX_WATCHING);
+        assert_eq!(told[0].key, new);
+        // Then the latest answered: the oldest are the ones left out.
+        assert_eq!(told[1].key, ConversationKey::new("a", format!("old{}", MAX_WATCHING + 49)));
+    }
 }

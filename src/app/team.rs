@@ -178,7 +178,7 @@ pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
             .as_ref()
             .and_then(|k| model.drafts.get(k))
             .is_some_and(|d| !d.is_empty());
-    let now = (viewing, typing, model.alerts.watching());
+    let now = (viewing, typing, model.alerts.watched_version());
     if model.presence_told.as_ref() == Some(&now) {
         return None;
     }
@@ -186,7 +186,7 @@ pub(super) fn presence_changed(model: &mut Model) -> Option<Cmd> {
     Some(Cmd::Team(Team::Presence {
         viewing: now.0,
         typing: now.1,
-        watching: now.2,
+        watching: model.alerts.watching(),
     }))
 }
 

@@ -239,9 +239,9 @@ struct SyncState {
     roles: Option<UnboundedSender<SyncRole>>,
 }
 
-/// At most this many handoffs per instance are published and read (a row any member of the
-/// group can write is bounded before it is believed).
-const MAX_WATCHING: usize = 200;
+/// At most this many handoffs per instance are read (a row any member of the group can write
+/// is bounded before it is believed).
+const MAX_WATCHING: usize = crate::app::alerts::MAX_WATCHING;
 
 struct Task {
     core: Arc<Core>,
@@ -368,7 +368,6 @@ impl Task {
         let watching: Vec<Watching> = self
             .watching
             .iter()
-            .take(MAX_WATCHING)
             .filter_map(|w| {
                 Some(Watching {
                     conversation: self.shared(&w.key)?,

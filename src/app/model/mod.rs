@@ -92,7 +92,7 @@ pub struct Model {
     /// In team mode, the team's picture as the team store last sent it; alone, `None`.
     pub team: Option<crate::domain::team::TeamView>,
     /// What the team was last told this operator looks at and types in.
-    pub presence_told: Option<(Option<ConversationKey>, bool, Vec<crate::domain::team::Watch>)>,
+    pub presence_told: Option<(Option<ConversationKey>, bool, u64)>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Conversation>,
     pub threads: HashMap<ConversationKey, Thread>,
