@@ -323,6 +323,7 @@ mod tests {
             updated_at: DateTime::UNIX_EPOCH,
             waiting_since: None,
             no_reply: None,
+            details: None,
         }
     }
 

@@ -10,8 +10,8 @@ use super::{
     full_name,
 };
 use crate::domain::{
-    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
-    Status, sanitize,
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Message,
+    PlatformKind, Status, sanitize,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use reqwest::Method;
 use reqwest::header::HeaderName;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::Mutex;
@@ -55,6 +55,8 @@ pub(crate) struct States {
     resolve_to: Option<String>,
     /// Where a takeover moves a conversation out of a needs-human state.
     open: Option<String>,
+    /// Each state's name by id, for the details panel (cleaned).
+    names: HashMap<String, String>,
 }
 
 impl States {
@@ -77,6 +79,10 @@ impl States {
             resolve_to: resolved_list.first().cloned(),
             resolved: resolved_list.into_iter().collect(),
             open,
+            names: wire
+                .iter()
+                .map(|s| (s.id.clone(), crate::domain::sanitize_line(&s.name)))
+                .collect(),
         }
     }
 }
@@ -431,6 +437,25 @@ pub(crate) struct WireConversation {
     pub assigned_user: Option<WireUser>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    // Shown only (the details panel): a value of another type is absent.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    /// Only in the `...WithFeedbacks` answers.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub feedbacks: Option<Vec<WireFeedback>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireFeedback {
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub vote_type: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -503,6 +528,7 @@ where
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
+    let details = details(&wire, states);
     let user = wire.user.unwrap_or_default();
     let contact = field(user.email.as_deref()).or_else(|| field(user.phone_number.as_deref()));
     let customer_name = full_name(user.first_name.as_deref(), user.last_name.as_deref())
@@ -548,7 +574,44 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
             .ai_call_id
             .is_some_and(|id| !id.trim().is_empty())
             .then(|| VOICE_CALL.into()),
+        details,
     }
+}
+
+/// What the details panel shows of a raia conversation (`ConversationResponseDTO`, §2.4).
+fn details(wire: &WireConversation, states: &States) -> Option<Box<Details>> {
+    let user = wire.user.as_ref();
+    let assigned = wire.assigned_user.as_ref().and_then(|u| {
+        let name = full_name(u.first_name.as_deref(), u.last_name.as_deref());
+        match (name, field(u.email.as_deref())) {
+            (Some(n), Some(e)) => Some(format!("{n} · {e}")),
+            (n, e) => n.or(e),
+        }
+    });
+    let feedback: Vec<String> = (wire.feedbacks.iter().flatten())
+        .filter_map(|f| {
+            let vote = match f.vote_type.as_deref() {
+                Some("up") => Some("👍"),
+                Some("down") => Some("👎"),
+                _ => None,
+            };
+            let parts: Vec<String> = vote.map(str::to_string).into_iter().chain(field(f.comment.as_deref())).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        })
+        .collect();
+    let state = (wire.conversation_state_id.as_deref()).and_then(|id| states.names.get(id));
+    let score = wire.score.filter(|s| s.is_finite()).map(|s| s.to_string());
+    let mut d = Details::default();
+    d.line("Email", user.and_then(|u| u.email.as_deref()))
+        .line("Phone", user.and_then(|u| u.phone_number.as_deref()))
+        .line("Source", user.and_then(|u| u.source.as_deref()))
+        .line("State", state.map(String::as_str))
+        .line("Assigned to", assigned.as_deref())
+        .text("Summary", wire.summary.as_deref())
+        .line("Score", score.as_deref())
+        .list("Feedback", feedback.iter().map(String::as_str))
+        .pairs("Custom data", wire.metadata.as_ref().and_then(|m| m.get("customData")));
+    d.boxed()
 }
 
 pub(crate) fn map_message(wire: WireMessage) -> Message {

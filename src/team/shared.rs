@@ -132,6 +132,7 @@ pub fn conversation(name: &str, id: &str, json: &str, me: &[String]) -> Option<C
         *field = field.as_deref().map(sanitize_line);
     }
     c.preview = c.preview.as_deref().map(sanitize);
+    c.details = c.details.take().and_then(|d| d.cleaned().boxed());
     if let Status::Human { by } = &mut c.status {
         *by = holder(by, c.assignee.as_deref(), me);
     }

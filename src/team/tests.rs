@@ -363,6 +363,7 @@ mod shared_sync {
             updated_at: at,
             waiting_since: None,
             no_reply: None,
+            details: None,
         }
     }
 

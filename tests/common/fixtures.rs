@@ -83,6 +83,7 @@ pub fn conversation(account: &str, id: &str, status: Status) -> Conversation {
         updated_at: now(),
         waiting_since: None,
         no_reply: None,
+        details: None,
     }
 }
 
