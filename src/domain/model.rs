@@ -325,6 +325,8 @@ pub struct Capabilities {
     /// over), and if not, why.
     pub reopen: Availability,
     pub assign: Availability,
+    /// Setting the conversation's priority (Chatvolt).
+    pub set_priority: Availability,
     pub mark_read: Availability,
     /// The platform reports unread counts (otherwise they are kept locally).
     pub unread_counts: bool,

@@ -178,6 +178,7 @@ impl Platform for Chatdash {
             resolve: Availability::Yes,
             reopen: Availability::Yes,
             assign: Availability::No(NO_ASSIGN.into()),
+            set_priority: Availability::No("ChatDash's public API has no priority".into()),
             mark_read: Availability::Yes,
             unread_counts: true,
             needs_human_signal: true,

@@ -230,6 +230,7 @@ impl Platform for Chatvolt {
             resolve: Availability::Yes,
             reopen: Availability::Yes,
             assign: Availability::Yes,
+            set_priority: Availability::Yes,
             mark_read: Availability::No("Chatvolt's API has no mark-as-read".into()),
             unread_counts: true,
             needs_human_signal: true,
@@ -402,6 +403,10 @@ impl Platform for Chatvolt {
 
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
         self.act(id, "assign", json!({"email": email})).await
+    }
+
+    async fn set_priority(&self, id: &str, priority: Priority) -> Result<Conversation> {
+        self.act(id, "set-priority", json!({"priority": priority.wire()})).await
     }
 }
 

@@ -93,6 +93,11 @@ pub trait Platform: Send + Sync {
         let _ = (id, email);
         Err(unavailable(self.capabilities().assign.reason()))
     }
+    /// Sets the conversation's priority; returns it as the platform now has it.
+    async fn set_priority(&self, id: &str, priority: crate::domain::Priority) -> Result<Conversation> {
+        let _ = (id, priority);
+        Err(unavailable(self.capabilities().set_priority.reason()))
+    }
     async fn mark_read(&self, id: &str) -> Result<()> {
         let _ = id;
         Err(unavailable(self.capabilities().mark_read.reason()))

@@ -112,6 +112,13 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
     if let Some(contact) = &c.customer_contact {
         place.push(contact.clone());
     }
+    // Chatvolt's priority and tags, where the operator looks first.
+    if let Some(d) = c.details.as_deref() {
+        place.extend(d.priority.map(|p| format!("{} priority", p.name())));
+        if !d.tags.is_empty() {
+            place.push(d.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" "));
+        }
+    }
     let first = Line::from(styled(text::truncate(&place.join(" · "), width), theme.dim));
 
     let mut status = vec![

@@ -34,6 +34,7 @@ pub fn capabilities() -> Capabilities {
         resolve: Availability::Yes,
         reopen: Availability::Yes,
         assign: Availability::Yes,
+        set_priority: Availability::Yes,
         mark_read: Availability::Yes,
         unread_counts: true,
         needs_human_signal: true,
