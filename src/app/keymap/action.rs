@@ -98,9 +98,9 @@ actions! {
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
     // Points 2 and 5 (details panel; Chatvolt assign and priority).
-    Details = "details", "show or hide the customer's details (▲ in the list: frustration 0.7 or more)";
-    Assign = "assign", "assign the conversation by email (Tab completes)";
-    Priority = "priority", "set the conversation's priority";
+    Details = "details", "the customer's details (▲: frustrated)";
+    Assign = "assign", "assign by email (Tab completes)";
+    Priority = "priority", "set the priority (Chatvolt)";
 }
 
 impl Action {
