@@ -434,7 +434,14 @@ async fn assign_and_priority_from_the_command_line() {
     let h = quiet(6).await;
     let dir = tempfile::tempdir().unwrap();
     let config = setup(&h, dir.path(), false);
-    let id = create(&h, "chatvolt", "Cleo", "ai", json!([{"author": "customer", "text": "hi"}])).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Cleo",
+        "ai",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
     let volt = format!("volt/{id}");
     clear_received(&h).await;
 
@@ -445,13 +452,25 @@ async fn assign_and_priority_from_the_command_line() {
     assert_eq!(high.code, 0, "{}", high.stderr);
     assert!(high.stdout.contains("priority set to high"), "{}", high.stdout);
     let log = received(&h).await;
-    assert_eq!(only(&log, "POST", "/assign")[0]["body"], json!({"email": "dana@example.com"}));
-    assert_eq!(only(&log, "POST", "/set-priority")[0]["body"], json!({"priority": "HIGH"}));
+    assert_eq!(
+        only(&log, "POST", "/assign")[0]["body"],
+        json!({"email": "dana@example.com"})
+    );
+    assert_eq!(
+        only(&log, "POST", "/set-priority")[0]["body"],
+        json!({"priority": "HIGH"})
+    );
     let state = control(&h, reqwest::Method::GET, &format!("conversations/chatvolt/{id}"), None).await;
     assert_eq!(state["conversation"]["priority"], "HIGH");
 
     // Applied, then the connection dropped: the conversation read back says it was done.
-    arm(&h, "POST", &format!("/conversations/{id}/assign"), json!({"drop": "after"})).await;
+    arm(
+        &h,
+        "POST",
+        &format!("/conversations/{id}/assign"),
+        json!({"drop": "after"}),
+    )
+    .await;
     let lost = handoff(&config, dir.path(), &["assign", &volt, "sam@example.com"], None).await;
     assert_eq!(lost.code, 0, "{}", lost.stderr);
     let state = control(&h, reqwest::Method::GET, &format!("conversations/chatvolt/{id}"), None).await;
@@ -462,10 +481,19 @@ async fn assign_and_priority_from_the_command_line() {
     let refused = handoff(&config, dir.path(), &["priority", &format!("raia/{raia}"), "low"], None).await;
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("raia has no priority"), "{}", refused.stderr);
-    let refused = handoff(&config, dir.path(), &["assign", &format!("raia/{raia}"), "sam@example.com"], None).await;
+    let refused = handoff(
+        &config,
+        dir.path(),
+        &["assign", &format!("raia/{raia}"), "sam@example.com"],
+        None,
+    )
+    .await;
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("no assignment"), "{}", refused.stderr);
-    assert!(received(&h).await.iter().all(|r| r["method"] == "GET"), "nothing written");
+    assert!(
+        received(&h).await.iter().all(|r| r["method"] == "GET"),
+        "nothing written"
+    );
 
     let bad = handoff(&config, dir.path(), &["priority", &volt, "urgent"], None).await;
     assert_eq!(bad.code, 2, "{}", bad.stderr);

@@ -41,11 +41,7 @@ async fn chatvolt_details_are_what_the_sandbox_serves() {
     let served = server_conversation(&h, "chatvolt", &frustrated.key.id).await;
     assert_eq!(d.frustration, served["frustration"].as_f64().map(|f| f as f32));
     assert_eq!(d.tags, ["needs-attention"]);
-    assert_eq!(
-        d.priority.map(|p| p.wire()),
-        served["priority"].as_str(),
-        "{served}"
-    );
+    assert_eq!(d.priority.map(|p| p.wire()), served["priority"].as_str(), "{served}");
     assert_eq!(detail(frustrated, "Channel"), served["channel"].as_str());
     let variable = &served["conversationVariables"][0];
     assert_eq!(
@@ -110,7 +106,14 @@ async fn chatdash_details_are_what_the_sandbox_serves() {
     assert_eq!(detail(c, "Browser"), served["browser"].as_str());
     assert_eq!(
         detail(c, "Topic"),
-        Some(format!("{} › {}", served["topic"].as_str().unwrap(), served["subtopic"].as_str().unwrap()).as_str())
+        Some(
+            format!(
+                "{} › {}",
+                served["topic"].as_str().unwrap(),
+                served["subtopic"].as_str().unwrap()
+            )
+            .as_str()
+        )
     );
     assert_eq!(detail(c, "Metadata"), Some("plan: pro\nutm_source: newsletter"));
     let resolved = list.iter().find(|c| c.status == Status::Resolved).unwrap();
@@ -118,7 +121,10 @@ async fn chatdash_details_are_what_the_sandbox_serves() {
         detail(resolved, "Evaluation"),
         Some("success — The customer's question was answered.")
     );
-    assert!(list.iter().any(|c| detail(c, "Misunderstood") == Some("Can I talk to a person?")));
+    assert!(
+        list.iter()
+            .any(|c| detail(c, "Misunderstood") == Some("Can I talk to a person?"))
+    );
 }
 
 #[tokio::test]
@@ -187,7 +193,10 @@ async fn raia_details_are_what_the_sandbox_serves_and_odd_ones_are_tolerated() {
         json!({"status": 200, "body": body}),
     )
     .await;
-    let c = adapter(settings(&h, PlatformKind::Raia)).get_conversation(&id).await.unwrap();
+    let c = adapter(settings(&h, PlatformKind::Raia))
+        .get_conversation(&id)
+        .await
+        .unwrap();
     assert_eq!(detail(&c, "Score"), None);
     assert_eq!(detail(&c, "Summary"), Some("wants a refund"));
     assert_eq!(
@@ -204,14 +213,20 @@ async fn chatvolt_assign_and_priority_are_read_back_and_mine_knows_it() {
     let id = create(&h, "chatvolt", "Ann Lee", "ai", json!([])).await;
     let volt = adapter(settings(&h, PlatformKind::Chatvolt));
 
-    let assigned = effects::act(&*volt, &id, &Op::Assign(me().email.unwrap())).await.unwrap().unwrap();
+    let assigned = effects::act(&*volt, &id, &Op::Assign(me().email.unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
     let d = assigned.details.as_deref().unwrap();
     assert_eq!(d.assignees, [me().email.unwrap()]);
     assert!(d.assigned_to_me, "Mine lists it");
     let served = server_conversation(&h, "chatvolt", &id).await;
     assert_eq!(served["assignees"][0]["email"], json!(me().email.unwrap()));
 
-    let c = effects::act(&*volt, &id, &Op::SetPriority(Priority::High)).await.unwrap().unwrap();
+    let c = effects::act(&*volt, &id, &Op::SetPriority(Priority::High))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(c.details.as_deref().and_then(|d| d.priority), Some(Priority::High));
     assert_eq!(server_conversation(&h, "chatvolt", &id).await["priority"], "HIGH");
     let log = received(&h).await;
@@ -229,7 +244,13 @@ async fn a_lost_answer_to_an_assignment_is_settled_by_reading_it_back() {
     let id = create(&h, "chatvolt", "Ann Lee", "ai", json!([])).await;
     let volt = adapter(settings(&h, PlatformKind::Chatvolt));
     // Applied, then the connection drops: the assignees read back say it happened.
-    arm(&h, "POST", &format!("/chatvolt/conversations/{id}/assign"), json!({"drop": "after"})).await;
+    arm(
+        &h,
+        "POST",
+        &format!("/chatvolt/conversations/{id}/assign"),
+        json!({"drop": "after"}),
+    )
+    .await;
     let c = effects::act(&*volt, &id, &Op::Assign("sam@example.com".into()))
         .await
         .expect("settled by the read-back")
@@ -241,7 +262,13 @@ async fn a_lost_answer_to_an_assignment_is_settled_by_reading_it_back() {
         .into_iter()
         .find(|p| Some(p.wire()) != before.as_str())
         .unwrap();
-    arm(&h, "POST", &format!("/chatvolt/conversations/{id}/set-priority"), json!({"drop": "before"})).await;
+    arm(
+        &h,
+        "POST",
+        &format!("/chatvolt/conversations/{id}/set-priority"),
+        json!({"drop": "before"}),
+    )
+    .await;
     let failure = effects::act(&*volt, &id, &Op::SetPriority(other)).await.unwrap_err();
     assert!(!failure.unknown, "{failure:?}");
     assert_eq!(server_conversation(&h, "chatvolt", &id).await["priority"], before);
@@ -254,7 +281,10 @@ async fn raia_and_chatdash_say_why_they_cannot_assign_or_set_a_priority() {
         let p = adapter(settings(&h, kind));
         let c = p.list_conversations(None).await.unwrap().conversations.remove(0);
         let caps = p.capabilities();
-        assert!(caps.assign.reason().is_some() && caps.set_priority.reason().is_some(), "{kind}");
+        assert!(
+            caps.assign.reason().is_some() && caps.set_priority.reason().is_some(),
+            "{kind}"
+        );
         clear_received(&h).await;
         for op in [Op::Assign("sam@example.com".into()), Op::SetPriority(Priority::Low)] {
             let failure = effects::act(&*p, &c.key.id, &op).await.unwrap_err();

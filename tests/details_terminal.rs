@@ -42,7 +42,6 @@ fn find(
     list.into_iter().find(|c| wanted(c)).expect("the sandbox serves one")
 }
 
-
 #[test]
 fn d_shows_the_frustration_summary_and_country_the_sandbox_serves() {
     let rt = runtime();
@@ -58,10 +57,17 @@ fn d_shows_the_frustration_summary_and_country_the_sandbox_serves() {
     ));
     let frustration = served["conversation"]["frustration"].as_f64().unwrap();
     let analysed = find(&rt, &h, PlatformKind::Chatdash, |c| {
-        c.details.as_ref().is_some_and(|d| d.get("Country").is_some() && d.get("Summary").is_some())
+        c.details
+            .as_ref()
+            .is_some_and(|d| d.get("Country").is_some() && d.get("Summary").is_some())
     });
     let (_, dash_id) = analysed.key.id.split_once(':').unwrap();
-    let served = rt.block_on(control(&h, reqwest::Method::GET, &format!("conversations/chatdash/{dash_id}"), None));
+    let served = rt.block_on(control(
+        &h,
+        reqwest::Method::GET,
+        &format!("conversations/chatdash/{dash_id}"),
+        None,
+    ));
     let country = served["conversation"]["countryCode"].as_str().unwrap().to_string();
     let summary = served["conversation"]["summary"].as_str().unwrap().to_string();
 
@@ -109,7 +115,12 @@ fn assigning_to_me_reaches_the_sandbox_and_puts_it_in_mine() {
     t.wait_for(&format!("> {OPERATOR_EMAIL}"), WAIT);
     t.keys("\r");
     t.wait_for(&format!("Amy Assign: assigned to {OPERATOR_EMAIL}"), WAIT);
-    let served = rt.block_on(control(&h, reqwest::Method::GET, &format!("conversations/chatvolt/{id}"), None));
+    let served = rt.block_on(control(
+        &h,
+        reqwest::Method::GET,
+        &format!("conversations/chatvolt/{id}"),
+        None,
+    ));
     assert_eq!(served["conversation"]["assignees"][0]["email"], json!(OPERATOR_EMAIL));
     let log = rt.block_on(received(&h));
     let assigns: Vec<_> = log
@@ -147,7 +158,11 @@ fn on_raia_assign_and_priority_say_why_not() {
     t.wait_for("cannot do this here: raia's API has no assignment", WAIT);
     t.keys("p");
     t.wait_for("cannot do this here: raia has no priority", WAIT);
-    let writes = rt.block_on(received(&h)).into_iter().filter(|r| r["method"] != "GET").count();
+    let writes = rt
+        .block_on(received(&h))
+        .into_iter()
+        .filter(|r| r["method"] != "GET")
+        .count();
     assert_eq!(writes, 0);
     t.keys("\x1b");
     t.keys("q");

@@ -37,7 +37,10 @@ fn vera() -> Conversation {
     d.line("Channel", Some("website"))
         .line("NPS", Some("3 — Too slow"))
         .list("Assignees", ["sam@example.com"])
-        .pairs("Variables", Some(&json!({"order_id": "A-1042", "cart": {"items": 3, "total": 129.5}})))
+        .pairs(
+            "Variables",
+            Some(&json!({"order_id": "A-1042", "cart": {"items": 3, "total": 129.5}})),
+        )
         .list("Contacts", ["Vera Novak · vera@example.org · +420 601 000 111"])
         .line("Last human", Some("2026-11-22 11:40 UTC"));
     Conversation {
@@ -134,7 +137,11 @@ fn text(terminal: &Terminal<TestBackend>) -> String {
     let buffer = terminal.backend().buffer();
     let width = usize::from(buffer.area.width);
     let cells: Vec<&str> = buffer.content().iter().map(|c| c.symbol()).collect();
-    cells.chunks(width).map(|row| row.concat()).collect::<Vec<_>>().join("\n")
+    cells
+        .chunks(width)
+        .map(|row| row.concat())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -211,7 +218,15 @@ fn a_conversation_without_details_says_so_and_odd_sizes_do_not_panic() {
     model.selected = Some(key("raia/r1"));
     let terminal = render(&model, 80, 24);
     assert!(text(&terminal).contains("The platform says nothing more"));
-    for (w, h) in [(60, 15), (61, 16), (99, 20), (100, 20), (159, 30), (160, 15), (400, 100)] {
+    for (w, h) in [
+        (60, 15),
+        (61, 16),
+        (99, 20),
+        (100, 20),
+        (159, 30),
+        (160, 15),
+        (400, 100),
+    ] {
         model.width = w;
         model.height = h;
         open(&mut model, "volt/v1");

@@ -143,7 +143,11 @@ fn a_bad_email_is_said_and_the_prompt_stays_esc_leaves_it() {
     press(&mut m, "sam");
     assert!(special(&mut m, KeyCode::Enter).is_empty());
     assert_eq!(prompt(&m), Some("sam"));
-    assert!(m.notice.as_ref().is_some_and(|n| n.error && n.text.contains("not an email")));
+    assert!(
+        m.notice
+            .as_ref()
+            .is_some_and(|n| n.error && n.text.contains("not an email"))
+    );
     special(&mut m, KeyCode::Backspace);
     assert_eq!(prompt(&m), Some("sa"));
     assert!(special(&mut m, KeyCode::Esc).is_empty());
@@ -159,7 +163,11 @@ fn raia_says_why_it_cannot_assign_or_set_a_priority() {
         assert_eq!(m.overlay, None, "{k}");
         let notice = m.notice.clone().unwrap();
         assert!(notice.error, "{k}");
-        assert!(notice.text.starts_with("cannot do this here: raia"), "{k}: {}", notice.text);
+        assert!(
+            notice.text.starts_with("cannot do this here: raia"),
+            "{k}: {}",
+            notice.text
+        );
     }
 }
 
@@ -209,7 +217,13 @@ fn mine_lists_what_the_platform_assigns_to_me() {
     press(&mut m, "2");
     assert_eq!(m.view, View::Mine);
     assert_eq!(m.rows, [key("volt/c1")]);
-    assert!(m.notice.as_ref().unwrap().text.ends_with(&format!("assigned to {OPERATOR_EMAIL}")));
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .ends_with(&format!("assigned to {OPERATOR_EMAIL}"))
+    );
     // Resolved, it leaves Mine though still assigned.
     let done = Conversation {
         status: Status::Resolved,

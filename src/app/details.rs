@@ -42,7 +42,10 @@ pub(super) fn ask_priority(model: &mut Model, key: ConversationKey) -> Vec<Cmd> 
 /// Typed text goes to the prompt as is (so `q` is a letter here, not quitting).
 pub(super) fn on_key(model: &mut Model, key: Key) -> Option<Vec<Cmd>> {
     match model.overlay.clone()? {
-        Overlay::Assign { key: conversation, input } => Some(on_assign_key(model, conversation, input, key)),
+        Overlay::Assign {
+            key: conversation,
+            input,
+        } => Some(on_assign_key(model, conversation, input, key)),
         Overlay::Priority { key: conversation } => Some(on_priority_key(model, conversation, key)),
         _ => None,
     }

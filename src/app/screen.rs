@@ -34,7 +34,9 @@ pub fn details_width(width: u16) -> u16 {
     let wanted = u16::try_from(share)
         .unwrap_or(u16::MAX)
         .clamp(DETAILS_MIN_WIDTH, DETAILS_MAX_WIDTH);
-    wanted.min(width.saturating_sub(DETAILS_LEAVES)).max(width.min(DETAILS_MIN_WIDTH / 2))
+    wanted
+        .min(width.saturating_sub(DETAILS_LEAVES))
+        .max(width.min(DETAILS_MIN_WIDTH / 2))
 }
 
 pub fn too_small(width: u16, height: u16) -> bool {

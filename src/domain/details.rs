@@ -43,7 +43,9 @@ impl Priority {
 
     /// `low`, `LOW`, `Low`…; `None` for anything else.
     pub fn parse(s: &str) -> Option<Priority> {
-        Priority::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(s.trim()))
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -107,11 +109,7 @@ impl Details {
         let Some(object) = value.and_then(serde_json::Value::as_object) else {
             return self;
         };
-        let mut lines: Vec<String> = object
-            .iter()
-            .filter_map(|(k, v)| pair(k, v))
-            .take(MAX_PAIRS)
-            .collect();
+        let mut lines: Vec<String> = object.iter().filter_map(|(k, v)| pair(k, v)).take(MAX_PAIRS).collect();
         if object.len() > MAX_PAIRS && !lines.is_empty() {
             lines.push(format!("… {} more", object.len() - MAX_PAIRS));
         }

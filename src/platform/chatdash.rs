@@ -10,8 +10,8 @@ use super::{
     unavailable,
 };
 use crate::domain::{
-    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Holder, Message, PlatformKind,
-    Status, sanitize, sanitize_line,
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Holder, Message,
+    PlatformKind, Status, sanitize, sanitize_line,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -599,7 +599,11 @@ fn details(wire: &WireConversation) -> Option<Box<Details>> {
         (t, sub) => t.or(sub),
     };
     let queries: Vec<&str> = (wire.mistunderstood_queries.iter().flatten())
-        .filter_map(|q| q.get("question").and_then(serde_json::Value::as_str).or_else(|| q.as_str()))
+        .filter_map(|q| {
+            q.get("question")
+                .and_then(serde_json::Value::as_str)
+                .or_else(|| q.as_str())
+        })
         .collect();
     let mut d = Details::default();
     d.line("Channel", wire.channel.as_deref())

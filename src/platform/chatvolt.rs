@@ -544,7 +544,9 @@ fn details(wire: &WireConversation, me: &Operator) -> Option<Box<Details>> {
     d.assignees = (wire.assignees.iter().flatten())
         .filter_map(|a| field(a.email.as_deref()))
         .collect();
-    d.assigned_to_me = me.identity().is_some_and(|email| d.assignees.iter().any(|a| a.eq_ignore_ascii_case(email)));
+    d.assigned_to_me = me
+        .identity()
+        .is_some_and(|email| d.assignees.iter().any(|a| a.eq_ignore_ascii_case(email)));
     let nps = match (wire.nps_rating, field(wire.nps_comment.as_deref())) {
         (Some(rating), Some(comment)) => Some(format!("{rating} — {comment}")),
         (Some(rating), None) => Some(rating.to_string()),
@@ -565,7 +567,9 @@ fn details(wire: &WireConversation, me: &Operator) -> Option<Box<Details>> {
         })
         .collect();
     let assignees = d.assignees.clone();
-    let last_human = wire.last_human_interaction_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let last_human = wire
+        .last_human_interaction_at
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
     d.line("Channel", wire.channel.as_deref())
         .line("NPS", nps.as_deref())
         .list("Assignees", assignees.iter().map(String::as_str))
@@ -578,9 +582,10 @@ fn details(wire: &WireConversation, me: &Operator) -> Option<Box<Details>> {
 /// A tag or variable's name: the first of `keys` that is a string, or the value itself when it
 /// is one; cleaned, `None` when empty.
 fn named(value: &serde_json::Value, keys: &[&str]) -> Option<String> {
-    let raw = value
-        .as_str()
-        .or_else(|| keys.iter().find_map(|k| value.get(k).and_then(serde_json::Value::as_str)));
+    let raw = value.as_str().or_else(|| {
+        keys.iter()
+            .find_map(|k| value.get(k).and_then(serde_json::Value::as_str))
+    });
     field(raw)
 }
 

@@ -596,7 +596,11 @@ fn details(wire: &WireConversation, states: &States) -> Option<Box<Details>> {
                 Some("down") => Some("👎"),
                 _ => None,
             };
-            let parts: Vec<String> = vote.map(str::to_string).into_iter().chain(field(f.comment.as_deref())).collect();
+            let parts: Vec<String> = vote
+                .map(str::to_string)
+                .into_iter()
+                .chain(field(f.comment.as_deref()))
+                .collect();
             (!parts.is_empty()).then(|| parts.join(" "))
         })
         .collect();

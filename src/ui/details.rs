@@ -33,15 +33,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
         frame.render_widget(Clear, area);
     }
     let close = model.keymap.hint(Context::Global, Action::Details);
-    let block = layout::pane(theme, false, vec![styled("Details", theme.bold)], area.width)
-        .title_bottom(layout::fit_title(vec![styled(close, theme.key), Span::raw(" hide")], area.width).right_aligned());
+    let block = layout::pane(theme, false, vec![styled("Details", theme.bold)], area.width).title_bottom(
+        layout::fit_title(vec![styled(close, theme.key), Span::raw(" hide")], area.width).right_aligned(),
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width.saturating_sub(1));
     let height = usize::from(inner.height);
     let lines = match model.conversations.get(key) {
         Some(c) => lines(c, theme, width, height),
-        None => vec![Line::from(styled(text::truncate("No longer listed.", width), theme.dim))],
+        None => vec![Line::from(styled(
+            text::truncate("No longer listed.", width),
+            theme.dim,
+        ))],
     };
     let body = Rect {
         x: inner.x.saturating_add(1),
@@ -56,7 +60,11 @@ fn lines<'a>(c: &'a Conversation, theme: &Theme, width: usize, height: usize) ->
     let mut out = vec![Line::from(styled(text::truncate(&c.customer_name, width), theme.bold))];
     let Some(d) = c.details.as_deref() else {
         let none = "The platform says nothing more about this conversation.";
-        out.extend(text::wrap(none, width).into_iter().map(|l| Line::from(styled(l, theme.dim))));
+        out.extend(
+            text::wrap(none, width)
+                .into_iter()
+                .map(|l| Line::from(styled(l, theme.dim))),
+        );
         out.truncate(height);
         return out;
     };
@@ -124,7 +132,10 @@ fn field<'a>(out: &mut Vec<Line<'a>>, theme: &Theme, label: &str, value: &str, w
     if side {
         let first = wrapped.next().unwrap_or_default();
         out.push(Line::from(vec![
-            styled(text::pad(&text::truncate(label, LABEL_WIDTH - 1), LABEL_WIDTH), theme.dim),
+            styled(
+                text::pad(&text::truncate(label, LABEL_WIDTH - 1), LABEL_WIDTH),
+                theme.dim,
+            ),
             Span::raw(first),
         ]));
     } else {
@@ -136,7 +147,14 @@ fn field<'a>(out: &mut Vec<Line<'a>>, theme: &Theme, label: &str, value: &str, w
 }
 
 /// The assign prompt: the email typed so far and what Tab would complete from.
-pub fn render_assign(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, key: &ConversationKey, input: &str) {
+pub fn render_assign(
+    frame: &mut Frame,
+    screen: Rect,
+    model: &Model,
+    theme: &Theme,
+    key: &ConversationKey,
+    input: &str,
+) {
     let available = overlay_area(screen);
     if available.width < 10 || available.height < 5 {
         return;
@@ -149,7 +167,10 @@ pub fn render_assign(frame: &mut Frame, screen: Rect, model: &Model, theme: &The
         .take(SHOWN_COMPLETIONS)
         .collect();
     let rect = layout::centered(available, 60, 6 + u16::try_from(matching.len()).unwrap_or(0));
-    let name = model.conversations.get(key).map_or(key.id.as_str(), |c| c.customer_name.as_str());
+    let name = model
+        .conversations
+        .get(key)
+        .map_or(key.id.as_str(), |c| c.customer_name.as_str());
     let title = format!("Assign {name} to");
     let bottom = vec![
         styled("Enter", theme.key),

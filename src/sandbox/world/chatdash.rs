@@ -88,7 +88,7 @@ impl DashProfile {
                 Vec::new()
             },
             note: None,
-            metadata: if n % 2 == 0 {
+            metadata: if n.is_multiple_of(2) {
                 vec![("plan", "pro"), ("utm_source", "newsletter")]
             } else {
                 Vec::new()

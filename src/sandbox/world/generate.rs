@@ -360,7 +360,7 @@ impl World {
                     context: None,
                     ai_call_id: (channel == "voice").then(|| format!("call_{}", base36(rng, 20))),
                     score: (spec.handling == Handling::Resolved).then_some(4),
-                    custom_data: if self.raia.conversations.len() % 2 == 0 {
+                    custom_data: if self.raia.conversations.len().is_multiple_of(2) {
                         vec![("plan", "pro"), ("order", "A-2041")]
                     } else {
                         Vec::new()
