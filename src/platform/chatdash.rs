@@ -10,8 +10,8 @@ use super::{
     unavailable,
 };
 use crate::domain::{
-    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Holder, Message,
-    PlatformKind, Status, sanitize, sanitize_line,
+    Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Holder, Message, PlatformKind, Status,
+    sanitize, sanitize_line,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -556,7 +556,7 @@ pub(crate) fn map_conversation(
     me: &Operator,
 ) -> Option<Conversation> {
     let (created_at, updated_at) = times(&wire, account)?;
-    let details = details(&wire);
+    let details = super::details::chatdash(&wire);
     let phone = field(wire.phone.as_deref());
     let instagram = field(wire.instagram_username.as_deref());
     let contact = phone.or(instagram);
@@ -582,45 +582,6 @@ pub(crate) fn map_conversation(
         no_reply: None,
         details,
     })
-}
-
-/// What the details panel shows of a ChatDash conversation (platforms.md §1.3, analytics).
-fn details(wire: &WireConversation) -> Option<Box<Details>> {
-    let evaluation = wire.evaluation.as_ref().and_then(|e| {
-        let verdict = e.is_success.map(|ok| if ok { "success" } else { "not a success" });
-        let reason = field(e.reason.as_deref());
-        match (verdict, reason) {
-            (Some(v), Some(r)) => Some(format!("{v} — {r}")),
-            (v, r) => v.map(str::to_string).or(r),
-        }
-    });
-    let topic = match (field(wire.topic.as_deref()), field(wire.subtopic.as_deref())) {
-        (Some(t), Some(sub)) => Some(format!("{t} › {sub}")),
-        (t, sub) => t.or(sub),
-    };
-    let queries: Vec<&str> = (wire.mistunderstood_queries.iter().flatten())
-        .filter_map(|q| {
-            q.get("question")
-                .and_then(serde_json::Value::as_str)
-                .or_else(|| q.as_str())
-        })
-        .collect();
-    let mut d = Details::default();
-    d.line("Channel", wire.channel.as_deref())
-        .line("Device", wire.device.as_deref())
-        .line("OS", wire.os.as_deref())
-        .line("Browser", wire.browser.as_deref())
-        .line("Country", wire.country_code.as_deref())
-        .line("Phone", wire.phone.as_deref())
-        .line("Instagram", wire.instagram_username.as_deref())
-        .line("Live agent", wire.live_agent_name.as_deref())
-        .text("Summary", wire.summary.as_deref())
-        .line("Topic", topic.as_deref())
-        .line("Evaluation", evaluation.as_deref())
-        .list("Misunderstood", queries)
-        .text("Note", wire.note.as_deref())
-        .pairs("Metadata", wire.metadata.as_ref());
-    d.boxed()
 }
 
 /// Created and updated: each stands in for the other when it is missing; `None` without both.

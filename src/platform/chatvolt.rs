@@ -9,8 +9,8 @@ use super::{
     full_name,
 };
 use crate::domain::{
-    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Message,
-    PlatformKind, Priority, Status, sanitize,
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
+    Priority, Status, sanitize,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -493,7 +493,7 @@ pub(crate) struct WireAttachment {
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Operator) -> Conversation {
-    let details = details(&wire, me);
+    let details = super::details::chatvolt(&wire, me);
     let contact = wire.participants_contacts.as_ref().and_then(|c| c.first());
     let contact_detail = contact.and_then(|c| field(c.email.as_deref()).or_else(|| field(c.phone_number.as_deref())));
     let customer_name = contact
@@ -531,62 +531,6 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Opera
         no_reply: None,
         details,
     }
-}
-
-/// What the details panel shows of a Chatvolt conversation (the list, §3.3).
-fn details(wire: &WireConversation, me: &Operator) -> Option<Box<Details>> {
-    let mut d = Details::default();
-    d.set_frustration(wire.frustration);
-    d.priority = wire.priority.as_deref().and_then(Priority::parse);
-    d.tags = (wire.tags.iter().flatten())
-        .filter_map(|t| named(t, &["name", "label"]))
-        .collect();
-    d.assignees = (wire.assignees.iter().flatten())
-        .filter_map(|a| field(a.email.as_deref()))
-        .collect();
-    d.assigned_to_me = me
-        .identity()
-        .is_some_and(|email| d.assignees.iter().any(|a| a.eq_ignore_ascii_case(email)));
-    let nps = match (wire.nps_rating, field(wire.nps_comment.as_deref())) {
-        (Some(rating), Some(comment)) => Some(format!("{rating} — {comment}")),
-        (Some(rating), None) => Some(rating.to_string()),
-        (None, comment) => comment,
-    };
-    let variables: serde_json::Map<String, serde_json::Value> = (wire.conversation_variables.iter().flatten())
-        .filter_map(|v| Some((named(v, &["name", "key"])?, v.get("value")?.clone())))
-        .collect();
-    let contacts: Vec<String> = (wire.participants_contacts.iter().flatten())
-        .filter_map(|c| {
-            let parts = [
-                full_name(c.first_name.as_deref(), c.last_name.as_deref()),
-                field(c.email.as_deref()),
-                field(c.phone_number.as_deref()),
-            ];
-            let parts: Vec<String> = parts.into_iter().flatten().collect();
-            (!parts.is_empty()).then(|| parts.join(" · "))
-        })
-        .collect();
-    let assignees = d.assignees.clone();
-    let last_human = wire
-        .last_human_interaction_at
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
-    d.line("Channel", wire.channel.as_deref())
-        .line("NPS", nps.as_deref())
-        .list("Assignees", assignees.iter().map(String::as_str))
-        .pairs("Variables", Some(&serde_json::Value::Object(variables)))
-        .list("Contacts", contacts.iter().map(String::as_str))
-        .line("Last human interaction", last_human.as_deref());
-    d.boxed()
-}
-
-/// A tag or variable's name: the first of `keys` that is a string, or the value itself when it
-/// is one; cleaned, `None` when empty.
-fn named(value: &serde_json::Value, keys: &[&str]) -> Option<String> {
-    let raw = value.as_str().or_else(|| {
-        keys.iter()
-            .find_map(|k| value.get(k).and_then(serde_json::Value::as_str))
-    });
-    field(raw)
 }
 
 /// The last four characters of an id, to tell anonymous visitors apart.

@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod chatdash;
 pub mod chatvolt;
+mod details;
 mod error;
 pub mod http;
 mod json;

@@ -10,8 +10,8 @@ use super::{
     full_name,
 };
 use crate::domain::{
-    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Details, Message,
-    PlatformKind, Status, sanitize,
+    Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
+    Status, sanitize,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -56,7 +56,7 @@ pub(crate) struct States {
     /// Where a takeover moves a conversation out of a needs-human state.
     open: Option<String>,
     /// Each state's name by id, for the details panel (cleaned).
-    names: HashMap<String, String>,
+    pub(super) names: HashMap<String, String>,
 }
 
 impl States {
@@ -529,7 +529,7 @@ where
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
-    let details = details(&wire, states);
+    let details = super::details::raia(&wire, states);
     let user = wire.user.unwrap_or_default();
     let contact = field(user.email.as_deref()).or_else(|| field(user.phone_number.as_deref()));
     let customer_name = full_name(user.first_name.as_deref(), user.last_name.as_deref())
@@ -577,46 +577,6 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
             .then(|| VOICE_CALL.into()),
         details,
     }
-}
-
-/// What the details panel shows of a raia conversation (`ConversationResponseDTO`, §2.4).
-fn details(wire: &WireConversation, states: &States) -> Option<Box<Details>> {
-    let user = wire.user.as_ref();
-    let assigned = wire.assigned_user.as_ref().and_then(|u| {
-        let name = full_name(u.first_name.as_deref(), u.last_name.as_deref());
-        match (name, field(u.email.as_deref())) {
-            (Some(n), Some(e)) => Some(format!("{n} · {e}")),
-            (n, e) => n.or(e),
-        }
-    });
-    let feedback: Vec<String> = (wire.feedbacks.iter().flatten())
-        .filter_map(|f| {
-            let vote = match f.vote_type.as_deref() {
-                Some("up") => Some("👍"),
-                Some("down") => Some("👎"),
-                _ => None,
-            };
-            let parts: Vec<String> = vote
-                .map(str::to_string)
-                .into_iter()
-                .chain(field(f.comment.as_deref()))
-                .collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
-        })
-        .collect();
-    let state = (wire.conversation_state_id.as_deref()).and_then(|id| states.names.get(id));
-    let score = wire.score.filter(|s| s.is_finite()).map(|s| s.to_string());
-    let mut d = Details::default();
-    d.line("Email", user.and_then(|u| u.email.as_deref()))
-        .line("Phone", user.and_then(|u| u.phone_number.as_deref()))
-        .line("Source", user.and_then(|u| u.source.as_deref()))
-        .line("State", state.map(String::as_str))
-        .line("Assigned to", assigned.as_deref())
-        .text("Summary", wire.summary.as_deref())
-        .line("Score", score.as_deref())
-        .list("Feedback", feedback.iter().map(String::as_str))
-        .pairs("Custom data", wire.metadata.as_ref().and_then(|m| m.get("customData")));
-    d.boxed()
 }
 
 pub(crate) fn map_message(wire: WireMessage) -> Message {
