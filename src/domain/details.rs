@@ -228,6 +228,48 @@ mod tests {
     }
 
     #[test]
+    fn details_read_back_from_a_shared_file_are_cleaned_again() {
+        let dirty = Details {
+            frustration: Some(f32::INFINITY),
+            tags: vec!["vip\u{1b}[31m".into(), "\u{7}".into()],
+            assignees: vec!["sam@example.com\u{1b}]0;x\u{7}".into()],
+            fields: vec![
+                Field {
+                    label: "Note\u{1b}[2J".into(),
+                    value: "a\u{9b}31m\nb".into(),
+                },
+                Field {
+                    label: "Empty".into(),
+                    value: "\u{1b}[0m".into(),
+                },
+            ],
+            ..Details::default()
+        };
+        let clean = dirty.cleaned();
+        assert_eq!(clean.frustration, None);
+        assert_eq!(clean.tags, ["vip"]);
+        assert_eq!(clean.assignees, ["sam@example.com"]);
+        assert_eq!(clean.get("Note"), Some("a\nb"));
+        assert_eq!(clean.get("Empty"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pairs_never_hold_controls_or_overlong_lines(
+            entries in proptest::collection::btree_map(".{0,20}", ".{0,300}", 0..20)
+        ) {
+            let object: serde_json::Map<String, serde_json::Value> =
+                entries.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            let mut d = Details::default();
+            d.pairs("Metadata", Some(&serde_json::Value::Object(object)));
+            for line in d.get("Metadata").unwrap_or_default().lines() {
+                proptest::prop_assert!(!line.chars().any(char::is_control), "{line:?}");
+                proptest::prop_assert!(line.chars().count() <= MAX_VALUE + 1, "{line:?}");
+            }
+        }
+    }
+
+    #[test]
     fn frustration_is_clamped_and_marks_at_seven_tenths() {
         let mut d = Details::default();
         assert!(!d.set_frustration(Some(0.69)).frustrated());
