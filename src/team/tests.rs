@@ -406,6 +406,20 @@ mod shared_sync {
     }
 
     #[test]
+    fn assigned_to_the_leader_is_not_assigned_to_the_reader() {
+        let mut c = conversation("c1", "Ann");
+        c.details = Some(Box::new(crate::domain::Details {
+            assignees: vec!["lead@example.com".into()],
+            assigned_to_me: true,
+            ..Default::default()
+        }));
+        let json = serde_json::to_string(&c).unwrap();
+        let read = |me: &[String]| shared::conversation("mine", "c1", &json, me).unwrap().details.unwrap();
+        assert!(!read(&["reader@example.com".into()]).assigned_to_me);
+        assert!(read(&["LEAD@example.com".into()]).assigned_to_me);
+    }
+
+    #[test]
     fn removals_and_walk_ends_reach_a_reader() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = store(dir.path());
