@@ -157,7 +157,7 @@ fn on_raia_assign_and_priority_say_why_not() {
     t.keys("@");
     t.wait_for("cannot do this here: raia's API has no assignment", WAIT);
     t.keys("p");
-    t.wait_for("cannot do this here: raia has no priority", WAIT);
+    t.wait_for("cannot do this here: raia's API has no priority", WAIT);
     let writes = rt
         .block_on(received(&h))
         .into_iter()

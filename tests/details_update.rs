@@ -33,7 +33,7 @@ fn volt(id: &str, assignees: &[&str]) -> Conversation {
 fn model() -> Model {
     let mut raia = fixtures::account("raia", PlatformKind::Raia);
     raia.capabilities.assign = Availability::No("raia's API has no assignment".into());
-    raia.capabilities.set_priority = Availability::No("raia has no priority".into());
+    raia.capabilities.set_priority = Availability::No("raia's API has no priority".into());
     let mut m = fixtures::model(vec![fixtures::account("volt", PlatformKind::Chatvolt), raia]);
     m.me = Some(OPERATOR_EMAIL.into());
     m.width = 120;

@@ -269,7 +269,7 @@ impl Platform for Raia {
                 Availability::Yes
             },
             assign: Availability::No("raia's API has no assignment".into()),
-            set_priority: Availability::No("raia has no priority".into()),
+            set_priority: Availability::No("raia's API has no priority".into()),
             mark_read: Availability::No("raia keeps no read state; read marks are kept locally".into()),
             unread_counts: false,
             needs_human_signal: !self.settings.needs_human_states.is_empty(),
