@@ -480,7 +480,11 @@ async fn assign_and_priority_from_the_command_line() {
     clear_received(&h).await;
     let refused = handoff(&config, dir.path(), &["priority", &format!("raia/{raia}"), "low"], None).await;
     assert_eq!(refused.code, 1, "{}", refused.stderr);
-    assert!(refused.stderr.contains("raia's API has no priority"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("raia's API has no priority"),
+        "{}",
+        refused.stderr
+    );
     let refused = handoff(
         &config,
         dir.path(),

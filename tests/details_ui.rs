@@ -42,7 +42,7 @@ fn vera() -> Conversation {
             Some(&json!({"order_id": "A-1042", "cart": {"items": 3, "total": 129.5}})),
         )
         .list("Contacts", ["Vera Novak · vera@example.org · +420 601 000 111"])
-        .line("Last human", Some("2026-11-22 11:40 UTC"));
+        .line("Last human interaction", Some("2026-11-22 11:40 UTC"));
     Conversation {
         platform: PlatformKind::Chatvolt,
         customer_name: "Vera Novak".into(),

@@ -123,19 +123,17 @@ fn frustration<'a>(value: f32, theme: &Theme, width: usize) -> Line<'a> {
 }
 
 /// One field: its label in the left column and its value's lines wrapped beside it; on a
-/// narrow panel the label above and the value indented under it.
+/// narrow panel, or for a label longer than the column, the label above and the value
+/// indented under it.
 fn field<'a>(out: &mut Vec<Line<'a>>, theme: &Theme, label: &str, value: &str, width: usize) {
-    let side = width >= SIDE_BY_SIDE;
+    let side = width >= SIDE_BY_SIDE && text::width(label) < LABEL_WIDTH;
     let indent = if side { LABEL_WIDTH } else { 2 };
     let room = width.saturating_sub(indent).max(1);
     let mut wrapped = value.lines().flat_map(|l| text::wrap(l, room));
     if side {
         let first = wrapped.next().unwrap_or_default();
         out.push(Line::from(vec![
-            styled(
-                text::pad(&text::truncate(label, LABEL_WIDTH - 1), LABEL_WIDTH),
-                theme.dim,
-            ),
+            styled(text::pad(label, LABEL_WIDTH), theme.dim),
             Span::raw(first),
         ]));
     } else {
