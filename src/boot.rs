@@ -119,6 +119,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     };
     let mut booted = assemble(accounts, intervals, keymap, warnings, false, restored, state_dir);
     booted.model.anonymous = config.operator.identity().is_none();
+    booted.model.me = config.operator.identity().map(str::to_string);
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
@@ -212,7 +213,9 @@ fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> B
         next_client_id: 1,
         ..Restored::default()
     };
-    assemble(accounts, intervals, keymap, warnings, true, restored, None)
+    let mut booted = assemble(accounts, intervals, keymap, warnings, true, restored, None);
+    booted.model.me = operator.email.clone();
+    booted
 }
 
 /// The Model with what the last run left put back, and the start-up warnings in its status bar.

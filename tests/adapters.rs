@@ -498,12 +498,12 @@ async fn a_reopen_whose_answer_cannot_be_read_is_settled_by_reading_the_conversa
     let path = format!("/chatvolt/conversations/{id}/set-status");
     // Applied, then the connection dropped: done, as the conversation read back shows.
     arm(&h, "POST", &path, json!({"drop": "after"})).await;
-    let done = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen).await;
+    let done = handoff::sync::effects::act(&*volt, &id, &handoff::app::Op::Reopen).await;
     assert_eq!(done.map(|c| c.map(|c| c.status)), Ok(Some(Status::Ai)));
     // Resolved again; a 502 that did not apply it: not reopened, and not unknown either.
     volt.resolve(&id).await.unwrap();
     arm(&h, "POST", &path, json!({"status": 502})).await;
-    let failed = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen)
+    let failed = handoff::sync::effects::act(&*volt, &id, &handoff::app::Op::Reopen)
         .await
         .unwrap_err();
     assert!(!failed.unknown, "{failed:?}");
@@ -516,7 +516,7 @@ async fn a_reopen_whose_answer_cannot_be_read_is_settled_by_reading_the_conversa
         json!({"status": 500}),
     )
     .await;
-    let unknown = handoff::sync::effects::act(&*volt, &id, handoff::app::Op::Reopen)
+    let unknown = handoff::sync::effects::act(&*volt, &id, &handoff::app::Op::Reopen)
         .await
         .unwrap_err();
     assert!(unknown.unknown, "{unknown:?}");

@@ -425,3 +425,83 @@ async fn reopen_opens_a_resolved_conversation_and_keeps_the_holder_rules() {
     let log = received(&h).await;
     assert!(log.iter().all(|r| r["method"] == "GET"), "nothing written: {log:?}");
 }
+
+/// `handoff assign` and `handoff priority` on Chatvolt: the documented requests, read back; a
+/// lost answer that was applied is settled by reading it back (exit 0); raia says why not
+/// (exit 1, nothing written); a bad priority or email is a usage error (exit 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn assign_and_priority_from_the_command_line() {
+    let h = quiet(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(&h, dir.path(), false);
+    let id = create(
+        &h,
+        "chatvolt",
+        "Cleo",
+        "ai",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
+    let volt = format!("volt/{id}");
+    clear_received(&h).await;
+
+    let mine = handoff(&config, dir.path(), &["assign", &volt], None).await;
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    assert!(mine.stdout.contains("assigned to dana@example.com"), "{}", mine.stdout);
+    let high = handoff(&config, dir.path(), &["priority", &volt, "high"], None).await;
+    assert_eq!(high.code, 0, "{}", high.stderr);
+    assert!(high.stdout.contains("priority set to high"), "{}", high.stdout);
+    let log = received(&h).await;
+    assert_eq!(
+        only(&log, "POST", "/assign")[0]["body"],
+        json!({"email": "dana@example.com"})
+    );
+    assert_eq!(
+        only(&log, "POST", "/set-priority")[0]["body"],
+        json!({"priority": "HIGH"})
+    );
+    let state = control(&h, reqwest::Method::GET, &format!("conversations/chatvolt/{id}"), None).await;
+    assert_eq!(state["conversation"]["priority"], "HIGH");
+
+    // Applied, then the connection dropped: the conversation read back says it was done.
+    arm(
+        &h,
+        "POST",
+        &format!("/conversations/{id}/assign"),
+        json!({"drop": "after"}),
+    )
+    .await;
+    let lost = handoff(&config, dir.path(), &["assign", &volt, "sam@example.com"], None).await;
+    assert_eq!(lost.code, 0, "{}", lost.stderr);
+    let state = control(&h, reqwest::Method::GET, &format!("conversations/chatvolt/{id}"), None).await;
+    assert_eq!(state["conversation"]["assignees"][0]["email"], "sam@example.com");
+
+    let raia = create(&h, "raia", "Rae", "ai", json!([{"author": "customer", "text": "hi"}])).await;
+    clear_received(&h).await;
+    let refused = handoff(&config, dir.path(), &["priority", &format!("raia/{raia}"), "low"], None).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("raia's API has no priority"),
+        "{}",
+        refused.stderr
+    );
+    let refused = handoff(
+        &config,
+        dir.path(),
+        &["assign", &format!("raia/{raia}"), "sam@example.com"],
+        None,
+    )
+    .await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("no assignment"), "{}", refused.stderr);
+    assert!(
+        received(&h).await.iter().all(|r| r["method"] == "GET"),
+        "nothing written"
+    );
+
+    let bad = handoff(&config, dir.path(), &["priority", &volt, "urgent"], None).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let bad = handoff(&config, dir.path(), &["assign", &volt, "not an email"], None).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not an email"), "{}", bad.stderr);
+}

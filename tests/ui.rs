@@ -43,6 +43,7 @@ fn capabilities(live: bool) -> Capabilities {
     };
     Capabilities {
         assign: Availability::No("not on this platform".into()),
+        set_priority: Availability::No("not on this platform".into()),
         ..caps
     }
 }

@@ -22,6 +22,7 @@ fn caps(takeover: bool) -> Capabilities {
     };
     Capabilities {
         assign: Availability::No("no".into()),
+        set_priority: Availability::No("no".into()),
         ..caps
     }
 }

@@ -129,7 +129,7 @@ pub(super) fn on_done(
                 c.unread = c.unread.map(|_| 0);
             }
             model.refresh_rows();
-            match (op, status) {
+            match (op.clone(), status) {
                 (Op::MarkRead, _) => {}
                 (Op::TakeOver, Some(status)) if !matches!(status, Status::Human { .. }) => {
                     let now = crate::present::status_words(&status);
@@ -230,7 +230,7 @@ pub(super) fn undo(model: &mut Model) -> Vec<Cmd> {
 /// be refused anyway (then `start` says why).
 pub(super) fn guarded(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
     match guard(model, &key) {
-        Some(why) if refusal(model, &key, op).is_none() => {
+        Some(why) if refusal(model, &key, &op).is_none() => {
             model.overlay = Some(Overlay::Confirm(Confirm::Guarded { key, op, why }));
             vec![]
         }
@@ -403,17 +403,17 @@ fn reopen(model: &Model, key: &ConversationKey) -> Availability {
 /// Starts an operation if the platform offers it and nothing else is on its way for this
 /// conversation; otherwise says why.
 pub(super) fn start(model: &mut Model, key: ConversationKey, op: Op) -> Vec<Cmd> {
-    if let Some(why) = refusal(model, &key, op) {
+    if let Some(why) = refusal(model, &key, &op) {
         notice(model, why, true);
         return vec![];
     }
-    model.busy.insert(key.clone(), op);
     notice(model, format!("{}…", op.doing()), false);
+    model.busy.insert(key.clone(), op.clone());
     vec![Cmd::Net(Net::Act { key, op })]
 }
 
 /// Why `op` cannot start on this conversation now, in the operator's words.
-pub(super) fn refusal(model: &Model, key: &ConversationKey, op: Op) -> Option<String> {
+pub(super) fn refusal(model: &Model, key: &ConversationKey, op: &Op) -> Option<String> {
     if let Some(other) = model.busy.get(key) {
         return Some(format!("still {} — wait for the answer", other.doing()));
     }
@@ -426,6 +426,8 @@ pub(super) fn refusal(model: &Model, key: &ConversationKey, op: Op) -> Option<St
         Op::Resolve => a.capabilities.resolve.clone(),
         Op::Reopen => a.capabilities.reopen.clone(),
         Op::MarkRead => a.capabilities.mark_read.clone(),
+        Op::Assign(_) => a.capabilities.assign.clone(),
+        Op::SetPriority(_) => a.capabilities.set_priority.clone(),
     });
     availability
         .as_ref()

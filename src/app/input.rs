@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, drafts, inbox, notice, outbox, reminder, thread};
+use super::{alerts, details, drafts, inbox, notice, outbox, reminder, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -15,6 +15,8 @@ fn context(model: &Model) -> Place {
         // The accounts overlay closes like the help; it scrolls with the list's keys. The mute
         // overlay too, and takes a digit.
         (Some(Overlay::Help | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
+        // Their keys are read before any keymap (`details::on_key`).
+        (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _, _) => Place::Help,
         (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
         (None, Some(_), _) => Place::Filter,
         (None, None, Focus::Compose) => Place::Compose,
@@ -24,6 +26,9 @@ fn context(model: &Model) -> Place {
 }
 
 pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
+    if let Some(cmds) = details::on_key(model, key) {
+        return cmds;
+    }
     let place = context(model);
     let action = model.keymap.action(place.into(), key);
     match place {
@@ -283,6 +288,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             notice(model, "asking every account now…".into(), false);
             vec![Cmd::Net(Net::Refresh)]
         }
+        // Point 2 and 5: the details panel; Chatvolt's assign and priority.
+        Action::Details => details::toggle(model),
+        Action::Assign => on_target(model, details::ask_assign),
+        Action::Priority => on_target(model, details::ask_priority),
         Action::Send
         | Action::NewLine
         | Action::LeaveCompose

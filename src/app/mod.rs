@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod compose;
+mod details;
 mod drafts;
 mod inbox;
 mod input;
@@ -21,6 +22,7 @@ pub mod screen;
 mod team;
 mod thread;
 
+pub use details::{assignees_seen, valid_email};
 pub use model::Model;
 pub use msg::{Cmd, Connection, Msg, Net, Op, OutboxState, SendFailure, Store, Team, Term};
 

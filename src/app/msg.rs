@@ -37,7 +37,8 @@ impl Connection {
 }
 
 /// The operations an operator starts on a conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Not `Copy`: an assignment carries its email.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     TakeOver,
     HandBack,
@@ -45,26 +46,33 @@ pub enum Op {
     /// Opens a resolved conversation again (an undone resolve, or before a takeover).
     Reopen,
     MarkRead,
+    // Point 5 (Chatvolt from the inbox): assign by email, set the priority.
+    Assign(String),
+    SetPriority(crate::domain::Priority),
 }
 
 impl Op {
-    pub fn doing(self) -> &'static str {
+    pub fn doing(&self) -> &'static str {
         match self {
             Op::TakeOver => "taking over",
             Op::HandBack => "handing back to the AI",
             Op::Resolve => "resolving",
             Op::Reopen => "reopening",
             Op::MarkRead => "marking read",
+            Op::Assign(_) => "assigning",
+            Op::SetPriority(_) => "setting the priority",
         }
     }
 
-    pub fn done(self) -> &'static str {
+    pub fn done(&self) -> String {
         match self {
-            Op::TakeOver => "taken over — you hold it now",
-            Op::HandBack => "handed back to the AI",
-            Op::Resolve => "resolved",
-            Op::Reopen => "reopened",
-            Op::MarkRead => "marked read",
+            Op::TakeOver => "taken over — you hold it now".into(),
+            Op::HandBack => "handed back to the AI".into(),
+            Op::Resolve => "resolved".into(),
+            Op::Reopen => "reopened".into(),
+            Op::MarkRead => "marked read".into(),
+            Op::Assign(email) => format!("assigned to {email}"),
+            Op::SetPriority(p) => format!("priority set to {}", p.name()),
         }
     }
 }

@@ -14,6 +14,31 @@ pub const ROW_HEIGHT: usize = 2;
 const LIST_PERCENT: u16 = 40;
 const LIST_MIN_WIDTH: u16 = 38;
 
+/// From this width the details panel stands as a third pane beside the list and the thread;
+/// narrower, it is drawn over the right side of the body.
+pub const THREE_PANE_WIDTH: u16 = 160;
+/// The details panel's share of the screen, and its least and largest widths.
+const DETAILS_PERCENT: u16 = 25;
+const DETAILS_MIN_WIDTH: u16 = 36;
+const DETAILS_MAX_WIDTH: u16 = 56;
+/// Over a narrow screen, the panel leaves at least this much of the body beside it.
+const DETAILS_LEAVES: u16 = 20;
+
+pub fn three_panes(width: u16) -> bool {
+    width >= THREE_PANE_WIDTH
+}
+
+/// The details panel's width on a screen (or body) `width` cells wide.
+pub fn details_width(width: u16) -> u16 {
+    let share = u32::from(width) * u32::from(DETAILS_PERCENT) / 100;
+    let wanted = u16::try_from(share)
+        .unwrap_or(u16::MAX)
+        .clamp(DETAILS_MIN_WIDTH, DETAILS_MAX_WIDTH);
+    wanted
+        .min(width.saturating_sub(DETAILS_LEAVES))
+        .max(width.min(DETAILS_MIN_WIDTH / 2))
+}
+
 pub fn too_small(width: u16, height: u16) -> bool {
     width < MIN_WIDTH || height < MIN_HEIGHT
 }
@@ -92,6 +117,21 @@ mod tests {
         // The least width wins over the share, and the screen's width over both.
         assert_eq!(list_width(90), 38);
         assert_eq!(list_width(20), 20);
+    }
+
+    #[test]
+    fn the_details_panel_is_a_third_pane_from_160_columns() {
+        assert!(!three_panes(THREE_PANE_WIDTH - 1));
+        assert!(three_panes(THREE_PANE_WIDTH));
+        assert_eq!(details_width(160), 40);
+        assert_eq!(details_width(200), 50);
+        assert_eq!(details_width(400), DETAILS_MAX_WIDTH);
+        // Narrow: the least width, leaving some of the body beside it.
+        assert_eq!(details_width(80), 36);
+        assert_eq!(details_width(50), 30);
+        for width in 0..=u16::MAX {
+            assert!(details_width(width) <= width);
+        }
     }
 
     #[test]

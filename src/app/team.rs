@@ -102,7 +102,7 @@ fn orphans(view: Option<&TeamView>) -> Vec<(ConversationKey, String)> {
 /// over another's claim); the platform is called once the claim is made. Alone, at once.
 pub(super) fn take_over(model: &mut Model, key: ConversationKey, force: bool) -> Vec<Cmd> {
     // Alone, or a takeover the account cannot make anyway (then `start` says why): no claim.
-    if model.team.is_none() || inbox::refusal(model, &key, Op::TakeOver).is_some() {
+    if model.team.is_none() || inbox::refusal(model, &key, &Op::TakeOver).is_some() {
         return inbox::start(model, key, Op::TakeOver);
     }
     model.busy.insert(key.clone(), Op::TakeOver);

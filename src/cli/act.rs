@@ -2,11 +2,11 @@
 //! holder check every command acting on a conversation shares.
 
 use super::Failure;
-use super::accounts::{connect, platform_failure, target};
+use super::accounts::{connect, target};
 use super::output::print;
 use crate::app::Op;
 use crate::config::Config;
-use crate::domain::{Conversation, ConversationKey, Holder, Status};
+use crate::domain::{Conversation, ConversationKey, Holder, Priority, Status};
 use crate::platform::{Platform, PlatformError};
 use crate::present::status_words;
 use crate::sync::effects;
@@ -26,7 +26,7 @@ pub(super) async fn act(config: &Config, conversation: &str, op: Op, force: bool
     let p = connect(config, &key.account)?;
     if !force && op != Op::MarkRead {
         let current = p.get_conversation(&key.id).await;
-        not_held_by_another(&key, current.as_ref(), forced_verb(op))?;
+        not_held_by_another(&key, current.as_ref(), forced_verb(&op))?;
         if op == Op::TakeOver
             && let Ok(c) = &current
         {
@@ -81,13 +81,15 @@ fn before_take(key: &ConversationKey, c: &Conversation) -> Result<(), Failure> {
     }
 }
 
-fn forced_verb(op: Op) -> &'static str {
+fn forced_verb(op: &Op) -> &'static str {
     match op {
         Op::TakeOver => "take it over",
         Op::HandBack => "hand it back to the AI",
         Op::Resolve => "resolve it",
         Op::Reopen => "reopen it",
         Op::MarkRead => "mark it read",
+        Op::Assign(_) => "assign it",
+        Op::SetPriority(_) => "set its priority",
     }
 }
 
@@ -95,7 +97,7 @@ fn forced_verb(op: Op) -> &'static str {
 /// read is settled by reading the conversation back, and one that cannot be settled is
 /// reported as unknown (exit 3), never as a failure a script would simply retry.
 async fn operate(p: &dyn Platform, key: &ConversationKey, op: Op) -> Result<(), Failure> {
-    match effects::act(p, &key.id, op).await {
+    match effects::act(p, &key.id, &op).await {
         Ok(Some(c)) if op == Op::TakeOver && c.status == Status::Resolved => {
             return Err(Failure::Platform(format!(
                 "{key}: not taken over — it is still resolved; reopen it first (handoff reopen {key})"
@@ -109,24 +111,27 @@ async fn operate(p: &dyn Platform, key: &ConversationKey, op: Op) -> Result<(), 
     Ok(())
 }
 
-/// `handoff assign`: to EMAIL, or to the operator's own from the config.
+/// `handoff assign`: to EMAIL, or to the operator's own from the config. Through the same
+/// path as the inbox: an answer that cannot be read is settled by reading the assignees back.
 pub(super) async fn assign(config: &Config, conversation: &str, email: Option<String>) -> Result<(), Failure> {
     let email = email
-        .or_else(|| config.operator.email.clone())
+        .or_else(|| config.operator.identity().map(str::to_string))
         .ok_or_else(|| Failure::Usage("give an EMAIL or set [operator] email in the config".into()))?;
+    let email = checked_email(&email)?;
     let key = target(conversation)?;
     let p = connect(config, &key.account)?;
-    match p.assign(&key.id, &email).await {
-        Ok(c) => {
-            print(&format!(
-                "{key}: assigned to {email} — now {}\n",
-                status_words(&c.status)
-            ));
-            Ok(())
-        }
-        Err(e) if effects::may_have_been_applied(&e) => Err(Failure::Unknown(format!(
-            "{key}: {e} — it may have been assigned; look at the conversation before trying again"
-        ))),
-        Err(e) => Err(platform_failure(&key, e)),
-    }
+    operate(&*p, &key, Op::Assign(email)).await
+}
+
+/// `handoff priority CONV low|medium|high` (Chatvolt).
+pub(super) async fn priority(config: &Config, conversation: &str, priority: Priority) -> Result<(), Failure> {
+    let key = target(conversation)?;
+    let p = connect(config, &key.account)?;
+    operate(&*p, &key, Op::SetPriority(priority)).await
+}
+
+/// An email as typed, trimmed; one with controls or without an `@` is refused before anything
+/// is sent.
+pub(crate) fn checked_email(email: &str) -> Result<String, Failure> {
+    crate::app::valid_email(email).map_err(Failure::Usage)
 }

@@ -73,6 +73,12 @@ pub enum Command {
         conversation: String,
         email: Option<String>,
     },
+    /// Set a conversation's priority (Chatvolt)
+    Priority {
+        conversation: String,
+        #[arg(value_enum)]
+        priority: PriorityArg,
+    },
     /// Mark a conversation read on the platform (ChatDash)
     Read { conversation: String },
     /// Send TEXT to the customer as the operator (`-` reads it from stdin)
@@ -90,6 +96,24 @@ pub enum Command {
     /// Serve the raia, Chatvolt and ChatDash APIs on loopback with a simulated world
     #[cfg(feature = "sandbox")]
     Sandbox(super::sandbox::SandboxArgs),
+}
+
+/// `low`, `medium` or `high`, as Chatvolt has them.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum PriorityArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<PriorityArg> for crate::domain::Priority {
+    fn from(p: PriorityArg) -> Self {
+        match p {
+            PriorityArg::Low => crate::domain::Priority::Low,
+            PriorityArg::Medium => crate::domain::Priority::Medium,
+            PriorityArg::High => crate::domain::Priority::High,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]

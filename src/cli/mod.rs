@@ -80,6 +80,9 @@ async fn dispatch(command: Command, flag: Option<PathBuf>, warnings: Vec<String>
             act::act(&load_config(flag)?, &conversation, Op::Reopen, force).await
         }
         Command::Assign { conversation, email } => act::assign(&load_config(flag)?, &conversation, email).await,
+        Command::Priority { conversation, priority } => {
+            act::priority(&load_config(flag)?, &conversation, priority.into()).await
+        }
         Command::Read { conversation } => act::act(&load_config(flag)?, &conversation, Op::MarkRead, false).await,
         Command::Send {
             conversation,

@@ -2,12 +2,14 @@
 //! whatever platform they came from. Depends on nothing else of ours.
 
 pub mod alerting;
+mod details;
 mod model;
 pub mod sanitize;
 mod secret;
 pub mod team;
 
 pub use alerting::{AlertSettings, Notifier};
+pub use details::{Details, FRUSTRATED, Field, Priority};
 pub use model::*;
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;

@@ -182,6 +182,9 @@ pub struct Conversation {
     /// call), in the operator's words. Defaulted so an older cache still loads.
     #[serde(default)]
     pub no_reply: Option<String>,
+    /// What else the platform says (the details panel); `None` when it says nothing.
+    #[serde(default)]
+    pub details: Option<Box<super::Details>>,
 }
 
 /// How far apart our clock and a platform's may be when judging whether a message was written
@@ -322,6 +325,8 @@ pub struct Capabilities {
     /// over), and if not, why.
     pub reopen: Availability,
     pub assign: Availability,
+    /// Setting the conversation's priority (Chatvolt).
+    pub set_priority: Availability,
     pub mark_read: Availability,
     /// The platform reports unread counts (otherwise they are kept locally).
     pub unread_counts: bool,
@@ -392,6 +397,7 @@ mod tests {
             updated_at: at(minute),
             waiting_since: None,
             no_reply: None,
+            details: None,
         };
         let mut list = [
             conv("done", Status::Resolved, 50),

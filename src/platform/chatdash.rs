@@ -178,6 +178,7 @@ impl Platform for Chatdash {
             resolve: Availability::Yes,
             reopen: Availability::Yes,
             assign: Availability::No(NO_ASSIGN.into()),
+            set_priority: Availability::No("ChatDash's public API has no priority".into()),
             mark_read: Availability::Yes,
             unread_counts: true,
             needs_human_signal: true,
@@ -458,6 +459,39 @@ pub(crate) struct WireConversation {
     pub read: Option<bool>,
     pub created_at: Option<WireTime>,
     pub updated_at: Option<WireTime>,
+    // Shown only (the details panel): a value of another type is absent.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub device: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub os: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub browser: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub country_code: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub topic: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub subtopic: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub evaluation: Option<WireEvaluation>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub mistunderstood_queries: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// The AI's evaluation of the conversation.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireEvaluation {
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub is_success: Option<bool>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub reason: Option<String>,
 }
 
 /// The schema requires nothing: a message without `sender` or `createdAt` is still shown.
@@ -522,6 +556,7 @@ pub(crate) fn map_conversation(
     me: &Operator,
 ) -> Option<Conversation> {
     let (created_at, updated_at) = times(&wire, account)?;
+    let details = super::details::chatdash(&wire);
     let phone = field(wire.phone.as_deref());
     let instagram = field(wire.instagram_username.as_deref());
     let contact = phone.or(instagram);
@@ -545,6 +580,7 @@ pub(crate) fn map_conversation(
         updated_at,
         waiting_since: None,
         no_reply: None,
+        details,
     })
 }
 

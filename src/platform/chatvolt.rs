@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::{
     Attachment, Author, Availability, Capabilities, Conversation, ConversationKey, Delivery, Message, PlatformKind,
-    Status, sanitize,
+    Priority, Status, sanitize,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -230,6 +230,7 @@ impl Platform for Chatvolt {
             resolve: Availability::Yes,
             reopen: Availability::Yes,
             assign: Availability::Yes,
+            set_priority: Availability::Yes,
             mark_read: Availability::No("Chatvolt's API has no mark-as-read".into()),
             unread_counts: true,
             needs_human_signal: true,
@@ -403,6 +404,10 @@ impl Platform for Chatvolt {
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
         self.act(id, "assign", json!({"email": email})).await
     }
+
+    async fn set_priority(&self, id: &str, priority: Priority) -> Result<Conversation> {
+        self.act(id, "set-priority", json!({"priority": priority.wire()})).await
+    }
 }
 
 // ---- wire types: Chatvolt's JSON, tolerant of missing optional and unknown extra fields ----
@@ -425,6 +430,21 @@ pub(crate) struct WireConversation {
     pub assignees: Option<Vec<WireAssignee>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    // Shown only (the details panel): a value of another type is absent.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub tags: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub frustration: Option<f64>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub nps_rating: Option<f64>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub nps_comment: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub conversation_variables: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub last_human_interaction_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -473,6 +493,7 @@ pub(crate) struct WireAttachment {
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Operator) -> Conversation {
+    let details = super::details::chatvolt(&wire, me);
     let contact = wire.participants_contacts.as_ref().and_then(|c| c.first());
     let contact_detail = contact.and_then(|c| field(c.email.as_deref()).or_else(|| field(c.phone_number.as_deref())));
     let customer_name = contact
@@ -508,6 +529,7 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, me: &Opera
         updated_at: wire.updated_at,
         waiting_since: None,
         no_reply: None,
+        details,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod chatdash;
 pub mod chatvolt;
+mod details;
 mod error;
 pub mod http;
 mod json;
@@ -92,6 +93,11 @@ pub trait Platform: Send + Sync {
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {
         let _ = (id, email);
         Err(unavailable(self.capabilities().assign.reason()))
+    }
+    /// Sets the conversation's priority; returns it as the platform now has it.
+    async fn set_priority(&self, id: &str, priority: crate::domain::Priority) -> Result<Conversation> {
+        let _ = (id, priority);
+        Err(unavailable(self.capabilities().set_priority.reason()))
     }
     async fn mark_read(&self, id: &str) -> Result<()> {
         let _ = id;
@@ -323,6 +329,7 @@ mod tests {
             updated_at: DateTime::UNIX_EPOCH,
             waiting_since: None,
             no_reply: None,
+            details: None,
         }
     }
 

@@ -19,7 +19,7 @@ use reqwest::Method;
 use reqwest::header::HeaderName;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::Mutex;
@@ -55,6 +55,8 @@ pub(crate) struct States {
     resolve_to: Option<String>,
     /// Where a takeover moves a conversation out of a needs-human state.
     open: Option<String>,
+    /// Each state's name by id, for the details panel (cleaned).
+    pub(super) names: HashMap<String, String>,
 }
 
 impl States {
@@ -77,6 +79,10 @@ impl States {
             resolve_to: resolved_list.first().cloned(),
             resolved: resolved_list.into_iter().collect(),
             open,
+            names: wire
+                .iter()
+                .map(|s| (s.id.clone(), crate::domain::sanitize_line(&s.name)))
+                .collect(),
         }
     }
 }
@@ -263,6 +269,7 @@ impl Platform for Raia {
                 Availability::Yes
             },
             assign: Availability::No("raia's API has no assignment".into()),
+            set_priority: Availability::No("raia's API has no priority".into()),
             mark_read: Availability::No("raia keeps no read state; read marks are kept locally".into()),
             unread_counts: false,
             needs_human_signal: !self.settings.needs_human_states.is_empty(),
@@ -431,6 +438,25 @@ pub(crate) struct WireConversation {
     pub assigned_user: Option<WireUser>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    // Shown only (the details panel): a value of another type is absent.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    /// Only in the `...WithFeedbacks` answers.
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub feedbacks: Option<Vec<WireFeedback>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireFeedback {
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub vote_type: Option<String>,
+    #[serde(default, deserialize_with = "super::json::or_none")]
+    pub comment: Option<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -503,6 +529,7 @@ where
 }
 
 pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &States, me: &Operator) -> Conversation {
+    let details = super::details::raia(&wire, states);
     let user = wire.user.unwrap_or_default();
     let contact = field(user.email.as_deref()).or_else(|| field(user.phone_number.as_deref()));
     let customer_name = full_name(user.first_name.as_deref(), user.last_name.as_deref())
@@ -548,6 +575,7 @@ pub(crate) fn map_conversation(wire: WireConversation, account: &str, states: &S
             .ai_call_id
             .is_some_and(|id| !id.trim().is_empty())
             .then(|| VOICE_CALL.into()),
+        details,
     }
 }
 

@@ -62,6 +62,20 @@ struct ConversationDto {
     topic: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subtopic: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    browser: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<Value>,
+    /// Spelled as the schema spells it.
+    mistunderstood_queries: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
     metadata: Value,
     created_at: String,
     updated_at: String,
@@ -99,7 +113,20 @@ pub(super) fn conversation_json(c: &Conversation<DashExt>) -> Value {
         is_live: e.is_live,
         topic: e.topic.clone(),
         summary: c.summary.clone(),
-        metadata: json!({}),
+        subtopic: e.profile.subtopic,
+        device: e.profile.device,
+        os: e.profile.os,
+        browser: e.profile.browser,
+        evaluation: (e.profile.evaluation).map(|(ok, why)| json!({"isSuccess": ok, "reason": why})),
+        mistunderstood_queries: (e.profile.misunderstood.iter())
+            .map(|q| json!({ "question": q }))
+            .collect(),
+        note: e.profile.note,
+        metadata: Value::Object(
+            (e.profile.metadata.iter())
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect(),
+        ),
         created_at: fmt_ts(c.created_at),
         updated_at: fmt_ts(c.updated_at),
     };

@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations/{id}/set-ai-enabled", post(set_ai_enabled))
         .route("/conversations/{id}/set-status", post(set_status))
         .route("/conversations/{id}/assign", post(assign))
+        .route("/conversations/{id}/set-priority", post(set_priority))
         .route("/conversation/message/{kind}/{value}", post(send_message))
         .route("/agents/{id}", get(agent))
 }
@@ -147,9 +148,9 @@ pub(super) fn conversation_json(organization_id: &str, c: &Conversation<VoltExt>
         frustration: e.frustration,
         ai_user_identifier: e.ai_user_identifier.clone(),
         whatsapp_chat_lid: None,
-        nps_step: 0,
-        nps_rating: None,
-        nps_comment: None,
+        nps_step: if e.nps.is_some() { 3 } else { 0 },
+        nps_rating: e.nps.map(|(rating, _)| rating),
+        nps_comment: e.nps.map(|(_, comment)| comment.to_owned()),
         nps_started_at: None,
         nps_completed_at: None,
         created_at: fmt_ts(c.created_at),
@@ -157,7 +158,10 @@ pub(super) fn conversation_json(organization_id: &str, c: &Conversation<VoltExt>
         last_human_interaction_at: e.last_human_interaction_at.map(fmt_ts),
         participants_contacts: contacts,
         ctwa_attributions: Vec::new(),
-        conversation_variables: Vec::new(),
+        conversation_variables: (e.variables.iter())
+            .enumerate()
+            .map(|(i, (name, value))| json!({"id": format!("{}-v{i}", c.id), "name": name, "value": value}))
+            .collect(),
         conversation_contexts: Vec::new(),
         assignees: e
             .assignees
@@ -447,6 +451,21 @@ async fn assign(
     c.updated_at = now();
     Ok(ok("Conversation assigned"))
 }
+
+/// `{priority: LOW|MEDIUM|HIGH}` (the set-priority page); anything else is a 400.
+async fn set_priority(
+    State(shared): State<Arc<Shared>>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson,
+) -> Result<Json<Value>, ApiError> {
+    let priority = opt_str(body_object(&body)?, "priority")?
+        .and_then(|p| PRIORITIES.into_iter().find(|known| *known == p))
+        .ok_or_else(|| ApiError::bad_request("priority must be one of: LOW, MEDIUM, HIGH"))?;
+    update(&shared, &id, |c| c.ext.priority = priority)?;
+    Ok(ok("Priority updated"))
+}
+
+const PRIORITIES: [&str; 3] = ["LOW", "MEDIUM", "HIGH"];
 
 async fn send_message(
     State(shared): State<Arc<Shared>>,

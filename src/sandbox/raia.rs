@@ -63,6 +63,8 @@ struct ConversationDto {
     title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<u32>,
     ai_conversation_id: String,
     metadata: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,8 +114,9 @@ pub(super) fn conversation_json(states: &[RaiaStateDef], c: &Conversation<RaiaEx
         conversation_user_id: c.ext.user_id.clone(),
         title: c.title.clone(),
         summary: c.summary.clone(),
+        score: c.ext.score,
         ai_conversation_id: c.ext.ai_conversation_id.clone(),
-        metadata: json!({ "customData": {} }),
+        metadata: json!({ "customData": custom_data(c) }),
         ai_call_id: c.ext.ai_call_id.clone(),
         mode: if c.ext.manual { "manual" } else { "ai" },
         conversation_state_id: states.iter().find(|s| s.state == c.ext.state).map(|s| s.id.clone()),
@@ -133,6 +136,15 @@ pub(super) fn conversation_json(states: &[RaiaStateDef], c: &Conversation<RaiaEx
         feedbacks: with_feedbacks.then(Vec::new),
     };
     serde_json::to_value(dto).unwrap_or(Value::Null)
+}
+
+/// `metadata.customData`: the fields the business attached to the conversation.
+fn custom_data(c: &Conversation<RaiaExt>) -> Value {
+    Value::Object(
+        (c.ext.custom_data.iter())
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect(),
+    )
 }
 
 pub(super) fn messages_json(c: &Conversation<RaiaExt>) -> Vec<Value> {

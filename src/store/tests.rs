@@ -210,6 +210,7 @@ fn conversation(account: &str, id: &str) -> Conversation {
         updated_at: at,
         waiting_since: None,
         no_reply: None,
+        details: None,
     }
 }
 

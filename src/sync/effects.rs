@@ -48,19 +48,21 @@ pub struct ActFailure {
 /// Carries out `op`; the conversation as the platform now has it (`None` for a read mark).
 /// When the answer is unknown, the conversation is read back: it says whether the operation
 /// took effect.
-pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Conversation>, ActFailure> {
+pub async fn act(platform: &dyn Platform, id: &str, op: &Op) -> Result<Option<Conversation>, ActFailure> {
     let result = match op {
         Op::TakeOver => platform.take_over(id).await.map(Some),
         Op::HandBack => platform.hand_back(id).await.map(Some),
         Op::Resolve => platform.resolve(id).await.map(Some),
         Op::Reopen => platform.reopen(id).await.map(Some),
         Op::MarkRead => platform.mark_read(id).await.map(|()| None),
+        Op::Assign(email) => platform.assign(id, email).await.map(Some),
+        Op::SetPriority(priority) => platform.set_priority(id, *priority).await.map(Some),
     };
     let failed = |reason: String, unknown: bool| Err(ActFailure { reason, unknown });
     match result {
         Ok(conversation) => Ok(conversation),
         Err(error) if may_have_been_applied(&error) => match platform.get_conversation(id).await {
-            Ok(now) if took_effect(op, &now) => Ok((op != Op::MarkRead).then_some(now)),
+            Ok(now) if took_effect(op, &now) => Ok((*op != Op::MarkRead).then_some(now)),
             Ok(_) if accepted(&error) => failed(
                 format!(
                     "{error} — it may have happened, but the conversation does not show it done yet; look again before retrying"
@@ -81,7 +83,7 @@ pub async fn act(platform: &dyn Platform, id: &str, op: Op) -> Result<Option<Con
 }
 
 /// Whether the conversation as read back shows `op` done.
-fn took_effect(op: Op, conversation: &Conversation) -> bool {
+fn took_effect(op: &Op, conversation: &Conversation) -> bool {
     match op {
         // Held by someone the platform names as another operator is not taken over by us.
         Op::TakeOver => matches!(
@@ -94,6 +96,10 @@ fn took_effect(op: Op, conversation: &Conversation) -> bool {
         Op::Resolve => matches!(conversation.status, Status::Resolved),
         Op::Reopen => !matches!(conversation.status, Status::Resolved),
         Op::MarkRead => conversation.unread == Some(0),
+        Op::Assign(email) => (conversation.details.iter())
+            .flat_map(|d| &d.assignees)
+            .any(|a| a.eq_ignore_ascii_case(email)),
+        Op::SetPriority(priority) => conversation.details.as_ref().and_then(|d| d.priority) == Some(*priority),
     }
 }
 

@@ -331,7 +331,7 @@ impl Engine {
         };
         let tx = self.tx.clone();
         self.spawn(async move {
-            let result = effects::act(&*platform, &key.id, op).await.map_err(|f| f.reason);
+            let result = effects::act(&*platform, &key.id, &op).await.map_err(|f| f.reason);
             let _ = tx.send(Msg::Done { key, op, result });
             // Done, or maybe done: the list shows the platform's state either way.
             let _ = control.send(Control::Nudge);

@@ -132,6 +132,11 @@ pub fn conversation(name: &str, id: &str, json: &str, me: &[String]) -> Option<C
         *field = field.as_deref().map(sanitize_line);
     }
     c.preview = c.preview.as_deref().map(sanitize);
+    c.details = c.details.take().and_then(|d| d.cleaned().boxed());
+    // Assigned to the leader is not assigned to the reader: said again in the reader's words.
+    if let Some(d) = c.details.as_deref_mut() {
+        d.assigned_to_me = d.assignees.iter().any(|a| me.iter().any(|m| m.eq_ignore_ascii_case(a)));
+    }
     if let Status::Human { by } = &mut c.status {
         *by = holder(by, c.assignee.as_deref(), me);
     }

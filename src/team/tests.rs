@@ -370,6 +370,7 @@ mod shared_sync {
             updated_at: at,
             waiting_since: None,
             no_reply: None,
+            details: None,
         }
     }
 
@@ -409,6 +410,20 @@ mod shared_sync {
         assert_eq!(s.shared_since("fp1", second).unwrap().conversations, vec![]);
         // Another instance's connection sees the same rows.
         assert_eq!(store(dir.path()).shared_since("fp1", 0).unwrap(), all);
+    }
+
+    #[test]
+    fn assigned_to_the_leader_is_not_assigned_to_the_reader() {
+        let mut c = conversation("c1", "Ann");
+        c.details = Some(Box::new(crate::domain::Details {
+            assignees: vec!["lead@example.com".into()],
+            assigned_to_me: true,
+            ..Default::default()
+        }));
+        let json = serde_json::to_string(&c).unwrap();
+        let read = |me: &[String]| shared::conversation("mine", "c1", &json, me).unwrap().details.unwrap();
+        assert!(!read(&["reader@example.com".into()]).assigned_to_me);
+        assert!(read(&["LEAD@example.com".into()]).assigned_to_me);
     }
 
     #[test]

@@ -61,6 +61,37 @@ pub fn split(area: Rect, alert_line: bool) -> Option<Parts> {
     })
 }
 
+/// Where the details panel goes: beside the list and the thread on a wide screen (taken from
+/// the thread's side), or over the right of the body. `None` when it is hidden.
+pub enum DetailsPane {
+    Docked(Rect),
+    Over(Rect),
+}
+
+/// Makes room for the details panel in `panes` (when `shown`), or says where it is drawn over.
+pub fn details(panes: &mut Panes, screen_width: u16, shown: bool) -> Option<DetailsPane> {
+    if !shown {
+        return None;
+    }
+    let body = match panes {
+        Panes::Two { list, right } => list.union(*right),
+        Panes::One(body) => *body,
+    };
+    let width = screen::details_width(body.width);
+    let panel = Rect {
+        x: body.right().saturating_sub(width),
+        width,
+        ..body
+    };
+    match panes {
+        Panes::Two { right, .. } if screen::three_panes(screen_width) => {
+            right.width = right.width.saturating_sub(width);
+            Some(DetailsPane::Docked(panel))
+        }
+        _ => Some(DetailsPane::Over(panel)),
+    }
+}
+
 /// A `width`×`height` rectangle centred in `area`, shrunk to fit it.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);

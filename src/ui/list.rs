@@ -171,6 +171,9 @@ fn reply_overdue(model: &Model, c: &Conversation) -> bool {
         .is_some_and(|w| model.now - w.max(*held) >= model.alerts.settings.reply_due)
 }
 
+/// The list's mark for a customer whose frustration is at or above `domain::FRUSTRATED`.
+pub const FRUSTRATED_MARK: &str = "▲";
+
 fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
     let unread = model.is_unread(c);
     let name_style = if unread { theme.bold } else { Style::new() };
@@ -211,7 +214,11 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
 
     // Line 2, under the name: what is happening to it, then channel · preview.
     let indent = MARK_WIDTH + 3;
-    let mut second = vec![gap(indent)];
+    // A frustrated customer (0.7 or more): a mark under the unread dot.
+    let mut second = match c.details.as_deref().is_some_and(|d| d.frustrated()) {
+        true => vec![styled(FRUSTRATED_MARK, theme.error), gap(indent - 1)],
+        false => vec![gap(indent)],
+    };
     if let Some(op) = model.busy.get(&c.key) {
         second.push(styled(format!("{}… ", op.doing()), theme.warn));
     }

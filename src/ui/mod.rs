@@ -5,6 +5,7 @@
 mod accounts;
 mod alerts;
 mod compose;
+mod details;
 mod help;
 mod layout;
 mod list;
@@ -54,7 +55,10 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     status::title_bar(frame, parts.title, model, theme);
 
     let open = model.open.as_ref();
-    match parts.panes {
+    let target = model.target().filter(|_| model.details);
+    let mut panes = parts.panes;
+    let details_pane = layout::details(&mut panes, screen.width, target.is_some());
+    match panes {
         Panes::Two { list, right } => {
             list::render(frame, list, model, theme, model.focus == Focus::List);
             match open {
@@ -67,6 +71,11 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
             _ => list::render(frame, body, model, theme, true),
         },
     }
+    match (details_pane, &target) {
+        (Some(layout::DetailsPane::Docked(area)), Some(key)) => details::render(frame, area, model, theme, key, false),
+        (Some(layout::DetailsPane::Over(area)), Some(key)) => details::render(frame, area, model, theme, key, true),
+        _ => {}
+    }
     status::status_bar(frame, parts.status, model, theme);
     if let Some(area) = parts.alerts {
         alerts::alert_line(frame, area, model, theme);
@@ -77,6 +86,8 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
+        Some(Overlay::Assign { key, input }) => details::render_assign(frame, screen, model, theme, key, input),
+        Some(Overlay::Priority { key }) => details::render_priority(frame, screen, model, theme, key),
         None => {}
     }
 }

@@ -195,6 +195,8 @@ fn mode(model: &Model) -> &'static str {
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
         (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
         (Some(Overlay::Mute), _) => "MUTE",
+        (Some(Overlay::Assign { .. }), _) => "ASSIGN",
+        (Some(Overlay::Priority { .. }), _) => "PRIORITY",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) => "REPLY",
@@ -206,6 +208,7 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
         (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
         (Some(Overlay::Accounts { .. } | Overlay::Mute), _) => (Context::Help, vec![(Action::Back, "close")]),
+        (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _) => (Context::Help, vec![(Action::Back, "cancel")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
         (None, Focus::List) => {
             let mut w = vec![(Action::Help, "help")];

@@ -112,6 +112,7 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
     if let Some(contact) = &c.customer_contact {
         place.push(contact.clone());
     }
+
     let first = Line::from(styled(text::truncate(&place.join(" · "), width), theme.dim));
 
     let mut status = vec![
@@ -121,6 +122,16 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
     ];
     if let (Status::NeedsHuman, Some(since)) = (&c.status, c.waiting_since) {
         status.push(styled(format!(" · waiting {}", ago(since, model.now)), theme.mark_need));
+    }
+    // Chatvolt's priority and tags, beside where it stands.
+    if let Some(d) = c.details.as_deref() {
+        if !d.tags.is_empty() {
+            let tags: Vec<String> = d.tags.iter().map(|t| format!("#{t}")).collect();
+            status.push(styled(format!(" · {}", tags.join(" ")), theme.key));
+        }
+        if let Some(p) = d.priority {
+            status.push(styled(format!(" · {} priority", p.name()), theme.dim));
+        }
     }
     if let Some(op) = model.busy.get(&c.key) {
         status.push(styled(format!(" · {}…", op.doing()), theme.warn));

@@ -34,6 +34,7 @@ pub fn capabilities() -> Capabilities {
         resolve: Availability::Yes,
         reopen: Availability::Yes,
         assign: Availability::Yes,
+        set_priority: Availability::Yes,
         mark_read: Availability::Yes,
         unread_counts: true,
         needs_human_signal: true,
@@ -83,6 +84,7 @@ pub fn conversation(account: &str, id: &str, status: Status) -> Conversation {
         updated_at: now(),
         waiting_since: None,
         no_reply: None,
+        details: None,
     }
 }
 

@@ -97,6 +97,10 @@ actions! {
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
+    // Points 2 and 5 (details panel; Chatvolt assign and priority).
+    Details = "details", "the customer's details (▲: frustrated)";
+    Assign = "assign", "assign by email (Tab completes)";
+    Priority = "priority", "set the priority (Chatvolt)";
 }
 
 impl Action {

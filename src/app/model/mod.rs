@@ -82,6 +82,10 @@ pub struct Model {
     /// No `[operator] email` in the config: the platforms cannot record who took a
     /// conversation over, so nobody, this program included, can tell "you" apart.
     pub anonymous: bool,
+    /// The operator's email, `[operator] email`: the assign prompt starts from it.
+    pub me: Option<String>,
+    /// The details panel is shown (`D`); kept while moving between conversations.
+    pub details: bool,
     /// `[session]`: what `q` and a dropped session do with the conversations held.
     pub on_quit: OnQuit,
     pub on_hangup: OnHangup,
@@ -156,6 +160,8 @@ impl Model {
             keymap,
             demo,
             anonymous: false,
+            me: None,
+            details: false,
             on_quit: OnQuit::default(),
             on_hangup: OnHangup::default(),
             leaving: None,
@@ -254,9 +260,9 @@ impl Model {
                 continue;
             }
             for (count, view) in counts.iter_mut().zip(View::ALL) {
-                *count += usize::from(view.shows(&c.status));
+                *count += usize::from(view.lists(c));
             }
-            if self.view.shows(&c.status) {
+            if self.view.lists(c) {
                 rows.push((queue_rank(c), &c.key));
             }
         }

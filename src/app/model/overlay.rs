@@ -26,6 +26,15 @@ impl View {
         }
     }
 
+    /// Whether `c` is in this view: Mine also has what the platform assigns to the operator,
+    /// whoever holds it now (not once resolved).
+    pub fn lists(self, c: &crate::domain::Conversation) -> bool {
+        self.shows(&c.status)
+            || (self == View::Mine
+                && c.status != Status::Resolved
+                && c.details.as_ref().is_some_and(|d| d.assigned_to_me))
+    }
+
     pub fn shows(self, status: &Status) -> bool {
         match self {
             View::NeedsYou => *status == Status::NeedsHuman,
@@ -76,6 +85,14 @@ pub enum Overlay {
     },
     /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
     Mute,
+    // Point 5: assign by email (Tab completes from the assignees seen), set the priority.
+    Assign {
+        key: ConversationKey,
+        input: String,
+    },
+    Priority {
+        key: ConversationKey,
+    },
 }
 
 /// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.

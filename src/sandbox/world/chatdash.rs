@@ -47,6 +47,54 @@ pub(in crate::sandbox) struct DashExt {
     pub interacted: bool,
     pub country_code: Option<String>,
     pub topic: Option<String>,
+    /// What ChatDash's analytics and the widget say about the visitor (§1.3).
+    pub profile: DashProfile,
+}
+
+/// The visitor's device and the AI's analysis of the conversation, as ChatDash serves them.
+#[derive(Debug, Clone, Default)]
+pub(in crate::sandbox) struct DashProfile {
+    pub device: Option<&'static str>,
+    pub os: Option<&'static str>,
+    pub browser: Option<&'static str>,
+    pub subtopic: Option<&'static str>,
+    /// `evaluation`: whether it went well, and why.
+    pub evaluation: Option<(bool, &'static str)>,
+    pub misunderstood: Vec<&'static str>,
+    pub note: Option<&'static str>,
+    /// Custom fields from the widget (`metadata`).
+    pub metadata: Vec<(&'static str, &'static str)>,
+}
+
+impl DashProfile {
+    /// The `n`th conversation's profile: a few combinations in turn (no randomness, so the
+    /// seeded world keeps its ids).
+    pub(in crate::sandbox) fn nth(n: usize, resolved: bool, asked_for_human: bool) -> DashProfile {
+        const DEVICES: [(&str, &str, &str); 3] = [
+            ("desktop", "macOS", "Safari"),
+            ("mobile", "Android", "Chrome"),
+            ("tablet", "iOS", "Safari"),
+        ];
+        let (device, os, browser) = DEVICES[n % DEVICES.len()];
+        DashProfile {
+            device: Some(device),
+            os: Some(os),
+            browser: Some(browser),
+            subtopic: Some(["status", "billing", "account"][n % 3]),
+            evaluation: resolved.then_some((true, "The customer's question was answered.")),
+            misunderstood: if asked_for_human {
+                vec!["Can I talk to a person?"]
+            } else {
+                Vec::new()
+            },
+            note: None,
+            metadata: if n.is_multiple_of(2) {
+                vec![("plan", "pro"), ("utm_source", "newsletter")]
+            } else {
+                Vec::new()
+            },
+        }
+    }
 }
 
 impl PlatformExt for DashExt {

@@ -62,6 +62,10 @@ pub(in crate::sandbox) struct VoltExt {
     pub tags: Vec<VoltTag>,
     pub frustration: Option<f64>,
     pub last_human_interaction_at: Option<DateTime<Utc>>,
+    /// The NPS survey's rating and comment, once answered.
+    pub nps: Option<(u32, &'static str)>,
+    /// The conversation's variables (`conversationVariables`), name and value.
+    pub variables: Vec<(&'static str, String)>,
 }
 
 impl PlatformExt for VoltExt {

@@ -11,7 +11,7 @@ use rand::{
 
 use super::{
     World,
-    chatdash::{DashAgent, DashExt, DashStatus, DashWorld},
+    chatdash::{DashAgent, DashExt, DashProfile, DashStatus, DashWorld},
     chatvolt::{VoltAgent, VoltAssignee, VoltExt, VoltStatus, VoltTag, VoltWorld},
     list::Conversations,
     model::{Author, Conversation, Customer, Handling, NewConversation, PlatformExt},
@@ -359,6 +359,12 @@ impl World {
                     status: "active".into(),
                     context: None,
                     ai_call_id: (channel == "voice").then(|| format!("call_{}", base36(rng, 20))),
+                    score: (spec.handling == Handling::Resolved).then_some(4),
+                    custom_data: if self.raia.conversations.len().is_multiple_of(2) {
+                        vec![("plan", "pro"), ("order", "A-2041")]
+                    } else {
+                        Vec::new()
+                    },
                 };
                 let conv = build(rng, spec, channel, ext, created, gaps, operator_id);
                 let id = conv.id.clone();
@@ -388,6 +394,8 @@ impl World {
                     tags: Vec::new(),
                     frustration: None,
                     last_human_interaction_at: None,
+                    nps: (spec.handling == Handling::Resolved).then_some((9, "Quick and kind.")),
+                    variables: vec![("order_id", format!("A-{}", 1000 + self.chatvolt.conversations.len()))],
                 };
                 let mut conv = build(rng, spec, channel, ext, created, gaps, operator_id);
                 // Unread: the customer messages nobody answered yet.
@@ -404,6 +412,11 @@ impl World {
             }
             Platform::Chatdash => {
                 let channel = spec.channel.clone().unwrap_or_else(|| "Webchat".into());
+                let profile = DashProfile::nth(
+                    self.chatdash.conversations.len(),
+                    spec.handling == Handling::Resolved,
+                    matches!(spec.handling, Handling::HumanRequested | Handling::Human),
+                );
                 let agent_id = spec
                     .agent_id
                     .clone()
@@ -424,6 +437,7 @@ impl World {
                         .choose(rng)
                         .map(|s| (*s).to_owned()),
                     topic: spec.title.clone(),
+                    profile,
                 };
                 let mut conv = build(rng, spec, channel, ext, created, gaps, operator_id);
                 conv.ext.read = conv.messages.last().is_none_or(|m| m.author != Author::Customer);
@@ -478,7 +492,8 @@ impl World {
                 }];
             }
             if c.ext.handling() == Handling::HumanRequested {
-                c.ext.frustration = Some(0.6);
+                // Every other one is frustrated enough to be marked in the list.
+                c.ext.frustration = Some(if i % 2 == 0 { 0.85 } else { 0.6 });
                 c.ext.tags = vec![VoltTag {
                     id: cuid(rng),
                     name: "needs-attention".into(),

@@ -47,6 +47,10 @@ pub(in crate::sandbox) struct RaiaExt {
     pub status: String,
     pub context: Option<String>,
     pub ai_call_id: Option<String>,
+    /// The conversation's score (1–5), once rated.
+    pub score: Option<u32>,
+    /// `metadata.customData`.
+    pub custom_data: Vec<(&'static str, &'static str)>,
 }
 
 impl PlatformExt for RaiaExt {

@@ -151,6 +151,7 @@ fn conversation(id: &str, status: Status, minutes_ago: i64) -> Conversation {
         updated_at: at,
         waiting_since: None,
         no_reply: None,
+        details: None,
     }
 }
 
