@@ -5,9 +5,11 @@ pub mod alerting;
 mod model;
 pub mod sanitize;
 mod secret;
+mod snippet;
 pub mod team;
 
 pub use alerting::{AlertSettings, Notifier};
 pub use model::*;
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;
+pub use snippet::{Snippet, SnippetSource};
