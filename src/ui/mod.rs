@@ -8,6 +8,7 @@ mod compose;
 mod help;
 mod layout;
 mod list;
+mod snippets;
 mod status;
 mod theme;
 mod thread;
@@ -77,6 +78,7 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
+        Some(Overlay::Snippets(picker)) => snippets::render(frame, screen, model, theme, picker),
         None => {}
     }
 }

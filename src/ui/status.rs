@@ -195,6 +195,7 @@ fn mode(model: &Model) -> &'static str {
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
         (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
         (Some(Overlay::Mute), _) => "MUTE",
+        (Some(Overlay::Snippets(_)), _) => "SNIPPETS",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) => "REPLY",
@@ -207,6 +208,7 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
         (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
         (Some(Overlay::Accounts { .. } | Overlay::Mute), _) => (Context::Help, vec![(Action::Back, "close")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
+        (Some(Overlay::Snippets(_)), _) => (Context::Filter, vec![(Action::Open, "insert"), (Action::Back, "close")]),
         (None, Focus::List) => {
             let mut w = vec![(Action::Help, "help")];
             if model.selected.is_some() {

@@ -97,6 +97,8 @@ actions! {
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
+    // Issue 13, point 1: snippets.
+    Snippets = "snippets", "insert a snippet into the reply";
 }
 
 impl Action {

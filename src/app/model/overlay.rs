@@ -76,6 +76,8 @@ pub enum Overlay {
     },
     /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
     Mute,
+    /// The snippet picker over the compose box (issue 13, point 1).
+    Snippets(crate::app::snippets::Picker),
 }
 
 /// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.
