@@ -12,7 +12,7 @@ use super::model::{Focus, Model, Overlay};
 use super::msg::Cmd;
 use super::{drafts, notice};
 use crate::domain::{Conversation, ConversationKey, Snippet};
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Matcher, Utf32Str};
 
 /// What the model keeps of snippets: loaded at start (`boot`), with who the operator is.
@@ -178,22 +178,28 @@ pub struct Picker {
     pub by_slash: bool,
 }
 
-/// The snippets matching `query` with nucleo (fuzzy, case-insensitive, accents folded), best
-/// first; a match on the name ranks above one in the text. Everything, by name, when empty.
+/// The snippets matching `query` with nucleo (case-insensitive, accents folded), best first:
+/// the name fuzzily (`grt` finds `greet`), the text by its words (each typed word somewhere in
+/// it: fuzzy over a long text matches nearly anything); a match on the name ranks above one in
+/// the text. Everything, by name, when the query is empty.
 pub fn matching(list: &[Snippet], query: &str) -> Vec<usize> {
     if query.trim().is_empty() {
         return (0..list.len()).collect();
     }
-    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let name = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let words = Pattern::new(query, CaseMatching::Ignore, Normalization::Smart, AtomKind::Substring);
     let mut matcher = Matcher::new(nucleo_matcher::Config::DEFAULT);
     let mut buf = Vec::new();
-    let mut score = |s: &str| pattern.score(Utf32Str::new(s, &mut buf), &mut matcher);
+    let mut score = |pattern: &Pattern, s: &str| pattern.score(Utf32Str::new(s, &mut buf), &mut matcher);
     let mut scored: Vec<(u32, usize)> = list
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let by_name = score(&s.name).map(|n| n.saturating_mul(2));
-            let by_text = score(&s.text);
+            let by_name = score(&name, &s.name).map(|n| n.saturating_mul(2));
+            // The trailing space: nucleo-matcher 0.3.1's substring search over non-ASCII text
+            // never tries the last position (`haystack[start..end]`, not `..=end`), so a word
+            // ending the text would not be found.
+            let by_text = score(&words, &format!("{} ", s.text));
             by_name.max(by_text).map(|best| (best, i))
         })
         .collect();

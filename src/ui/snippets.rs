@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, pic
         styled(key(Context::Filter, Action::Back), theme.key),
         Span::raw(" close "),
     ];
-    let inner = overlay_frame(frame, rect, theme, " Snippets ", bottom);
+    let inner = overlay_frame(frame, rect, theme, "Snippets", bottom);
     let inner_width = usize::from(inner.width.saturating_sub(2));
     let mut lines = vec![query_line(picker, theme, inner_width)];
     let visible = usize::from(inner.height).saturating_sub(1);

@@ -175,4 +175,8 @@ fn the_filter_matches_names_and_texts_best_first() {
     assert_eq!(matching(&list, "grt"), [1], "fuzzy");
     let accented = [snippet("cafe", "le café est prêt")];
     assert_eq!(matching(&accented, "pret"), [0], "accents folded");
+    // In a text, words, not letters scattered over it.
+    assert_eq!(matching(&list, "ref"), [2]);
+    assert_eq!(matching(&list, "for wait"), [3], "every word");
+    assert_eq!(matching(&list, "wait for"), [3], "in any order");
 }
