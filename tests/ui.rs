@@ -1273,6 +1273,11 @@ fn snippet_picker_filtered_80x24() {
     let terminal = render(&model, &theme(false), 80, 24);
     insta::assert_snapshot!("snippets_80x24", terminal.backend());
     assert_no_split_wide_chars(&terminal);
+    // The terminal cursor after the query, not in the compose box beneath.
+    let cursor = terminal.backend().cursor_position();
+    let query_row = &screen_text(&terminal)[usize::from(cursor.y)];
+    let before: String = query_row.chars().take(usize::from(cursor.x)).collect();
+    assert!(before.ends_with("> ref"), "{cursor:?} {query_row}");
     // Nothing matches: it says so.
     with_snippets(&mut model, "zzz", 0);
     let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");

@@ -49,6 +49,13 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, pic
         ..inner
     };
     frame.render_widget(Paragraph::new(lines), body);
+    // The terminal cursor where typing goes, not in the compose box beneath.
+    let typed = text::width(&text::tail(&picker.query, inner_width.saturating_sub(3)));
+    let x = body
+        .x
+        .saturating_add(to_u16(2 + typed))
+        .min(body.right().saturating_sub(1));
+    frame.set_cursor_position(ratatui::layout::Position::new(x, body.y));
 }
 
 /// `> query▏`: what filters the list, its end marked where typing goes.
