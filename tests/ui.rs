@@ -1283,3 +1283,42 @@ fn snippet_picker_filtered_80x24() {
     let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
     assert!(text.contains("no snippet matches"), "{text}");
 }
+
+#[test]
+fn snippet_picker_scrolls_to_the_chosen_one() {
+    use handoff::app::snippets::{Picker, matching};
+    use handoff::domain::{Snippet, SnippetSource};
+    let mut model = model(80, 24, false);
+    open_carla(&mut model, Focus::Compose);
+    model.snippets.list = (0..30)
+        .map(|i| Snippet {
+            name: format!("s{i:02}"),
+            text: format!("text {i} for {{customer.first_name}}"),
+            source: SnippetSource::Personal,
+        })
+        .collect();
+    let matches = matching(&model.snippets.list, "");
+    model.overlay = Some(Overlay::Snippets(Picker {
+        query: String::new(),
+        matches,
+        chosen: 25,
+        by_slash: false,
+    }));
+    let terminal = render(&model, &theme(false), 80, 24);
+    let lines = screen_text(&terminal);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("s25  text 25 for Carla") && !text.contains("s00"),
+        "{text}"
+    );
+    let y = lines.iter().position(|l| l.contains("s25")).unwrap() as u16;
+    let x = lines[usize::from(y)]
+        .find("s25")
+        .map(|b| lines[usize::from(y)][..b].chars().count())
+        .unwrap() as u16;
+    assert!(
+        terminal.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+}

@@ -225,12 +225,12 @@ fn cannot_reply(model: &Model, key: &ConversationKey) -> Option<String> {
 /// `/` typed in the compose box: opens the picker when the cursor is on an empty line and
 /// there are snippets to pick; `false`, the `/` is typed.
 pub(super) fn slash(model: &mut Model) -> bool {
-    let empty_line = drafts::open_draft(model).is_some_and(|d| d.cursor_line_is_empty());
-    let usable = model
-        .open
-        .as_ref()
-        .is_some_and(|key| cannot_reply(model, key).is_none());
-    if !empty_line || !usable || model.snippets.list.is_empty() {
+    let Some(key) = model.open.as_ref() else {
+        return false;
+    };
+    // No draft yet is an empty line too.
+    let empty_line = model.drafts.get(key).is_none_or(|d| d.cursor_line_is_empty());
+    if !empty_line || cannot_reply(model, key).is_some() || model.snippets.list.is_empty() {
         return false;
     }
     open_picker(model, true);
@@ -357,16 +357,21 @@ fn type_text(model: &mut Model, text: &str) {
     }
 }
 
-/// The picker's rows for the view: (name, the start of the expanded text on one line).
-pub fn rows(model: &Model, picker: &Picker) -> Vec<(String, String)> {
+/// How much of a snippet's text a picker row can show, at most.
+const PREVIEW_CHARS: usize = 300;
+
+/// The picker's rows `shown` (a range of `picker.matches`) for the view: (name, the start of
+/// the text as it would be inserted, on one line). Only these are expanded.
+pub fn rows(model: &Model, picker: &Picker, shown: std::ops::Range<usize>) -> Vec<(String, String)> {
     let vars = model.open.as_ref().map(|key| Vars::of(model, key)).unwrap_or_default();
-    picker
-        .matches
+    let end = shown.end.min(picker.matches.len());
+    picker.matches[shown.start.min(end)..end]
         .iter()
         .filter_map(|&i| model.snippets.list.get(i))
         .map(|s| {
             let text = expand(&s.text, &vars).text;
-            (s.name.clone(), text.split_whitespace().collect::<Vec<_>>().join(" "))
+            let start: String = text.chars().take(PREVIEW_CHARS).collect();
+            (s.name.clone(), start.split_whitespace().collect::<Vec<_>>().join(" "))
         })
         .collect()
 }

@@ -22,9 +22,8 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, pic
     if available.width < 12 || available.height < 5 {
         return;
     }
-    let rows = snippets::rows(model, picker);
     // The query line, then one row per match (or the word that none matches).
-    let wanted_rows = rows.len().max(1);
+    let wanted_rows = picker.matches.len().max(1);
     let height = (wanted_rows + 3).min(usize::from(available.height));
     let width = MAX_WIDTH.min(usize::from(available.width));
     let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
@@ -42,7 +41,20 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, pic
     let inner_width = usize::from(inner.width.saturating_sub(2));
     let mut lines = vec![query_line(picker, theme, inner_width)];
     let visible = usize::from(inner.height).saturating_sub(1);
-    lines.extend(match_lines(&rows, picker.chosen, visible, inner_width, theme));
+    // Scrolled so the chosen one shows; only the rows on screen are expanded.
+    let top = picker.chosen.saturating_sub(visible.saturating_sub(1));
+    let rows = snippets::rows(model, picker, top..top + visible);
+    // As wide as the longest name among all the matches, so it stays put while scrolling.
+    let name_width = picker
+        .matches
+        .iter()
+        .filter_map(|&i| model.snippets.list.get(i))
+        .map(|s| text::width(&s.name))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_NAME);
+    let chosen = picker.chosen - top;
+    lines.extend(match_lines(&rows, chosen, name_width, inner_width, theme));
     let body = Rect {
         x: inner.x.saturating_add(1),
         width: inner.width.saturating_sub(2),
@@ -68,28 +80,19 @@ fn query_line<'a>(picker: &Picker, theme: &Theme, width: usize) -> Line<'a> {
     ])
 }
 
-/// The matching snippets, scrolled so the chosen one shows.
+/// The matching snippets on screen, `chosen` counted from the first of them.
 fn match_lines<'a>(
     rows: &[(String, String)],
     chosen: usize,
-    visible: usize,
+    name_width: usize,
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     if rows.is_empty() {
         return vec![Line::from(styled("no snippet matches", theme.dim))];
     }
-    let name_width = rows
-        .iter()
-        .map(|(name, _)| text::width(name))
-        .max()
-        .unwrap_or(0)
-        .min(MAX_NAME);
-    let top = chosen.saturating_sub(visible.saturating_sub(1));
     rows.iter()
         .enumerate()
-        .skip(top)
-        .take(visible)
         .map(|(i, (name, preview))| {
             let name = text::pad(&text::truncate(name, name_width), name_width);
             let preview = text::truncate(preview, width.saturating_sub(name_width + 2));
