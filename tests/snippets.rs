@@ -259,3 +259,35 @@ fn a_variable_without_value_is_named_and_a_bad_file_is_a_start_up_warning() {
     t.wait_for("no value for {customer.name}", WAIT);
     t.keys("\x03");
 }
+
+#[test]
+fn in_team_mode_the_picker_offers_the_team_dirs_snippets_under_the_personal_ones() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "raia",
+        "Tia Team",
+        "needs_human",
+        json!([{"author": "customer", "text": "a person please"}]),
+    ));
+    let team = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(team.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+    std::fs::write(
+        team.path().join("snippets.toml"),
+        "[snippets]\ngreet = \"the team's greeting\"\nhours = \"We answer 9 to 17, {customer.first_name}.\"\n",
+    )
+    .unwrap();
+    let extra = format!("\n[team]\ndir = \"{}\"\n", team.path().display());
+    let dir = dir_with_config(&config(&h, &extra));
+    write_snippets(dir.path(), GREET);
+    let mut t = Term::start_with_env(dir, 120, 40, &[]);
+    t.wait_for("raia ✓", WAIT);
+    open_by_name(&mut t, "Tia", "a person please", WAIT);
+    t.keys("\x10");
+    let screen = t.wait_for("We answer 9 to 17, Tia.", WAIT);
+    assert!(screen.contains("Hi Tia, Dana here."), "the personal greet:\n{screen}");
+    assert!(!screen.contains("the team's greeting"), "overridden by name:\n{screen}");
+    t.keys("\x03");
+}
