@@ -117,7 +117,10 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
         lock,
         ..restore(state_dir.clone(), &mut warnings)
     };
+    let team_dir = config.team.as_ref().map(|t| t.dir.as_path());
+    let snippets = snippets(team_dir, config.operator.name.clone(), &mut warnings);
     let mut booted = assemble(accounts, intervals, keymap, warnings, false, restored, state_dir);
+    booted.model.snippets = snippets;
     booted.model.anonymous = config.operator.identity().is_none();
     booted.model.me = config.operator.identity().map(str::to_string);
     booted.model.on_quit = config.on_quit;
@@ -213,8 +216,11 @@ fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> B
         next_client_id: 1,
         ..Restored::default()
     };
+    // The operator's own snippets, to try them on the made-up customers.
+    let snippets = snippets(None, operator.name.clone(), &mut warnings);
     let mut booted = assemble(accounts, intervals, keymap, warnings, true, restored, None);
     booted.model.me = operator.email.clone();
+    booted.model.snippets = snippets;
     booted
 }
 
@@ -260,6 +266,23 @@ fn assemble(
         state_dir,
         lock: restored.lock,
         team: None,
+    }
+}
+
+/// The snippets (the personal file over the team dir's); a file that cannot be used is a
+/// start-up warning naming file, line and field, and the inbox goes on without it.
+fn snippets(
+    team_dir: Option<&Path>,
+    operator: Option<String>,
+    warnings: &mut Vec<String>,
+) -> crate::app::snippets::Snippets {
+    let personal = crate::config::snippets::personal_path();
+    let (list, errors) = crate::config::snippets::load_all(personal.as_deref(), team_dir);
+    warnings.extend(errors.iter().map(|e| format!("snippets not loaded: {e}")));
+    crate::app::snippets::Snippets {
+        list,
+        operator,
+        file: personal.map(|p| p.display().to_string()),
     }
 }
 

@@ -1195,3 +1195,131 @@ fn still_holding_reminder_80x24() {
     let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
     assert!(text.contains("(since 21 Nov 22:05)"), "{text}");
 }
+
+// Issue 13, point 1: the snippet picker over Carla's compose box.
+
+/// A few snippets, one long, one with a variable Carla's conversation has no value for.
+fn with_snippets(model: &mut Model, query: &str, chosen: usize) {
+    use handoff::app::snippets::{Picker, Snippets, matching};
+    use handoff::domain::{Snippet, SnippetSource};
+    let snippet = |name: &str, text: &str, source| Snippet {
+        name: name.into(),
+        text: text.into(),
+        source,
+    };
+    model.snippets = Snippets {
+        list: vec![
+            snippet(
+                "greet",
+                "Hi {customer.first_name|there}, {operator.first_name} here.",
+                SnippetSource::Personal,
+            ),
+            snippet(
+                "hours",
+                "We answer every day from 9 to 17 (CET).\nOutside those hours the AI answers and a person follows up the next morning.",
+                SnippetSource::Team,
+            ),
+            snippet(
+                "refund",
+                "Your refund for order {conversation.id} is on its way: 3–5 working days.",
+                SnippetSource::Team,
+            ),
+            snippet(
+                "tracking",
+                "Here is your tracking number: {tracking.number}",
+                SnippetSource::Personal,
+            ),
+        ],
+        operator: Some("Dana Reyes".into()),
+        file: None,
+    };
+    let matches = matching(&model.snippets.list, query);
+    model.overlay = Some(Overlay::Snippets(Picker {
+        query: query.into(),
+        matches,
+        chosen,
+        by_slash: true,
+    }));
+}
+
+#[test]
+fn snippet_picker_120x40() {
+    let mut model = model(120, 40, false);
+    open_carla(&mut model, Focus::Compose);
+    with_snippets(&mut model, "", 1);
+    let terminal = render(&model, &theme(false), 120, 40);
+    insta::assert_snapshot!("snippets_120x40", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+    let text = screen_text(&terminal).join("\n");
+    // Each shows as it would be inserted here; a variable without a value as written.
+    assert!(text.contains("Hi Carla, Dana here."), "{text}");
+    assert!(text.contains("{tracking.number}"), "{text}");
+    // The chosen one (hours) in reverse video, the others not.
+    let lines = screen_text(&terminal);
+    let row = |word: &str| lines.iter().position(|l| l.contains(&format!("║ {word}"))).unwrap() as u16;
+    let x = lines[usize::from(row("hours"))].chars().position(|c| c == '║').unwrap() as u16 + 2;
+    let reversed = |y: u16| {
+        terminal.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    };
+    assert!(reversed(row("hours")) && !reversed(row("greet")) && !reversed(row("refund")));
+}
+
+#[test]
+fn snippet_picker_filtered_80x24() {
+    let mut model = model(80, 24, false);
+    open_carla(&mut model, Focus::Compose);
+    with_snippets(&mut model, "ref", 0);
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("snippets_80x24", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+    // The terminal cursor after the query, not in the compose box beneath.
+    let cursor = terminal.backend().cursor_position();
+    let query_row = &screen_text(&terminal)[usize::from(cursor.y)];
+    let before: String = query_row.chars().take(usize::from(cursor.x)).collect();
+    assert!(before.ends_with("> ref"), "{cursor:?} {query_row}");
+    // Nothing matches: it says so.
+    with_snippets(&mut model, "zzz", 0);
+    let text = screen_text(&render(&model, &theme(false), 80, 24)).join("\n");
+    assert!(text.contains("no snippet matches"), "{text}");
+}
+
+#[test]
+fn snippet_picker_scrolls_to_the_chosen_one() {
+    use handoff::app::snippets::{Picker, matching};
+    use handoff::domain::{Snippet, SnippetSource};
+    let mut model = model(80, 24, false);
+    open_carla(&mut model, Focus::Compose);
+    model.snippets.list = (0..30)
+        .map(|i| Snippet {
+            name: format!("s{i:02}"),
+            text: format!("text {i} for {{customer.first_name}}"),
+            source: SnippetSource::Personal,
+        })
+        .collect();
+    let matches = matching(&model.snippets.list, "");
+    model.overlay = Some(Overlay::Snippets(Picker {
+        query: String::new(),
+        matches,
+        chosen: 25,
+        by_slash: false,
+    }));
+    let terminal = render(&model, &theme(false), 80, 24);
+    let lines = screen_text(&terminal);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("s25  text 25 for Carla") && !text.contains("s00"),
+        "{text}"
+    );
+    let y = lines.iter().position(|l| l.contains("s25")).unwrap() as u16;
+    let x = lines[usize::from(y)]
+        .find("s25")
+        .map(|b| lines[usize::from(y)][..b].chars().count())
+        .unwrap() as u16;
+    assert!(
+        terminal.backend().buffer()[(x, y)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+}

@@ -79,6 +79,12 @@ impl Composer {
         self.area.lines().iter().all(|l| l.is_empty())
     }
 
+    /// Whether the cursor is on a line with nothing on it (where `/` opens the snippets).
+    pub fn cursor_line_is_empty(&self) -> bool {
+        let row = self.area.cursor().0;
+        self.area.lines().get(row).is_none_or(|l| l.is_empty())
+    }
+
     pub fn line_count(&self) -> usize {
         self.area.lines().len()
     }

@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, details, drafts, inbox, notice, outbox, reminder, thread};
+use super::{alerts, details, drafts, inbox, notice, outbox, reminder, snippets, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -18,6 +18,8 @@ fn context(model: &Model) -> Place {
         // Their keys are read before any keymap (`details::on_key`).
         (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _, _) => Place::Help,
         (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
+        // The snippet picker has its own keys (`snippets::on_key`); it sits over the compose box.
+        (Some(Overlay::Snippets(_)), _, _) => Place::Compose,
         (None, Some(_), _) => Place::Filter,
         (None, None, Focus::Compose) => Place::Compose,
         (None, None, Focus::Thread) => Place::Thread,
@@ -28,6 +30,9 @@ fn context(model: &Model) -> Place {
 pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     if let Some(cmds) = details::on_key(model, key) {
         return cmds;
+    }
+    if matches!(model.overlay, Some(Overlay::Snippets(_))) {
+        return snippets::on_key(model, key);
     }
     let place = context(model);
     let action = model.keymap.action(place.into(), key);
@@ -84,6 +89,8 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 vec![]
             }
             Some(Action::Editor) => on_target(model, drafts::edit_in_editor),
+            Some(Action::Snippets) => snippets::open(model),
+            _ if key.code == KeyCode::Char('/') && !key.ctrl && !key.alt && snippets::slash(model) => vec![],
             _ => {
                 if let Some(d) = drafts::open_draft(model) {
                     d.input(key);
@@ -180,7 +187,9 @@ fn on_filter_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd
 pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     // Pasted text is remote-ish (anything can be on a clipboard): the same sanitiser.
     let clean = crate::domain::sanitize(text);
-    if let Some(input) = &mut model.filter_input {
+    if matches!(model.overlay, Some(Overlay::Snippets(_))) {
+        snippets::on_paste(model, &clean);
+    } else if let Some(input) = &mut model.filter_input {
         input.push_str(&crate::domain::sanitize_line(&clean));
     } else if model.open.is_some() {
         // A paste outside the compose box lands in it (whole), never sends anything.
@@ -292,6 +301,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Details => details::toggle(model),
         Action::Assign => on_target(model, details::ask_assign),
         Action::Priority => on_target(model, details::ask_priority),
+        Action::Snippets => snippets::open(model),
         Action::Send
         | Action::NewLine
         | Action::LeaveCompose

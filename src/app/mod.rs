@@ -19,6 +19,7 @@ mod outbox;
 pub mod outgoing;
 mod reminder;
 pub mod screen;
+pub mod snippets;
 mod team;
 mod thread;
 

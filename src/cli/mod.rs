@@ -5,6 +5,7 @@
 mod accounts;
 mod act;
 mod args;
+mod completions;
 mod conversation;
 mod doctor;
 mod inbox;
@@ -12,6 +13,7 @@ mod output;
 #[cfg(feature = "sandbox")]
 mod sandbox;
 mod send;
+mod snippets;
 
 pub use args::{Cli, Command, StatusFilter};
 
@@ -89,6 +91,12 @@ async fn dispatch(command: Command, flag: Option<PathBuf>, warnings: Vec<String>
             text,
             force,
         } => send::send(&load_config(flag)?, &conversation, text, force).await,
+        Command::Snippets { json } => snippets::list(flag, json),
+        Command::Completions { shell } => {
+            completions::completions(shell);
+            Ok(())
+        }
+        Command::Man { dir } => completions::man(dir),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 mod keys;
+pub mod snippets;
 pub use keys::kill_key_commands;
 use keys::read_key;
 

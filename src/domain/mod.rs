@@ -6,6 +6,7 @@ mod details;
 mod model;
 pub mod sanitize;
 mod secret;
+mod snippet;
 pub mod team;
 
 pub use alerting::{AlertSettings, Notifier};
@@ -13,3 +14,4 @@ pub use details::{Details, FRUSTRATED, Field, Priority};
 pub use model::*;
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;
+pub use snippet::{Snippet, SnippetSource};

@@ -9,6 +9,7 @@ mod details;
 mod help;
 mod layout;
 mod list;
+mod snippets;
 mod status;
 mod theme;
 mod thread;
@@ -88,6 +89,7 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
         Some(Overlay::Assign { key, input }) => details::render_assign(frame, screen, model, theme, key, input),
         Some(Overlay::Priority { key }) => details::render_priority(frame, screen, model, theme, key),
+        Some(Overlay::Snippets(picker)) => snippets::render(frame, screen, model, theme, picker),
         None => {}
     }
 }

@@ -197,6 +197,7 @@ fn mode(model: &Model) -> &'static str {
         (Some(Overlay::Mute), _) => "MUTE",
         (Some(Overlay::Assign { .. }), _) => "ASSIGN",
         (Some(Overlay::Priority { .. }), _) => "PRIORITY",
+        (Some(Overlay::Snippets(_)), _) => "SNIPPETS",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) => "REPLY",
@@ -210,6 +211,7 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
         (Some(Overlay::Accounts { .. } | Overlay::Mute), _) => (Context::Help, vec![(Action::Back, "close")]),
         (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _) => (Context::Help, vec![(Action::Back, "cancel")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
+        (Some(Overlay::Snippets(_)), _) => (Context::Filter, vec![(Action::Open, "insert"), (Action::Back, "close")]),
         (None, Focus::List) => {
             let mut w = vec![(Action::Help, "help")];
             if model.selected.is_some() {

@@ -14,8 +14,20 @@ pub struct Run {
 
 /// Runs `handoff ARGS` with this config, its state (and log, at debug level) in `state`.
 pub async fn handoff(config: &Path, state: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    handoff_with_env(config, state, args, stdin, &[]).await
+}
+
+/// [`handoff`], with more environment (e.g. `XDG_CONFIG_HOME`, where `snippets.toml` is).
+pub async fn handoff_with_env(
+    config: &Path,
+    state: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &Path)],
+) -> Run {
     use tokio::io::AsyncWriteExt;
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"));
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .env("HANDOFF_CONFIG", config)
         .env("HANDOFF_STATE_DIR", state)

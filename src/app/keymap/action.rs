@@ -101,6 +101,8 @@ actions! {
     Details = "details", "the customer's details (▲: frustrated)";
     Assign = "assign", "assign by email (Tab completes)";
     Priority = "priority", "set the priority (Chatvolt)";
+    // Issue 13, point 1: snippets.
+    Snippets = "snippets", "insert a snippet into the reply";
 }
 
 impl Action {

@@ -149,6 +149,8 @@ pub struct Model {
     pub sends: Sends,
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// The operator's snippets (issue 13, point 1), loaded at start.
+    pub snippets: crate::app::snippets::Snippets,
 }
 
 impl Model {
@@ -198,6 +200,7 @@ impl Model {
             sends: Sends::default(),
             notice: None,
             quit: false,
+            snippets: Default::default(),
         };
         model.refresh_rows();
         model

@@ -93,6 +93,8 @@ pub enum Overlay {
     Priority {
         key: ConversationKey,
     },
+    /// The snippet picker over the compose box (issue 13, point 1).
+    Snippets(crate::app::snippets::Picker),
 }
 
 /// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.
