@@ -3,11 +3,13 @@
 
 pub mod alerting;
 mod model;
+mod note;
 pub mod sanitize;
 mod secret;
 pub mod team;
 
 pub use alerting::{AlertSettings, Notifier};
 pub use model::*;
+pub use note::{Note, NotePlace, NoteState};
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;
