@@ -16,6 +16,7 @@ const LOCK_FILE: &str = "handoff.lock";
 mod cache;
 mod holds;
 mod lock;
+mod notes;
 mod outbox;
 mod schema;
 #[cfg(test)]

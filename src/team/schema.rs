@@ -68,6 +68,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
      CREATE INDEX IF NOT EXISTS shared_threads_seq ON shared_threads (account, seq);
      CREATE TABLE IF NOT EXISTS shared_walks (account TEXT PRIMARY KEY, seq INTEGER NOT NULL);",
     ),
+    (
+        3,
+        // Team notes (notes.rs): on platforms without notes of their own.
+        "CREATE TABLE IF NOT EXISTS team_notes (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         account TEXT NOT NULL,
+         conversation TEXT NOT NULL,
+         author TEXT,
+         text TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS team_notes_conversation ON team_notes (account, conversation);",
+    ),
 ];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

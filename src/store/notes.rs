@@ -1,0 +1,68 @@
+//! Local notes: on raia and ChatDash without team mode, a note stays in this operator's store
+//! ("local note — only on this machine"), read back when the conversation is opened.
+
+use super::{Store, StoreError};
+use crate::domain::{ConversationKey, Note, NotePlace, NoteState};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+impl Store {
+    /// Keeps a note; the note as it is now kept.
+    pub fn add_note(&self, key: &ConversationKey, text: &str, at: DateTime<Utc>) -> Result<Note, StoreError> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO notes (account, conversation, text, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![key.account, key.id, text, at.to_rfc3339()],
+        )?;
+        Ok(local(db.last_insert_rowid(), text.to_string(), at))
+    }
+
+    /// The conversation's local notes, oldest first.
+    pub fn notes(&self, key: &ConversationKey) -> Result<Vec<Note>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT id, text, created_at FROM notes WHERE account = ?1 AND conversation = ?2 ORDER BY created_at, id",
+        )?;
+        let rows = statement.query_map(params![key.account, key.id], |row| {
+            let at: String = row.get(2)?;
+            let at = DateTime::parse_from_rfc3339(&at).map_or(DateTime::UNIX_EPOCH, |t| t.with_timezone(&Utc));
+            Ok(local(row.get(0)?, row.get(1)?, at))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn local(id: i64, text: String, created_at: DateTime<Utc>) -> Note {
+    Note {
+        id: format!("note-{id}"),
+        text,
+        author: None,
+        created_at,
+        place: NotePlace::Local,
+        state: NoteState::Saved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_kept_per_conversation_oldest_first_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ConversationKey::new("acct", "c1");
+        let other = ConversationKey::new("acct", "c2");
+        let at = |s: i64| DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap();
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.add_note(&key, "second", at(20)).unwrap();
+            store.add_note(&key, "first", at(10)).unwrap();
+            store.add_note(&other, "elsewhere", at(5)).unwrap();
+        }
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let notes = store.notes(&key).unwrap();
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, ["first", "second"]);
+        assert!(notes.iter().all(|n| n.place == NotePlace::Local && n.state == NoteState::Saved));
+    }
+}
