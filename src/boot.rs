@@ -122,6 +122,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
+    booted.model.team_notes = team.is_some();
     booted.team = team;
     Ok(booted)
 }

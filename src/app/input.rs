@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, drafts, inbox, notice, outbox, reminder, thread};
+use super::{alerts, drafts, inbox, notes, notice, outbox, reminder, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -59,9 +59,14 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
         Place::Filter => on_filter_key(model, key, action),
         Place::Compose => match action {
             Some(Action::Send) => match model.open.clone() {
+                Some(key) if notes::writing_note(model, &key) => notes::save(model, key),
                 Some(key) => outbox::send(model, key, false),
                 None => vec![],
             },
+            Some(Action::ToggleNote) => {
+                notes::toggle(model);
+                vec![]
+            }
             Some(Action::NewLine) => {
                 if let Some(d) = drafts::open_draft(model) {
                     d.newline();
@@ -283,7 +288,9 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             notice(model, "asking every account now…".into(), false);
             vec![Cmd::Net(Net::Refresh)]
         }
+        Action::Note => on_target(model, notes::start),
         Action::Send
+        | Action::ToggleNote
         | Action::NewLine
         | Action::LeaveCompose
         | Action::Yes

@@ -14,6 +14,7 @@ pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod notes;
 mod outbox;
 pub mod outgoing;
 mod reminder;
@@ -182,6 +183,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Team(view) => team::on_view(model, view),
         Msg::Claimed { key, result } => team::on_claimed(model, key, result),
         Msg::Orphans(keys) => team::on_orphans(model, keys),
+        Msg::Notes { key, place, result } => notes::on_notes(model, key, place, result),
+        Msg::NoteSaved { key, client_id, result } => notes::on_saved(model, key, client_id, result),
     }
 }
 

@@ -97,6 +97,9 @@ actions! {
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
+    // Point 3: notes.
+    Note = "note", "write a note (never sent to the customer)";
+    ToggleNote = "toggle_note", "switch the box between a reply and a note";
 }
 
 impl Action {

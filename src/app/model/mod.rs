@@ -18,7 +18,7 @@ mod thread;
 
 pub use overlay::{Confirm, Focus, MUTE_CHOICES, Overlay, View};
 pub use pending::{AfterReopen, Leaving, Reminder, UNDO_RESOLVE, Undo};
-pub use thread::Thread;
+pub use thread::{Item, Thread};
 
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -145,6 +145,10 @@ pub struct Model {
     pub sends: Sends,
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// Point 3: team mode is on, so notes on platforms without their own go to the team.
+    pub team_notes: bool,
+    /// The conversations whose compose box writes a note, not a reply.
+    pub note_mode: HashSet<ConversationKey>,
 }
 
 impl Model {
@@ -192,6 +196,8 @@ impl Model {
             sends: Sends::default(),
             notice: None,
             quit: false,
+            team_notes: false,
+            note_mode: HashSet::new(),
         };
         model.refresh_rows();
         model
