@@ -543,7 +543,14 @@ async fn raia_without_its_open_state_cannot_reopen_and_says_why() {
 #[tokio::test]
 async fn chatvolt_notes_are_created_private_and_listed_oldest_first_cleaned() {
     let h = quiet(0).await;
-    let id = create(&h, "chatvolt", "Nora", "needs_human", json!([{"author": "customer", "text": "hi"}])).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
     let volt = adapter(settings(&h, PlatformKind::Chatvolt));
     assert!(volt.has_notes());
     assert!(volt.list_notes(&id).await.unwrap().is_empty());
@@ -560,14 +567,24 @@ async fn chatvolt_notes_are_created_private_and_listed_oldest_first_cleaned() {
     let log = received(&h).await;
     let posts = requests(&log, "POST", &format!("/chatvolt/conversations/{id}/notes"));
     assert_eq!(posts.len(), 2);
-    assert_eq!(posts[0]["body"], json!({"note": "refund approved by Sam", "isPrivate": true}));
+    assert_eq!(
+        posts[0]["body"],
+        json!({"note": "refund approved by Sam", "isPrivate": true})
+    );
     assert_eq!(count_on_server(&h, "chatvolt", &id, "refund approved").await, 0);
 }
 
 #[tokio::test]
 async fn a_chatvolt_note_too_long_is_refused_before_anything_is_sent() {
     let h = quiet(0).await;
-    let id = create(&h, "chatvolt", "Nora", "needs_human", json!([{"author": "customer", "text": "hi"}])).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
     let volt = adapter(settings(&h, PlatformKind::Chatvolt));
     clear_received(&h).await;
     let error = volt.create_note(&id, &"x".repeat(501)).await.unwrap_err();
@@ -580,12 +597,21 @@ async fn a_chatvolt_note_too_long_is_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn a_chatvolt_note_whose_answer_is_lost_is_settled_by_reading_the_notes_and_unknown_when_that_fails() {
     let h = quiet(0).await;
-    let id = create(&h, "chatvolt", "Nora", "needs_human", json!([{"author": "customer", "text": "hi"}])).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
     let volt = adapter(settings(&h, PlatformKind::Chatvolt));
     let path = format!("/chatvolt/conversations/{id}/notes");
     // Applied, then the connection dropped: the notes read back show it, so it is saved.
     arm(&h, "POST", &path, json!({"drop": "after"})).await;
-    let saved = handoff::sync::effects::note(&*volt, &id, "call back at 5", &[]).await.unwrap();
+    let saved = handoff::sync::effects::note(&*volt, &id, "call back at 5", &[])
+        .await
+        .unwrap();
     assert_eq!(saved.text, "call back at 5");
     // The same words again, dropped before they were applied: the earlier note is not this one.
     arm(&h, "POST", &path, json!({"drop": "before"})).await;
@@ -596,7 +622,9 @@ async fn a_chatvolt_note_whose_answer_is_lost_is_settled_by_reading_the_notes_an
     // Dropped, and the notes cannot be read either: unknown, never failed.
     arm(&h, "POST", &path, json!({"drop": "before"})).await;
     arm(&h, "GET", &path, json!({"status": 500})).await;
-    let unknown = handoff::sync::effects::note(&*volt, &id, "third", &[]).await.unwrap_err();
+    let unknown = handoff::sync::effects::note(&*volt, &id, "third", &[])
+        .await
+        .unwrap_err();
     assert!(unknown.ambiguous, "{unknown:?}");
     // A 2xx whose body is not a note: unknown until the notes show it.
     arm(&h, "POST", &path, json!({"applied_body": {"success": true}})).await;

@@ -116,7 +116,10 @@ fn enter_on_a_note_records_it_in_the_outbox_and_never_sends_it() {
         _ => None,
     });
     let (k, client_id, text, place, earlier) = note.expect("a note command");
-    assert_eq!((k, text.as_str(), place), (key("r/c1"), "VIP customer", NotePlace::Local));
+    assert_eq!(
+        (k, text.as_str(), place),
+        (key("r/c1"), "VIP customer", NotePlace::Local)
+    );
     assert!(earlier.is_empty());
     // The draft is cleared in the store before the note leaves.
     assert!(cmds.contains(&Cmd::Store(Store::SaveDraft {
@@ -126,7 +129,10 @@ fn enter_on_a_note_records_it_in_the_outbox_and_never_sends_it() {
     let thread = &m.threads[&key("r/c1")];
     assert_eq!(thread.notes.len(), 1);
     assert_eq!(thread.notes[0].state, NoteState::Saving);
-    assert!(thread.messages.is_empty() && thread.outbox.is_empty(), "never a message");
+    assert!(
+        thread.messages.is_empty() && thread.outbox.is_empty(),
+        "never a message"
+    );
     assert_eq!(m.sends.in_flight(), 1, "quitting waits for it like a reply");
     // Kept: the store's copy replaces ours; the outbox entry is settled; nothing else changed.
     let kept = saved("note-1", "VIP customer", 0, NotePlace::Local);
@@ -158,7 +164,12 @@ fn where_a_note_lives_follows_the_platform_and_the_mode() {
         ("v/c2", false, NotePlace::Platform, Cmd::Net(Net::Notes(key("v/c2")))),
         ("v/c2", true, NotePlace::Platform, Cmd::Net(Net::Notes(key("v/c2")))),
         ("r/c1", true, NotePlace::Team, Cmd::Team(Team::Notes(key("r/c1")))),
-        ("r/c1", false, NotePlace::Local, Cmd::Store(Store::LoadNotes(key("r/c1")))),
+        (
+            "r/c1",
+            false,
+            NotePlace::Local,
+            Cmd::Store(Store::LoadNotes(key("r/c1"))),
+        ),
     ];
     for (k, team, place, load) in cases {
         let mut m = inbox(team);
@@ -206,10 +217,22 @@ fn an_unknown_answer_stays_unknown_and_a_failure_puts_the_words_back_in_the_note
             }),
         },
     );
-    assert!(matches!(&cmds[..], [Cmd::Store(Store::Outbox { state: OutboxState::Unknown(_), .. })]), "{cmds:?}");
+    assert!(
+        matches!(
+            &cmds[..],
+            [Cmd::Store(Store::Outbox {
+                state: OutboxState::Unknown(_),
+                ..
+            })]
+        ),
+        "{cmds:?}"
+    );
     let thread = &m.threads[&key("v/c2")];
     assert!(matches!(thread.notes[0].state, NoteState::Unknown(_)));
-    assert!(m.drafts[&key("v/c2")].is_empty(), "never offered again while it may be there");
+    assert!(
+        m.drafts[&key("v/c2")].is_empty(),
+        "never offered again while it may be there"
+    );
     // The notes read later show it: ours is replaced by the platform's copy, once.
     run(
         &mut m,
@@ -252,7 +275,13 @@ fn notes_show_by_time_among_the_messages_and_are_never_counted_as_messages() {
         fixtures::message("m1", Author::Customer, "hello", at(1)),
         fixtures::message("m2", Author::Ai, "hi there", at(3)),
     ];
-    run(&mut m, Msg::Thread { key: k.clone(), messages });
+    run(
+        &mut m,
+        Msg::Thread {
+            key: k.clone(),
+            messages,
+        },
+    );
     run(
         &mut m,
         Msg::Notes {
@@ -274,7 +303,13 @@ fn notes_show_by_time_among_the_messages_and_are_never_counted_as_messages() {
         .collect();
     assert_eq!(
         order,
-        ["note: before all", "hello", "note: between", "hi there", "note: after all"]
+        [
+            "note: before all",
+            "hello",
+            "note: between",
+            "hi there",
+            "note: after all"
+        ]
     );
     assert_eq!(thread.len(), 2, "notes are not messages");
     assert!(thread.item(5).is_none());
@@ -349,12 +384,19 @@ mod terminal {
         // read several times meanwhile.
         let thread_reads = log
             .iter()
-            .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with(&format!("/chatvolt/conversation/{id}/messages"))))
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(&format!("/chatvolt/conversation/{id}/messages")))
+            })
             .count();
         assert!(thread_reads >= 2, "{thread_reads}");
         assert_eq!(on(&log, "GET", &path).len(), 1);
         // The outbox recorded it, and how it ended.
-        assert_eq!(outbox_states(&t), [("sent".to_string(), "refund approved by Sam".to_string())]);
+        assert_eq!(
+            outbox_states(&t),
+            [("sent".to_string(), "refund approved by Sam".to_string())]
+        );
         t.keys("\x1b");
         t.keys("\x03");
     }
@@ -436,7 +478,11 @@ mod terminal {
             "{screen}"
         );
         // Not on the platform, and not in either operator's own store.
-        assert!(rt.block_on(received(&h)).iter().all(|r| !r.to_string().contains("escalate billing")));
+        assert!(
+            rt.block_on(received(&h))
+                .iter()
+                .all(|r| !r.to_string().contains("escalate billing"))
+        );
         for t in [&ann, &ben] {
             let db = rusqlite::Connection::open(t.dir.path().join("handoff.db")).unwrap();
             let local: i64 = db.query_row("SELECT COUNT(*) FROM notes", [], |r| r.get(0)).unwrap();

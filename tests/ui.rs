@@ -1217,8 +1217,20 @@ fn with_notes(model: &mut Model) {
             NotePlace::Team,
             NoteState::Saved,
         ),
-        note("note-2", "Ask about Friday delivery.", ago(175), NotePlace::Local, NoteState::Saved),
-        note("local-9", "Customer travels after Friday", ago(5), NotePlace::Platform, NoteState::Saving),
+        note(
+            "note-2",
+            "Ask about Friday delivery.",
+            ago(175),
+            NotePlace::Local,
+            NoteState::Saved,
+        ),
+        note(
+            "local-9",
+            "Customer travels after Friday",
+            ago(5),
+            NotePlace::Platform,
+            NoteState::Saving,
+        ),
     ];
 }
 
@@ -1233,7 +1245,11 @@ fn a_thread_with_notes_shows_them_by_time_unmistakably_not_messages() {
         let text = screen_text(&terminal).join("\n");
         assert!(text.contains("local note — only on this machine"), "{text}");
         // The team note is an hour back: on the taller screen.
-        assert_eq!(text.contains("team note — not on the platform · Sam Lee"), height == 40, "{text}");
+        assert_eq!(
+            text.contains("team note — not on the platform · Sam Lee"),
+            height == 40,
+            "{text}"
+        );
     }
 }
 

@@ -131,7 +131,7 @@ pub(super) fn on_notes(
         .collect();
     thread.notes = listed;
     thread.notes.extend(ours);
-    thread.notes.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    thread.notes.sort_by_key(|n| n.created_at);
     vec![]
 }
 
@@ -155,7 +155,7 @@ pub(super) fn on_saved(
             thread.notes.remove(at);
             if !thread.notes.iter().any(|n| n.id == note.id) {
                 thread.notes.push(note);
-                thread.notes.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+                thread.notes.sort_by_key(|n| n.created_at);
             }
             notice(model, "note saved — not sent to the customer".into(), false);
             OutboxState::Sent

@@ -63,6 +63,10 @@ mod tests {
         let notes = store.notes(&key).unwrap();
         let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
         assert_eq!(texts, ["first", "second"]);
-        assert!(notes.iter().all(|n| n.place == NotePlace::Local && n.state == NoteState::Saved));
+        assert!(
+            notes
+                .iter()
+                .all(|n| n.place == NotePlace::Local && n.state == NoteState::Saved)
+        );
     }
 }

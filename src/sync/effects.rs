@@ -149,7 +149,10 @@ pub async fn note(platform: &dyn Platform, id: &str, text: &str, earlier: &[Stri
             )),
             None => Err(failure(format!("{error} — and it is not among the notes"), false)),
         },
-        Err(check) => Err(failure(format!("{error} (reading the notes back failed too: {check})"), true)),
+        Err(check) => Err(failure(
+            format!("{error} (reading the notes back failed too: {check})"),
+            true,
+        )),
     }
 }
 

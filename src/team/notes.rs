@@ -9,12 +9,23 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 /// Keeps a note by `author` on the conversation; the note as kept.
-pub(super) fn add(db: &mut Connection, what: &Shared, author: &str, text: &str, now: Millis) -> Result<Note, TeamError> {
+pub(super) fn add(
+    db: &mut Connection,
+    what: &Shared,
+    author: &str,
+    text: &str,
+    now: Millis,
+) -> Result<Note, TeamError> {
     db.execute(
         "INSERT INTO team_notes (account, conversation, author, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![what.account, what.conversation, author, text, now],
     )?;
-    Ok(note(db.last_insert_rowid(), Some(author.to_string()), text.to_string(), now))
+    Ok(note(
+        db.last_insert_rowid(),
+        Some(author.to_string()),
+        text.to_string(),
+        now,
+    ))
 }
 
 /// The conversation's team notes, oldest first.

@@ -104,7 +104,13 @@ pub trait TeamStore: Send {
     /// What was written for the account after the sequence number `since`.
     fn shared_since(&mut self, account: &str, since: i64) -> Result<Changes, TeamError>;
     /// Keeps a team note by `me` on the conversation (issue 13, point 3).
-    fn add_note(&mut self, me: &Instance, what: &Shared, text: &str, now: Millis) -> Result<crate::domain::Note, TeamError>;
+    fn add_note(
+        &mut self,
+        me: &Instance,
+        what: &Shared,
+        text: &str,
+        now: Millis,
+    ) -> Result<crate::domain::Note, TeamError>;
     /// The conversation's team notes, oldest first.
     fn notes(&mut self, what: &Shared) -> Result<Vec<crate::domain::Note>, TeamError>;
 }
@@ -324,7 +330,13 @@ impl TeamStore for SqliteTeam {
         super::shared::since(&mut self.db, account, since)
     }
 
-    fn add_note(&mut self, me: &Instance, what: &Shared, text: &str, now: Millis) -> Result<crate::domain::Note, TeamError> {
+    fn add_note(
+        &mut self,
+        me: &Instance,
+        what: &Shared,
+        text: &str,
+        now: Millis,
+    ) -> Result<crate::domain::Note, TeamError> {
         super::notes::add(&mut self.db, what, &me.display_name, text, now)
     }
 

@@ -412,7 +412,10 @@ fn note_block(note: &Note, theme: &Theme, width: usize, gutter: usize, room: usi
     let mut label = vec![
         styled(time, theme.dim),
         gap(2),
-        styled(format!("✎ {}", note.place.label()), theme.note.add_modifier(Modifier::BOLD)),
+        styled(
+            format!("✎ {}", note.place.label()),
+            theme.note.add_modifier(Modifier::BOLD),
+        ),
     ];
     if let Some(author) = &note.author {
         label.push(styled(format!(" · {author}"), theme.dim));
@@ -428,7 +431,11 @@ fn note_block(note: &Note, theme: &Theme, width: usize, gutter: usize, room: usi
     let mut block = vec![layout::fit_line(label, width)];
     let indent = gutter.saturating_sub(2);
     for l in tail_lines(&note.text, width.saturating_sub(indent + 2), room) {
-        block.push(Line::from(vec![gap(indent), styled("┃ ", theme.note), styled(l, theme.note)]));
+        block.push(Line::from(vec![
+            gap(indent),
+            styled("┃ ", theme.note),
+            styled(l, theme.note),
+        ]));
     }
     block
 }

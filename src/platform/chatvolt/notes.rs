@@ -62,7 +62,11 @@ impl Chatvolt {
         let each = match wire {
             WireNotes::List(each) | WireNotes::Notes { notes: each } | WireNotes::Data { data: each } => each,
         };
-        let mut notes: Vec<Note> = each.items(&self.settings.name, "note").into_iter().map(map_note).collect();
+        let mut notes: Vec<Note> = each
+            .items(&self.settings.name, "note")
+            .into_iter()
+            .map(map_note)
+            .collect();
         notes.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
         Ok(notes)
     }

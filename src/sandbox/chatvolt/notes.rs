@@ -58,7 +58,9 @@ pub(in crate::sandbox) async fn create(
     let obj = body_object(&body)?;
     let text = required_text(obj, "note")?.to_owned();
     if text.chars().count() > MAX_CHARS {
-        return Err(ApiError::bad_request("note must be shorter than or equal to 500 characters"));
+        return Err(ApiError::bad_request(
+            "note must be shorter than or equal to 500 characters",
+        ));
     }
     let is_private = opt_bool(obj, "isPrivate")?.unwrap_or(false);
     opt_bool(obj, "isJustify")?;
