@@ -64,6 +64,8 @@ struct Restored {
     store: Option<Store>,
     drafts: Vec<(ConversationKey, String)>,
     outbox: Vec<OutboxEntry>,
+    /// Notes not settled when the last run stopped (issue 13, point 3).
+    notes: Vec<crate::store::OpenNote>,
     next_client_id: u64,
     read_marks: Vec<(ConversationKey, ReadMark)>,
     /// The conversations this operator held when the last run stopped.
@@ -239,6 +241,9 @@ fn assemble(
     for entry in restored.outbox {
         model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
     }
+    for note in restored.notes {
+        model.restore_note(note.id, note.key, note.text, note.place, note.reason, note.created_at);
+    }
     model.sends = crate::app::outgoing::Sends::starting_at(restored.next_client_id);
     model.read_marks = restored.read_marks.into_iter().collect();
     model.restore_holds(restored.holds);
@@ -345,11 +350,20 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         },
         None => (vec![], 1),
     };
+    let notes = match store.as_ref().map(|s| s.outbox_open_notes()) {
+        Some(Ok(notes)) => notes,
+        Some(Err(e)) => {
+            warnings.push(format!("could not read the notes in the outbox: {e}"));
+            vec![]
+        }
+        None => vec![],
+    };
     Restored {
         lock: None,
         store,
         drafts,
         outbox,
+        notes,
         next_client_id,
         read_marks,
         holds,

@@ -233,8 +233,9 @@ fn an_unknown_answer_stays_unknown_and_a_failure_puts_the_words_back_in_the_note
         m.drafts[&key("v/c2")].is_empty(),
         "never offered again while it may be there"
     );
-    // The notes read later show it: ours is replaced by the platform's copy, once.
-    run(
+    // The notes read later show it: ours is replaced by the platform's copy, once, and the
+    // outbox entry is settled.
+    let cmds = run(
         &mut m,
         Msg::Notes {
             key: key("v/c2"),
@@ -245,6 +246,15 @@ fn an_unknown_answer_stays_unknown_and_a_failure_puts_the_words_back_in_the_note
     let notes = &m.threads[&key("v/c2")].notes;
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].state, NoteState::Saved);
+    assert_eq!(
+        cmds,
+        vec![Cmd::Store(Store::Outbox {
+            client_id,
+            key: key("v/c2"),
+            text: "call back at 5".into(),
+            state: OutboxState::Sent,
+        })]
+    );
 
     // Refused: the words go back to the box, still a note.
     let client_id = written(&mut m, "v/c2", "too long");
@@ -264,6 +274,45 @@ fn an_unknown_answer_stays_unknown_and_a_failure_puts_the_words_back_in_the_note
     assert!(handoff::app::notes::writing_note(&m, &key("v/c2")));
     assert_eq!(m.threads[&key("v/c2")].notes.len(), 1);
     assert!(m.notice.as_ref().unwrap().text.contains("back in the box"));
+}
+
+#[test]
+fn a_note_left_unsettled_by_the_last_run_shows_as_unknown_until_the_notes_show_it() {
+    let mut m = inbox(false);
+    m.restore_note(
+        4,
+        key("v/c2"),
+        "call back at 5".into(),
+        NotePlace::Platform,
+        "the program stopped before it was saved".into(),
+        t0(),
+    );
+    let notes = &m.threads[&key("v/c2")].notes;
+    assert!(matches!(&notes[0].state, NoteState::Unknown(why) if why.contains("stopped")));
+    // Not there (yet): still unknown, never written again on its own.
+    let cmds = run(
+        &mut m,
+        Msg::Notes {
+            key: key("v/c2"),
+            place: NotePlace::Platform,
+            result: Ok(vec![]),
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(m.threads[&key("v/c2")].notes.len(), 1);
+    let cmds = run(
+        &mut m,
+        Msg::Notes {
+            key: key("v/c2"),
+            place: NotePlace::Platform,
+            result: Ok(vec![saved("n9", "call back at 5", 0, NotePlace::Platform)]),
+        },
+    );
+    assert!(
+        matches!(&cmds[..], [Cmd::Store(Store::Outbox { client_id: 4, state: OutboxState::Sent, .. })]),
+        "{cmds:?}"
+    );
+    assert_eq!(m.threads[&key("v/c2")].notes[0].id, "n9");
 }
 
 #[test]

@@ -108,6 +108,31 @@ fn local_id(client_id: u64) -> String {
     format!("local-{client_id}")
 }
 
+impl Model {
+    /// A note the outbox recorded in an earlier run without learning its fate: shown as
+    /// unknown, settled when the notes read back show it, never written again on its own.
+    pub fn restore_note(
+        &mut self,
+        client_id: u64,
+        key: ConversationKey,
+        text: String,
+        place: NotePlace,
+        reason: String,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        let thread = self.threads.entry(key).or_default();
+        thread.notes.push(Note {
+            id: local_id(client_id),
+            text,
+            author: None,
+            created_at: at,
+            place,
+            state: NoteState::Unknown(reason),
+        });
+        thread.notes.sort_by_key(|n| n.created_at);
+    }
+}
+
 /// The conversation's notes as `place` has them: they replace what was read before, and a note
 /// of ours still on its way stays until its copy is there.
 pub(super) fn on_notes(
@@ -123,16 +148,34 @@ pub(super) fn on_notes(
             return vec![];
         }
     };
-    let thread = model.threads.entry(key).or_default();
-    let ours: Vec<Note> = std::mem::take(&mut thread.notes)
-        .into_iter()
-        .filter(|n| n.state != NoteState::Saved || n.place != place)
-        .filter(|n| n.state == NoteState::Saved || !listed.iter().any(|l| l.text.trim() == n.text.trim()))
-        .collect();
+    let thread = model.threads.entry(key.clone()).or_default();
+    let mut cmds = vec![];
+    let mut ours = vec![];
+    for note in std::mem::take(&mut thread.notes) {
+        let listed_now = listed.iter().any(|l| l.text.trim() == note.text.trim());
+        match &note.state {
+            // Read again below.
+            NoteState::Saved if note.place == place => {}
+            NoteState::Saved => ours.push(note),
+            // One whose answer was lost, there after all: settled in the outbox too.
+            NoteState::Unknown(_) if listed_now && note.place == place => {
+                if let Some(client_id) = note.id.strip_prefix("local-").and_then(|n| n.parse().ok()) {
+                    cmds.push(Cmd::Store(Store::Outbox {
+                        client_id,
+                        key: key.clone(),
+                        text: note.text,
+                        state: OutboxState::Sent,
+                    }));
+                }
+            }
+            // On its way: its answer replaces it.
+            _ => ours.push(note),
+        }
+    }
     thread.notes = listed;
     thread.notes.extend(ours);
     thread.notes.sort_by_key(|n| n.created_at);
-    vec![]
+    cmds
 }
 
 /// The answer to a note: kept (it replaces ours), unknown (shown as such, never written again on

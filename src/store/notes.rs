@@ -69,4 +69,24 @@ mod tests {
                 .all(|n| n.place == NotePlace::Local && n.state == NoteState::Saved)
         );
     }
+
+    #[test]
+    fn a_note_in_the_outbox_is_never_restored_as_a_reply_and_comes_back_until_settled() {
+        use crate::domain::OutboxState;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let key = ConversationKey::new("volt", "c1");
+        store.outbox_note(7, &key, "call back at 5", NotePlace::Platform).unwrap();
+        store.outbox_note(8, &key, "saved one", NotePlace::Platform).unwrap();
+        store.outbox_put(8, &key, "saved one", &OutboxState::Sent).unwrap();
+        assert!(store.outbox_open().unwrap().is_empty(), "a note is not a reply");
+        let open = store.outbox_open_notes().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!((open[0].id, open[0].text.as_str()), (7, "call back at 5"));
+        assert_eq!(open[0].place, NotePlace::Platform);
+        assert!(open[0].reason.contains("stopped"), "{}", open[0].reason);
+        assert_eq!(store.outbox_last_id().unwrap(), 8, "notes and replies share the numbering");
+        store.outbox_put(7, &key, "call back at 5", &OutboxState::Sent).unwrap();
+        assert!(store.outbox_open_notes().unwrap().is_empty());
+    }
 }

@@ -16,6 +16,17 @@ pub struct OutboxEntry {
     pub baseline: SendBaseline,
 }
 
+/// A note the outbox recorded whose fate is not settled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenNote {
+    pub id: u64,
+    pub key: ConversationKey,
+    pub text: String,
+    pub reason: String,
+    pub place: NotePlace,
+    pub created_at: DateTime<Utc>,
+}
+
 impl Store {
     /// Records a message about to be sent (`Sending`), before the request leaves, with what the
     /// thread held then (its time is the entry's `created_at`).
@@ -116,6 +127,35 @@ impl Store {
                         .and_then(|json| serde_json::from_str(&json).ok())
                         .unwrap_or_default(),
                 },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Notes whose fate is not settled (being written when the program stopped, or unknown):
+    /// shown again as unknown until the notes read back show them.
+    pub fn outbox_open_notes(&self) -> Result<Vec<OpenNote>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT id, account, conversation, text, state, reason, created_at, place FROM outbox
+             WHERE kind = 'note' AND state IN ('sending', 'unknown') ORDER BY id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let state: String = row.get(4)?;
+            let reason: Option<String> = row.get(5)?;
+            let created_at: String = row.get(6)?;
+            let place: Option<String> = row.get(7)?;
+            Ok(OpenNote {
+                id: row.get::<_, i64>(0)? as u64,
+                key: ConversationKey::new(row.get::<_, String>(1)?, row.get::<_, String>(2)?),
+                text: row.get(3)?,
+                reason: match state.as_str() {
+                    "sending" => "the program stopped before it was saved".to_string(),
+                    _ => reason.unwrap_or_default(),
+                },
+                place: place.as_deref().and_then(NotePlace::parse).unwrap_or(NotePlace::Local),
+                created_at: DateTime::parse_from_rfc3339(&created_at)
+                    .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc)),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
