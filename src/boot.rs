@@ -66,6 +66,8 @@ struct Restored {
     outbox: Vec<OutboxEntry>,
     /// Notes not settled when the last run stopped (issue 13, point 3).
     notes: Vec<crate::store::OpenNote>,
+    /// The conversations whose draft is a note.
+    note_modes: Vec<ConversationKey>,
     next_client_id: u64,
     read_marks: Vec<(ConversationKey, ReadMark)>,
     /// The conversations this operator held when the last run stopped.
@@ -241,6 +243,7 @@ fn assemble(
     for entry in restored.outbox {
         model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
     }
+    model.note_mode = restored.note_modes.into_iter().collect();
     for note in restored.notes {
         model.restore_note(note.id, note.key, note.text, note.place, note.reason, note.created_at);
     }
@@ -350,6 +353,7 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         },
         None => (vec![], 1),
     };
+    let note_modes = store.as_ref().and_then(|s| s.note_modes().ok()).unwrap_or_default();
     let notes = match store.as_ref().map(|s| s.outbox_open_notes()) {
         Some(Ok(notes)) => notes,
         Some(Err(e)) => {
@@ -364,6 +368,7 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         drafts,
         outbox,
         notes,
+        note_modes,
         next_client_id,
         read_marks,
         holds,

@@ -79,11 +79,21 @@ fn n_opens_the_box_as_a_note_and_ctrl_n_switches_it_keeping_the_words() {
     // Opening reads the notes where they live: alone, on raia, the local store.
     assert!(cmds.contains(&Cmd::Store(Store::LoadNotes(key("r/c1")))), "{cmds:?}");
     press(&mut m, "hi");
+    assert!(cmds.contains(&Cmd::Store(Store::NoteMode {
+        key: key("r/c1"),
+        note: true
+    })));
     let toggle = Key::ctrl('n');
     let cases = [(false, "reply"), (true, "note"), (false, "reply")];
     for (note, what) in cases {
-        run(&mut m, Msg::Key(toggle));
+        let cmds = run(&mut m, Msg::Key(toggle));
         assert_eq!(handoff::app::notes::writing_note(&m, &key("r/c1")), note, "{what}");
+        // Kept with the draft: a restart never turns a note's words into a reply.
+        assert_eq!(
+            cmds,
+            vec![Cmd::Store(Store::NoteMode { key: key("r/c1"), note })],
+            "{what}"
+        );
         assert_eq!(m.drafts[&key("r/c1")].text(), "hi", "the words stay ({what})");
         assert_eq!(m.focus, Focus::Compose);
     }
@@ -309,7 +319,14 @@ fn a_note_left_unsettled_by_the_last_run_shows_as_unknown_until_the_notes_show_i
         },
     );
     assert!(
-        matches!(&cmds[..], [Cmd::Store(Store::Outbox { client_id: 4, state: OutboxState::Sent, .. })]),
+        matches!(
+            &cmds[..],
+            [Cmd::Store(Store::Outbox {
+                client_id: 4,
+                state: OutboxState::Sent,
+                ..
+            })]
+        ),
         "{cmds:?}"
     );
     assert_eq!(m.threads[&key("v/c2")].notes[0].id, "n9");
@@ -476,6 +493,8 @@ mod terminal {
             .filter(|r| r["method"] != "GET")
             .collect();
         assert!(writes.is_empty(), "{writes:?}");
+        // The box is still a note: a half-written one is kept as a note draft.
+        t.keys("half a thought");
         t.keys("\x1b");
         t.keys("\x03");
         wait_exit(&mut t);
@@ -486,6 +505,8 @@ mod terminal {
         again.wait_for("local note — only on this machine", WAIT);
         let row = row_of(&again, "prefers email");
         assert!(row.contains("┃ prefers email"), "{row:?}");
+        let screen = again.wait_for("half a thought", WAIT);
+        assert!(screen.contains("Note — not sent to the customer"), "{screen}");
         again.keys("\x1b");
         again.keys("\x03");
     }

@@ -63,10 +63,7 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
                 Some(key) => outbox::send(model, key, false),
                 None => vec![],
             },
-            Some(Action::ToggleNote) => {
-                notes::toggle(model);
-                vec![]
-            }
+            Some(Action::ToggleNote) => notes::toggle(model),
             Some(Action::NewLine) => {
                 if let Some(d) = drafts::open_draft(model) {
                     d.newline();

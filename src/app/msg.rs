@@ -306,6 +306,8 @@ pub enum Store {
     },
     /// Read the conversation's local notes; answered by `Msg::Notes`.
     LoadNotes(ConversationKey),
+    /// Whether the conversation's draft is a note (kept, so a restart never makes it a reply).
+    NoteMode { key: ConversationKey, note: bool },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

@@ -42,19 +42,24 @@ pub(super) fn start(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     } else {
         thread::open(model, key.clone())
     };
-    model.note_mode.insert(key);
+    let mut cmds = cmds;
+    if model.note_mode.insert(key.clone()) {
+        cmds.push(Cmd::Store(Store::NoteMode { key, note: true }));
+    }
     model.focus = Focus::Compose;
     cmds
 }
 
 /// `Ctrl+n` in the compose box: a reply becomes a note and back; the words stay.
-pub(super) fn toggle(model: &mut Model) {
+pub(super) fn toggle(model: &mut Model) -> Vec<Cmd> {
     let Some(key) = model.open.clone() else {
-        return;
+        return vec![];
     };
-    if !model.note_mode.remove(&key) {
-        model.note_mode.insert(key);
+    let note = !model.note_mode.remove(&key);
+    if note {
+        model.note_mode.insert(key.clone());
     }
+    vec![Cmd::Store(Store::NoteMode { key, note })]
 }
 
 /// Enter on a note: recorded in the outbox, then written where the conversation's notes live.
@@ -187,6 +192,7 @@ pub(super) fn on_saved(
     result: Result<Note, SendFailure>,
 ) -> Vec<Cmd> {
     model.sends.answered();
+    let mut cmds = vec![];
     let local = local_id(client_id);
     let thread = model.threads.entry(key.clone()).or_default();
     let Some(at) = thread.notes.iter().position(|n| n.id == local) else {
@@ -220,7 +226,12 @@ pub(super) fn on_saved(
             thread.notes.remove(at);
             let draft = model.drafts.entry(key.clone()).or_default();
             draft.append(&text);
-            model.note_mode.insert(key.clone());
+            if model.note_mode.insert(key.clone()) {
+                cmds.push(Cmd::Store(Store::NoteMode {
+                    key: key.clone(),
+                    note: true,
+                }));
+            }
             model.unsaved.insert(key.clone());
             model.save_due.get_or_insert(model.now + DRAFT_SAVE_DELAY);
             notice(
@@ -231,10 +242,11 @@ pub(super) fn on_saved(
             OutboxState::Restored
         }
     };
-    vec![Cmd::Store(Store::Outbox {
+    cmds.push(Cmd::Store(Store::Outbox {
         client_id,
         key,
         text,
         state,
-    })]
+    }));
+    cmds
 }

@@ -32,6 +32,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Whether the conversation's draft is a note: kept with the draft, so that after a restart
+    /// a note's words are never offered as a reply to send.
+    pub fn save_note_mode(&self, key: &ConversationKey, note: bool) -> Result<(), StoreError> {
+        let sql = if note {
+            "INSERT OR IGNORE INTO note_drafts (account, conversation) VALUES (?1, ?2)"
+        } else {
+            "DELETE FROM note_drafts WHERE account = ?1 AND conversation = ?2"
+        };
+        self.db().execute(sql, params![key.account, key.id])?;
+        Ok(())
+    }
+
+    /// The conversations whose draft is a note.
+    pub fn note_modes(&self) -> Result<Vec<ConversationKey>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare("SELECT account, conversation FROM note_drafts")?;
+        let rows = statement.query_map([], |row| {
+            Ok(ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 fn local(id: i64, text: String, created_at: DateTime<Utc>) -> Note {
     Note {
         id: format!("note-{id}"),
@@ -71,12 +95,32 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_that_is_a_note_stays_one_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = ConversationKey::new("raia", "c1");
+        {
+            let (store, _) = Store::open(dir.path()).unwrap();
+            store.save_note_mode(&key, true).unwrap();
+            store.save_note_mode(&key, true).unwrap();
+            store
+                .save_note_mode(&ConversationKey::new("raia", "c2"), false)
+                .unwrap();
+        }
+        let (store, _) = Store::open(dir.path()).unwrap();
+        assert_eq!(store.note_modes().unwrap(), [key.clone()]);
+        store.save_note_mode(&key, false).unwrap();
+        assert!(store.note_modes().unwrap().is_empty());
+    }
+
+    #[test]
     fn a_note_in_the_outbox_is_never_restored_as_a_reply_and_comes_back_until_settled() {
         use crate::domain::OutboxState;
         let dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(dir.path()).unwrap();
         let key = ConversationKey::new("volt", "c1");
-        store.outbox_note(7, &key, "call back at 5", NotePlace::Platform).unwrap();
+        store
+            .outbox_note(7, &key, "call back at 5", NotePlace::Platform)
+            .unwrap();
         store.outbox_note(8, &key, "saved one", NotePlace::Platform).unwrap();
         store.outbox_put(8, &key, "saved one", &OutboxState::Sent).unwrap();
         assert!(store.outbox_open().unwrap().is_empty(), "a note is not a reply");
@@ -85,7 +129,11 @@ mod tests {
         assert_eq!((open[0].id, open[0].text.as_str()), (7, "call back at 5"));
         assert_eq!(open[0].place, NotePlace::Platform);
         assert!(open[0].reason.contains("stopped"), "{}", open[0].reason);
-        assert_eq!(store.outbox_last_id().unwrap(), 8, "notes and replies share the numbering");
+        assert_eq!(
+            store.outbox_last_id().unwrap(),
+            8,
+            "notes and replies share the numbering"
+        );
         store.outbox_put(7, &key, "call back at 5", &OutboxState::Sent).unwrap();
         assert!(store.outbox_open_notes().unwrap().is_empty());
     }

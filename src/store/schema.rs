@@ -70,8 +70,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
              PRIMARY KEY (account, conversation)
          );",
     ),
-    // Notes (issue 13, point 3): local notes (store/notes.rs), and the outbox telling a note
-    // from a reply (`kind`), with where the note goes (`place`).
+    // Notes (issue 13, point 3): local notes (store/notes.rs), the drafts that are notes (so a
+    // note never comes back as a reply), and the outbox telling a note from a reply (`kind`),
+    // with where the note goes (`place`).
     (
         7,
         "CREATE TABLE IF NOT EXISTS notes (
@@ -82,6 +83,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
              created_at TEXT NOT NULL
          );
          CREATE INDEX IF NOT EXISTS notes_conversation ON notes (account, conversation);
+         CREATE TABLE IF NOT EXISTS note_drafts (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );
          ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
          ALTER TABLE outbox ADD COLUMN place TEXT;",
     ),

@@ -74,6 +74,11 @@ impl Runner {
                 earlier,
             } => self.note(key, client_id, text, place, earlier, later),
             app::Store::LoadNotes(key) => self.load_notes(key, later),
+            app::Store::NoteMode { key, note } => {
+                if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_note_mode(&key, note)) {
+                    tracing::warn!(error = %e, "recording that a draft is a note failed");
+                }
+            }
             app::Store::Holds { held, released } => {
                 if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_holds(&held, &released)) {
                     tracing::warn!(error = %e, "recording the conversations held failed");
