@@ -107,7 +107,7 @@ mod tests {
                 .unwrap();
         }
         let (store, _) = Store::open(dir.path()).unwrap();
-        assert_eq!(store.note_modes().unwrap(), [key.clone()]);
+        assert_eq!(store.note_modes().unwrap(), std::slice::from_ref(&key));
         store.save_note_mode(&key, false).unwrap();
         assert!(store.note_modes().unwrap().is_empty());
     }
