@@ -426,6 +426,7 @@ mod terminal {
         // Not held by anyone here: a note needs no takeover.
         t.keys("N");
         t.wait_for("Note — not sent to the customer", WAIT);
+        t.wait_for("type your note — it is never sent to the customer", WAIT);
         t.keys("refund approved by Sam\r");
         t.wait_for("note — on Chatvolt", WAIT);
         t.wait_until("the note saved", WAIT, |s| {

@@ -80,8 +80,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     if let Some(key) = &model.open {
         let focused = model.focus == Focus::Compose;
         let keymap = &model.keymap;
+        let note = model.note_mode.contains(key);
         if let Some(draft) = model.drafts.get_mut(key) {
-            draft.show_focus(focused, || compose::placeholder(keymap, focused));
+            draft.show_note(note);
+            draft.show_focus(focused, || compose::placeholder_for(keymap, focused, note));
         }
     }
     // Drafts reach the store within a second of typing, and at once when the operator moves

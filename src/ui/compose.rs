@@ -74,7 +74,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
         Some(d) => d,
         None => {
             let mut empty = model.drafts.get(key).cloned().unwrap_or_default();
-            empty.show_focus(focused, || compose::placeholder(&model.keymap, focused));
+            let note = crate::app::notes::writing_note(model, key);
+            empty.show_note(note);
+            empty.show_focus(focused, || compose::placeholder_for(&model.keymap, focused, note));
             fresh = empty;
             &fresh
         }
