@@ -459,6 +459,10 @@ mod terminal {
             .count();
         assert!(thread_reads >= 2, "{thread_reads}");
         assert_eq!(on(&log, "GET", &path).len(), 1);
+        // The sandbox's summary counts them by endpoint: one list, one create.
+        let summary = rt.block_on(summary(&h, None));
+        assert_eq!(endpoint_count(&summary, "chatvolt", "GET /conversations/{id}/notes"), 1);
+        assert_eq!(endpoint_count(&summary, "chatvolt", "POST /conversations/{id}/notes"), 1);
         // The outbox recorded it, and how it ended.
         assert_eq!(
             outbox_states(&t),

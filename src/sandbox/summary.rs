@@ -240,6 +240,7 @@ fn templates(platform: Platform) -> &'static [&'static str] {
             "/conversations/{id}/set-ai-enabled",
             "/conversations/{id}/set-status",
             "/conversations/{id}/assign",
+            "/conversations/{id}/notes",
             "/conversation/message/conversationId/{id}",
             "/conversation/message/phone/{phone}",
             "/conversation/message/email/{email}",
