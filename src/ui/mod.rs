@@ -8,6 +8,7 @@ mod compose;
 mod help;
 mod layout;
 mod list;
+mod notes;
 mod status;
 mod theme;
 mod thread;

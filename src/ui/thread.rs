@@ -7,12 +7,12 @@ use super::compose;
 use super::layout::{self, gap, styled};
 use crate::app::keymap::{Action, Context};
 use crate::app::model::{Focus, Item, Model, Thread};
-use crate::domain::{Author, Conversation, ConversationKey, Delivery, Message, Note, NoteState, Status};
+use crate::domain::{Author, Conversation, ConversationKey, Delivery, Message, Status};
 use crate::present::{ago, author_label, status_mark, status_words, text};
 use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::collections::VecDeque;
@@ -245,7 +245,7 @@ fn visible_lines(
                 m
             }
             Item::Note(note) => {
-                block.extend(note_block(note, theme, width, gutter, room));
+                block.extend(super::notes::note_block(note, theme, width, gutter, room));
                 for line in block.into_iter().rev() {
                     lines.push_front(line);
                 }
@@ -309,7 +309,7 @@ fn first_budget(width: usize, room: usize) -> usize {
 /// the lines after it can break at other columns than the whole line would. The difference is
 /// invisible: a message taller than the pane shows either its end or its start (see
 /// [`head_lines`], which is exact), never a middle reached from the other end.
-fn tail_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+pub(super) fn tail_lines(text: &str, width: usize, room: usize) -> Vec<String> {
     if width == 0 || room == 0 {
         return Vec::new();
     }
@@ -403,41 +403,6 @@ fn new_divider(theme: &Theme, width: usize) -> Line<'static> {
     let left = side / 2;
     let line = format!("{}{label}{}", "─".repeat(left), "─".repeat(side - left));
     Line::from(styled(text::truncate(&line, width), theme.divider))
-}
-
-/// A note: its label (where it lives, who wrote it, whether it is saved) and its text behind a
-/// bar, in the note style — never drawn like a message.
-fn note_block(note: &Note, theme: &Theme, width: usize, gutter: usize, room: usize) -> Vec<Line<'static>> {
-    let time = note.created_at.with_timezone(&theme.offset).format("%H:%M").to_string();
-    let mut label = vec![
-        styled(time, theme.dim),
-        gap(2),
-        styled(
-            format!("✎ {}", note.place.label()),
-            theme.note.add_modifier(Modifier::BOLD),
-        ),
-    ];
-    if let Some(author) = &note.author {
-        label.push(styled(format!(" · {author}"), theme.dim));
-    }
-    match &note.state {
-        NoteState::Saved => {}
-        NoteState::Saving => label.push(styled(" · saving…", theme.warn)),
-        NoteState::Unknown(reason) => label.push(styled(
-            format!(" · may not be saved — look before writing it again ({reason})"),
-            theme.warn,
-        )),
-    }
-    let mut block = vec![layout::fit_line(label, width)];
-    let indent = gutter.saturating_sub(2);
-    for l in tail_lines(&note.text, width.saturating_sub(indent + 2), room) {
-        block.push(Line::from(vec![
-            gap(indent),
-            styled("┃ ", theme.note),
-            styled(l, theme.note),
-        ]));
-    }
-    block
 }
 
 fn label_line(m: &Message, model: &Model, theme: &Theme, width: usize) -> Line<'static> {
