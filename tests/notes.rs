@@ -100,6 +100,23 @@ fn n_opens_the_box_as_a_note_and_ctrl_n_switches_it_keeping_the_words() {
     // `n` typed in the box is a letter, not the next conversation.
     press(&mut m, "n");
     assert_eq!(m.drafts[&key("r/c1")].text(), "hin");
+    // `i` leaves a note holding words a note (they must never be sent by mistake); an empty
+    // note box becomes a reply box.
+    run(&mut m, Msg::Key(toggle));
+    run(&mut m, Msg::Key(Key::new(KeyCode::Esc)));
+    press(&mut m, "i");
+    assert!(handoff::app::notes::writing_note(&m, &key("r/c1")));
+    m.drafts.get_mut(&key("r/c1")).unwrap().clear();
+    run(&mut m, Msg::Key(Key::new(KeyCode::Esc)));
+    let cmds = press(&mut m, "i");
+    assert!(!handoff::app::notes::writing_note(&m, &key("r/c1")));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Store(Store::NoteMode {
+            key: key("r/c1"),
+            note: false
+        })]
+    );
 }
 
 #[test]
@@ -144,6 +161,12 @@ fn enter_on_a_note_records_it_in_the_outbox_and_never_sends_it() {
         "never a message"
     );
     assert_eq!(m.sends.in_flight(), 1, "quitting waits for it like a reply");
+    // One note per N: the empty box is a reply box again.
+    assert!(!handoff::app::notes::writing_note(&m, &key("r/c1")));
+    assert!(cmds.contains(&Cmd::Store(Store::NoteMode {
+        key: key("r/c1"),
+        note: false
+    })));
     // Kept: the store's copy replaces ours; the outbox entry is settled; nothing else changed.
     let kept = saved("note-1", "VIP customer", 0, NotePlace::Local);
     let cmds = run(

@@ -121,7 +121,13 @@ fn a_raia_note_alone_is_a_local_note_that_survives_a_restart() {
         .filter(|r| r["method"] != "GET")
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
-    // The box is still a note: a half-written one is kept as a note draft.
+    // Saved, the empty box is a reply again; Ctrl+N makes it a note, and a half-written note
+    // is kept as a note draft.
+    t.wait_until("a reply box again", WAIT, |s| {
+        !s.contains("Note — not sent to the customer")
+    });
+    t.keys("\x0e");
+    t.wait_for("Note — not sent to the customer", WAIT);
     t.keys("half a thought");
     t.keys("\x1b");
     t.keys("\x03");

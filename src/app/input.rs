@@ -239,14 +239,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             if model.open.is_none()
                 && let Some(key) = model.selected.clone()
             {
-                let cmds = thread::open(model, key);
+                let mut cmds = thread::open(model, key);
                 model.focus = Focus::Compose;
+                cmds.extend(notes::reply_if_empty(model));
                 return cmds;
             }
             if model.open.is_some() {
                 model.focus = Focus::Compose;
             }
-            vec![]
+            notes::reply_if_empty(model)
         }
         Action::TakeOver => on_target(model, |m, key| inbox::take_over(m, key, false)),
         Action::HandBack => on_target(model, |m, key| inbox::guarded(m, key, Op::HandBack)),

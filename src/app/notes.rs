@@ -50,6 +50,19 @@ pub(super) fn start(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     cmds
 }
 
+/// `i` (write a reply): an empty note box becomes a reply box; one holding a note's words stays
+/// a note, so they are never sent by mistake (`Ctrl+n` switches it).
+pub(super) fn reply_if_empty(model: &mut Model) -> Vec<Cmd> {
+    let Some(key) = model.open.clone() else {
+        return vec![];
+    };
+    let empty = model.drafts.get(&key).is_none_or(Composer::is_empty);
+    if empty && model.note_mode.remove(&key) {
+        return vec![Cmd::Store(Store::NoteMode { key, note: false })];
+    }
+    vec![]
+}
+
 /// `Ctrl+n` in the compose box: a reply becomes a note and back; the words stay.
 pub(super) fn toggle(model: &mut Model) -> Vec<Cmd> {
     let Some(key) = model.open.clone() else {
@@ -99,6 +112,12 @@ pub(super) fn save(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     // The saved words must not come back as a draft after a crash.
     model.unsaved.insert(key.clone());
     let mut cmds = flush_drafts(model);
+    // One note per `N`: the empty box is a reply again (nothing in it can reach the customer).
+    model.note_mode.remove(&key);
+    cmds.push(Cmd::Store(Store::NoteMode {
+        key: key.clone(),
+        note: false,
+    }));
     cmds.push(Cmd::Store(Store::Note {
         key,
         client_id,
