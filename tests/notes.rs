@@ -210,6 +210,11 @@ fn where_a_note_lives_follows_the_platform_and_the_mode() {
         select(&mut m, k);
         let cmds = press(&mut m, "N");
         assert!(cmds.contains(&load), "{k} team={team}: {cmds:?}");
+        // R reads them again (otherwise only opening does).
+        run(&mut m, Msg::Key(Key::new(KeyCode::Esc)));
+        let cmds = press(&mut m, "R");
+        assert_eq!(cmds, vec![Cmd::Net(Net::Refresh), load.clone()], "{k} team={team}");
+        press(&mut m, "N");
         press(&mut m, "x");
         let cmds = enter(&mut m);
         assert!(

@@ -284,7 +284,12 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             // Past any backoff and a server's Retry-After (one request), and a rejected key is
             // tried again: the operator may have fixed it on the platform's side.
             notice(model, "asking every account now…".into(), false);
-            vec![Cmd::Net(Net::Refresh)]
+            let mut cmds = vec![Cmd::Net(Net::Refresh)];
+            // The open conversation's notes too: they are read only as it opens otherwise.
+            if let Some(key) = &model.open {
+                cmds.push(notes::load(model, key));
+            }
+            cmds
         }
         Action::Note => on_target(model, notes::start),
         Action::Send
