@@ -140,7 +140,10 @@ fn a_raia_note_alone_is_a_local_note_that_survives_a_restart() {
     let row = row_of(&again, "prefers email");
     assert!(row.contains("┃ prefers email"), "{row:?}");
     let screen = again.wait_for("half a thought", WAIT);
-    assert!(screen.contains("Note — not sent to the customer"), "{screen}");
+    assert!(
+        screen.contains("Note — not sent to the customer · N to write"),
+        "{screen}"
+    );
     again.keys("\x1b");
     again.keys("\x03");
 }

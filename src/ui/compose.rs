@@ -111,7 +111,7 @@ fn note_pane<'a>(model: &Model, theme: &Theme, focused: bool, width: u16) -> Blo
             keymap.hint(Context::Compose, Action::LeaveCompose),
         )
     } else {
-        format!(" · {} to write", keymap.hint(Context::Thread, Action::Compose))
+        format!(" · {} to write", keymap.hint(Context::Thread, Action::Note))
     };
     let title = vec![
         styled("Note — not sent to the customer", theme.note_border),
