@@ -67,6 +67,19 @@ fn a_chatvolt_note_reaches_the_notes_endpoint_and_shows_as_a_note_not_a_message(
         .collect();
     assert!(sends.is_empty(), "{sends:?}");
     assert_eq!(rt.block_on(count_on_server(&h, "chatvolt", &id, "refund approved")), 0);
+    // Kept by the platform as a private note (the sandbox's control API).
+    let state = rt.block_on(control(
+        &h,
+        reqwest::Method::GET,
+        &format!("conversations/chatvolt/{id}"),
+        None,
+    ));
+    let notes = state["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{state}");
+    assert_eq!(
+        (&notes[0]["note"], &notes[0]["isPrivate"]),
+        (&json!("refund approved by Sam"), &json!(true))
+    );
     // The notes are read once as the thread opens, not on every poll of it: the thread was
     // read several times meanwhile.
     let thread_reads = log
