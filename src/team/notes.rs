@@ -50,3 +50,50 @@ fn note(id: i64, author: Option<String>, text: String, at: Millis) -> Note {
         state: NoteState::Saved,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema;
+    use super::super::store::{Instance, SqliteTeam, TeamStore};
+    use super::*;
+
+    fn me(name: &str) -> Instance {
+        Instance {
+            id: name.to_lowercase(),
+            operator_name: Some(name.into()),
+            operator_email: None,
+            display_name: name.into(),
+            started_at: 0,
+            accounts: vec!["fp1".into()],
+            viewing: None,
+            typing: false,
+        }
+    }
+
+    fn shared(account: &str, id: &str) -> Shared {
+        Shared {
+            account: account.into(),
+            conversation: id.into(),
+        }
+    }
+
+    #[test]
+    fn a_team_note_by_one_instance_is_read_by_another_cleaned_per_conversation_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ann = SqliteTeam::new(schema::open(dir.path()).unwrap());
+        let mut ben = SqliteTeam::new(schema::open(dir.path()).unwrap());
+        let c1 = shared("fp1", "c1");
+        let kept = ann.add_note(&me("Ann"), &c1, "second", 2_000).unwrap();
+        assert_eq!((kept.place, kept.author.as_deref()), (NotePlace::Team, Some("Ann")));
+        ann.add_note(&me("Ann"), &c1, "first \u{1b}[2Jwiped", 1_000).unwrap();
+        ann.add_note(&me("Ann"), &shared("fp2", "c1"), "another account", 500)
+            .unwrap();
+        ann.add_note(&me("Ann"), &shared("fp1", "c2"), "another conversation", 500)
+            .unwrap();
+        let notes = ben.notes(&c1).unwrap();
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, ["first wiped", "second"]);
+        assert_eq!(notes[1].id, kept.id);
+        assert_eq!(notes[0].created_at.timestamp_millis(), 1_000);
+    }
+}
