@@ -409,4 +409,18 @@ fn notes_show_by_time_among_the_messages_and_are_never_counted_as_messages() {
     assert!(thread.item(5).is_none());
     // A message's own index among the messages (the divider's) is kept.
     assert!(matches!(thread.item(3), Some(Item::Message(_, Some(1)))));
+    // `y` copies the row where scrolling stands, notes counted as shown.
+    m.open = Some(k.clone());
+    m.focus = Focus::Thread;
+    let copied = |m: &mut Model| {
+        run(m, Msg::Key(Key::new(KeyCode::Char('y'))))
+            .into_iter()
+            .find_map(|c| match c {
+                Cmd::Term(handoff::app::Term::Copy(text)) => Some(text),
+                _ => None,
+            })
+    };
+    assert_eq!(copied(&mut m).as_deref(), Some("after all"));
+    m.threads.get_mut(&k).unwrap().scroll = 1;
+    assert_eq!(copied(&mut m).as_deref(), Some("hi there"));
 }

@@ -240,10 +240,13 @@ pub(super) fn copy_message(model: &mut Model) -> Vec<Cmd> {
     let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get(k)) else {
         return vec![];
     };
-    let Some(message) = thread.all().rev().nth(thread.scroll) else {
-        return vec![];
+    // The row where scrolling stands, notes counted as they are shown.
+    let at = thread.shown_len().checked_sub(thread.scroll + 1);
+    let text = match at.and_then(|i| thread.item(i)) {
+        Some(super::model::Item::Message(m, _)) => m.text.clone(),
+        Some(super::model::Item::Note(n)) => n.text.clone(),
+        None => return vec![],
     };
-    let text = message.text.clone();
     let lines = text.lines().count().max(1);
     notice(
         model,
