@@ -64,6 +64,10 @@ struct Restored {
     store: Option<Store>,
     drafts: Vec<(ConversationKey, String)>,
     outbox: Vec<OutboxEntry>,
+    /// Notes not settled when the last run stopped (issue 13, point 3).
+    notes: Vec<crate::store::OpenNote>,
+    /// The conversations whose draft is a note.
+    note_modes: Vec<ConversationKey>,
     next_client_id: u64,
     read_marks: Vec<(ConversationKey, ReadMark)>,
     /// The conversations this operator held when the last run stopped.
@@ -126,6 +130,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
+    booted.model.team_notes = team.is_some();
     booted.team = team;
     Ok(booted)
 }
@@ -246,6 +251,10 @@ fn assemble(
     // put back: shown in its thread, never re-sent on its own.
     for entry in restored.outbox {
         model.restore_outgoing(entry.id, entry.key, entry.text, entry.state, entry.baseline);
+    }
+    model.note_mode = restored.note_modes.into_iter().collect();
+    for note in restored.notes {
+        model.restore_note(note.id, note.key, note.text, note.place, note.reason, note.created_at);
     }
     model.sends = crate::app::outgoing::Sends::starting_at(restored.next_client_id);
     model.read_marks = restored.read_marks.into_iter().collect();
@@ -370,11 +379,22 @@ fn restore(state_dir: Option<PathBuf>, warnings: &mut Vec<String>) -> Restored {
         },
         None => (vec![], 1),
     };
+    let note_modes = store.as_ref().and_then(|s| s.note_modes().ok()).unwrap_or_default();
+    let notes = match store.as_ref().map(|s| s.outbox_open_notes()) {
+        Some(Ok(notes)) => notes,
+        Some(Err(e)) => {
+            warnings.push(format!("could not read the notes in the outbox: {e}"));
+            vec![]
+        }
+        None => vec![],
+    };
     Restored {
         lock: None,
         store,
         drafts,
         outbox,
+        notes,
+        note_modes,
         next_client_id,
         read_marks,
         holds,

@@ -537,3 +537,108 @@ async fn raia_without_its_open_state_cannot_reopen_and_says_why() {
     let log = received(&h).await;
     assert!(log.iter().all(|r| r["method"] == "GET"), "nothing written: {log:?}");
 }
+
+// ---- Notes (issue 13, point 3): Chatvolt's notes API ----
+
+#[tokio::test]
+async fn chatvolt_notes_are_created_private_and_listed_oldest_first_cleaned() {
+    let h = quiet(0).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
+    let volt = adapter(settings(&h, PlatformKind::Chatvolt));
+    assert!(volt.has_notes());
+    assert!(volt.list_notes(&id).await.unwrap().is_empty());
+    let first = volt.create_note(&id, "refund approved by Sam").await.unwrap();
+    assert_eq!(first.text, "refund approved by Sam");
+    assert_eq!(first.place, handoff::domain::NotePlace::Platform);
+    assert_eq!(first.author.as_deref(), Some("staff@volt.example"));
+    volt.create_note(&id, "second \u{1b}]0;pwned\u{7}line").await.unwrap();
+    let notes = volt.list_notes(&id).await.unwrap();
+    let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(texts, ["refund approved by Sam", "second line"]);
+    assert_eq!(notes[0].id, first.id);
+    // What reached the notes endpoint: the documented body, private; never the messages.
+    let log = received(&h).await;
+    let posts = requests(&log, "POST", &format!("/chatvolt/conversations/{id}/notes"));
+    assert_eq!(posts.len(), 2);
+    assert_eq!(
+        posts[0]["body"],
+        json!({"note": "refund approved by Sam", "isPrivate": true})
+    );
+    assert_eq!(count_on_server(&h, "chatvolt", &id, "refund approved").await, 0);
+}
+
+#[tokio::test]
+async fn a_chatvolt_note_too_long_is_refused_before_anything_is_sent() {
+    let h = quiet(0).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
+    let volt = adapter(settings(&h, PlatformKind::Chatvolt));
+    clear_received(&h).await;
+    let error = volt.create_note(&id, &"x".repeat(501)).await.unwrap_err();
+    assert!(matches!(error, PlatformError::NotAllowed { .. }), "{error:?}");
+    assert!(requests(&received(&h).await, "POST", "/notes").is_empty());
+    // 500 is the limit, and fits.
+    volt.create_note(&id, &"é".repeat(500)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_chatvolt_note_whose_answer_is_lost_is_settled_by_reading_the_notes_and_unknown_when_that_fails() {
+    let h = quiet(0).await;
+    let id = create(
+        &h,
+        "chatvolt",
+        "Nora",
+        "needs_human",
+        json!([{"author": "customer", "text": "hi"}]),
+    )
+    .await;
+    let volt = adapter(settings(&h, PlatformKind::Chatvolt));
+    let path = format!("/chatvolt/conversations/{id}/notes");
+    // Applied, then the connection dropped: the notes read back show it, so it is saved.
+    arm(&h, "POST", &path, json!({"drop": "after"})).await;
+    let saved = handoff::sync::effects::note(&*volt, &id, "call back at 5", &[])
+        .await
+        .unwrap();
+    assert_eq!(saved.text, "call back at 5");
+    // The same words again, dropped before they were applied: the earlier note is not this one.
+    arm(&h, "POST", &path, json!({"drop": "before"})).await;
+    let failed = handoff::sync::effects::note(&*volt, &id, "call back at 5", std::slice::from_ref(&saved.id))
+        .await
+        .unwrap_err();
+    assert!(!failed.ambiguous, "{failed:?}");
+    // Dropped, and the notes cannot be read either: unknown, never failed.
+    arm(&h, "POST", &path, json!({"drop": "before"})).await;
+    arm(&h, "GET", &path, json!({"status": 500})).await;
+    let unknown = handoff::sync::effects::note(&*volt, &id, "third", &[])
+        .await
+        .unwrap_err();
+    assert!(unknown.ambiguous, "{unknown:?}");
+    // A 2xx whose body is not a note: unknown until the notes show it.
+    arm(&h, "POST", &path, json!({"applied_body": {"success": true}})).await;
+    let taken = handoff::sync::effects::note(&*volt, &id, "fourth", &[]).await.unwrap();
+    assert_eq!(taken.text, "fourth");
+    assert_eq!(volt.list_notes(&id).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn raia_and_chatdash_keep_no_notes_and_are_never_asked() {
+    let h = quiet(2).await;
+    for kind in [PlatformKind::Raia, PlatformKind::Chatdash] {
+        let a = adapter(settings(&h, kind));
+        assert!(!a.has_notes());
+        assert!(matches!(a.list_notes("x").await, Err(PlatformError::Unavailable(_))));
+    }
+}

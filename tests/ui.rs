@@ -1323,3 +1323,75 @@ fn snippet_picker_scrolls_to_the_chosen_one() {
             .contains(Modifier::REVERSED)
     );
 }
+
+// ---- Notes (issue 13, point 3) ----
+
+/// Carla's thread with a note of each kind among the messages, and one on its way.
+fn with_notes(model: &mut Model) {
+    use handoff::domain::{Note, NotePlace, NoteState};
+    let note = |id: &str, text: &str, at, place, state| Note {
+        id: id.into(),
+        text: text.into(),
+        author: (place == NotePlace::Team).then(|| "Sam Lee".to_string()),
+        created_at: at,
+        place,
+        state,
+    };
+    let thread = model.threads.get_mut(&key("raia/c2")).unwrap();
+    thread.notes = vec![
+        note(
+            "team-1",
+            "Replacement approved — do not offer a refund as well.",
+            ago(3_000),
+            NotePlace::Team,
+            NoteState::Saved,
+        ),
+        note(
+            "note-2",
+            "Ask about Friday delivery.",
+            ago(175),
+            NotePlace::Local,
+            NoteState::Saved,
+        ),
+        note(
+            "local-9",
+            "Customer travels after Friday",
+            ago(5),
+            NotePlace::Platform,
+            NoteState::Saving,
+        ),
+    ];
+}
+
+#[test]
+fn a_thread_with_notes_shows_them_by_time_unmistakably_not_messages() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut model = model(width, height, false);
+        open_carla(&mut model, Focus::Thread);
+        with_notes(&mut model);
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("thread_with_notes_{width}x{height}"), terminal.backend());
+        let text = screen_text(&terminal).join("\n");
+        assert!(text.contains("local note — only on this machine"), "{text}");
+        // The team note is an hour back: on the taller screen.
+        assert_eq!(
+            text.contains("team note — not on the platform · Sam Lee"),
+            height == 40,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_compose_box_as_a_note_says_so_in_its_title_and_border() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut model = model(width, height, false);
+        open_carla(&mut model, Focus::Compose);
+        model.note_mode.insert(key("raia/c2"));
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("compose_note_{width}x{height}"), terminal.backend());
+        let text = screen_text(&terminal).join("\n");
+        assert!(text.contains("Note — not sent to the customer"), "{text}");
+        assert!(text.contains("╔"), "a doubled border: {text}");
+    }
+}

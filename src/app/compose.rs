@@ -8,8 +8,15 @@ use tui_textarea::{CursorMove, Input, Key as TaKey, TextArea, WrapMode};
 
 /// What an empty box says: where to type, or which key starts writing.
 pub fn placeholder(keymap: &super::keymap::Keymap, focused: bool) -> String {
+    placeholder_for(keymap, focused, false)
+}
+
+/// [`placeholder`] for a box that writes a note (`note`) or a reply.
+pub fn placeholder_for(keymap: &super::keymap::Keymap, focused: bool, note: bool) -> String {
     use super::keymap::{Action, Context};
-    if focused {
+    if focused && note {
+        "type your note — it is never sent to the customer".into()
+    } else if focused {
         "type your reply".into()
     } else {
         format!("{} to write", keymap.hint(Context::Thread, Action::Compose))
@@ -23,6 +30,8 @@ pub struct Composer {
     /// not in the view, so a frame renders the editor by reference: copying a 1 MB draft on
     /// every frame cost tens of milliseconds. They use modifiers only, so they need no theme.
     focused: Option<bool>,
+    /// Whether it is styled as writing a note (its placeholder says so).
+    note: bool,
 }
 
 impl Default for Composer {
@@ -39,7 +48,11 @@ impl Composer {
         area.set_placeholder_style(Style::new().add_modifier(Modifier::DIM));
         // The widget's own default is a light blue background: reverse video works without colour.
         area.set_selection_style(Style::new().add_modifier(Modifier::REVERSED));
-        Composer { area, focused: None }
+        Composer {
+            area,
+            focused: None,
+            note: false,
+        }
     }
 
     /// Styles the box as where the keys go (cursor shown) or not (dimmed, no cursor), with the
@@ -59,6 +72,15 @@ impl Composer {
             self.area.set_cursor_style(dim);
         }
         self.area.set_placeholder_text(placeholder());
+    }
+
+    /// Marks the box as writing a note or a reply; a change restyles it at the next
+    /// [`Composer::show_focus`].
+    pub fn show_note(&mut self, note: bool) {
+        if self.note != note {
+            self.note = note;
+            self.focused = None;
+        }
     }
 
     pub fn is_focused(&self) -> bool {

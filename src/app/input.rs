@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, details, drafts, inbox, notice, outbox, reminder, snippets, thread};
+use super::{alerts, details, drafts, inbox, notes, notice, outbox, reminder, snippets, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -69,9 +69,11 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
         Place::Filter => on_filter_key(model, key, action),
         Place::Compose => match action {
             Some(Action::Send) => match model.open.clone() {
+                Some(key) if notes::writing_note(model, &key) => notes::save(model, key),
                 Some(key) => outbox::send(model, key, false),
                 None => vec![],
             },
+            Some(Action::ToggleNote) => notes::toggle(model),
             Some(Action::NewLine) => {
                 if let Some(d) = drafts::open_draft(model) {
                     d.newline();
@@ -251,14 +253,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             if model.open.is_none()
                 && let Some(key) = model.selected.clone()
             {
-                let cmds = thread::open(model, key);
+                let mut cmds = thread::open(model, key);
                 model.focus = Focus::Compose;
+                cmds.extend(notes::reply_if_empty(model));
                 return cmds;
             }
             if model.open.is_some() {
                 model.focus = Focus::Compose;
             }
-            vec![]
+            notes::reply_if_empty(model)
         }
         Action::TakeOver => on_target(model, |m, key| inbox::take_over(m, key, false)),
         Action::HandBack => on_target(model, |m, key| inbox::guarded(m, key, Op::HandBack)),
@@ -295,14 +298,21 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             // Past any backoff and a server's Retry-After (one request), and a rejected key is
             // tried again: the operator may have fixed it on the platform's side.
             notice(model, "asking every account now…".into(), false);
-            vec![Cmd::Net(Net::Refresh)]
+            let mut cmds = vec![Cmd::Net(Net::Refresh)];
+            // The open conversation's notes too: they are read only as it opens otherwise.
+            if let Some(key) = &model.open {
+                cmds.push(notes::load(model, key));
+            }
+            cmds
         }
         // Point 2 and 5: the details panel; Chatvolt's assign and priority.
         Action::Details => details::toggle(model),
         Action::Assign => on_target(model, details::ask_assign),
         Action::Priority => on_target(model, details::ask_priority),
         Action::Snippets => snippets::open(model),
+        Action::Note => on_target(model, notes::start),
         Action::Send
+        | Action::ToggleNote
         | Action::NewLine
         | Action::LeaveCompose
         | Action::Yes

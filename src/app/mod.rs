@@ -15,6 +15,7 @@ pub mod key;
 pub mod keymap;
 pub mod model;
 pub mod msg;
+pub mod notes;
 mod outbox;
 pub mod outgoing;
 mod reminder;
@@ -82,8 +83,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     if let Some(key) = &model.open {
         let focused = model.focus == Focus::Compose;
         let keymap = &model.keymap;
+        let note = model.note_mode.contains(key);
         if let Some(draft) = model.drafts.get_mut(key) {
-            draft.show_focus(focused, || compose::placeholder(keymap, focused));
+            draft.show_note(note);
+            draft.show_focus(focused, || compose::placeholder_for(keymap, focused, note));
         }
     }
     // Drafts reach the store within a second of typing, and at once when the operator moves
@@ -185,6 +188,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Team(view) => team::on_view(model, view),
         Msg::Claimed { key, result } => team::on_claimed(model, key, result),
         Msg::Orphans(keys) => team::on_orphans(model, keys),
+        Msg::Notes { key, place, result } => notes::on_notes(model, key, place, result),
+        Msg::NoteSaved { key, client_id, result } => notes::on_saved(model, key, client_id, result),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::alerts::Notification;
 use super::key::Key;
-use crate::domain::{Conversation, ConversationKey, Message, ReadMark, SendBaseline};
+use crate::domain::{Conversation, ConversationKey, Message, Note, NotePlace, ReadMark, SendBaseline};
 use chrono::{DateTime, Utc};
 
 /// How an account's connection stands, as the status bar shows it.
@@ -189,6 +189,21 @@ pub enum Msg {
         threads: Vec<(ConversationKey, Vec<Message>)>,
         synced_at: Vec<(String, DateTime<Utc>)>,
     },
+    // Point 3, notes.
+    /// A conversation's notes as `place` keeps them (all of them, oldest first), or why they
+    /// could not be read.
+    Notes {
+        key: ConversationKey,
+        place: NotePlace,
+        result: Result<Vec<Note>, String>,
+    },
+    /// The answer to writing a note: the note as it was kept, or why not (`ambiguous`: it may
+    /// be there all the same, and reading the notes back did not say).
+    NoteSaved {
+        key: ConversationKey,
+        client_id: u64,
+        result: Result<Note, SendFailure>,
+    },
 }
 
 /// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,
@@ -220,6 +235,16 @@ pub enum Team {
     /// The conversation is not this operator's any more (handed back, resolved, taken by
     /// someone else, or the takeover failed).
     Release(ConversationKey),
+    // Point 3, notes: the team's notes on a platform without its own (raia, ChatDash), kept
+    // under the account's fingerprint, which only the team runner knows.
+    /// Write a team note (already in the outbox); answered by `Msg::NoteSaved`.
+    Note {
+        key: ConversationKey,
+        client_id: u64,
+        text: String,
+    },
+    /// Read the conversation's team notes; answered by `Msg::Notes`.
+    Notes(ConversationKey),
 }
 
 /// The network's commands, carried out by the sync engine (`sync::Engine::handle`).
@@ -243,6 +268,9 @@ pub enum Net {
         baseline: SendBaseline,
         text: String,
     },
+    // Point 3, notes.
+    /// Read the conversation's notes on the platform (Chatvolt), once as it is opened.
+    Notes(ConversationKey),
 }
 
 /// Durable local state, written by the store runner before the loop moves on.
@@ -275,6 +303,21 @@ pub enum Store {
         held: Vec<(ConversationKey, DateTime<Utc>)>,
         released: Vec<ConversationKey>,
     },
+    // Point 3, notes.
+    /// Put a note in the outbox, then write it where `place` says (the platform through the
+    /// engine, the team database, or the local store). `earlier`: the ids of notes with the
+    /// same words already there, so that one is never taken for this one arriving.
+    Note {
+        key: ConversationKey,
+        client_id: u64,
+        text: String,
+        place: NotePlace,
+        earlier: Vec<String>,
+    },
+    /// Read the conversation's local notes; answered by `Msg::Notes`.
+    LoadNotes(ConversationKey),
+    /// Whether the conversation's draft is a note (kept, so a restart never makes it a reply).
+    NoteMode { key: ConversationKey, note: bool },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

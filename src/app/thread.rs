@@ -170,7 +170,7 @@ pub(super) fn scroll_thread(model: &mut Model, action: Action) {
     let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) else {
         return;
     };
-    let max = thread.len().saturating_sub(1);
+    let max = thread.shown_len().saturating_sub(1);
     thread.scroll = match action {
         Action::Up => thread.scroll + 1,
         Action::Down => thread.scroll.saturating_sub(1),
@@ -203,9 +203,11 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     super::alerts::acknowledge(model, &key);
     model.open = Some(key.clone());
     model.focus = Focus::Thread;
+    // Its notes, where they live: read once as it opens.
+    let notes = super::notes::load(model, &key);
     let thread = model.threads.entry(key.clone()).or_default();
     thread.scroll = 0;
-    let mut cmds = vec![Cmd::Net(Net::Watch(Some(key.clone())))];
+    let mut cmds = vec![Cmd::Net(Net::Watch(Some(key.clone()))), notes];
     // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
     for (client_id, baseline, text) in thread.outbox.unknown() {
         cmds.push(Cmd::Net(Net::Reconcile {
@@ -238,10 +240,13 @@ pub(super) fn copy_message(model: &mut Model) -> Vec<Cmd> {
     let Some(thread) = model.open.as_ref().and_then(|k| model.threads.get(k)) else {
         return vec![];
     };
-    let Some(message) = thread.all().rev().nth(thread.scroll) else {
-        return vec![];
+    // The row where scrolling stands, notes counted as they are shown.
+    let at = thread.shown_len().checked_sub(thread.scroll + 1);
+    let text = match at.and_then(|i| thread.item(i)) {
+        Some(super::model::Item::Message(m, _)) => m.text.clone(),
+        Some(super::model::Item::Note(n)) => n.text.clone(),
+        None => return vec![],
     };
-    let text = message.text.clone();
     let lines = text.lines().count().max(1);
     notice(
         model,

@@ -85,7 +85,9 @@ pub enum Command {
     },
     /// Set a conversation's priority (Chatvolt)
     Priority {
+        /// ACCOUNT/ID, as `list` prints it
         conversation: String,
+        /// The new priority
         #[arg(value_enum)]
         priority: PriorityArg,
     },

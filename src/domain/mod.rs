@@ -4,6 +4,7 @@
 pub mod alerting;
 mod details;
 mod model;
+mod note;
 pub mod sanitize;
 mod secret;
 mod snippet;
@@ -12,6 +13,7 @@ pub mod team;
 pub use alerting::{AlertSettings, Notifier};
 pub use details::{Details, FRUSTRATED, Field, Priority};
 pub use model::*;
+pub use note::{Note, NotePlace, NoteState};
 pub use sanitize::{sanitize, sanitize_line};
 pub use secret::ApiKey;
 pub use snippet::{Snippet, SnippetSource};

@@ -20,6 +20,9 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod notes;
+pub use notes::MAX_NOTE_CHARS;
+
 const PAGE_SIZE: usize = 100;
 /// A safety stop for a whole walk (the command line's list): 2,000 pages of 100.
 const MAX_PAGES: usize = 2000;
@@ -399,6 +402,18 @@ impl Platform for Chatvolt {
     /// `set-status` changes only the status (§7.9): whether the AI is on stays as it was.
     async fn reopen(&self, id: &str) -> Result<Conversation> {
         self.act(id, "set-status", json!({"status": "UNRESOLVED"})).await
+    }
+
+    fn has_notes(&self) -> bool {
+        true
+    }
+
+    async fn list_notes(&self, id: &str) -> Result<Vec<crate::domain::Note>> {
+        self.notes(id).await
+    }
+
+    async fn create_note(&self, id: &str, text: &str) -> Result<crate::domain::Note> {
+        self.note(id, text).await
     }
 
     async fn assign(&self, id: &str, email: &str) -> Result<Conversation> {

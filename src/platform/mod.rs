@@ -16,7 +16,7 @@ mod reads;
 pub use error::{MAX_SERVER_WAIT, PlatformError, Result};
 pub use reads::{HistoryPage, QueueRead};
 
-use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, PlatformKind};
+use crate::domain::{ApiKey, Capabilities, Conversation, Holder, Message, Note, PlatformKind};
 use async_trait::async_trait;
 use budget::Budget;
 use chrono::{DateTime, Utc};
@@ -102,6 +102,22 @@ pub trait Platform: Send + Sync {
     async fn mark_read(&self, id: &str) -> Result<()> {
         let _ = id;
         Err(unavailable(self.capabilities().mark_read.reason()))
+    }
+
+    /// Whether the platform keeps notes itself (Chatvolt); the others' notes live in the team
+    /// database or the operator's store, and their adapters are never asked.
+    fn has_notes(&self) -> bool {
+        false
+    }
+    /// The conversation's notes, oldest first.
+    async fn list_notes(&self, id: &str) -> Result<Vec<Note>> {
+        let _ = id;
+        Err(unavailable(Some("this platform keeps no notes")))
+    }
+    /// Writes a private note on the conversation; never retried here.
+    async fn create_note(&self, id: &str, text: &str) -> Result<Note> {
+        let _ = (id, text);
+        Err(unavailable(Some("this platform keeps no notes")))
     }
 }
 

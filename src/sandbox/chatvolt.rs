@@ -2,6 +2,8 @@
 //! the last N messages, AI switch, status, assignment and sending as an operator.
 //! Auth is checked in `api_gate`.
 
+mod notes;
+
 use std::{collections::HashMap, sync::Arc};
 
 use axum::{
@@ -31,6 +33,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations/{id}/assign", post(assign))
         .route("/conversations/{id}/set-priority", post(set_priority))
         .route("/conversation/message/{kind}/{value}", post(send_message))
+        .route("/conversations/{id}/notes", get(notes::list).post(notes::create))
         .route("/agents/{id}", get(agent))
 }
 

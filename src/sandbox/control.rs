@@ -302,6 +302,11 @@ async fn view(
             json!({
                 "conversation": chatvolt::conversation_json(&world.chatvolt.organization_id, c),
                 "messages": chatvolt::messages_json(c),
+                // The notes API's (issue 13, point 3): what was written, and whether private.
+                "notes": world.chatvolt.notes.get(&id).map_or_else(Vec::new, |notes| notes
+                    .iter()
+                    .map(|n| json!({"id": n.id, "note": n.note, "isPrivate": n.is_private}))
+                    .collect()),
                 "authors": authors(c),
                 "customer": customer_json(&c.customer),
                 "internal": {},

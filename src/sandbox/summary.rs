@@ -241,6 +241,7 @@ fn templates(platform: Platform) -> &'static [&'static str] {
             "/conversations/{id}/set-status",
             "/conversations/{id}/assign",
             "/conversations/{id}/set-priority",
+            "/conversations/{id}/notes",
             "/conversation/message/conversationId/{id}",
             "/conversation/message/phone/{phone}",
             "/conversation/message/email/{email}",

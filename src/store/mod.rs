@@ -16,6 +16,7 @@ const LOCK_FILE: &str = "handoff.lock";
 mod cache;
 mod holds;
 mod lock;
+mod notes;
 mod outbox;
 mod schema;
 #[cfg(test)]
@@ -23,7 +24,7 @@ mod tests;
 
 pub use cache::{CACHED_MESSAGES, Cached};
 pub use lock::{DirLock, LockError};
-pub use outbox::OutboxEntry;
+pub use outbox::{OpenNote, OutboxEntry};
 use schema::{Unopened, open_and_migrate, open_patiently};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The outbox: every reply recorded before its request leaves, and how each one ended.
 
 use super::{Store, StoreError};
-use crate::domain::{ConversationKey, OutboxState, SendBaseline};
+use crate::domain::{ConversationKey, NotePlace, OutboxState, SendBaseline};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
@@ -14,6 +14,17 @@ pub struct OutboxEntry {
     pub state: OutboxState,
     /// What the thread held when it was sent: settles an unanswered send.
     pub baseline: SendBaseline,
+}
+
+/// A note the outbox recorded whose fate is not settled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenNote {
+    pub id: u64,
+    pub key: ConversationKey,
+    pub text: String,
+    pub reason: String,
+    pub place: NotePlace,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -45,6 +56,19 @@ impl Store {
         Ok(())
     }
 
+    /// Records a note about to be written (`Sending`, kind `note`), before it leaves for where
+    /// it is kept: it is never restored as a reply, and its words are on disk if the answer is lost.
+    pub fn outbox_note(&self, id: u64, key: &ConversationKey, text: &str, place: NotePlace) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        self.db().execute(
+            "INSERT INTO outbox (id, account, conversation, text, state, reason, created_at, updated_at, kind, place)
+             VALUES (?1, ?2, ?3, ?4, 'sending', NULL, ?5, ?5, 'note', ?6)
+             ON CONFLICT (id) DO UPDATE SET state = 'sending', reason = NULL, updated_at = ?5",
+            params![id as i64, key.account, key.id, text, now, place.name()],
+        )?;
+        Ok(())
+    }
+
     /// Records an outgoing message's state; `Sending` is written before the request leaves.
     pub fn outbox_put(
         &self,
@@ -70,14 +94,14 @@ impl Store {
         Ok(())
     }
 
-    /// Messages the operator still has to know about: those whose fate is not settled (sending
+    /// Replies the operator still has to know about (notes are never restored as replies): those whose fate is not settled (sending
     /// when the program stopped, or unknown), as unknown; and those not sent whose words were
     /// not put back in a draft, as failed.
     pub fn outbox_open(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let db = self.db();
         let mut statement = db.prepare(
             "SELECT id, account, conversation, text, state, reason, created_at, earlier_ids FROM outbox
-             WHERE state IN ('sending', 'unknown', 'failed') ORDER BY id",
+             WHERE state IN ('sending', 'unknown', 'failed') AND kind = 'reply' ORDER BY id",
         )?;
         let rows = statement.query_map([], |row| {
             let reason: Option<String> = row.get(5)?;
@@ -103,6 +127,35 @@ impl Store {
                         .and_then(|json| serde_json::from_str(&json).ok())
                         .unwrap_or_default(),
                 },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Notes whose fate is not settled (being written when the program stopped, or unknown):
+    /// shown again as unknown until the notes read back show them.
+    pub fn outbox_open_notes(&self) -> Result<Vec<OpenNote>, StoreError> {
+        let db = self.db();
+        let mut statement = db.prepare(
+            "SELECT id, account, conversation, text, state, reason, created_at, place FROM outbox
+             WHERE kind = 'note' AND state IN ('sending', 'unknown') ORDER BY id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let state: String = row.get(4)?;
+            let reason: Option<String> = row.get(5)?;
+            let created_at: String = row.get(6)?;
+            let place: Option<String> = row.get(7)?;
+            Ok(OpenNote {
+                id: row.get::<_, i64>(0)? as u64,
+                key: ConversationKey::new(row.get::<_, String>(1)?, row.get::<_, String>(2)?),
+                text: row.get(3)?,
+                reason: match state.as_str() {
+                    "sending" => "the program stopped before it was saved".to_string(),
+                    _ => reason.unwrap_or_default(),
+                },
+                place: place.as_deref().and_then(NotePlace::parse).unwrap_or(NotePlace::Local),
+                created_at: DateTime::parse_from_rfc3339(&created_at)
+                    .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc)),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -70,6 +70,27 @@ const MIGRATIONS: &[(i64, &str)] = &[
              PRIMARY KEY (account, conversation)
          );",
     ),
+    // Notes (issue 13, point 3): local notes (store/notes.rs), the drafts that are notes (so a
+    // note never comes back as a reply), and the outbox telling a note from a reply (`kind`),
+    // with where the note goes (`place`).
+    (
+        7,
+        "CREATE TABLE IF NOT EXISTS notes (
+             id INTEGER PRIMARY KEY AUTOINCREMENT,
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             text TEXT NOT NULL,
+             created_at TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS notes_conversation ON notes (account, conversation);
+         CREATE TABLE IF NOT EXISTS note_drafts (
+             account TEXT NOT NULL,
+             conversation TEXT NOT NULL,
+             PRIMARY KEY (account, conversation)
+         );
+         ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
+         ALTER TABLE outbox ADD COLUMN place TEXT;",
+    ),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.

@@ -8,7 +8,7 @@
 //! conversation back ([`act`]). The inbox and the command line share these rules.
 
 use crate::app::{Op, SendFailure};
-use crate::domain::{Conversation, Holder, Message, SendBaseline, Status};
+use crate::domain::{Conversation, Holder, Message, Note, SendBaseline, Status};
 use crate::platform::{Platform, PlatformError};
 
 /// How long after a send got no answer its thread is read to see whether it arrived: a server
@@ -123,6 +123,43 @@ pub async fn arrived(
 ) -> Result<Vec<String>, String> {
     let messages = platform.list_messages(id).await.map_err(|error| error.to_string())?;
     Ok(baseline.arrivals(&messages, text))
+}
+
+/// Writes a note on the platform, once; a lost answer is settled like a send's, by reading the
+/// notes back: a note with these words that was not among `earlier` (the ids of identical notes
+/// there before) is this one. When that read fails too, the note is unknown, never failed.
+pub async fn note(platform: &dyn Platform, id: &str, text: &str, earlier: &[String]) -> Result<Note, SendFailure> {
+    let error = match platform.create_note(id, text).await {
+        Ok(note) => return Ok(note),
+        Err(error) => error,
+    };
+    let failure = |reason: String, ambiguous: bool| SendFailure {
+        reason,
+        ambiguous,
+        accepted: accepted(&error),
+    };
+    if !may_have_been_applied(&error) {
+        return Err(failure(error.to_string(), false));
+    }
+    // A server that timed out may still be storing it.
+    tokio::time::sleep(RECONCILE_GRACE).await;
+    match platform.list_notes(id).await {
+        Ok(notes) => match notes
+            .into_iter()
+            .find(|n| n.text.trim() == text.trim() && !earlier.contains(&n.id))
+        {
+            Some(note) => Ok(note),
+            None if accepted(&error) => Err(failure(
+                format!("{error} — the platform took it, but its notes do not show it yet"),
+                true,
+            )),
+            None => Err(failure(format!("{error} — and it is not among the notes"), false)),
+        },
+        Err(check) => Err(failure(
+            format!("{error} (reading the notes back failed too: {check})"),
+            true,
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,13 @@
 mod backoff;
 mod cache;
 pub mod effects;
+mod notes;
 mod pace;
 mod poller;
 mod switch;
 
 pub use cache::CacheWriter;
+pub use notes::RecordedNote;
 pub use pace::describe;
 
 use crate::app::{Connection, Msg, Net, Op};
@@ -310,6 +312,7 @@ impl Engine {
                 baseline,
                 text,
             } => self.reconcile(key, client_id, baseline, text),
+            Net::Notes(key) => self.notes(key),
         }
     }
 

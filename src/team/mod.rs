@@ -6,6 +6,7 @@
 
 mod dir;
 mod fingerprint;
+mod notes;
 mod runner;
 mod schema;
 mod shared;

@@ -3,6 +3,7 @@
 //! others' writes by watching the team dir, with a slow poll in case a notification is missed.
 
 mod lead;
+mod notes;
 
 use super::store::{ClaimRow, Claimed, Instance, Millis, PeerRow, Shared, TeamError, TeamStore, Watching};
 use super::{Starting, millis};
@@ -338,6 +339,8 @@ impl Task {
                 }
                 self.refresh().await;
             }
+            Team::Note { key, client_id, text } => self.note(key, client_id, text).await,
+            Team::Notes(key) => self.notes(key).await,
         }
     }
 

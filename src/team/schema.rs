@@ -73,6 +73,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
         // Team escalation: the handoffs each instance alerted on (JSON, `store::Watching`).
         "ALTER TABLE instances ADD COLUMN watching TEXT NOT NULL DEFAULT '[]';",
     ),
+    (
+        4,
+        // Team notes (notes.rs): on platforms without notes of their own.
+        "CREATE TABLE IF NOT EXISTS team_notes (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         account TEXT NOT NULL,
+         conversation TEXT NOT NULL,
+         author TEXT,
+         text TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS team_notes_conversation ON team_notes (account, conversation);",
+    ),
 ];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -117,6 +117,16 @@ pub trait TeamStore: Send {
     fn publish(&mut self, account: &str, writes: &[Write]) -> Result<i64, TeamError>;
     /// What was written for the account after the sequence number `since`.
     fn shared_since(&mut self, account: &str, since: i64) -> Result<Changes, TeamError>;
+    /// Keeps a team note by `me` on the conversation (issue 13, point 3).
+    fn add_note(
+        &mut self,
+        me: &Instance,
+        what: &Shared,
+        text: &str,
+        now: Millis,
+    ) -> Result<crate::domain::Note, TeamError>;
+    /// The conversation's team notes, oldest first.
+    fn notes(&mut self, what: &Shared) -> Result<Vec<crate::domain::Note>, TeamError>;
 }
 
 /// The team store in one SQLite file in the team dir.
@@ -336,5 +346,19 @@ impl TeamStore for SqliteTeam {
 
     fn shared_since(&mut self, account: &str, since: i64) -> Result<Changes, TeamError> {
         super::shared::since(&mut self.db, account, since)
+    }
+
+    fn add_note(
+        &mut self,
+        me: &Instance,
+        what: &Shared,
+        text: &str,
+        now: Millis,
+    ) -> Result<crate::domain::Note, TeamError> {
+        super::notes::add(&mut self.db, what, &me.display_name, text, now)
+    }
+
+    fn notes(&mut self, what: &Shared) -> Result<Vec<crate::domain::Note>, TeamError> {
+        super::notes::list(&mut self.db, what)
     }
 }

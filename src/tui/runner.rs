@@ -4,6 +4,8 @@
 //! into the outbox before it is sent: the engine takes only a `sync::Recorded`, which nothing
 //! can make without writing the outbox first.
 
+mod notes;
+
 use super::editor::{edit, keep_reply};
 use crate::app::{self, Cmd, Msg, SendFailure, Term};
 use crate::domain::ConversationKey;
@@ -64,6 +66,19 @@ impl Runner {
                 Err(e) => later.push(not_recorded(key, client_id, &e)),
             },
             app::Store::SaveDraft { key, text } => self.save_draft(&key, &text, store_failing, later),
+            app::Store::Note {
+                key,
+                client_id,
+                text,
+                place,
+                earlier,
+            } => self.note(key, client_id, text, place, earlier, later),
+            app::Store::LoadNotes(key) => self.load_notes(key, later),
+            app::Store::NoteMode { key, note } => {
+                if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_note_mode(&key, note)) {
+                    tracing::warn!(error = %e, "recording that a draft is a note failed");
+                }
+            }
             app::Store::Holds { held, released } => {
                 if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_holds(&held, &released)) {
                     tracing::warn!(error = %e, "recording the conversations held failed");

@@ -11,6 +11,7 @@ use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
+use ratatui::widgets::{Block, BorderType};
 
 /// The box is 3 lines high for one line of text and grows with the draft up to this.
 const MAX_HEIGHT: u16 = 6;
@@ -57,7 +58,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
         // Typing is still allowed (the draft is kept); the title says what to do first.
         (Err(why), _) => (why.clone(), theme.warn),
     };
-    let block = layout::pane(theme, focused, vec![styled(title, title_style)], area.width);
+    let block = if crate::app::notes::writing_note(model, key) {
+        note_pane(model, theme, focused, area.width)
+    } else {
+        layout::pane(theme, focused, vec![styled(title, title_style)], area.width)
+    };
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width < 2 || inner.height == 0 {
@@ -71,7 +76,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
         Some(d) => d,
         None => {
             let mut empty = model.drafts.get(key).cloned().unwrap_or_default();
-            empty.show_focus(focused, || compose::placeholder(&model.keymap, focused));
+            let note = crate::app::notes::writing_note(model, key);
+            empty.show_note(note);
+            empty.show_focus(focused, || compose::placeholder_for(&model.keymap, focused, note));
             fresh = empty;
             &fresh
         }
@@ -91,4 +98,29 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
             frame.set_cursor_position(Position::new(x, y));
         }
     }
+}
+
+/// The box while it writes a note (issue 13, point 3): its title says so first and its border is
+/// another colour and doubled (seen without colour too). A note needs no takeover, so the title
+/// says what the keys do whatever the conversation's state.
+fn note_pane<'a>(model: &Model, theme: &Theme, focused: bool, width: u16) -> Block<'a> {
+    let keymap = &model.keymap;
+    let keys = if focused {
+        format!(
+            " · {} save · {} reply instead · {} leave",
+            keymap.hint(Context::Compose, Action::Send),
+            keymap.hint(Context::Compose, Action::ToggleNote),
+            keymap.hint(Context::Compose, Action::LeaveCompose),
+        )
+    } else {
+        format!(" · {} to write", keymap.hint(Context::Thread, Action::Note))
+    };
+    let title = vec![
+        styled("Note — not sent to the customer", theme.note_border),
+        styled(keys, if focused { theme.bold } else { Style::new() }),
+    ];
+    Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(theme.note_border)
+        .title(layout::fit_title(title, width))
 }

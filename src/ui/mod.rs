@@ -10,6 +10,7 @@ mod help;
 mod layout;
 mod list;
 mod snippets;
+mod notes;
 mod status;
 mod theme;
 mod thread;

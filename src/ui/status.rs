@@ -200,6 +200,7 @@ fn mode(model: &Model) -> &'static str {
         (Some(Overlay::Snippets(_)), _) => "SNIPPETS",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
+        (None, Focus::Compose) if writing_note(model) => "NOTE",
         (None, Focus::Compose) => "REPLY",
     }
 }
@@ -243,7 +244,7 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
             Context::Compose,
             vec![
                 (Action::Help, "help"),
-                (Action::Send, "send"),
+                (Action::Send, if writing_note(model) { "save note" } else { "send" }),
                 (Action::NewLine, "newline"),
                 (Action::LeaveCompose, "leave"),
             ],
@@ -253,6 +254,14 @@ fn hints(model: &Model) -> Vec<(String, &'static str)> {
         .into_iter()
         .filter_map(|(action, word)| model.keymap.keys(context, action).first().map(|k| (k.label(), word)))
         .collect()
+}
+
+/// Point 3: the open conversation's box writes a note.
+fn writing_note(model: &Model) -> bool {
+    model
+        .open
+        .as_ref()
+        .is_some_and(|k| crate::app::notes::writing_note(model, k))
 }
 
 /// Take over or hand back, whichever applies to the conversation the keys act on.

@@ -43,6 +43,9 @@ pub struct Theme {
     pub operator: Style,
     /// The compose box's own cursor (the terminal cursor is placed there too).
     pub cursor: Style,
+    /// Notes in the thread, and the compose box's border while it writes one (issue 13, point 3).
+    pub note: Style,
+    pub note_border: Style,
     /// Message times and day separators are shown at this offset from UTC. `Theme::new` takes the
     /// local offset once; tests set UTC so snapshots do not depend on the machine's zone.
     pub offset: FixedOffset,
@@ -90,6 +93,8 @@ impl Theme {
             me: hue(bold, Color::Green),
             operator: hue(bold, Color::Magenta),
             cursor: reversed,
+            note: hue(plain.add_modifier(Modifier::ITALIC), Color::Yellow),
+            note_border: hue(bold, Color::Yellow),
             offset,
         }
     }

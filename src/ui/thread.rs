@@ -6,7 +6,7 @@ use super::Theme;
 use super::compose;
 use super::layout::{self, gap, styled};
 use crate::app::keymap::{Action, Context};
-use crate::app::model::{Focus, Model, Thread};
+use crate::app::model::{Focus, Item, Model, Thread};
 use crate::domain::{Author, Conversation, ConversationKey, Delivery, Message, Status};
 use crate::present::{ago, author_label, status_mark, status_words, text};
 use chrono::{Datelike, NaiveDate};
@@ -145,11 +145,11 @@ fn header_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, width: us
     vec![first, layout::fit_line(status, width)]
 }
 
-/// The message at `index` in display order: the platform's, then ours on their way.
-fn message_at(thread: &Thread, index: usize) -> Option<&Message> {
-    match index.checked_sub(thread.messages.len()) {
-        None => thread.messages.get(index),
-        Some(i) => thread.outbox.message(i),
+/// When the row was written, for the day separators.
+fn item_at(item: &Item<'_>) -> chrono::DateTime<chrono::Utc> {
+    match item {
+        Item::Message(m, _) => m.created_at,
+        Item::Note(n) => n.created_at,
     }
 }
 
@@ -177,7 +177,7 @@ fn messages(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, thread:
         }
         return;
     };
-    if thread.is_empty() {
+    if thread.shown_len() == 0 {
         say(frame, "No messages yet.".into(), theme.dim);
         return;
     }
@@ -199,7 +199,7 @@ fn messages(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, thread:
         top = top.saturating_add(1);
         room = room.saturating_sub(1);
     }
-    let hidden = thread.scroll.min(thread.len());
+    let hidden = thread.scroll.min(thread.shown_len());
     if hidden > 0 && room > 0 {
         let jump = model.keymap.hint(Context::Thread, Action::JumpLatest);
         let hint = format!("↓ {hidden} newer — {jump} to jump to latest");
@@ -211,7 +211,7 @@ fn messages(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, thread:
         room -= 1;
     }
 
-    let lines = visible_lines(model, theme, thread, thread.len() - hidden, width, room);
+    let lines = visible_lines(model, theme, thread, thread.shown_len() - hidden, width, room);
     let y = top.saturating_add(u16::try_from(room - lines.len()).unwrap_or(0));
     let rect = Rect {
         y,
@@ -233,24 +233,36 @@ fn visible_lines(
 ) -> VecDeque<Line<'static>> {
     let mut lines: VecDeque<Line<'static>> = VecDeque::with_capacity(room);
     let gutter = if width >= NARROW { GUTTER } else { 2 };
-    let day = |m: &Message| m.created_at.with_timezone(&theme.offset).date_naive();
+    let day = |item: &Item<'_>| item_at(item).with_timezone(&theme.offset).date_naive();
     let mut index = end;
     while index > 0 && lines.len() < room {
         index -= 1;
-        let Some(m) = message_at(thread, index) else {
+        let Some(item) = thread.item(index) else {
             continue;
         };
         let mut block: Vec<Line<'static>> = Vec::new();
-        let new_day = match index.checked_sub(1).and_then(|i| message_at(thread, i)) {
-            Some(previous) => day(previous) != day(m),
+        let new_day = match index.checked_sub(1).and_then(|i| thread.item(i)) {
+            Some(previous) => day(&previous) != day(&item),
             None => true,
         };
         if new_day {
-            block.push(day_separator(day(m), model, theme, width));
+            block.push(day_separator(day(&item), model, theme, width));
         }
-        if thread.divider == Some(index) {
-            block.push(new_divider(theme, width));
-        }
+        let m = match item {
+            Item::Message(m, at) => {
+                if at.is_some() && thread.divider == at {
+                    block.push(new_divider(theme, width));
+                }
+                m
+            }
+            Item::Note(note) => {
+                block.extend(super::notes::note_block(note, theme, width, gutter, room));
+                for line in block.into_iter().rev() {
+                    lines.push_front(line);
+                }
+                continue;
+            }
+        };
         block.push(label_line(m, model, theme, width));
         let text_style = if m.author == Author::System {
             theme.dim
@@ -260,7 +272,7 @@ fn visible_lines(
         // Scrolled back, the message at the bottom edge is one the operator scrolled to: a
         // message taller than the pane then shows from its start (its end shows one step
         // later, above the next message). Following the latest, the newest shows its end.
-        let from_start = index + 1 == end && end < thread.len();
+        let from_start = index + 1 == end && end < thread.shown_len();
         if !m.text.is_empty() {
             let text_width = width.saturating_sub(gutter);
             let shown = if from_start {
@@ -308,7 +320,7 @@ fn first_budget(width: usize, room: usize) -> usize {
 /// the lines after it can break at other columns than the whole line would. The difference is
 /// invisible: a message taller than the pane shows either its end or its start (see
 /// [`head_lines`], which is exact), never a middle reached from the other end.
-fn tail_lines(text: &str, width: usize, room: usize) -> Vec<String> {
+pub(super) fn tail_lines(text: &str, width: usize, room: usize) -> Vec<String> {
     if width == 0 || room == 0 {
         return Vec::new();
     }

@@ -103,6 +103,9 @@ actions! {
     Priority = "priority", "set the priority (Chatvolt)";
     // Issue 13, point 1: snippets.
     Snippets = "snippets", "insert a snippet into the reply";
+    // Point 3: notes.
+    Note = "note", "write a note (never sent to the customer)";
+    ToggleNote = "toggle_note", "switch the box between a reply and a note";
 }
 
 impl Action {

@@ -18,7 +18,7 @@ mod thread;
 
 pub use overlay::{Confirm, Focus, MUTE_CHOICES, Overlay, View};
 pub use pending::{AfterReopen, Leaving, Reminder, UNDO_RESOLVE, Undo};
-pub use thread::Thread;
+pub use thread::{Item, Thread};
 
 #[derive(Clone, Debug)]
 pub struct Account {
@@ -151,6 +151,10 @@ pub struct Model {
     pub quit: bool,
     /// The operator's snippets (issue 13, point 1), loaded at start.
     pub snippets: crate::app::snippets::Snippets,
+    /// Point 3: team mode is on, so notes on platforms without their own go to the team.
+    pub team_notes: bool,
+    /// The conversations whose compose box writes a note, not a reply.
+    pub note_mode: HashSet<ConversationKey>,
 }
 
 impl Model {
@@ -201,6 +205,8 @@ impl Model {
             notice: None,
             quit: false,
             snippets: Default::default(),
+            team_notes: false,
+            note_mode: HashSet::new(),
         };
         model.refresh_rows();
         model

@@ -119,4 +119,16 @@ pub(in crate::sandbox) struct VoltWorld {
     /// The staff user the API key belongs to: operator messages sent through the API carry it.
     pub staff_user_id: String,
     pub conversations: Conversations<VoltExt>,
+    /// Each conversation's notes (the notes API), by conversation id, oldest first.
+    pub notes: std::collections::HashMap<String, Vec<VoltNote>>,
+}
+
+/// One note on a conversation, as the notes API keeps it.
+#[derive(Debug, Clone)]
+pub(in crate::sandbox) struct VoltNote {
+    pub id: String,
+    pub conversation_id: String,
+    pub note: String,
+    pub is_private: bool,
+    pub created_at: DateTime<Utc>,
 }

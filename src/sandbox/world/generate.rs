@@ -88,6 +88,7 @@ impl World {
             ],
             staff_user_id: cuid(&mut rng),
             conversations: Conversations::default(),
+            notes: Default::default(),
         };
         let chatdash = DashWorld {
             agents: vec![

@@ -51,7 +51,7 @@ mod tests;
 use self::generate::secs;
 pub(super) use self::{
     chatdash::{DashExt, DashStatus, DashWorld},
-    chatvolt::{VoltAssignee, VoltExt, VoltStatus, VoltWorld},
+    chatvolt::{VoltAssignee, VoltExt, VoltNote, VoltStatus, VoltWorld},
     list::{Conversations, find, find_mut},
     model::{Author, Conversation, Customer, Handling, Message, NewConversation, PlatformExt},
     platform::{Platform, cuid, fmt_ts, now, parse_ts},
