@@ -18,6 +18,7 @@ mod holds;
 mod lock;
 mod outbox;
 mod schema;
+mod search;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ pub use cache::{CACHED_MESSAGES, Cached};
 pub use lock::{DirLock, LockError};
 pub use outbox::OutboxEntry;
 use schema::{Unopened, open_and_migrate, open_patiently};
+pub use search::{Hit, match_expression};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -70,6 +70,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
              PRIMARY KEY (account, conversation)
          );",
     ),
+    // Full-text search (store/search.rs): one row per cached conversation (`message` empty:
+    // its name, id, contact, channel, preview) and per cached message, kept by the cache
+    // writer; the FTS5 index is external-content over it, kept by the triggers. Filled once
+    // here from what the cache already holds.
+    (7, super::search::MIGRATION),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
