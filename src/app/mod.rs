@@ -12,12 +12,14 @@ mod inbox;
 mod input;
 pub mod key;
 pub mod keymap;
+pub mod log;
 pub mod model;
 pub mod msg;
 mod outbox;
 pub mod outgoing;
 mod reminder;
 pub mod screen;
+pub mod search;
 mod team;
 mod thread;
 
@@ -49,7 +51,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     // are about: a key, a paste, a resize or a tick cannot (a key's operation changes them when
     // its answer comes). What follows skips that bookkeeping otherwise: a key must cost the
     // same with 10,000 conversations held and alerted as with none.
-    let news = !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick);
+    let news = !matches!(
+        msg,
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick | Msg::SearchHits { .. }
+    );
     let timed = matches!(msg, Msg::Tick);
     let mut cmds = handle(model, msg);
     // Quitting after the hand-backs: the next ones go, or the program ends.
@@ -182,6 +187,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Team(view) => team::on_view(model, view),
         Msg::Claimed { key, result } => team::on_claimed(model, key, result),
         Msg::Orphans(keys) => team::on_orphans(model, keys),
+        Msg::SearchHits { seq, hits } => search::on_hits(model, seq, hits),
     }
 }
 
@@ -196,5 +202,6 @@ fn customer(model: &Model, key: &ConversationKey) -> String {
 /// Shows a notice in the status bar; errors stay longer.
 fn notice(model: &mut Model, text: String, error: bool) {
     let until = model.now + if error { ERROR_NOTICE } else { NOTICE };
+    model.log.push(model.now, &text, error);
     model.notice = Some(Notice { text, error, until });
 }

@@ -181,6 +181,11 @@ pub enum Msg {
         threads: Vec<(ConversationKey, Vec<Message>)>,
         synced_at: Vec<(String, DateTime<Utc>)>,
     },
+    /// The store's answer to `Store::Search` number `seq`.
+    SearchHits {
+        seq: u64,
+        hits: Vec<crate::app::search::SearchHit>,
+    },
 }
 
 /// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,
@@ -265,6 +270,8 @@ pub enum Store {
         held: Vec<(ConversationKey, DateTime<Utc>)>,
         released: Vec<ConversationKey>,
     },
+    /// Search the cache for the operator's words; answered by `Msg::SearchHits` with `seq`.
+    Search { query: String, seq: u64 },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

@@ -3,7 +3,10 @@
 //! padded by display width (`text`). Pure functions over `domain` types; it draws nothing and
 //! knows neither `ui` nor `cli`, which both use it.
 
+pub mod fold;
 pub mod text;
+
+pub use fold::{fold, fold_into};
 
 use crate::domain::{Author, Holder, Message, Status};
 use chrono::{DateTime, FixedOffset, Utc};

@@ -8,6 +8,8 @@ mod compose;
 mod help;
 mod layout;
 mod list;
+mod log;
+mod search;
 mod status;
 mod theme;
 mod thread;
@@ -77,6 +79,8 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
+        Some(Overlay::Search(search)) => search::render(frame, screen, model, theme, search),
+        Some(Overlay::Log { top }) => log::render(frame, screen, model, theme, *top),
         None => {}
     }
 }

@@ -97,6 +97,9 @@ actions! {
     Help = "help", "show or hide this help";
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
+    // Issue 13, points 4 and 6: search and the message log.
+    Search = "search", "search every conversation and message";
+    MessageLog = "message_log", "every status-bar message, in full";
 }
 
 impl Action {

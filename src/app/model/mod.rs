@@ -144,6 +144,8 @@ pub struct Model {
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
+    /// Every notice shown, with its time (`L`).
+    pub log: crate::app::log::Log,
     pub quit: bool,
 }
 
@@ -191,6 +193,7 @@ impl Model {
             after_reopen: HashMap::new(),
             sends: Sends::default(),
             notice: None,
+            log: Default::default(),
             quit: false,
         };
         model.refresh_rows();
@@ -245,12 +248,13 @@ impl Model {
     /// conversation when rows move. Cost: one pass and one sort over the conversations.
     pub fn refresh_rows(&mut self) {
         let mut counts = [0usize; View::ALL.len()];
-        let needle = self.filter.to_lowercase();
+        let needle = crate::present::fold(self.filter.trim());
+        let mut folded = String::new();
         let mut rows: Vec<((u8, i64), &ConversationKey)> = Vec::new();
         let mut needs_human = 0;
         for c in self.conversations.values() {
             needs_human += usize::from(c.status == Status::NeedsHuman);
-            if !needle.is_empty() && !matches_filter(c, &needle) {
+            if !needle.is_empty() && !matches_filter(c, &needle, &mut folded) {
                 continue;
             }
             for (count, view) in counts.iter_mut().zip(View::ALL) {
@@ -441,11 +445,18 @@ fn next_minute(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     since + TimeDelta::seconds((elapsed / 60 + 1) * 60)
 }
 
-fn matches_filter(c: &Conversation, needle: &str) -> bool {
-    let hay = |s: &str| s.to_lowercase().contains(needle);
+/// Whether the row, the customer's email or phone, or the assignee contains `needle` (folded),
+/// both sides folded (`chloe` finds Chloé). `folded` is a buffer reused across conversations:
+/// this runs on every key of the filter line, over every conversation.
+fn matches_filter(c: &Conversation, needle: &str, folded: &mut String) -> bool {
+    let mut hay = |s: &str| {
+        crate::present::fold_into(s, folded);
+        folded.contains(needle)
+    };
     hay(&c.customer_name)
         || hay(&c.key.account)
-        || c.channel.as_deref().is_some_and(hay)
-        || c.preview.as_deref().is_some_and(hay)
-        || c.assignee.as_deref().is_some_and(hay)
+        || c.customer_contact.as_deref().is_some_and(&mut hay)
+        || c.channel.as_deref().is_some_and(&mut hay)
+        || c.preview.as_deref().is_some_and(&mut hay)
+        || c.assignee.as_deref().is_some_and(&mut hay)
 }

@@ -76,6 +76,13 @@ pub enum Overlay {
     },
     /// How long to mute alerts for: a digit picks one of [`MUTE_CHOICES`], 0 unmutes.
     Mute,
+    // Issue 13, point 4 and 6 (search, the message log).
+    /// The search view (`s`).
+    Search(crate::app::search::Search),
+    /// The message log (`L`); `top` is the first line shown.
+    Log {
+        top: usize,
+    },
 }
 
 /// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.

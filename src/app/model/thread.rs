@@ -24,6 +24,8 @@ pub struct Thread {
     /// How many of the platform's messages there were when the reply being written was
     /// started: anyone else's after that is news to confirm before sending.
     pub reply_base: Option<usize>,
+    /// The message a search opened the thread at: scrolled to once, marked.
+    pub found: Option<crate::app::search::Found>,
 }
 
 impl Thread {
