@@ -1,0 +1,275 @@
+//! Issue 13, points 4 and 6 as tables (`update`: a message in, the model and commands out): the
+//! live list filter, the search view, the message log. The terminal tests against the sandbox
+//! are in tests/search_terminal.rs.
+
+mod common;
+
+use common::fixtures::{self, message, now};
+use handoff::app::key::{Key, KeyCode};
+use handoff::app::model::{Focus, Model, Overlay};
+use handoff::app::search::{Search, SearchHit};
+use handoff::app::{Cmd, Msg, Store, update};
+use handoff::domain::{Author, Conversation, ConversationKey, PlatformKind, Status};
+
+fn conv(id: &str, name: &str, contact: Option<&str>, minutes: i64) -> Conversation {
+    Conversation {
+        customer_name: name.into(),
+        customer_contact: contact.map(Into::into),
+        channel: None,
+        waiting_since: Some(now() - chrono::TimeDelta::minutes(minutes)),
+        ..fixtures::conversation("volt", id, Status::NeedsHuman)
+    }
+}
+
+fn inbox() -> Model {
+    let mut m = fixtures::model(vec![fixtures::account("volt", PlatformKind::Chatvolt)]);
+    let changed = vec![
+        conv("c1", "Chloé Dupont", Some("chloe.d@example.org"), 9),
+        conv("c2", "Chris Lee", None, 8),
+        conv("c3", "Vera Holm", Some("vera@example.org"), 7),
+        conv("c4", "Christa Ørsted", Some("+45 1234"), 6),
+    ];
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "volt".into(),
+            changed,
+            removed: vec![],
+        },
+    );
+    m
+}
+
+fn run(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+    update(m, msg, now())
+}
+
+fn press(m: &mut Model, keys: &str) -> Vec<Cmd> {
+    keys.chars()
+        .flat_map(|c| run(m, Msg::Key(Key::new(KeyCode::Char(c)))))
+        .collect()
+}
+
+fn special(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+    run(m, Msg::Key(Key::new(code)))
+}
+
+fn ids(m: &Model) -> Vec<&str> {
+    m.rows.iter().map(|k| k.id.as_str()).collect()
+}
+
+fn key(id: &str) -> ConversationKey {
+    ConversationKey::new("volt", id)
+}
+
+#[test]
+fn the_filter_narrows_the_list_with_each_character() {
+    let mut m = inbox();
+    press(&mut m, "/");
+    let mut seen = vec![];
+    for c in "christ".chars() {
+        press(&mut m, &c.to_string());
+        seen.push(ids(&m).len());
+    }
+    assert_eq!(seen, [3, 3, 2, 2, 2, 1], "each character applies at once, without Enter");
+    assert_eq!(ids(&m), ["c4"]);
+    assert!(m.filter_input.is_some(), "the line is still open");
+    special(&mut m, KeyCode::Backspace);
+    assert_eq!(ids(&m), ["c2", "c4"], "Backspace widens it again");
+}
+
+#[test]
+fn the_filter_folds_case_and_diacritics_and_reads_contacts() {
+    for (typed, expected) in [
+        ("chloe", vec!["c1"]),
+        ("CHLOÉ", vec!["c1"]),
+        ("orsted", vec!["c4"]),
+        ("vera@example", vec!["c3"]),
+        ("example.org", vec!["c1", "c3"]),
+        ("+45", vec!["c4"]),
+    ] {
+        let mut m = inbox();
+        press(&mut m, "/");
+        press(&mut m, typed);
+        assert_eq!(ids(&m), expected, "{typed}");
+    }
+}
+
+#[test]
+fn the_filter_starts_empty_enter_keeps_it_ctrl_u_and_esc_clear_it() {
+    let mut m = inbox();
+    press(&mut m, "/vera");
+    special(&mut m, KeyCode::Enter);
+    assert_eq!((m.filter.as_str(), m.filter_input.is_none()), ("vera", true), "Enter keeps it");
+    assert_eq!(ids(&m), ["c3"]);
+    // `/` again starts from nothing: the old filter is neither kept nor appended to.
+    press(&mut m, "/");
+    assert_eq!(m.filter_input.as_deref(), Some(""));
+    assert_eq!(ids(&m).len(), 4);
+    press(&mut m, "chri");
+    assert_eq!(ids(&m), ["c2", "c4"]);
+    run(&mut m, Msg::Key(Key::ctrl('u')));
+    assert_eq!((m.filter_input.as_deref(), ids(&m).len()), (Some(""), 4), "Ctrl+U empties the line");
+    press(&mut m, "lee");
+    assert_eq!(ids(&m), ["c2"]);
+    special(&mut m, KeyCode::Esc);
+    assert_eq!((m.filter.as_str(), m.filter_input.is_none(), ids(&m).len()), ("", true, 4), "Esc clears it");
+    press(&mut m, "/");
+    run(&mut m, Msg::Paste("vera".into()));
+    assert_eq!(ids(&m), ["c3"], "a paste filters too");
+}
+
+fn search(m: &Model) -> &Search {
+    match &m.overlay {
+        Some(Overlay::Search(s)) => s,
+        other => panic!("not searching: {other:?}"),
+    }
+}
+
+fn queries(cmds: &[Cmd]) -> Vec<(String, u64)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::Store(Store::Search { query, seq }) => Some((query.clone(), *seq)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hit(id: &str, message: Option<&str>) -> SearchHit {
+    SearchHit {
+        key: key(id),
+        message: message.map(Into::into),
+        snippet: vec![("the ".into(), false), ("parcel".into(), true)],
+    }
+}
+
+#[test]
+fn search_asks_on_each_change_and_shows_only_the_latest_answer() {
+    let mut m = inbox();
+    press(&mut m, "s");
+    assert_eq!(search(&m).query, "");
+    let cmds = press(&mut m, "par");
+    assert_eq!(
+        queries(&cmds),
+        [("p".into(), 1), ("pa".into(), 2), ("par".into(), 3)],
+        "each change asks, numbered"
+    );
+    assert!(press(&mut m, "j").len() == 1, "letters are typed, not list keys");
+    special(&mut m, KeyCode::Backspace);
+    assert_eq!(search(&m).seq, 5);
+    // An older answer arriving late is dropped.
+    run(
+        &mut m,
+        Msg::SearchHits {
+            seq: 3,
+            hits: vec![hit("c1", None)],
+        },
+    );
+    assert!(search(&m).hits.is_empty() && !search(&m).answered);
+    let hits = vec![hit("c3", Some("m1")), hit("c1", None)];
+    run(&mut m, Msg::SearchHits { seq: 5, hits });
+    assert_eq!(search(&m).hits.len(), 2);
+    assert!(search(&m).answered);
+    special(&mut m, KeyCode::Down);
+    assert_eq!(search(&m).cursor, 1);
+    special(&mut m, KeyCode::Down);
+    assert_eq!(search(&m).cursor, 1, "stops at the last hit");
+    // Ctrl+U empties the query: nothing to ask, nothing shown.
+    let cmds = run(&mut m, Msg::Key(Key::ctrl('u')));
+    assert!(queries(&cmds).is_empty());
+    assert!(search(&m).hits.is_empty() && search(&m).query.is_empty());
+    // Words that would be FTS5 syntax go to the store as typed; the store quotes them.
+    let cmds = press(&mut m, "\"(");
+    assert_eq!(queries(&cmds).last().unwrap().0, "\"(");
+    special(&mut m, KeyCode::Esc);
+    assert_eq!(m.overlay, None, "Esc leaves");
+}
+
+#[test]
+fn enter_opens_the_conversation_at_the_message_found_and_marks_it() {
+    let mut m = inbox();
+    press(&mut m, "s");
+    press(&mut m, "zanzibar");
+    let seq = search(&m).seq;
+    run(
+        &mut m,
+        Msg::SearchHits {
+            seq,
+            hits: vec![hit("c3", Some("m2"))],
+        },
+    );
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert_eq!(m.overlay, None);
+    assert_eq!((m.open.clone(), m.focus), (Some(key("c3")), Focus::Thread));
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Net(handoff::app::Net::Watch(Some(k))) if *k == key("c3"))));
+    // The thread arrives: it is scrolled so the message found is at the bottom, marked.
+    let messages: Vec<_> = (1..=6)
+        .map(|i| message(&format!("m{i}"), Author::Customer, &format!("line {i}"), now()))
+        .collect();
+    run(&mut m, Msg::Thread { key: key("c3"), messages: messages.clone() });
+    let t = &m.threads[&key("c3")];
+    assert_eq!(t.scroll, 4, "m2 at the bottom, four newer below it");
+    assert_eq!(t.found.as_ref().map(|f| f.message.as_str()), Some("m2"));
+    // Placed once: the next copy of the thread leaves the operator's scrolling alone.
+    special(&mut m, KeyCode::Char('j'));
+    run(&mut m, Msg::Thread { key: key("c3"), messages });
+    assert_eq!(m.threads[&key("c3")].scroll, 3);
+}
+
+#[test]
+fn a_hit_whose_conversation_is_gone_says_so_and_stays() {
+    let mut m = inbox();
+    press(&mut m, "sx");
+    let seq = search(&m).seq;
+    run(
+        &mut m,
+        Msg::SearchHits {
+            seq,
+            hits: vec![hit("gone", None)],
+        },
+    );
+    special(&mut m, KeyCode::Enter);
+    assert!(matches!(m.overlay, Some(Overlay::Search(_))));
+    assert!(m.notice.as_ref().is_some_and(|n| n.error && n.text.contains("no longer")));
+}
+
+#[test]
+fn every_notice_is_logged_with_its_time_and_the_log_scrolls() {
+    let mut m = inbox();
+    m.height = 10;
+    assert!(m.log.is_empty());
+    // Notices: `z` with nothing to undo, then many `R`.
+    press(&mut m, "z");
+    let later = now() + chrono::TimeDelta::minutes(3);
+    update(&mut m, Msg::Key(Key::new(KeyCode::Char('R'))), later);
+    let entries: Vec<_> = m.log.entries().map(|e| (e.at, e.text.clone())).collect();
+    assert_eq!(
+        entries,
+        [
+            (now(), "nothing to undo".to_string()),
+            (later, "asking every account now…".to_string())
+        ]
+    );
+    for _ in 0..600 {
+        press(&mut m, "z");
+    }
+    assert_eq!(m.log.len(), handoff::app::log::LOG_KEPT, "bounded");
+    // `L` opens it at its end; j/k, g/G scroll; Esc closes.
+    press(&mut m, "L");
+    let page = handoff::app::log::page(&m);
+    let last = handoff::app::log::LOG_KEPT - page;
+    assert_eq!(m.overlay, Some(Overlay::Log { top: last }));
+    press(&mut m, "k");
+    assert_eq!(m.overlay, Some(Overlay::Log { top: last - 1 }));
+    press(&mut m, "g");
+    assert_eq!(m.overlay, Some(Overlay::Log { top: 0 }));
+    special(&mut m, KeyCode::PageDown);
+    assert_eq!(m.overlay, Some(Overlay::Log { top: page }));
+    press(&mut m, "G");
+    press(&mut m, "j");
+    assert_eq!(m.overlay, Some(Overlay::Log { top: last }), "not past the end");
+    special(&mut m, KeyCode::Esc);
+    assert_eq!(m.overlay, None);
+    press(&mut m, "C");
+    assert_eq!(m.overlay, Some(Overlay::Accounts { top: 0 }), "the accounts moved to C");
+}
