@@ -71,7 +71,11 @@ fn the_filter_narrows_the_list_with_each_character() {
         press(&mut m, &c.to_string());
         seen.push(ids(&m).len());
     }
-    assert_eq!(seen, [3, 3, 2, 2, 2, 1], "each character applies at once, without Enter");
+    assert_eq!(
+        seen,
+        [3, 3, 2, 2, 2, 1],
+        "each character applies at once, without Enter"
+    );
     assert_eq!(ids(&m), ["c4"]);
     assert!(m.filter_input.is_some(), "the line is still open");
     special(&mut m, KeyCode::Backspace);
@@ -100,7 +104,11 @@ fn the_filter_starts_empty_enter_keeps_it_ctrl_u_and_esc_clear_it() {
     let mut m = inbox();
     press(&mut m, "/vera");
     special(&mut m, KeyCode::Enter);
-    assert_eq!((m.filter.as_str(), m.filter_input.is_none()), ("vera", true), "Enter keeps it");
+    assert_eq!(
+        (m.filter.as_str(), m.filter_input.is_none()),
+        ("vera", true),
+        "Enter keeps it"
+    );
     assert_eq!(ids(&m), ["c3"]);
     // `/` again starts from nothing: the old filter is neither kept nor appended to.
     press(&mut m, "/");
@@ -109,11 +117,19 @@ fn the_filter_starts_empty_enter_keeps_it_ctrl_u_and_esc_clear_it() {
     press(&mut m, "chri");
     assert_eq!(ids(&m), ["c2", "c4"]);
     run(&mut m, Msg::Key(Key::ctrl('u')));
-    assert_eq!((m.filter_input.as_deref(), ids(&m).len()), (Some(""), 4), "Ctrl+U empties the line");
+    assert_eq!(
+        (m.filter_input.as_deref(), ids(&m).len()),
+        (Some(""), 4),
+        "Ctrl+U empties the line"
+    );
     press(&mut m, "lee");
     assert_eq!(ids(&m), ["c2"]);
     special(&mut m, KeyCode::Esc);
-    assert_eq!((m.filter.as_str(), m.filter_input.is_none(), ids(&m).len()), ("", true, 4), "Esc clears it");
+    assert_eq!(
+        (m.filter.as_str(), m.filter_input.is_none(), ids(&m).len()),
+        ("", true, 4),
+        "Esc clears it"
+    );
     press(&mut m, "/");
     run(&mut m, Msg::Paste("vera".into()));
     assert_eq!(ids(&m), ["c3"], "a paste filters too");
@@ -139,7 +155,11 @@ fn hit(id: &str, message: Option<&str>) -> SearchHit {
     SearchHit {
         key: key(id),
         message: message.map(Into::into),
-        snippet: vec![("the ".into(), false), ("parcel".into(), true)],
+        snippet: vec![
+            ("the \u{1b}[31m".into(), false),
+            ("parcel".into(), true),
+            (" went".into(), false),
+        ],
     }
 }
 
@@ -169,6 +189,12 @@ fn search_asks_on_each_change_and_shows_only_the_latest_answer() {
     let hits = vec![hit("c3", Some("m1")), hit("c1", None)];
     run(&mut m, Msg::SearchHits { seq: 5, hits });
     assert_eq!(search(&m).hits.len(), 2);
+    let pieces: Vec<&str> = search(&m).hits[0].snippet.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        pieces,
+        ["the ", "parcel", " went"],
+        "cleaned, the spaces between pieces kept"
+    );
     assert!(search(&m).answered);
     special(&mut m, KeyCode::Down);
     assert_eq!(search(&m).cursor, 1);
@@ -201,18 +227,33 @@ fn enter_opens_the_conversation_at_the_message_found_and_marks_it() {
     let cmds = special(&mut m, KeyCode::Enter);
     assert_eq!(m.overlay, None);
     assert_eq!((m.open.clone(), m.focus), (Some(key("c3")), Focus::Thread));
-    assert!(cmds.iter().any(|c| matches!(c, Cmd::Net(handoff::app::Net::Watch(Some(k))) if *k == key("c3"))));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Net(handoff::app::Net::Watch(Some(k))) if *k == key("c3")))
+    );
     // The thread arrives: it is scrolled so the message found is at the bottom, marked.
     let messages: Vec<_> = (1..=6)
         .map(|i| message(&format!("m{i}"), Author::Customer, &format!("line {i}"), now()))
         .collect();
-    run(&mut m, Msg::Thread { key: key("c3"), messages: messages.clone() });
+    run(
+        &mut m,
+        Msg::Thread {
+            key: key("c3"),
+            messages: messages.clone(),
+        },
+    );
     let t = &m.threads[&key("c3")];
     assert_eq!(t.scroll, 4, "m2 at the bottom, four newer below it");
     assert_eq!(t.found.as_ref().map(|f| f.message.as_str()), Some("m2"));
     // Placed once: the next copy of the thread leaves the operator's scrolling alone.
     special(&mut m, KeyCode::Char('j'));
-    run(&mut m, Msg::Thread { key: key("c3"), messages });
+    run(
+        &mut m,
+        Msg::Thread {
+            key: key("c3"),
+            messages,
+        },
+    );
     assert_eq!(m.threads[&key("c3")].scroll, 3);
 }
 
@@ -230,7 +271,11 @@ fn a_hit_whose_conversation_is_gone_says_so_and_stays() {
     );
     special(&mut m, KeyCode::Enter);
     assert!(matches!(m.overlay, Some(Overlay::Search(_))));
-    assert!(m.notice.as_ref().is_some_and(|n| n.error && n.text.contains("no longer")));
+    assert!(
+        m.notice
+            .as_ref()
+            .is_some_and(|n| n.error && n.text.contains("no longer"))
+    );
 }
 
 #[test]

@@ -135,7 +135,7 @@ pub(super) fn on_hits(model: &mut Model, seq: u64, hits: Vec<SearchHit>) -> Vec<
         .into_iter()
         .map(|mut hit| {
             for piece in &mut hit.snippet {
-                piece.0 = crate::domain::sanitize_line(&piece.0);
+                piece.0 = clean_piece(&piece.0);
             }
             hit
         })
@@ -144,6 +144,20 @@ pub(super) fn on_hits(model: &mut Model, seq: u64, hits: Vec<SearchHit>) -> Vec<
     search.cursor = 0;
     search.top = 0;
     vec![]
+}
+
+/// A piece of a snippet cleaned as one line, keeping a space at either end (the words
+/// beside a matched one are separate pieces).
+fn clean_piece(piece: &str) -> String {
+    let kept = crate::domain::sanitize(piece);
+    let clean = crate::domain::sanitize_line(&kept);
+    let before = if kept.starts_with(char::is_whitespace) { " " } else { "" };
+    let after = if kept.ends_with(char::is_whitespace) && !clean.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{before}{clean}{after}")
 }
 
 /// Enter: the conversation of the selected hit opens, its thread at the message found.

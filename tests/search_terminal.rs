@@ -1,0 +1,130 @@
+//! Issue 13, point 4 on a real terminal against the sandbox: a word only in an old message is
+//! found by the search view and opens the thread scrolled to it; `chloe` finds Chloé (in the
+//! search and in the list filter); the list filter narrows the list as each character is typed.
+#![cfg(feature = "sandbox")]
+
+mod common;
+
+use common::term::{Term, config, runtime};
+use common::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A thread whose first message holds `first`, then `more` messages after it.
+fn long_thread(first: &str, more: usize) -> Value {
+    let mut messages = vec![json!({"author": "customer", "text": first})];
+    for i in 0..more {
+        let author = if i % 2 == 0 { "ai" } else { "customer" };
+        messages.push(json!({"author": author, "text": format!("later message {i}")}));
+    }
+    Value::Array(messages)
+}
+
+#[test]
+fn a_word_only_in_an_old_message_is_found_and_opens_the_thread_there() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "chatvolt",
+        "Olga Oldword",
+        "needs_human",
+        long_thread("my parcel went to Xylocarp island", 40),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("volt ✓", WAIT);
+    // Waiting: its thread is read for the preview, cached, and indexed.
+    t.wait_for("later message 39", WAIT);
+    let screen = t.screen();
+    assert!(
+        !screen.contains("Xylocarp"),
+        "the old message is not on screen:\n{screen}"
+    );
+    t.keys("s");
+    t.wait_for("search: ", WAIT);
+    t.keys("xyloc");
+    let screen = t.wait_for("1 match", WAIT);
+    assert!(screen.contains("Olga Oldword"), "{screen}");
+    assert!(screen.contains("went to Xylocarp island"), "the snippet:\n{screen}");
+    t.keys("\r");
+    let screen = t.wait_for("◆ found", WAIT);
+    assert!(
+        screen.contains("my parcel went to Xylocarp island"),
+        "scrolled to it:\n{screen}"
+    );
+    assert!(screen.contains("newer"), "the newer messages are below:\n{screen}");
+    t.keys("\x03");
+}
+
+#[test]
+fn chloe_finds_chloe_with_its_accent_in_the_search_and_the_filter() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "chatvolt",
+        "Chloé Martin",
+        "ai",
+        json!([{"author": "customer", "text": "bonjour"}]),
+    ));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("volt ✓", WAIT);
+    t.wait_for("Chloé Martin", WAIT);
+    t.keys("s");
+    t.wait_for("search: ", WAIT);
+    t.keys("chloe");
+    let screen = t.wait_for("1 match", WAIT);
+    assert!(screen.contains("Chloé Martin"), "{screen}");
+    t.keys("\r");
+    t.wait_for("bonjour", WAIT);
+    t.keys("\x1b");
+    t.keys("/chloe");
+    let screen = t.wait_until("the list narrowed to Chloé", WAIT, |s| {
+        s.contains("Chloé Martin") && s.contains("All (1)")
+    });
+    assert!(screen.contains("/chloe"), "{screen}");
+    t.keys("\x03");
+}
+
+#[test]
+fn the_list_filter_narrows_as_each_character_is_typed() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let first = json!([{"author": "customer", "text": "hello"}]);
+    for name in ["Zyx Aardvark", "Zyx Abacus", "Zyq Bolt"] {
+        rt.block_on(create(&h, "chatvolt", name, "ai", first.clone()));
+    }
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("volt ✓", WAIT);
+    t.wait_for("Zyq Bolt", WAIT);
+    t.keys("/");
+    // After each character, without Enter: which of the three are still listed.
+    for (typed, listed) in [
+        ("z", [true, true, true]),
+        ("zy", [true, true, true]),
+        ("zyx", [true, true, false]),
+        ("zyx ", [true, true, false]),
+        ("zyx a", [true, true, false]),
+        ("zyx ab", [false, true, false]),
+    ] {
+        let last = typed.chars().last().unwrap();
+        t.keys(&last.to_string());
+        let screen = t.wait_until(&format!("the list for {typed:?}"), WAIT, |s| {
+            s.contains(&format!("/{typed}▏"))
+                && [
+                    s.contains("Zyx Aardvark"),
+                    s.contains("Zyx Abacus"),
+                    s.contains("Zyq Bolt"),
+                ] == listed
+        });
+        assert!(screen.contains(&format!("/{typed}")), "{screen}");
+    }
+    // Ctrl+U empties the line: all three again.
+    t.keys("\x15");
+    t.wait_until("all three again", WAIT, |s| {
+        s.contains("Zyx Aardvark") && s.contains("Zyx Abacus") && s.contains("Zyq Bolt")
+    });
+    t.keys("\x03");
+}
