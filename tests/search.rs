@@ -318,3 +318,41 @@ fn every_notice_is_logged_with_its_time_and_the_log_scrolls() {
     press(&mut m, "C");
     assert_eq!(m.overlay, Some(Overlay::Accounts { top: 0 }), "the accounts moved to C");
 }
+
+#[test]
+fn the_help_scrolls_where_it_does_not_fit_and_stops_at_its_end() {
+    let mut m = inbox();
+    m.width = 80;
+    m.height = 24;
+    press(&mut m, "?");
+    assert_eq!(m.overlay, Some(Overlay::Help { top: 0 }));
+    let mut sections = handoff::app::help::sections(&m);
+    let lines = handoff::app::help::arranged(&m, &mut sections).lines;
+    let page = handoff::app::help::page(&m);
+    assert!(lines > page, "80×24 does not hold it: {lines} lines, {page} on screen");
+    // (keys, where the help's top is afterwards)
+    let table: Vec<(&str, Option<KeyCode>, usize)> = vec![
+        ("jj", None, 2),
+        ("k", None, 1),
+        ("", Some(KeyCode::PageDown), 1 + page),
+        ("G", None, lines - page),
+        ("j", None, lines - page),
+        ("", Some(KeyCode::PageUp), lines - 2 * page),
+        ("g", None, 0),
+        ("k", None, 0),
+    ];
+    for (keys, code, top) in table {
+        press(&mut m, keys);
+        if let Some(code) = code {
+            special(&mut m, code);
+        }
+        assert_eq!(m.overlay, Some(Overlay::Help { top }), "{keys:?} {code:?}");
+    }
+    press(&mut m, "?");
+    assert_eq!(m.overlay, None);
+    // Where everything fits, there is nothing to scroll.
+    m.width = 120;
+    m.height = 40;
+    press(&mut m, "?j");
+    assert_eq!(m.overlay, Some(Overlay::Help { top: 0 }));
+}

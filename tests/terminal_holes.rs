@@ -243,7 +243,7 @@ fn with_more_accounts_than_fit_the_failing_ones_are_counted_and_listed() {
     let screen = t.wait_for("✗ 3 failing", WAIT);
     let status = screen.lines().last().unwrap_or_default().to_string();
     assert!(!status.contains("shop-"), "counted, not named: {status}");
-    t.keys("L");
+    t.keys("C");
     let screen = t.wait_for("Accounts — 3 failing of 12", WAIT);
     let lines: Vec<&str> = screen.lines().collect();
     let row = |name: &str| lines.iter().position(|l| l.contains(name)).unwrap_or(usize::MAX);

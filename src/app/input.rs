@@ -14,7 +14,7 @@ fn context(model: &Model) -> Place {
     match (&model.overlay, &model.filter_input, model.focus) {
         // The accounts overlay closes like the help; it scrolls with the list's keys. The mute
         // overlay too, and takes a digit.
-        (Some(Overlay::Help | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
+        (Some(Overlay::Help { .. } | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
         (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
         // The search view and the log: a query typed, like the filter line; a log scrolled.
         (Some(Overlay::Search(_)), _, _) => Place::Filter,
@@ -41,6 +41,7 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             if action == Some(Action::ForceQuit) {
                 return quit(model, true);
             }
+            super::help::scroll(model, key);
             vec![]
         }
         Place::Confirm => match action {
@@ -284,10 +285,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
             }
             vec![]
         }
-        Action::Help => {
-            model.overlay = Some(Overlay::Help);
-            vec![]
-        }
+        Action::Help => super::help::open(model),
         Action::Accounts => {
             model.overlay = Some(Overlay::Accounts { top: 0 });
             vec![]

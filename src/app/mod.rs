@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod compose;
 mod drafts;
+pub mod help;
 mod inbox;
 mod input;
 pub mod key;

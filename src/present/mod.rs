@@ -11,6 +11,20 @@ pub use fold::{fold, fold_into};
 use crate::domain::{Author, Holder, Message, Status};
 use chrono::{DateTime, FixedOffset, Utc};
 
+/// What the marks on the list's rows mean, as the help explains them.
+pub const MARKS: &[(&str, &str)] = &[
+    ("NEED", "needs a human: the AI handed over"),
+    ("YOU", "you hold it; the AI is paused"),
+    ("HUM", "another human holds it"),
+    ("AI", "the AI is answering"),
+    ("DONE", "resolved"),
+    ("●", "unread messages"),
+    ("!", "an alert waits for you"),
+    ("waits 4m", "how long the customer has waited"),
+    ("due 12m", "yours, and your reply is overdue"),
+    ("◆ found", "the message a search opened"),
+];
+
 /// The short status mark used in tables and the inbox: readable without colour.
 pub fn status_mark(status: &Status) -> &'static str {
     match status {

@@ -75,7 +75,7 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     }
 
     match &model.overlay {
-        Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
+        Some(Overlay::Help { top }) => help::render_help(frame, screen, model, theme, *top),
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),

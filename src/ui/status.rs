@@ -208,7 +208,7 @@ fn cut_notice(model: &Model, theme: &Theme, n: &crate::app::model::Notice, max: 
 
 fn mode(model: &Model) -> &'static str {
     match (&model.overlay, model.focus) {
-        (Some(Overlay::Help), _) => "HELP",
+        (Some(Overlay::Help { .. }), _) => "HELP",
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
         (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
         (Some(Overlay::Mute), _) => "MUTE",
@@ -223,7 +223,7 @@ fn mode(model: &Model) -> &'static str {
 /// The few keys worth knowing right now, from the live keymap (unbound ones are left out).
 fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
-        (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
+        (Some(Overlay::Help { .. }), _) => (Context::Help, vec![(Action::Back, "close help")]),
         (Some(Overlay::Accounts { .. } | Overlay::Mute | Overlay::Log { .. }), _) => {
             (Context::Help, vec![(Action::Back, "close")])
         }

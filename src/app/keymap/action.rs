@@ -62,10 +62,10 @@ actions! {
     PageDown = "page_down", "page down" { Thread: "scroll a page down" };
     PageUp = "page_up", "page up" { Thread: "scroll a page up" };
     JumpLatest = "jump_latest", "jump to the latest message";
-    Open = "open", "open the conversation" { Filter: "apply the filter" };
+    Open = "open", "open the conversation" { Filter: "keep the filter · search: open" };
     Back = "back", "go back" {
         Thread: "back to the list",
-        Filter: "cancel the filter",
+        Filter: "clear the filter · search: leave",
         Help: "close the help",
     };
     FocusNext = "focus_next", "switch between the list and the thread";

@@ -67,7 +67,10 @@ pub enum Confirm {
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// The keys and marks; `top`: the first line shown when it is scrolled (a small screen).
+    Help {
+        top: usize,
+    },
     Confirm(Confirm),
     /// Every account with its state and full error, failing ones first; `top` is the first
     /// account shown (scrolled with the list's keys).
