@@ -120,6 +120,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     let mut booted = assemble(accounts, intervals, keymap, warnings, false, restored, state_dir);
     booted.model.anonymous = config.operator.identity().is_none();
     booted.model.on_quit = config.on_quit;
+    booted.model.mouse = config.mouse;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
     booted.team = team;

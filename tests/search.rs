@@ -356,3 +356,71 @@ fn the_help_scrolls_where_it_does_not_fit_and_stops_at_its_end() {
     press(&mut m, "?j");
     assert_eq!(m.overlay, Some(Overlay::Help { top: 0 }));
 }
+
+fn mouse(m: &mut Model, kind: handoff::app::mouse::MouseKind, column: u16, row: u16) -> Vec<Cmd> {
+    run(m, Msg::Mouse(handoff::app::mouse::Mouse { kind, column, row }))
+}
+
+#[test]
+fn a_click_selects_a_row_a_second_opens_it_and_the_wheel_scrolls() {
+    use handoff::app::mouse::MouseKind::{Click, WheelDown, WheelUp};
+    let mut m = inbox();
+    m.width = 120;
+    m.height = 24;
+    assert_eq!(m.selected, Some(key("c1")));
+    // (what, column, line) → selected, open, focus. Rows start on line 2, two lines each.
+    mouse(&mut m, Click, 5, 6);
+    assert_eq!(
+        (m.selected.clone(), m.open.clone()),
+        (Some(key("c3")), None),
+        "line 6: the third row"
+    );
+    mouse(&mut m, Click, 5, 7);
+    assert_eq!(m.open, Some(key("c3")), "its second line, clicked again: opened");
+    assert_eq!(m.focus, Focus::Thread);
+    mouse(&mut m, Click, 5, 0);
+    mouse(&mut m, Click, 5, 20);
+    assert_eq!(m.selected, Some(key("c3")), "the title bar and below the rows: nothing");
+    mouse(&mut m, Click, 5, 2);
+    assert_eq!((m.selected.clone(), m.focus), (Some(key("c1")), Focus::List));
+    mouse(&mut m, WheelDown, 5, 10);
+    mouse(&mut m, WheelDown, 5, 10);
+    assert_eq!(m.selected, Some(key("c3")), "the wheel on the list moves through it");
+    mouse(&mut m, WheelUp, 5, 10);
+    assert_eq!(m.selected, Some(key("c2")));
+    // The wheel over the thread scrolls it.
+    let messages: Vec<_> = (1..=9)
+        .map(|i| message(&format!("m{i}"), Author::Customer, &format!("line {i}"), now()))
+        .collect();
+    run(
+        &mut m,
+        Msg::Thread {
+            key: key("c3"),
+            messages,
+        },
+    );
+    mouse(&mut m, WheelUp, 100, 10);
+    mouse(&mut m, WheelUp, 100, 10);
+    assert_eq!(m.threads[&key("c3")].scroll, 2);
+    mouse(&mut m, WheelDown, 100, 10);
+    assert_eq!(m.threads[&key("c3")].scroll, 1);
+    assert_eq!(m.selected, Some(key("c2")), "the list stays");
+    // Over an overlay, the wheel scrolls it as its arrows do; a click does nothing.
+    m.width = 80;
+    press(&mut m, "?");
+    mouse(&mut m, WheelDown, 40, 10);
+    mouse(&mut m, WheelDown, 40, 10);
+    mouse(&mut m, Click, 40, 10);
+    assert_eq!(m.overlay, Some(Overlay::Help { top: 2 }));
+}
+
+#[test]
+fn the_mouse_is_off_unless_the_config_says_so() {
+    let path = std::path::Path::new("config.toml");
+    let off = handoff::config::Config::parse(path, "").unwrap();
+    assert!(!off.mouse);
+    let on = handoff::config::Config::parse(path, "[ui]\nmouse = true\n").unwrap();
+    assert!(on.mouse);
+    let wrong = handoff::config::Config::parse(path, "[ui]\nmouse = \"yes\"\n").unwrap_err();
+    assert!(wrong.to_string().contains("config.toml:2"), "file and line: {wrong}");
+}

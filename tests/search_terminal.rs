@@ -128,3 +128,46 @@ fn the_list_filter_narrows_as_each_character_is_typed() {
     });
     t.keys("\x03");
 }
+
+#[test]
+fn with_the_mouse_on_a_click_moves_the_selection_and_a_second_opens() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    rt.block_on(create(
+        &h,
+        "chatvolt",
+        "Mona Mouse",
+        "ai",
+        json!([{"author": "customer", "text": "clicked open"}]),
+    ));
+    let mut t = Term::start(&config(&h, "\n[ui]\nmouse = true\n"), 120, 40);
+    t.wait_for("volt ✓", WAIT);
+    let screen = t.wait_for("Mona Mouse", WAIT);
+    let line = screen.lines().position(|l| l.contains("Mona Mouse")).unwrap();
+    let before = t.inverse_row(10);
+    assert_ne!(
+        before,
+        Some(u16::try_from(line).unwrap()),
+        "not selected yet:\n{screen}"
+    );
+    // SGR mouse: ESC [ < button ; column ; row M (press) / m (release), 1-based.
+    let click = format!("\x1b[<0;10;{row}M\x1b[<0;10;{row}m", row = line + 1);
+    t.keys(&click);
+    let deadline = std::time::Instant::now() + WAIT;
+    while t.inverse_row(10) != Some(u16::try_from(line).unwrap()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the selection did not move:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.keys(&click);
+    t.wait_for("clicked open", WAIT);
+    t.keys("q");
+    common::term::wait_exit(&mut t);
+    let written = t.bytes.lock().unwrap().clone();
+    let on = common::term::count(&written, b"\x1b[?1000h");
+    let off = common::term::count(&written, b"\x1b[?1000l");
+    assert!(on >= 1 && off >= 1, "capture turned on, and off at exit ({on}, {off})");
+}

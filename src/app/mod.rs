@@ -15,6 +15,7 @@ pub mod key;
 pub mod keymap;
 pub mod log;
 pub mod model;
+pub mod mouse;
 pub mod msg;
 mod outbox;
 pub mod outgoing;
@@ -54,7 +55,7 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     // same with 10,000 conversations held and alerted as with none.
     let news = !matches!(
         msg,
-        Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick | Msg::SearchHits { .. }
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick | Msg::SearchHits { .. } | Msg::Mouse(_)
     );
     let timed = matches!(msg, Msg::Tick);
     let mut cmds = handle(model, msg);
@@ -189,6 +190,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Claimed { key, result } => team::on_claimed(model, key, result),
         Msg::Orphans(keys) => team::on_orphans(model, keys),
         Msg::SearchHits { seq, hits } => search::on_hits(model, seq, hits),
+        Msg::Mouse(mouse) => mouse::on_mouse(model, mouse),
     }
 }
 

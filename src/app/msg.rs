@@ -186,6 +186,8 @@ pub enum Msg {
         seq: u64,
         hits: Vec<crate::app::search::SearchHit>,
     },
+    /// A click or the wheel, with `[ui] mouse = true`.
+    Mouse(crate::app::mouse::Mouse),
 }
 
 /// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,

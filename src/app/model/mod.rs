@@ -144,6 +144,8 @@ pub struct Model {
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
+    /// `[ui] mouse`: the terminal reports clicks and the wheel.
+    pub mouse: bool,
     /// Every notice shown, with its time (`L`).
     pub log: crate::app::log::Log,
     pub quit: bool,
@@ -193,6 +195,7 @@ impl Model {
             after_reopen: HashMap::new(),
             sends: Sends::default(),
             notice: None,
+            mouse: false,
             log: Default::default(),
             quit: false,
         };
