@@ -503,9 +503,9 @@ fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> (u16, u16) {
     panic!("{text:?} is not on the screen");
 }
 
-#[test]
-fn message_log_80x24_and_a_cut_notice_says_where_to_read_it() {
-    let mut model = model(80, 24, false);
+/// A model whose log holds three messages, one long and an error.
+fn logged(width: u16, height: u16) -> Model {
+    let mut model = model(width, height, false);
     for (i, text) in [
         "asking every account now…",
         "volt: Chatvolt answered 503 Service Unavailable — retrying in 12 s; the conversations shown are the cached copy from 14:02 and may be out of date",
@@ -517,11 +517,19 @@ fn message_log_80x24_and_a_cut_notice_says_where_to_read_it() {
         let at = ago(600 - 60 * i64::try_from(i).unwrap());
         model.log.push(at, text, i == 1);
     }
-    model.overlay = Some(Overlay::Log { top: 0 });
-    let terminal = render(&model, &theme(false), 80, 24);
-    insta::assert_snapshot!("message_log_80x24", terminal.backend());
-    assert_no_split_wide_chars(&terminal);
-    model.overlay = None;
+    model
+}
+
+#[test]
+fn message_log_80x24_and_120x40_and_a_cut_notice_says_where_to_read_it() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut model = logged(width, height);
+        model.overlay = Some(Overlay::Log { top: 0 });
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("message_log_{width}x{height}"), terminal.backend());
+        assert_no_split_wide_chars(&terminal);
+    }
+    let mut model = logged(80, 24);
     model.notice = Some(Notice {
         text: "volt: Chatvolt answered 503 Service Unavailable — retrying in 12 s; the conversations shown are the cached copy".into(),
         error: true,
