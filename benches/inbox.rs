@@ -293,13 +293,20 @@ fn filter(c: &mut Criterion) {
     for c in "custome".chars() {
         update(&mut model, Msg::Key(Key::new(KeyCode::Char(c))), now());
     }
-    assert_eq!(model.rows.len(), 90_000, "every conversation but the resolved still matches");
-    c.bench_function("a filter key and Backspace with 100k conversations (all matching)", |b| {
-        b.iter(|| {
-            update(&mut model, Msg::Key(Key::new(KeyCode::Char('r'))), now());
-            update(&mut model, Msg::Key(Key::new(KeyCode::Backspace)), now())
-        })
-    });
+    assert_eq!(
+        model.rows.len(),
+        90_000,
+        "every conversation but the resolved still matches"
+    );
+    c.bench_function(
+        "a filter key and Backspace with 100k conversations (all matching)",
+        |b| {
+            b.iter(|| {
+                update(&mut model, Msg::Key(Key::new(KeyCode::Char('r'))), now());
+                update(&mut model, Msg::Key(Key::new(KeyCode::Backspace)), now())
+            })
+        },
+    );
 }
 
 /// Search at 100k conversations, 10k of them with a cached thread of 20 messages (200k
@@ -332,7 +339,10 @@ fn search(c: &mut Criterion) {
         });
     }
     drop(store);
-    eprintln!("search index at 100k conversations and 200k messages: {}", index_size(dir.path()));
+    eprintln!(
+        "search index at 100k conversations and 200k messages: {}",
+        index_size(dir.path())
+    );
 }
 
 /// The database's size with the search index, and without it.

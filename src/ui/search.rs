@@ -38,7 +38,10 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, sea
         ..inner
     };
     let width = usize::from(inner.width);
-    let mut lines = vec![query_line(search, theme, width), Line::from(summary(model, search, theme))];
+    let mut lines = vec![
+        query_line(search, theme, width),
+        Line::from(summary(model, search, theme)),
+    ];
     let shown = hits_on_screen(model);
     for (i, hit) in search.hits.iter().enumerate().skip(search.top).take(shown) {
         let selected = i == search.cursor;
