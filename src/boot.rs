@@ -244,6 +244,10 @@ fn assemble(
     model.restore_holds(restored.holds);
     if !warnings.is_empty() {
         tracing::warn!(warnings = ?warnings, "starting with warnings");
+        // Each in the message log too (`L`): joined, they are often cut in the status bar.
+        for warning in &warnings {
+            model.log.push(now, warning, true);
+        }
         model.notice = Some(Notice {
             text: warnings.join("; "),
             error: true,

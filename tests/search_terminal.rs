@@ -171,3 +171,23 @@ fn with_the_mouse_on_a_click_moves_the_selection_and_a_second_opens() {
     let off = common::term::count(&written, b"\x1b[?1000l");
     assert!(on >= 1 && off >= 1, "capture turned on, and off at exit ({on}, {off})");
 }
+
+#[test]
+fn a_start_up_warning_cut_in_the_status_bar_reads_whole_in_the_message_log() {
+    let rt = runtime();
+    let h = rt.block_on(quiet(6));
+    let dir = common::term::dir_with_config(&config(&h, ""));
+    std::fs::create_dir_all(dir.path().join("handoff")).unwrap();
+    let action = "an_action_nobody_declared_with_a_long_name";
+    let keymap = format!("[global]\n{action} = [\"x\"]\n");
+    std::fs::write(dir.path().join("handoff/keymap.toml"), keymap).unwrap();
+    let mut t = Term::start_with_env(dir, 80, 24, &[]);
+    let screen = t.wait_for("…  L", WAIT);
+    assert!(!screen.contains(action), "cut in the status bar:\n{screen}");
+    t.keys("L");
+    let screen = t.wait_for("Messages — ", WAIT);
+    assert!(screen.contains(action), "the whole warning:\n{screen}");
+    t.keys("\x1b");
+    t.wait_until("the log closed", WAIT, |s| !s.contains("Messages — "));
+    t.keys("\x03");
+}
