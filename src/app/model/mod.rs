@@ -452,10 +452,7 @@ fn next_minute(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
 /// both sides folded (`chloe` finds Chloé). `folded` is a buffer reused across conversations:
 /// this runs on every key of the filter line, over every conversation.
 fn matches_filter(c: &Conversation, needle: &str, folded: &mut String) -> bool {
-    let mut hay = |s: &str| {
-        crate::present::fold_into(s, folded);
-        folded.contains(needle)
-    };
+    let mut hay = |s: &str| crate::present::folded_contains(s, needle, folded);
     hay(&c.customer_name)
         || hay(&c.key.account)
         || c.customer_contact.as_deref().is_some_and(&mut hay)
