@@ -331,8 +331,8 @@ fn search(c: &mut Criterion) {
     for (name, query) in [
         ("a word in one old message", "xylocarp"),
         ("a customer's name, as typed", "customer 4242"),
-        ("a word in all 200k messages (the best 100 of them ranked)", "parcel"),
-        ("a prefix of one letter (the best 100 ranked)", "p"),
+        ("a word in all 200k messages (the latest 100)", "parcel"),
+        ("a prefix of one letter (the latest 100)", "p"),
     ] {
         c.bench_function(&format!("search 100k conversations and 200k messages: {name}"), |b| {
             b.iter(|| store.search(black_box(query), 100).unwrap())

@@ -104,7 +104,11 @@ mod tests {
             ("Chloé Dupont", "chloe", true),
             ("Chloe Dupont", "chloé", false),
         ] {
-            assert_eq!(super::folded_contains(text, needle, &mut buffer), expected, "{text} {needle}");
+            assert_eq!(
+                super::folded_contains(text, needle, &mut buffer),
+                expected,
+                "{text} {needle}"
+            );
         }
     }
 }
