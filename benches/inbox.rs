@@ -283,9 +283,89 @@ fn limits(c: &mut Criterion) {
     });
 }
 
+/// The list filter on each key, at 100k conversations: every conversation folded and matched,
+/// the matches sorted. Typed so that all still match (the most to sort), then taken back.
+fn filter(c: &mut Criterion) {
+    use handoff::app::key::{Key, KeyCode};
+    let mut model = loaded(100_000);
+    model.focus = Focus::List;
+    update(&mut model, Msg::Key(Key::new(KeyCode::Char('/'))), now());
+    for c in "custome".chars() {
+        update(&mut model, Msg::Key(Key::new(KeyCode::Char(c))), now());
+    }
+    assert_eq!(
+        model.rows.len(),
+        90_000,
+        "every conversation but the resolved still matches"
+    );
+    c.bench_function(
+        "a filter key and Backspace with 100k conversations (all matching)",
+        |b| {
+            b.iter(|| {
+                update(&mut model, Msg::Key(Key::new(KeyCode::Char('r'))), now());
+                update(&mut model, Msg::Key(Key::new(KeyCode::Backspace)), now())
+            })
+        },
+    );
+}
+
+/// Search at 100k conversations, 10k of them with a cached thread of 20 messages (200k
+/// messages): the index's size, and a query as the operator types it.
+fn search(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
+    let all = conversations(100_000, 40);
+    for batch in all.chunks(10_000) {
+        store.cache_conversations("raia", batch, &[], now()).unwrap();
+    }
+    for (n, c) in all.iter().take(10_000).enumerate() {
+        let mut thread = messages(20);
+        for (i, m) in thread.iter_mut().enumerate() {
+            m.text = format!("Order {n}-{i}: could you tell me where my parcel is? 注文番号は {n} です 📦");
+        }
+        if n == 4_242 {
+            thread[0].text = "my parcel went to Xylocarp island".into();
+        }
+        store.cache_thread(&c.key, &thread).unwrap();
+    }
+    for (name, query) in [
+        ("a word in one old message", "xylocarp"),
+        ("a customer's name, as typed", "customer 4242"),
+        ("a word in all 200k messages (the latest 100)", "parcel"),
+        ("a prefix of one letter (the latest 100)", "p"),
+    ] {
+        c.bench_function(&format!("search 100k conversations and 200k messages: {name}"), |b| {
+            b.iter(|| store.search(black_box(query), 100).unwrap())
+        });
+    }
+    drop(store);
+    eprintln!(
+        "search index at 100k conversations and 200k messages: {}",
+        index_size(dir.path())
+    );
+}
+
+/// The database's size with the search index, and without it.
+fn index_size(dir: &std::path::Path) -> String {
+    let db = rusqlite::Connection::open(dir.join("handoff.db")).unwrap();
+    let size = |db: &rusqlite::Connection| -> u64 {
+        db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;").unwrap();
+        std::fs::metadata(dir.join("handoff.db")).unwrap().len()
+    };
+    let with = size(&db);
+    db.execute_batch("DROP TABLE search; DROP TABLE search_rows;").unwrap();
+    let without = size(&db);
+    format!(
+        "{:.0} MB with it, {:.0} MB without ({:.0} MB for the index and its rows)",
+        with as f64 / 1e6,
+        without as f64 / 1e6,
+        (with - without) as f64 / 1e6
+    )
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = render, sync, ingest, limits, cache
+    targets = render, sync, ingest, limits, cache, filter, search
 }
 criterion_main!(benches);

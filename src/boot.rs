@@ -128,6 +128,7 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.anonymous = config.operator.identity().is_none();
     booted.model.me = config.operator.identity().map(str::to_string);
     booted.model.on_quit = config.on_quit;
+    booted.model.mouse = config.mouse;
     booted.model.on_hangup = config.on_hangup;
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
     booted.model.team_notes = team.is_some();
@@ -261,6 +262,10 @@ fn assemble(
     model.restore_holds(restored.holds);
     if !warnings.is_empty() {
         tracing::warn!(warnings = ?warnings, "starting with warnings");
+        // Each in the message log too (`L`): joined, they are often cut in the status bar.
+        for warning in &warnings {
+            model.log.push(now, warning, true);
+        }
         model.notice = Some(Notice {
             text: warnings.join("; "),
             error: true,

@@ -419,19 +419,133 @@ fn a_voice_call_offers_no_reply_120x40() {
 #[test]
 fn help_overlay_120x40() {
     let mut model = model(120, 40, false);
-    model.overlay = Some(Overlay::Help);
+    model.overlay = Some(Overlay::Help { top: 0 });
     let terminal = render(&model, &theme(false), 120, 40);
     insta::assert_snapshot!("help_120x40", terminal.backend());
     assert_no_split_wide_chars(&terminal);
 }
 
 #[test]
-fn help_overlay_80x24_is_cut_not_overflowing() {
+fn help_overlay_80x24_scrolls_to_the_marks() {
     let mut model = model(80, 24, false);
-    model.overlay = Some(Overlay::Help);
+    model.overlay = Some(Overlay::Help { top: 0 });
     let terminal = render(&model, &theme(false), 80, 24);
     insta::assert_snapshot!("help_80x24", terminal.backend());
     assert_no_split_wide_chars(&terminal);
+    // Scrolled to its end (`G`): the last keys and what the marks mean.
+    model.overlay = Some(Overlay::Help { top: usize::MAX });
+    let terminal = render(&model, &theme(false), 80, 24);
+    insta::assert_snapshot!("help_80x24_scrolled", terminal.backend());
+    assert_no_split_wide_chars(&terminal);
+}
+
+/// A search with hits: a message and a conversation, the matched words emphasised.
+fn searching(width: u16, height: u16) -> Model {
+    use handoff::app::search::{Search, SearchHit};
+    let mut model = model(width, height, false);
+    let piece = |s: &str, m: bool| (s.to_string(), m);
+    model.overlay = Some(Overlay::Search(Search {
+        query: "damaged box".into(),
+        seq: 3,
+        answered: true,
+        hits: vec![
+            SearchHit {
+                key: key("raia/c2"),
+                message: Some("1".into()),
+                snippet: vec![
+                    piece("Hi! My order #4417 arrived ", false),
+                    piece("damaged", true),
+                    piece(" — the ", false),
+                    piece("box", true),
+                    piece(" was crushed.", false),
+                ],
+            },
+            SearchHit {
+                key: key("volt/v2"),
+                message: None,
+                snippet: vec![piece("Boxes ", true), piece("& damaged goods", false)],
+            },
+        ],
+        cursor: 1,
+        top: 0,
+    }));
+    model
+}
+
+#[test]
+fn search_view_80x24_and_120x40() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let model = searching(width, height);
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("search_{width}x{height}"), terminal.backend());
+        assert_no_split_wide_chars(&terminal);
+        // The matched words are emphasised, the rest not.
+        let buffer = terminal.backend().buffer();
+        let cell = |text: &str| {
+            let (x, y) = find(buffer, text);
+            buffer[(x, y)].modifier
+        };
+        assert!(cell("damaged —").contains(Modifier::UNDERLINED), "the query line aside");
+        assert!(!cell("arrived").contains(Modifier::UNDERLINED));
+    }
+}
+
+/// Where `text` starts on the screen.
+fn find(buffer: &ratatui::buffer::Buffer, text: &str) -> (u16, u16) {
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(i) = line.find(text) {
+            let x = line[..i].chars().count();
+            return (u16::try_from(x).unwrap(), y);
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}
+
+/// A model whose log holds three messages, one long and an error.
+fn logged(width: u16, height: u16) -> Model {
+    let mut model = model(width, height, false);
+    for (i, text) in [
+        "asking every account now…",
+        "volt: Chatvolt answered 503 Service Unavailable — retrying in 12 s; the conversations shown are the cached copy from 14:02 and may be out of date",
+        "nothing to undo",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = ago(600 - 60 * i64::try_from(i).unwrap());
+        model.log.push(at, text, i == 1);
+    }
+    model
+}
+
+#[test]
+fn message_log_80x24_and_120x40_and_a_cut_notice_says_where_to_read_it() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut model = logged(width, height);
+        model.overlay = Some(Overlay::Log { top: 0 });
+        let terminal = render(&model, &theme(false), width, height);
+        insta::assert_snapshot!(format!("message_log_{width}x{height}"), terminal.backend());
+        assert_no_split_wide_chars(&terminal);
+    }
+    let mut model = logged(80, 24);
+    model.notice = Some(Notice {
+        text: "volt: Chatvolt answered 503 Service Unavailable — retrying in 12 s; the conversations shown are the cached copy".into(),
+        error: true,
+        until: now() + TimeDelta::seconds(12),
+    });
+    let terminal = render(&model, &theme(false), 80, 24);
+    let status = screen_line(&terminal, 23);
+    assert!(status.contains("…  L "), "cut, and where to read it whole: {status}");
+}
+
+fn screen_line(terminal: &Terminal<TestBackend>, y: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol().to_string())
+        .collect()
 }
 
 #[test]
@@ -510,7 +624,11 @@ fn degenerate_sizes_do_not_panic() {
     }
     // Sizes around every threshold (too small, two panes, help columns), in each focus and with
     // each overlay.
-    let overlays = [None, Some(Overlay::Help), Some(Overlay::Confirm(Confirm::Quit))];
+    let overlays = [
+        None,
+        Some(Overlay::Help { top: 0 }),
+        Some(Overlay::Confirm(Confirm::Quit)),
+    ];
     let mut terminal = Terminal::new(TestBackend::new(1, 1)).unwrap();
     for focus in [Focus::List, Focus::Thread, Focus::Compose] {
         for overlay in &overlays {
@@ -617,7 +735,7 @@ fn no_color_has_no_colours_and_keeps_the_selection() {
         until: now() + TimeDelta::seconds(5),
     });
     screens.push(render(&two, &theme, 120, 40));
-    two.overlay = Some(Overlay::Help);
+    two.overlay = Some(Overlay::Help { top: 0 });
     screens.push(render(&two, &theme, 120, 40));
     two.focus = Focus::Thread;
     two.overlay = Some(Overlay::Confirm(Confirm::Quit));
@@ -1012,7 +1130,7 @@ fn many_accounts_120x40_summarise_with_the_failing_count() {
     let model = many_accounts(120, 40);
     let terminal = render(&model, &theme(false), 120, 40);
     let status = screen_text(&terminal).pop().unwrap();
-    assert!(status.contains("✗ 3 failing — L for details"), "{status}");
+    assert!(status.contains("✗ 3 failing — C for details"), "{status}");
     insta::assert_snapshot!("many_accounts_120x40", terminal.backend());
 }
 

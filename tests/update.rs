@@ -1768,7 +1768,7 @@ fn the_accounts_overlay_opens_scrolls_and_closes() {
     let accounts = |m: &Model| m.overlay.clone();
     // (keys, the overlay afterwards)
     let table: Vec<(&str, Option<KeyCode>, Option<Overlay>)> = vec![
-        ("L", None, Some(Overlay::Accounts { top: 0 })),
+        ("C", None, Some(Overlay::Accounts { top: 0 })),
         ("jj", None, Some(Overlay::Accounts { top: 2 })),
         ("k", None, Some(Overlay::Accounts { top: 1 })),
         ("", Some(KeyCode::PageDown), Some(Overlay::Accounts { top: 15 })),
@@ -1779,9 +1779,9 @@ fn the_accounts_overlay_opens_scrolls_and_closes() {
         // Keys that mean something else in the list do nothing here.
         ("t1/", None, Some(Overlay::Accounts { top: 26 })),
         ("", Some(KeyCode::Esc), None),
-        ("L", None, Some(Overlay::Accounts { top: 0 })),
-        ("L", None, None),
-        ("Lq", None, None),
+        ("C", None, Some(Overlay::Accounts { top: 0 })),
+        ("C", None, None),
+        ("Cq", None, None),
     ];
     for (keys, special_key, expected) in table {
         let mut cmds = press(&mut m, keys);

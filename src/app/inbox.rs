@@ -184,6 +184,7 @@ fn resolved(model: &mut Model, key: ConversationKey, name: &str, held_since: Opt
         why_not,
         held_since,
     });
+    model.log.push(model.now, &text, false);
     model.notice = Some(Notice {
         text,
         error: false,

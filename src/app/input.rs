@@ -6,7 +6,7 @@ use super::key::{Key, KeyCode};
 use super::keymap::{Action, Context, Place};
 use super::model::{Confirm, Focus, Leaving, MUTE_CHOICES, Model, Overlay, View};
 use super::msg::{Cmd, Net, Op};
-use super::{alerts, details, drafts, inbox, notes, notice, outbox, reminder, snippets, thread};
+use super::{alerts, details, drafts, inbox, log, notes, notice, outbox, reminder, search, snippets, thread};
 use crate::domain::{ConversationKey, Holder, OnHangup, OnQuit, Status};
 use std::collections::HashSet;
 
@@ -14,12 +14,15 @@ fn context(model: &Model) -> Place {
     match (&model.overlay, &model.filter_input, model.focus) {
         // The accounts overlay closes like the help; it scrolls with the list's keys. The mute
         // overlay too, and takes a digit.
-        (Some(Overlay::Help | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
+        (Some(Overlay::Help { .. } | Overlay::Accounts { .. } | Overlay::Mute), _, _) => Place::Help,
         // Their keys are read before any keymap (`details::on_key`).
         (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _, _) => Place::Help,
         (Some(Overlay::Confirm(_)), _, _) => Place::Confirm,
         // The snippet picker has its own keys (`snippets::on_key`); it sits over the compose box.
         (Some(Overlay::Snippets(_)), _, _) => Place::Compose,
+        // The search view and the log: a query typed, like the filter line; a log scrolled.
+        (Some(Overlay::Search(_)), _, _) => Place::Filter,
+        (Some(Overlay::Log { .. }), _, _) => Place::Help,
         (None, Some(_), _) => Place::Filter,
         (None, None, Focus::Compose) => Place::Compose,
         (None, None, Focus::Thread) => Place::Thread,
@@ -39,6 +42,8 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
     match place {
         Place::Help if matches!(model.overlay, Some(Overlay::Accounts { .. })) => on_accounts_key(model, key, action),
         Place::Help if model.overlay == Some(Overlay::Mute) => on_mute_key(model, key, action),
+        Place::Help if matches!(model.overlay, Some(Overlay::Log { .. })) => log::on_key(model, key, action),
+        Place::Filter if matches!(model.overlay, Some(Overlay::Search(_))) => search::on_key(model, key, action),
         Place::Help => {
             if matches!(action, Some(Action::Back | Action::Help)) {
                 model.overlay = None;
@@ -46,6 +51,7 @@ pub(super) fn on_key(model: &mut Model, key: Key) -> Vec<Cmd> {
             if action == Some(Action::ForceQuit) {
                 return quit(model, true);
             }
+            super::help::scroll(model, key);
             vec![]
         }
         Place::Confirm => match action {
@@ -156,43 +162,58 @@ fn on_mute_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> 
     vec![]
 }
 
+/// The filter line filters as it is typed: each change applies at once. Enter keeps the
+/// filter and closes the line; Esc clears it; Ctrl+U empties the line.
 fn on_filter_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd> {
     match action {
         Some(Action::Open) => {
-            model.filter = model.filter_input.take().unwrap_or_default().trim().to_string();
-            model.refresh_rows();
+            model.filter_input = None;
             model.select_index(0);
+            return vec![];
         }
         Some(Action::Back) => {
-            // Esc on an empty line also clears an applied filter.
-            if model.filter_input.as_deref().is_some_and(str::is_empty) {
-                model.filter.clear();
-            }
             model.filter_input = None;
+            model.filter.clear();
             model.refresh_rows();
+            return vec![];
         }
         Some(Action::ForceQuit) => return quit(model, true),
-        _ => {
-            let input = model.filter_input.get_or_insert_with(String::new);
-            match key.code {
-                KeyCode::Char(c) if !key.ctrl && !key.alt => input.push(c),
-                KeyCode::Backspace => {
-                    input.pop();
-                }
-                _ => {}
-            }
+        _ => {}
+    }
+    let input = model.filter_input.get_or_insert_with(String::new);
+    let before = input.len();
+    match key.code {
+        KeyCode::Char('u') if key.ctrl => input.clear(),
+        KeyCode::Char(c) if !key.ctrl && !key.alt => input.push(c),
+        KeyCode::Backspace => {
+            input.pop();
         }
+        _ => {}
+    }
+    if input.len() != before {
+        apply_filter(model);
     }
     vec![]
+}
+
+/// The line as typed becomes the list's filter, the top row selected.
+fn apply_filter(model: &mut Model) {
+    model.filter = model.filter_input.as_deref().unwrap_or_default().trim().to_string();
+    model.refresh_rows();
+    model.select_index(0);
 }
 
 pub(super) fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     // Pasted text is remote-ish (anything can be on a clipboard): the same sanitiser.
     let clean = crate::domain::sanitize(text);
+    if matches!(model.overlay, Some(Overlay::Search(_))) {
+        return search::on_paste(model, &clean);
+    }
     if matches!(model.overlay, Some(Overlay::Snippets(_))) {
         snippets::on_paste(model, &clean);
     } else if let Some(input) = &mut model.filter_input {
         input.push_str(&crate::domain::sanitize_line(&clean));
+        apply_filter(model);
     } else if model.open.is_some() {
         // A paste outside the compose box lands in it (whole), never sends anything.
         model.focus = Focus::Compose;
@@ -273,13 +294,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::ViewAll => inbox::switch_view(model, View::All),
         Action::ViewResolved => inbox::switch_view(model, View::Resolved),
         Action::Filter => {
-            model.filter_input = Some(model.filter.clone());
+            // Starts empty each time: the old filter is not appended to.
+            model.filter_input = Some(String::new());
+            if !model.filter.is_empty() {
+                model.filter.clear();
+                model.refresh_rows();
+            }
             vec![]
         }
-        Action::Help => {
-            model.overlay = Some(Overlay::Help);
-            vec![]
-        }
+        Action::Help => super::help::open(model),
         Action::Accounts => {
             model.overlay = Some(Overlay::Accounts { top: 0 });
             vec![]
@@ -311,6 +334,8 @@ fn act(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Priority => on_target(model, details::ask_priority),
         Action::Snippets => snippets::open(model),
         Action::Note => on_target(model, notes::start),
+        Action::Search => search::open_search(model),
+        Action::MessageLog => log::open(model),
         Action::Send
         | Action::ToggleNote
         | Action::NewLine

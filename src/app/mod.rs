@@ -9,17 +9,21 @@ pub mod alerts;
 pub mod compose;
 mod details;
 mod drafts;
+pub mod help;
 mod inbox;
 mod input;
 pub mod key;
 pub mod keymap;
+pub mod log;
 pub mod model;
+pub mod mouse;
 pub mod msg;
 pub mod notes;
 mod outbox;
 pub mod outgoing;
 mod reminder;
 pub mod screen;
+pub mod search;
 pub mod snippets;
 mod team;
 mod thread;
@@ -53,7 +57,10 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
     // are about: a key, a paste, a resize or a tick cannot (a key's operation changes them when
     // its answer comes). What follows skips that bookkeeping otherwise: a key must cost the
     // same with 10,000 conversations held and alerted as with none.
-    let news = !matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick);
+    let news = !matches!(
+        msg,
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize { .. } | Msg::Tick | Msg::SearchHits { .. } | Msg::Mouse(_)
+    );
     let timed = matches!(msg, Msg::Tick);
     let mut cmds = handle(model, msg);
     // Quitting after the hand-backs: the next ones go, or the program ends.
@@ -190,6 +197,8 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Orphans(keys) => team::on_orphans(model, keys),
         Msg::Notes { key, place, result } => notes::on_notes(model, key, place, result),
         Msg::NoteSaved { key, client_id, result } => notes::on_saved(model, key, client_id, result),
+        Msg::SearchHits { seq, hits } => search::on_hits(model, seq, hits),
+        Msg::Mouse(mouse) => mouse::on_mouse(model, mouse),
     }
 }
 
@@ -204,5 +213,6 @@ fn customer(model: &Model, key: &ConversationKey) -> String {
 /// Shows a notice in the status bar; errors stay longer.
 fn notice(model: &mut Model, text: String, error: bool) {
     let until = model.now + if error { ERROR_NOTICE } else { NOTICE };
+    model.log.push(model.now, &text, error);
     model.notice = Some(Notice { text, error, until });
 }

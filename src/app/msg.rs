@@ -204,6 +204,13 @@ pub enum Msg {
         client_id: u64,
         result: Result<Note, SendFailure>,
     },
+    /// The store's answer to `Store::Search` number `seq`.
+    SearchHits {
+        seq: u64,
+        hits: Vec<crate::app::search::SearchHit>,
+    },
+    /// A click or the wheel, with `[ui] mouse = true`.
+    Mouse(crate::app::mouse::Mouse),
 }
 
 /// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,
@@ -318,6 +325,8 @@ pub enum Store {
     LoadNotes(ConversationKey),
     /// Whether the conversation's draft is a note (kept, so a restart never makes it a reply).
     NoteMode { key: ConversationKey, note: bool },
+    /// Search the cache for the operator's words; answered by `Msg::SearchHits` with `seq`.
+    Search { query: String, seq: u64 },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

@@ -144,6 +144,7 @@ pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<M
     }
     thread.loaded = true;
     thread.error = None;
+    super::search::place_found(thread);
     if watching && thread.scroll == 0 {
         thread.seen = thread.messages.len();
     }

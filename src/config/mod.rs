@@ -98,6 +98,8 @@ struct File {
     alerts: FileAlerts,
     team: Option<Spanned<FileTeam>>,
     #[serde(default)]
+    ui: FileUi,
+    #[serde(default)]
     accounts: Vec<FileAccount>,
 }
 
@@ -119,6 +121,13 @@ pub struct TeamSettings {
 
 /// How long an orphaned conversation waits for someone when `[team]` does not say.
 pub const ORPHAN_AFTER: Duration = Duration::from_secs(180);
+
+/// `[ui]`: the mouse, off unless asked for (it takes the terminal's own selection away).
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileUi {
+    mouse: Option<bool>,
+}
 
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
@@ -199,6 +208,8 @@ pub struct Config {
     pub alerts: AlertSettings,
     /// `[team]`: team mode; none, the inbox works alone.
     pub team: Option<TeamSettings>,
+    /// `[ui] mouse`: clicks and the wheel (off by default).
+    pub mouse: bool,
     pub accounts: Vec<Account>,
     /// Things worth telling the operator that do not stop the program (e.g. file permissions).
     pub warnings: Vec<String>,
@@ -407,6 +418,7 @@ impl Config {
             on_hangup,
             alerts,
             team,
+            mouse: file.ui.mouse.unwrap_or(false),
             list_interval: duration(&file.sync.list_interval, "list_interval", Duration::from_secs(5))?,
             thread_interval: duration(&file.sync.thread_interval, "thread_interval", Duration::from_secs(2))?,
             accounts,

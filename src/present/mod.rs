@@ -3,10 +3,28 @@
 //! padded by display width (`text`). Pure functions over `domain` types; it draws nothing and
 //! knows neither `ui` nor `cli`, which both use it.
 
+pub mod fold;
 pub mod text;
+
+pub use fold::{fold, fold_into, folded_contains};
 
 use crate::domain::{Author, Holder, Message, Status};
 use chrono::{DateTime, FixedOffset, Utc};
+
+/// What the marks on the list's rows mean, as the help explains them.
+pub const MARKS: &[(&str, &str)] = &[
+    ("NEED", "needs a human: the AI handed over"),
+    ("YOU", "you hold it; the AI is paused"),
+    ("HUM", "another human holds it"),
+    ("AI", "the AI is answering"),
+    ("DONE", "resolved"),
+    ("●", "unread messages"),
+    ("!", "an alert waits for you"),
+    ("▲", "a frustrated customer"),
+    ("waits 4m", "how long the customer has waited"),
+    ("due 12m", "yours, and your reply is overdue"),
+    ("◆ found", "the message a search opened"),
+];
 
 /// The short status mark used in tables and the inbox: readable without colour.
 pub fn status_mark(status: &Status) -> &'static str {

@@ -28,7 +28,12 @@ impl Store {
         let mut db = self.db();
         let tx = db.transaction()?;
         let keep = serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into());
-        for table in ["cached_conversations", "cached_threads", "cached_accounts"] {
+        for table in [
+            "cached_conversations",
+            "cached_threads",
+            "cached_accounts",
+            "search_rows",
+        ] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE account NOT IN (SELECT value FROM json_each(?1))"),
                 [&keep],
@@ -75,7 +80,7 @@ impl Store {
         let listed = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let mut db = self.db();
         let tx = db.transaction()?;
-        for table in ["cached_conversations", "cached_threads"] {
+        for table in ["cached_conversations", "cached_threads", "search_rows"] {
             tx.execute(
                 &format!(
                     "DELETE FROM {table} WHERE account = ?1
@@ -106,6 +111,7 @@ impl Store {
             for c in changed {
                 let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
                 put.execute(params![account, c.key.id, json])?;
+                super::search::put_conversation(&tx, account, c)?;
             }
             for key in removed {
                 tx.execute(
@@ -116,6 +122,7 @@ impl Store {
                     "DELETE FROM cached_threads WHERE account = ?1 AND conversation = ?2",
                     params![account, key.id],
                 )?;
+                super::search::forget(&tx, account, &key.id)?;
             }
         }
         tx.execute(
@@ -127,15 +134,19 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps a conversation's latest [`CACHED_MESSAGES`] messages.
+    /// Keeps a conversation's latest [`CACHED_MESSAGES`] messages, and makes them searchable.
     pub fn cache_thread(&self, key: &ConversationKey, messages: &[Message]) -> Result<(), StoreError> {
         let recent = &messages[messages.len().saturating_sub(CACHED_MESSAGES)..];
         let json = serde_json::to_string(recent).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-        self.db().execute(
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        tx.execute(
             "INSERT INTO cached_threads (account, conversation, json) VALUES (?1, ?2, ?3)
              ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
             params![key.account, key.id, json],
         )?;
+        super::search::put_messages(&tx, key, recent)?;
+        tx.commit()?;
         Ok(())
     }
 }

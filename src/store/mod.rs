@@ -19,6 +19,7 @@ mod lock;
 mod notes;
 mod outbox;
 mod schema;
+mod search;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,7 @@ pub use cache::{CACHED_MESSAGES, Cached};
 pub use lock::{DirLock, LockError};
 pub use outbox::{OpenNote, OutboxEntry};
 use schema::{Unopened, open_and_migrate, open_patiently};
+pub use search::{Hit, match_expression};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

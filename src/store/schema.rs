@@ -91,6 +91,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
          ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply';
          ALTER TABLE outbox ADD COLUMN place TEXT;",
     ),
+    // Full-text search (store/search.rs): one row per cached conversation (`message` empty:
+    // its name, id, contact, channel, preview) and per cached message, kept by the cache
+    // writer; the FTS5 index is external-content over it, kept by the triggers. Filled once
+    // here from what the cache already holds.
+    (8, super::search::MIGRATION),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.

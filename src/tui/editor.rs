@@ -73,11 +73,12 @@ pub(super) async fn edit(
         }
     };
     drop(std::mem::replace(events, EventStream::new()));
+    let mouse = super::mouse_on();
     super::restore();
     let ran = editor::run(&editor::command(), &path).await;
     // A fresh terminal object redraws everything on the next frame (`Terminal::clear` would
     // ask the terminal for the cursor position, and some never answer).
-    let back = super::enter()
+    let back = super::enter(mouse)
         .and_then(|_| {
             crossterm::execute!(
                 stdout(),

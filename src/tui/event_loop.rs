@@ -5,6 +5,7 @@
 use super::Signals;
 use super::runner::{Runner, Screen};
 use crate::app::key::{Key, KeyCode};
+use crate::app::mouse::{Mouse, MouseKind};
 use crate::app::{Model, Msg, update};
 use crate::ui::{Theme, view};
 use crossterm::event::{Event, KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers};
@@ -126,14 +127,30 @@ fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, model: &Model, theme:
 }
 
 /// A terminal event as the app understands it; `None` for what it ignores (key releases,
-/// mouse, focus).
+/// focus, mouse moves, drags and other buttons).
 fn translate(event: Event) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => to_key(key).map(Msg::Key),
         Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        Event::Mouse(mouse) => to_mouse(mouse).map(Msg::Mouse),
         _ => None,
     }
+}
+
+fn to_mouse(mouse: crossterm::event::MouseEvent) -> Option<Mouse> {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let kind = match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+        MouseEventKind::ScrollUp => MouseKind::WheelUp,
+        MouseEventKind::ScrollDown => MouseKind::WheelDown,
+        _ => return None,
+    };
+    Some(Mouse {
+        kind,
+        column: mouse.column,
+        row: mouse.row,
+    })
 }
 
 fn to_key(key: KeyEvent) -> Option<Key> {

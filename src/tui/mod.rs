@@ -14,7 +14,8 @@ use crate::sync::{CacheWriter, Engine};
 use crate::team::SyncRole;
 use crate::ui::Theme;
 use crossterm::event::{
-    DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange, EventStream,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste, EnableFocusChange,
+    EnableMouseCapture, EventStream,
 };
 use crossterm::terminal::{
     EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -37,21 +38,38 @@ const POP_TITLE: &str = "\x1b[23;0t";
 
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
 /// [`restore`], in reverse order.
-fn setup() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
-    enter()?;
+fn setup(mouse: bool) -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+    enter(mouse)?;
     Terminal::new(CrosstermBackend::new(stdout()))
 }
 
-fn enter() -> std::io::Result<()> {
+/// Whether mouse capture is on, so that [`restore`] (from the panic hook too) turns it off.
+static MOUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether mouse capture is on now (the editor hand-over turns it back on after).
+fn mouse_on() -> bool {
+    MOUSE.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn enter(mouse: bool) -> std::io::Result<()> {
     enable_raw_mode()?;
     let mut out = stdout();
     out.write_all(PUSH_TITLE.as_bytes())?;
-    crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)
+    crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange)?;
+    // `[ui] mouse = true` only: capture takes the terminal's own text selection away.
+    if mouse {
+        MOUSE.store(true, std::sync::atomic::Ordering::SeqCst);
+        crossterm::execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Gives the terminal back as it was. Safe to call more than once (panic hook, then exit).
 pub fn restore() {
     let mut out = stdout();
+    if MOUSE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        let _ = crossterm::execute!(out, DisableMouseCapture);
+    }
     let _ = crossterm::execute!(
         out,
         EndSynchronizedUpdate,
@@ -77,7 +95,7 @@ pub async fn run(mut booted: Booted) -> color_eyre::Result<()> {
     // Released only once the terminal is given back.
     let _lock = booted.lock.take();
     install_panic_restore();
-    let mut terminal = setup()?;
+    let mut terminal = setup(booted.model.mouse)?;
     let result = start(&mut terminal, booted).await;
     restore();
     result

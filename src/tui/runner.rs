@@ -104,6 +104,32 @@ impl Runner {
                     later.push(Msg::StoreFailed(e.to_string()));
                 }
             }
+            app::Store::Search { query, seq } => later.push(Msg::SearchHits {
+                seq,
+                hits: self.search(&query),
+            }),
+        }
+    }
+
+    /// The search's hits; a store that cannot answer finds nothing (logged, never an error on
+    /// the operator's screen: the query line is for typing, not for SQL).
+    fn search(&self, query: &str) -> Vec<app::search::SearchHit> {
+        let Some(store) = &self.store else {
+            return vec![];
+        };
+        match store.search(query, app::search::HITS) {
+            Ok(hits) => hits
+                .into_iter()
+                .map(|h| app::search::SearchHit {
+                    key: h.key,
+                    message: h.message,
+                    snippet: h.snippet,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "searching the cache failed");
+                vec![]
+            }
         }
     }
 

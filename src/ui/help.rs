@@ -1,22 +1,17 @@
 //! Overlays: the help, generated from the live keymap and flowed into as many columns as the
-//! screen allows (cut, never overflowing, when it is small), and the y/n confirmation.
+//! screen allows (scrolled when it is small: `app::help` arranges it), and the y/n confirmation.
 
 use super::Theme;
 use super::layout::{self, gap, styled};
 use crate::app::Op;
-use crate::app::keymap::HelpSection;
+use crate::app::help::{Arranged, COLUMN_GAP, Item};
 use crate::app::keymap::{Action, Context};
-use crate::app::model::{Confirm, Focus, Model};
+use crate::app::model::{Confirm, Model};
 use crate::present::{self, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
-
-/// Space between help columns.
-const COLUMN_GAP: usize = 3;
-/// Key lists longer than this are cut (a user may bind many keys to one action).
-const MAX_KEYS_WIDTH: usize = 16;
 
 /// The area overlays may use: the screen less a margin, so the panes' edges stay in view.
 pub(super) fn overlay_area(screen: Rect) -> Rect {
@@ -52,78 +47,36 @@ pub(super) fn overlay_frame(frame: &mut Frame, rect: Rect, theme: &Theme, title:
     inner
 }
 
-/// One line of the help: a section title, a key binding, or the blank between sections.
-#[derive(Clone, Copy)]
-enum Item<'a> {
-    Title(&'a str),
-    Row(&'a str, &'a str),
-    Blank,
-}
-
-/// A column of the help and its widths: the key column is as wide as this column's keys.
-struct Column<'a> {
-    items: Vec<Item<'a>>,
-    keys_width: usize,
-    width: usize,
-}
-
-impl<'a> Column<'a> {
-    fn new(items: Vec<Item<'a>>) -> Column<'a> {
-        let keys_width = items
-            .iter()
-            .map(|i| match i {
-                Item::Row(keys, _) => text::width(keys),
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0)
-            .min(MAX_KEYS_WIDTH);
-        let width = items
-            .iter()
-            .map(|i| match i {
-                Item::Title(t) => text::width(t),
-                Item::Row(_, d) => 2 + keys_width + 2 + text::width(d),
-                Item::Blank => 0,
-            })
-            .max()
-            .unwrap_or(0);
-        Column {
-            items,
-            keys_width,
-            width,
-        }
-    }
-}
-
-pub fn render_help(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme) {
+/// The help: every section across the screen in balanced columns when they fit; otherwise one
+/// column, what the keys do here first, scrolled from `top` (the list's keys scroll it).
+pub fn render_help(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top: usize) {
     let available = overlay_area(screen);
     if available.width < 3 || available.height < 3 {
         return;
     }
-    // Inside the border, one cell of padding either side.
-    let max_width = usize::from(available.width).saturating_sub(4);
-    let max_height = usize::from(available.height).saturating_sub(2).max(1);
-    let mut sections = model.keymap.help();
-    let (mut columns, mut complete) = arrange(&sections, max_width, max_height);
-    if !complete {
-        // Not everything fits: what the keys do here first, then the rest in order.
-        let here = match model.focus {
-            Focus::List => Context::List.title(),
-            Focus::Thread => Context::Thread.title(),
-            Focus::Compose => Context::Compose.title(),
-        };
-        if let Some(i) = sections.iter().position(|s| s.title == here) {
-            let section = sections.remove(i);
-            sections.insert(0, section);
-        }
-        (columns, complete) = arrange(&sections, max_width, max_height);
-    }
-
+    let (_, max_height) = crate::app::help::room(screen.width, screen.height);
+    let mut sections = crate::app::help::sections(model);
+    let Arranged {
+        mut columns,
+        lines,
+        scrolls,
+    } = crate::app::help::arranged(model, &mut sections);
     let close = model.keymap.hint(Context::Help, Action::Back);
-    let mut bottom = vec![styled(close, theme.key), Span::raw(" close")];
-    if !complete {
-        bottom.push(styled(" · more on a larger screen", theme.dim));
+    let mut bottom = vec![];
+    if scrolls {
+        // The lines from `top`, every column alike.
+        let first = top.min(lines.saturating_sub(max_height));
+        for column in &mut columns {
+            column.items = column.items.drain(..).skip(first).take(max_height).collect();
+        }
+        let down = model.keymap.hint(Context::List, Action::Down);
+        let up = model.keymap.hint(Context::List, Action::Up);
+        let last = (first + max_height).min(lines);
+        bottom.push(styled(format!("{}–{last} of {lines} · ", first + 1), theme.dim));
+        bottom.push(styled(format!("{down}/{up}"), theme.key));
+        bottom.push(Span::raw(" scroll · "));
     }
+    bottom.extend([styled(close, theme.key), Span::raw(" close")]);
     let widths: Vec<usize> = columns.iter().map(|c| c.width).collect();
     let inner_width = (widths.iter().sum::<usize>() + widths.len().saturating_sub(1) * COLUMN_GAP)
         .max(layout::spans_width(&bottom).saturating_sub(2));
@@ -165,74 +118,6 @@ pub fn render_help(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme
         frame.render_widget(Paragraph::new(lines), area);
         x += column.width + COLUMN_GAP;
     }
-}
-
-/// The columns for the help: the shortest column height at which every section fits across
-/// the screen (balanced columns), or, when nothing does, as much as fits. `true` when complete.
-fn arrange<'a>(sections: &'a [HelpSection], max_width: usize, max_height: usize) -> (Vec<Column<'a>>, bool) {
-    let tallest = sections.iter().map(|s| s.rows.len() + 1).max().unwrap_or(1);
-    let mut height = tallest.min(max_height).max(1);
-    loop {
-        let columns = pack(sections, height, false);
-        let total = columns.iter().map(|c| c.width).sum::<usize>() + columns.len().saturating_sub(1) * COLUMN_GAP;
-        if total <= max_width {
-            return (columns, true);
-        }
-        if height >= max_height {
-            // Fill each column to the bottom and keep the columns that fit whole (at least one,
-            // cut to the screen).
-            let mut kept = Vec::new();
-            let mut used = 0usize;
-            for column in pack(sections, height, true) {
-                let needed = if kept.is_empty() {
-                    column.width
-                } else {
-                    used + COLUMN_GAP + column.width
-                };
-                if !kept.is_empty() && needed > max_width {
-                    break;
-                }
-                used = needed;
-                kept.push(column);
-            }
-            return (kept, false);
-        }
-        height += 1;
-    }
-}
-
-/// Flows the sections into columns of at most `height` lines, a blank line between sections; a
-/// section only breaks across columns when it is taller than a column, or, with `fill`, when
-/// the column is full (to show as much as possible on a small screen).
-fn pack(sections: &[HelpSection], height: usize, fill: bool) -> Vec<Column<'_>> {
-    let mut columns: Vec<Vec<Item>> = vec![Vec::new()];
-    for section in sections {
-        let mut items = vec![Item::Title(section.title)];
-        items.extend(
-            section
-                .rows
-                .iter()
-                .map(|(keys, description)| Item::Row(keys.as_str(), description)),
-        );
-        let current = columns.last().map_or(0, Vec::len);
-        let needed = if fill { 2.min(items.len()) } else { items.len() };
-        if current > 0 && current + 1 + needed > height {
-            columns.push(Vec::new());
-        } else if current > 0
-            && let Some(c) = columns.last_mut()
-        {
-            c.push(Item::Blank);
-        }
-        for item in items {
-            if columns.last().is_some_and(|c| c.len() >= height) {
-                columns.push(Vec::new());
-            }
-            if let Some(c) = columns.last_mut() {
-                c.push(item);
-            }
-        }
-    }
-    columns.into_iter().map(Column::new).collect()
 }
 
 pub fn render_confirm(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, confirm: &Confirm) {

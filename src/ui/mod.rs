@@ -9,7 +9,9 @@ mod details;
 mod help;
 mod layout;
 mod list;
+mod log;
 mod notes;
+mod search;
 mod snippets;
 mod status;
 mod theme;
@@ -84,13 +86,15 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
     }
 
     match &model.overlay {
-        Some(Overlay::Help) => help::render_help(frame, screen, model, theme),
+        Some(Overlay::Help { top }) => help::render_help(frame, screen, model, theme, *top),
         Some(Overlay::Confirm(confirm)) => help::render_confirm(frame, screen, model, theme, confirm),
         Some(Overlay::Accounts { top }) => accounts::render(frame, screen, model, theme, *top),
         Some(Overlay::Mute) => alerts::render_mute(frame, screen, model, theme),
         Some(Overlay::Assign { key, input }) => details::render_assign(frame, screen, model, theme, key, input),
         Some(Overlay::Priority { key }) => details::render_priority(frame, screen, model, theme, key),
         Some(Overlay::Snippets(picker)) => snippets::render(frame, screen, model, theme, picker),
+        Some(Overlay::Search(search)) => search::render(frame, screen, model, theme, search),
+        Some(Overlay::Log { top }) => log::render(frame, screen, model, theme, *top),
         None => {}
     }
 }

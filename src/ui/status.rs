@@ -164,10 +164,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
     let left_claim = if urgent { left_width } else { left_width.min(width / 2) };
     let right = accounts_that_fit(model, theme, left_width, width.saturating_sub(left_claim + 2), width);
     let right_width = spans_width(&right);
-    let left = if left_width + 2 + right_width <= width {
-        left
-    } else {
-        drop_to_fit(left, width.saturating_sub(right_width + 2))
+    let left = match &model.notice {
+        _ if left_width + 2 + right_width <= width => left,
+        Some(n) => cut_notice(model, theme, n, width.saturating_sub(right_width + 2)),
+        None => drop_to_fit(left, width.saturating_sub(right_width + 2)),
     };
     frame.render_widget(Paragraph::new(Line::from(left)), area);
     let w = u16::try_from(right_width).unwrap_or(u16::MAX).min(area.width);
@@ -189,15 +189,34 @@ fn drop_to_fit(mut spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static>> 
     layout::fit_line(spans, max).spans
 }
 
+/// A notice too long for the bar: cut, and said where to read it whole (`…  L`).
+fn cut_notice(model: &Model, theme: &Theme, n: &crate::app::model::Notice, max: usize) -> Vec<Span<'static>> {
+    let mode = format!(" {} ", mode(model));
+    let log = model.keymap.hint(Context::Global, Action::MessageLog);
+    let room = max.saturating_sub(text::width(&mode) + 1 + 2 + text::width(&log));
+    let style = if n.error { theme.error } else { theme.notice };
+    let cut = text::truncate(&n.text, room);
+    let spans = vec![
+        styled(mode, theme.mode),
+        gap(1),
+        styled(cut, style),
+        gap(2),
+        styled(log, theme.key),
+    ];
+    layout::fit_line(spans, max).spans
+}
+
 fn mode(model: &Model) -> &'static str {
     match (&model.overlay, model.focus) {
-        (Some(Overlay::Help), _) => "HELP",
+        (Some(Overlay::Help { .. }), _) => "HELP",
         (Some(Overlay::Confirm(_)), _) => "CONFIRM",
         (Some(Overlay::Accounts { .. }), _) => "ACCOUNTS",
         (Some(Overlay::Mute), _) => "MUTE",
         (Some(Overlay::Assign { .. }), _) => "ASSIGN",
         (Some(Overlay::Priority { .. }), _) => "PRIORITY",
         (Some(Overlay::Snippets(_)), _) => "SNIPPETS",
+        (Some(Overlay::Search(_)), _) => "SEARCH",
+        (Some(Overlay::Log { .. }), _) => "MESSAGES",
         (None, Focus::List) => "LIST",
         (None, Focus::Thread) => "THREAD",
         (None, Focus::Compose) if writing_note(model) => "NOTE",
@@ -208,9 +227,12 @@ fn mode(model: &Model) -> &'static str {
 /// The few keys worth knowing right now, from the live keymap (unbound ones are left out).
 fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let (context, wanted): (Context, Vec<(Action, &'static str)>) = match (&model.overlay, model.focus) {
-        (Some(Overlay::Help), _) => (Context::Help, vec![(Action::Back, "close help")]),
-        (Some(Overlay::Accounts { .. } | Overlay::Mute), _) => (Context::Help, vec![(Action::Back, "close")]),
+        (Some(Overlay::Help { .. }), _) => (Context::Help, vec![(Action::Back, "close help")]),
+        (Some(Overlay::Accounts { .. } | Overlay::Mute | Overlay::Log { .. }), _) => {
+            (Context::Help, vec![(Action::Back, "close")])
+        }
         (Some(Overlay::Assign { .. } | Overlay::Priority { .. }), _) => (Context::Help, vec![(Action::Back, "cancel")]),
+        (Some(Overlay::Search(_)), _) => (Context::Filter, vec![(Action::Open, "open"), (Action::Back, "leave")]),
         (Some(Overlay::Confirm(_)), _) => (Context::Confirm, vec![(Action::Yes, "yes"), (Action::No, "no")]),
         (Some(Overlay::Snippets(_)), _) => (Context::Filter, vec![(Action::Open, "insert"), (Action::Back, "close")]),
         (None, Focus::List) => {
@@ -446,9 +468,9 @@ fn filter_line(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, inpu
     let cancel = model.keymap.hint(Context::Filter, Action::Back);
     let right = vec![
         styled(apply, theme.key),
-        Span::raw(" apply  "),
+        Span::raw(" keep  "),
         styled(cancel, theme.key),
-        Span::raw(" cancel "),
+        Span::raw(" clear "),
     ];
     let right_width = spans_width(&right);
     let room = width.saturating_sub(right_width + 2);

@@ -263,7 +263,8 @@ fn visible_lines(
                 continue;
             }
         };
-        block.push(label_line(m, model, theme, width));
+        let found = thread.found.as_ref().is_some_and(|f| f.message == m.id);
+        block.push(label_line(m, model, theme, width, found));
         let text_style = if m.author == Author::System {
             theme.dim
         } else {
@@ -416,7 +417,8 @@ fn new_divider(theme: &Theme, width: usize) -> Line<'static> {
     Line::from(styled(text::truncate(&line, width), theme.divider))
 }
 
-fn label_line(m: &Message, model: &Model, theme: &Theme, width: usize) -> Line<'static> {
+/// `found`: the message a search opened the thread at, marked.
+fn label_line(m: &Message, model: &Model, theme: &Theme, width: usize, found: bool) -> Line<'static> {
     let time = m.created_at.with_timezone(&theme.offset).format("%H:%M").to_string();
     let author_style = match &m.author {
         Author::Customer => theme.customer,
@@ -426,6 +428,9 @@ fn label_line(m: &Message, model: &Model, theme: &Theme, width: usize) -> Line<'
         Author::System => theme.dim,
     };
     let mut spans = vec![styled(time, theme.dim), gap(2), styled(author_label(m), author_style)];
+    if found {
+        spans.push(styled(" ◆ found", theme.tab_active));
+    }
     match &m.delivery {
         Delivery::Sent => {}
         Delivery::Pending => spans.push(styled(" · sending…", theme.warn)),

@@ -62,10 +62,10 @@ actions! {
     PageDown = "page_down", "page down" { Thread: "scroll a page down" };
     PageUp = "page_up", "page up" { Thread: "scroll a page up" };
     JumpLatest = "jump_latest", "jump to the latest message";
-    Open = "open", "open the conversation" { Filter: "apply the filter" };
+    Open = "open", "open the conversation" { Filter: "keep the filter · search: open" };
     Back = "back", "go back" {
         Thread: "back to the list",
-        Filter: "cancel the filter",
+        Filter: "clear the filter · search: leave",
         Help: "close the help",
     };
     FocusNext = "focus_next", "switch between the list and the thread";
@@ -98,7 +98,7 @@ actions! {
     Quit = "quit", "quit";
     ForceQuit = "force_quit", "quit now, from anywhere";
     // Points 2 and 5 (details panel; Chatvolt assign and priority).
-    Details = "details", "the customer's details (▲: frustrated)";
+    Details = "details", "the customer's details";
     Assign = "assign", "assign by email (Tab completes)";
     Priority = "priority", "set the priority (Chatvolt)";
     // Issue 13, point 1: snippets.
@@ -106,6 +106,9 @@ actions! {
     // Point 3: notes.
     Note = "note", "write a note (never sent to the customer)";
     ToggleNote = "toggle_note", "switch the box between a reply and a note";
+    // Issue 13, points 4 and 6: search and the message log.
+    Search = "search", "search every conversation and message";
+    MessageLog = "message_log", "every status-bar message, in full";
 }
 
 impl Action {

@@ -309,7 +309,10 @@ fn help_is_generated_from_the_live_keymap() {
         row(&defaults, "Global", "quit now, from anywhere").as_deref(),
         Some("Ctrl+C")
     );
-    assert_eq!(row(&defaults, "Filter", "cancel the filter").as_deref(), Some("Esc"));
+    assert_eq!(
+        row(&defaults, "Filter", "clear the filter · search: leave").as_deref(),
+        Some("Esc")
+    );
     let take_over = "take over from the AI (manual mode)";
     assert_eq!(row(&defaults, "Global", take_over).as_deref(), Some("t"));
 

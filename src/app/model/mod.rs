@@ -148,6 +148,10 @@ pub struct Model {
     /// Client ids, and how many sends await an answer.
     pub sends: Sends,
     pub notice: Option<Notice>,
+    /// `[ui] mouse`: the terminal reports clicks and the wheel.
+    pub mouse: bool,
+    /// Every notice shown, with its time (`L`).
+    pub log: crate::app::log::Log,
     pub quit: bool,
     /// The operator's snippets (issue 13, point 1), loaded at start.
     pub snippets: crate::app::snippets::Snippets,
@@ -203,6 +207,8 @@ impl Model {
             after_reopen: HashMap::new(),
             sends: Sends::default(),
             notice: None,
+            mouse: false,
+            log: Default::default(),
             quit: false,
             snippets: Default::default(),
             team_notes: false,
@@ -260,12 +266,13 @@ impl Model {
     /// conversation when rows move. Cost: one pass and one sort over the conversations.
     pub fn refresh_rows(&mut self) {
         let mut counts = [0usize; View::ALL.len()];
-        let needle = self.filter.to_lowercase();
+        let needle = crate::present::fold(self.filter.trim());
+        let mut folded = String::new();
         let mut rows: Vec<((u8, i64), &ConversationKey)> = Vec::new();
         let mut needs_human = 0;
         for c in self.conversations.values() {
             needs_human += usize::from(c.status == Status::NeedsHuman);
-            if !needle.is_empty() && !matches_filter(c, &needle) {
+            if !needle.is_empty() && !matches_filter(c, &needle, &mut folded) {
                 continue;
             }
             for (count, view) in counts.iter_mut().zip(View::ALL) {
@@ -468,11 +475,15 @@ fn next_minute(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     since + TimeDelta::seconds((elapsed / 60 + 1) * 60)
 }
 
-fn matches_filter(c: &Conversation, needle: &str) -> bool {
-    let hay = |s: &str| s.to_lowercase().contains(needle);
+/// Whether the row, the customer's email or phone, or the assignee contains `needle` (folded),
+/// both sides folded (`chloe` finds Chloé). `folded` is a buffer reused across conversations:
+/// this runs on every key of the filter line, over every conversation.
+fn matches_filter(c: &Conversation, needle: &str, folded: &mut String) -> bool {
+    let mut hay = |s: &str| crate::present::folded_contains(s, needle, folded);
     hay(&c.customer_name)
         || hay(&c.key.account)
-        || c.channel.as_deref().is_some_and(hay)
-        || c.preview.as_deref().is_some_and(hay)
-        || c.assignee.as_deref().is_some_and(hay)
+        || c.customer_contact.as_deref().is_some_and(&mut hay)
+        || c.channel.as_deref().is_some_and(&mut hay)
+        || c.preview.as_deref().is_some_and(&mut hay)
+        || c.assignee.as_deref().is_some_and(&mut hay)
 }

@@ -76,7 +76,10 @@ pub enum Confirm {
 }
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// The keys and marks; `top`: the first line shown when it is scrolled (a small screen).
+    Help {
+        top: usize,
+    },
     Confirm(Confirm),
     /// Every account with its state and full error, failing ones first; `top` is the first
     /// account shown (scrolled with the list's keys).
@@ -95,6 +98,13 @@ pub enum Overlay {
     },
     /// The snippet picker over the compose box (issue 13, point 1).
     Snippets(crate::app::snippets::Picker),
+    // Issue 13, point 4 and 6 (search, the message log).
+    /// The search view (`s`).
+    Search(crate::app::search::Search),
+    /// The message log (`L`); `top` is the first line shown.
+    Log {
+        top: usize,
+    },
 }
 
 /// The mute overlay's choices, in minutes, on keys 1, 2, 3, 4.

@@ -27,6 +27,8 @@ pub struct Thread {
     /// The operators' notes, oldest first: shown by time among the messages, never counted
     /// as messages (not seen, not news, not a reply).
     pub notes: Vec<Note>,
+    /// The message a search opened the thread at: scrolled to once, marked.
+    pub found: Option<crate::app::search::Found>,
 }
 
 /// One row of the thread as shown: a message (with its index among the platform's, `None`

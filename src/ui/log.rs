@@ -1,0 +1,64 @@
+//! The message log (`L`): every status-bar message with its time, oldest first, errors marked;
+//! long ones wrapped, so each can be read in full.
+
+use super::Theme;
+use super::help::{overlay_area, overlay_frame};
+use super::layout::{gap, styled};
+use crate::app::keymap::{Action, Context};
+use crate::app::model::Model;
+use crate::present::text;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// `14:02  ` before each message.
+const TIME_WIDTH: usize = 7;
+
+pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top: usize) {
+    let rect = overlay_area(screen);
+    if rect.width < 16 || rect.height < 3 {
+        return;
+    }
+    let title = format!("Messages — {} kept", model.log.len());
+    let close = model.keymap.hint(Context::Help, Action::Back);
+    let down = model.keymap.hint(Context::List, Action::Down);
+    let up = model.keymap.hint(Context::List, Action::Up);
+    let bottom = vec![
+        styled(format!("{down}/{up}"), theme.key),
+        Span::raw(" scroll · "),
+        styled(close, theme.key),
+        Span::raw(" close"),
+    ];
+    let inner = overlay_frame(frame, rect, theme, &title, bottom);
+    let inner = Rect {
+        x: inner.x.saturating_add(1),
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    let height = usize::from(inner.height);
+    if model.log.is_empty() {
+        let line = Line::from(styled("No messages yet.", theme.dim));
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+    let room = usize::from(inner.width).saturating_sub(TIME_WIDTH).max(1);
+    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    for entry in model.log.entries().skip(top) {
+        let time = entry.at.with_timezone(&theme.offset).format("%H:%M").to_string();
+        let style = if entry.error { theme.error } else { theme.notice };
+        for (i, part) in text::wrap(&entry.text, room).into_iter().enumerate() {
+            let stamp = if i == 0 {
+                styled(time.clone(), theme.dim)
+            } else {
+                gap(5)
+            };
+            lines.push(Line::from(vec![stamp, gap(2), styled(part, style)]));
+        }
+        if lines.len() >= height {
+            break;
+        }
+    }
+    lines.truncate(height);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
