@@ -77,10 +77,11 @@ fn main() {
     eprintln!("within a page: {within:?}\nscrolling: {scrolling:?}\ntyping: {typed:?}");
 }
 
-/// From `started` until the list shows conversations (its position, "1/…", at the pane's foot).
+/// From `started` until the list shows conversations.
 fn first_screen(t: &Term, started: Instant) -> Duration {
     loop {
-        if t.screen().contains(" 1/") {
+        let screen = t.screen();
+        if screen.contains("All (") && !screen.contains("All (0)") {
             return started.elapsed();
         }
         assert!(started.elapsed() < Duration::from_secs(60), "no list:\n{}", t.screen());

@@ -121,6 +121,9 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.anonymous = config.operator.identity().is_none();
     booted.model.on_quit = config.on_quit;
     booted.model.on_hangup = config.on_hangup;
+    if config.scroll_by_page {
+        booted.model.scroll = crate::app::screen::Scroll::Page;
+    }
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
     booted.team = team;
     Ok(booted)
