@@ -66,13 +66,30 @@ fn main() {
     println!("| what | figure |\n|---|---|");
     println!("| first screen, cold | {} ms |", cold.as_millis());
     println!("| first screen, from the cache | {} ms |", cached.as_millis());
-    println!("| bytes per list step within a page (median of {STEPS}) | {} B |", median(&within));
-    println!("| bytes per list step scrolling (median of {STEPS}) | {} B |", median(&scrolling));
+    println!(
+        "| bytes per list step within a page (median of {STEPS}) | {} B |",
+        median(&within)
+    );
+    println!(
+        "| bytes per list step scrolling (median of {STEPS}) | {} B |",
+        median(&scrolling)
+    );
     let mut all = within.clone();
     all.extend(&scrolling);
-    println!("| bytes per list step, both (median of {}) | {} B |", all.len(), median(&all));
-    println!("| bytes per typed character (median of {}) | {} B |", typed.len(), median(&typed));
-    println!("| resident memory after the list is in | {:.1} MiB |", rss as f64 / 1024.0);
+    println!(
+        "| bytes per list step, both (median of {}) | {} B |",
+        all.len(),
+        median(&all)
+    );
+    println!(
+        "| bytes per typed character (median of {}) | {} B |",
+        typed.len(),
+        median(&typed)
+    );
+    println!(
+        "| resident memory after the list is in | {:.1} MiB |",
+        rss as f64 / 1024.0
+    );
     println!("| bytes written while idle, 5 s | {idle} B |");
     eprintln!("within a page: {within:?}\nscrolling: {scrolling:?}\ntyping: {typed:?}");
 }
@@ -149,7 +166,10 @@ fn idle(t: &Term) -> usize {
 fn typing(t: &mut Term) -> Vec<usize> {
     step(t, "\r");
     step(t, "i");
-    "Thanks for waiting, looking at it".chars().map(|c| step(t, &c.to_string())).collect()
+    "Thanks for waiting, looking at it"
+        .chars()
+        .map(|c| step(t, &c.to_string()))
+        .collect()
 }
 
 /// Out of the compose box and out of the program (drafts saved, the cache written).

@@ -37,7 +37,13 @@ impl Write for Written {
 }
 
 fn conversations(n: usize) -> Vec<Conversation> {
-    let names = ["Ann Lee", "李小龙", "Bruno Díaz", "Gus 👩‍💻 Okafor", "Maximilian Alexander von Humboldt"];
+    let names = [
+        "Ann Lee",
+        "李小龙",
+        "Bruno Díaz",
+        "Gus 👩‍💻 Okafor",
+        "Maximilian Alexander von Humboldt",
+    ];
     (0..n)
         .map(|i| {
             let status = match i % 5 {
@@ -52,7 +58,14 @@ fn conversations(n: usize) -> Vec<Conversation> {
             Conversation {
                 customer_name: format!("{} {i}", names[i % names.len()]),
                 unread: Some((i % 3) as u32),
-                preview: Some(["Where is my order?", "我的订单在哪里？已经等了三天了", "The AI suggested a refund 👍 but"][i % 3].into()),
+                preview: Some(
+                    [
+                        "Where is my order?",
+                        "我的订单在哪里？已经等了三天了",
+                        "The AI suggested a refund 👍 but",
+                    ][i % 3]
+                        .into(),
+                ),
                 channel: Some(["web", "whatsapp"][i % 2].into()),
                 updated_at: now() - TimeDelta::seconds(i as i64 * 37),
                 waiting_since: (i % 5 == 0).then(|| now() - TimeDelta::seconds(i as i64 * 11)),
@@ -178,7 +191,11 @@ fn replay(width: u16, height: u16, theme: &Theme, script: &str) {
         parser.process(&std::mem::take(&mut *written.0.lock().unwrap()));
         assert_same(&name, parser.screen(), full.backend());
         let (screen, reference) = (parser.screen(), full.backend());
-        assert_eq!(!screen.hide_cursor(), reference.cursor_visible(), "after {name}: the cursor shown");
+        assert_eq!(
+            !screen.hide_cursor(),
+            reference.cursor_visible(),
+            "after {name}: the cursor shown"
+        );
         if reference.cursor_visible() {
             let at = reference.cursor_position();
             assert_eq!(screen.cursor_position(), (at.y, at.x), "after {name}: the cursor");
@@ -188,7 +205,8 @@ fn replay(width: u16, height: u16, theme: &Theme, script: &str) {
 
 /// Down past the page (scrolling), back up past its top, a page at a time, a conversation
 /// opened and a reply typed, then back to the list.
-const SCRIPT: &str = "3jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk>>><jjjjkk\rjjkkiHé 李 👋 ok\x1b\x1bjjjjk";
+const SCRIPT: &str =
+    "3jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk>>><jjjjkk\rjjkkiHé 李 👋 ok\x1b\x1bjjjjk";
 
 #[test]
 fn every_frame_written_is_the_frame_ratatui_drew() {
@@ -218,7 +236,11 @@ fn step(t: &mut Term, keys: &str) -> usize {
         if let Some(n) = frame_bytes(t, before) {
             return n;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no frame after {keys:?}:\n{}", t.screen());
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no frame after {keys:?}:\n{}",
+            t.screen()
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -267,4 +289,3 @@ fn a_list_step_and_a_typed_character_write_few_bytes() {
     let typed: Vec<usize> = "Thanks, on it".chars().map(|c| step(&mut t, &c.to_string())).collect();
     assert!(median(typed.clone()) <= 40, "bytes per typed character: {typed:?}");
 }
-

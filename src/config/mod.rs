@@ -639,7 +639,9 @@ auth_scheme = "bearer"
         assert!(parse(&page).unwrap().scroll_by_page);
         let line = format!("[ui]\nscroll = \"line\"\n{GOOD}");
         assert!(!parse(&line).unwrap().scroll_by_page);
-        let wrong = parse(&format!("[ui]\nscroll = \"half\"\n{GOOD}")).unwrap_err().to_string();
+        let wrong = parse(&format!("[ui]\nscroll = \"half\"\n{GOOD}"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(wrong, "/etc/handoff.toml:2:10: `scroll` must be \"line\" or \"page\"");
     }
 

@@ -2,8 +2,8 @@
 //! (a key, a message from the network or the cache, a deadline, a signal), hand it to
 //! `dispatch`, and draw — only after something changed.
 
-use super::Tty;
 use super::Signals;
+use super::Tty;
 use super::runner::{Runner, Screen};
 use crate::app::key::{Key, KeyCode};
 use crate::app::{Model, Msg, update};

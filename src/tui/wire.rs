@@ -2,8 +2,9 @@
 //! that knows what the screen shows (`shown`), so that each frame writes only what changed, in
 //! few bytes. A block of rows that moved (the list scrolled by a row) is moved by the terminal
 //! (a scroll region), and only the rows that are really new are written; styles change by what
-//! differs from the last cell written, not by a reset and a full set per span; the cursor is
-//! moved only when it is not already where the next cell goes.
+//! differs from the last cell written, not by a reset and a full set per span; a run of blanks
+//! is erased (ECH) rather than written; the cursor is moved only when it is not already where
+//! the next cell goes.
 //!
 //! The screen is always exactly the frame ratatui drew: the scroll is applied to `shown` as the
 //! terminal applies it, then `shown` is compared with the frame and every difference written.
@@ -161,7 +162,11 @@ fn hide_behind_wide(buf: &mut Buffer) {
         let mut x = 0;
         while x < width {
             let cell = &buf.content[y * width + x];
-            let w = if cell.symbol().len() > 1 { cell.symbol().width() } else { 1 };
+            let w = if cell.symbol().len() > 1 {
+                cell.symbol().width()
+            } else {
+                1
+            };
             for hidden in x + 1..(x + w).min(width) {
                 buf.content[y * width + hidden] = Cell::default();
             }
@@ -185,7 +190,9 @@ fn blank_run(updates: &[(u16, u16, &Cell)]) -> usize {
 fn blank(c: &Cell) -> bool {
     c.symbol() == " "
         && c.bg == Color::Reset
-        && !c.modifier.intersects(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT)
+        && !c
+            .modifier
+            .intersects(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT)
 }
 
 /// Whether the `gap` cells after `at` can be printed again as they are, in the current pen.
@@ -237,7 +244,9 @@ fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
     let width = usize::from(shown.area.width);
     let height = usize::from(shown.area.height);
     let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(a, b)| a != b).count();
-    let stay: Vec<usize> = (0..height).map(|y| differ(row(shown, width, y), row(next, width, y))).collect();
+    let stay: Vec<usize> = (0..height)
+        .map(|y| differ(row(shown, width, y), row(next, width, y)))
+        .collect();
     if stay.iter().sum::<usize>() <= SCROLL_COST {
         return None;
     }
@@ -259,10 +268,26 @@ fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
             for bottom in top + s + 1..=height {
                 // Up: [top, bottom - s) moved, [bottom - s, bottom) blank.
                 let gain = p_up[bottom - s] - p_up[top] + p_clear[bottom] - p_clear[bottom - s];
-                consider(&mut best, gain, Scroll { top, bottom, shift: s as isize });
+                consider(
+                    &mut best,
+                    gain,
+                    Scroll {
+                        top,
+                        bottom,
+                        shift: s as isize,
+                    },
+                );
                 // Down: [top, top + s) blank, [top + s, bottom) moved (`down` starts at row s).
                 let gain = p_clear[top + s] - p_clear[top] + p_down[bottom - s] - p_down[top];
-                consider(&mut best, gain, Scroll { top, bottom, shift: -(s as isize) });
+                consider(
+                    &mut best,
+                    gain,
+                    Scroll {
+                        top,
+                        bottom,
+                        shift: -(s as isize),
+                    },
+                );
             }
         }
     }
@@ -294,7 +319,11 @@ fn consider(best: &mut Option<(isize, Scroll)>, gain: isize, scroll: Scroll) {
 fn sgr(out: &mut String, from: Pen, to: Pen) {
     let changed = params(from, to);
     let reset = format!("0{}", params(Pen::default(), to));
-    let chosen = if changed.len() < reset.len() { &changed[1..] } else { &reset };
+    let chosen = if changed.len() < reset.len() {
+        &changed[1..]
+    } else {
+        &reset
+    };
     let _ = write!(out, "\x1b[{chosen}m");
 }
 
