@@ -10,6 +10,7 @@ use chrono::TimeDelta;
 use common::fixtures::{self, now};
 use common::term::{Term, config, count, runtime};
 use handoff::app::key::{Key, KeyCode};
+use handoff::app::screen::Scroll;
 use handoff::app::{Model, Msg, update};
 use handoff::domain::{Conversation, Holder, PlatformKind, Status};
 use handoff::tui::Wire;
@@ -288,4 +289,26 @@ fn a_list_step_and_a_typed_character_write_few_bytes() {
     step(&mut t, "i");
     let typed: Vec<usize> = "Thanks, on it".chars().map(|c| step(&mut t, &c.to_string())).collect();
     assert!(median(typed.clone()) <= 40, "bytes per typed character: {typed:?}");
+}
+
+#[test]
+fn scrolling_by_page_turns_the_list_a_page_at_a_time() {
+    for scroll in [Scroll::Line, Scroll::Page] {
+        let mut model = inbox(300, 120, 40);
+        model.scroll = scroll;
+        // 17 rows: the alert line takes a line.
+        let page = model.list_capacity();
+        assert_eq!(model.list_top, 0);
+        while model.cursor < page {
+            update(&mut model, Msg::Key(Key::new(KeyCode::Char('j'))), now());
+        }
+        let (past, back) = if scroll == Scroll::Page { (page, 0) } else { (1, 1) };
+        assert_eq!(
+            (model.cursor, model.list_top),
+            (page, past),
+            "{scroll:?}: one row past the page"
+        );
+        update(&mut model, Msg::Key(Key::new(KeyCode::Char('k'))), now());
+        assert_eq!(model.list_top, back, "{scroll:?}: back above it");
+    }
 }
