@@ -130,6 +130,9 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     booted.model.on_quit = config.on_quit;
     booted.model.mouse = config.mouse;
     booted.model.on_hangup = config.on_hangup;
+    if config.scroll_by_page {
+        booted.model.scroll = crate::app::screen::Scroll::Page;
+    }
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
     booted.model.team_notes = team.is_some();
     booted.team = team;

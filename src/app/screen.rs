@@ -69,6 +69,27 @@ pub fn list_capacity(height: u16, alert_line: bool) -> usize {
     rows_in_pane(body_height(height, alert_line))
 }
 
+/// How the list follows a cursor that leaves the page: a row at a time, or a page at a time
+/// (`[ui] scroll = "page"`, as mutt's: fewer, whole redraws for the slowest links).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scroll {
+    #[default]
+    Line,
+    Page,
+}
+
+/// The first row to show so that `cursor` is among `capacity` rows from it, as `mode` scrolls.
+pub fn scroll_by(mode: Scroll, top: usize, cursor: usize, capacity: usize) -> usize {
+    let capacity = capacity.max(1);
+    match mode {
+        Scroll::Line => scroll_to(top, cursor, capacity),
+        // Off the bottom: the next page starts at the cursor; off the top: ends at it.
+        Scroll::Page if cursor >= top.saturating_add(capacity) => cursor,
+        Scroll::Page if cursor < top => (cursor + 1).saturating_sub(capacity),
+        Scroll::Page => top,
+    }
+}
+
 /// The first row to show so that `cursor` is among `capacity` rows from it, moving `top` as
 /// little as possible.
 pub fn scroll_to(top: usize, cursor: usize, capacity: usize) -> usize {
@@ -142,5 +163,16 @@ mod tests {
         // No room at all still shows the cursor's row.
         assert_eq!(scroll_to(0, 3, 0), 3);
         assert_eq!(scroll_to(usize::MAX, usize::MAX, 1), usize::MAX);
+    }
+
+    #[test]
+    fn scrolling_by_page_turns_whole_pages() {
+        assert_eq!(scroll_by(Scroll::Page, 0, 9, 10), 0);
+        assert_eq!(scroll_by(Scroll::Page, 0, 10, 10), 10);
+        assert_eq!(scroll_by(Scroll::Page, 10, 9, 10), 0);
+        assert_eq!(scroll_by(Scroll::Page, 10, 3, 10), 0);
+        assert_eq!(scroll_by(Scroll::Page, 10, 15, 10), 10);
+        assert_eq!(scroll_by(Scroll::Line, 0, 10, 10), 1);
+        assert_eq!(scroll_by(Scroll::Page, usize::MAX, usize::MAX, 0), usize::MAX);
     }
 }

@@ -96,9 +96,9 @@ struct File {
     session: FileSession,
     #[serde(default)]
     alerts: FileAlerts,
-    team: Option<Spanned<FileTeam>>,
     #[serde(default)]
     ui: FileUi,
+    team: Option<Spanned<FileTeam>>,
     #[serde(default)]
     accounts: Vec<FileAccount>,
 }
@@ -122,11 +122,13 @@ pub struct TeamSettings {
 /// How long an orphaned conversation waits for someone when `[team]` does not say.
 pub const ORPHAN_AFTER: Duration = Duration::from_secs(180);
 
-/// `[ui]`: the mouse, off unless asked for (it takes the terminal's own selection away).
+/// `[ui]`: how the screen is drawn, and the mouse (off unless asked for: it takes the
+/// terminal's own selection away).
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 struct FileUi {
     mouse: Option<bool>,
+    scroll: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -204,6 +206,8 @@ pub struct Config {
     /// `[session]`: what quitting and a dropped session do to the conversations you hold.
     pub on_quit: OnQuit,
     pub on_hangup: OnHangup,
+    /// `[ui] scroll = "page"`: the list moves a page at a time (the slowest links).
+    pub scroll_by_page: bool,
     /// `[alerts]`: what is said when someone needs you, how, and how often.
     pub alerts: AlertSettings,
     /// `[team]`: team mode; none, the inbox works alone.
@@ -405,6 +409,14 @@ impl Config {
                 _ => return Err(err(v.span(), "`on_hangup` must be \"hand_back\" or \"keep\"".into())),
             },
         };
+        let scroll_by_page = match &file.ui.scroll {
+            None => false,
+            Some(v) => match v.get_ref().as_str() {
+                "line" => false,
+                "page" => true,
+                _ => return Err(err(v.span(), "`scroll` must be \"line\" or \"page\"".into())),
+            },
+        };
         let alerts = alert_settings(&file.alerts, &duration, &err)?;
         let team = file
             .team
@@ -416,6 +428,7 @@ impl Config {
             operator,
             on_quit,
             on_hangup,
+            scroll_by_page,
             alerts,
             team,
             mouse: file.ui.mouse.unwrap_or(false),
@@ -623,6 +636,19 @@ auth_scheme = "bearer"
             missing.starts_with("/etc/handoff.toml:27:16: account `agency`: cannot read key file"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn the_list_scrolls_by_line_unless_told_by_page() {
+        assert!(!parse(GOOD).unwrap().scroll_by_page);
+        let page = format!("[ui]\nscroll = \"page\"\n{GOOD}");
+        assert!(parse(&page).unwrap().scroll_by_page);
+        let line = format!("[ui]\nscroll = \"line\"\n{GOOD}");
+        assert!(!parse(&line).unwrap().scroll_by_page);
+        let wrong = parse(&format!("[ui]\nscroll = \"half\"\n{GOOD}"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(wrong, "/etc/handoff.toml:2:10: `scroll` must be \"line\" or \"page\"");
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The `$EDITOR` hand-over: the terminal is given to the operator's editor on a file with the
 //! draft and taken back, and what came back is kept (the store first, then the file goes).
 
+use super::{Tty, Wire};
 use crate::app::Msg;
 use crossterm::event::EventStream;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, stdout};
+use std::io::stdout;
 
 /// What came back from the operator's editor.
 pub(super) enum Edited {
@@ -56,7 +56,7 @@ pub(super) fn keep_reply(
 /// (`None`: keep it). The event stream is dropped first, or its reader thread would take the
 /// keys meant for the editor.
 pub(super) async fn edit(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Tty,
     events: &mut EventStream,
     dir: &std::path::Path,
     key: &crate::domain::ConversationKey,
@@ -85,7 +85,7 @@ pub(super) async fn edit(
                 crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
             )
         })
-        .and_then(|_| Terminal::new(CrosstermBackend::new(stdout())))
+        .and_then(|_| Terminal::new(Wire::new(stdout())))
         .map(|fresh| *terminal = fresh);
     if let Err(e) = back {
         tracing::error!(error = %e, "could not take the terminal back from the editor");

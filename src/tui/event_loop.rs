@@ -3,6 +3,7 @@
 //! `dispatch`, and draw — only after something changed.
 
 use super::Signals;
+use super::Tty;
 use super::runner::{Runner, Screen};
 use crate::app::key::{Key, KeyCode};
 use crate::app::mouse::{Mouse, MouseKind};
@@ -11,9 +12,7 @@ use crate::ui::{Theme, view};
 use crossterm::event::{Event, KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, stdout};
+use std::io::stdout;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(super) struct App<'a> {
@@ -118,7 +117,7 @@ impl App<'_> {
     }
 }
 
-fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, model: &Model, theme: &Theme) -> std::io::Result<()> {
+fn draw(terminal: &mut Tty, model: &Model, theme: &Theme) -> std::io::Result<()> {
     // Synchronized output: the terminal shows the frame whole (ignored where unsupported).
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| view(frame, model, theme))?;

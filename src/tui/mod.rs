@@ -6,6 +6,7 @@ mod editor;
 mod event_loop;
 mod notify;
 mod runner;
+mod wire;
 
 use crate::app::Msg;
 use crate::boot::Booted;
@@ -22,9 +23,12 @@ use crossterm::terminal::{
 };
 use event_loop::App;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use runner::{Runner, Screen};
 use std::io::{Stdout, Write, stdout};
+pub use wire::Wire;
+
+/// The terminal the loop draws on.
+type Tty = Terminal<Wire<Stdout>>;
 use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -38,9 +42,9 @@ const POP_TITLE: &str = "\x1b[23;0t";
 
 /// Puts the terminal in the state the inbox needs. Every step here has its undo in
 /// [`restore`], in reverse order.
-fn setup(mouse: bool) -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+fn setup(mouse: bool) -> std::io::Result<Tty> {
     enter(mouse)?;
-    Terminal::new(CrosstermBackend::new(stdout()))
+    Terminal::new(Wire::new(stdout()))
 }
 
 /// Whether mouse capture is on, so that [`restore`] (from the panic hook too) turns it off.
@@ -102,7 +106,7 @@ pub async fn run(mut booted: Booted) -> color_eyre::Result<()> {
 }
 
 /// What feeds the loop, started now that the terminal is there; then the loop, until it ends.
-async fn start(terminal: &mut Terminal<CrosstermBackend<Stdout>>, booted: Booted) -> color_eyre::Result<()> {
+async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
     let theme = Theme::new(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
     let Booted {
         model,

@@ -6,21 +6,20 @@
 
 mod notes;
 
+use super::Tty;
 use super::editor::{edit, keep_reply};
 use crate::app::{self, Cmd, Msg, SendFailure, Term};
 use crate::domain::ConversationKey;
 use crate::store::Store;
 use crate::sync::{Engine, Recorded};
 use crossterm::event::EventStream;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, Write, stdout};
+use std::io::{Write, stdout};
 use std::path::PathBuf;
 
 /// The terminal as the loop holds it: what is drawn on, and where its events come from (the
 /// editor hand-over replaces both).
 pub(super) struct Screen<'a> {
-    pub terminal: &'a mut Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: &'a mut Tty,
     pub events: EventStream,
 }
 

@@ -136,6 +136,8 @@ pub struct Model {
     pub cursor: usize,
     /// The first list row on screen.
     pub list_top: usize,
+    /// How the list scrolls (`[ui] scroll`).
+    pub scroll: screen::Scroll,
     pub open: Option<ConversationKey>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
@@ -199,6 +201,7 @@ impl Model {
             selected: None,
             cursor: 0,
             list_top: 0,
+            scroll: screen::Scroll::default(),
             open: None,
             focus: Focus::List,
             overlay: None,
@@ -316,7 +319,7 @@ impl Model {
 
     pub fn keep_cursor_visible(&mut self) {
         let capacity = self.list_capacity().max(1);
-        self.list_top = screen::scroll_to(self.list_top, self.cursor, capacity);
+        self.list_top = screen::scroll_by(self.scroll, self.list_top, self.cursor, capacity);
         self.list_top = self.list_top.min(self.rows.len().saturating_sub(capacity));
     }
 

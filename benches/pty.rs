@@ -1,0 +1,201 @@
+//! The real binary on a pseudo-terminal at 120×40 against the sandbox (`--speed 0`), measured as an
+//! operator over a slow link meets it: the first screen (cold, then from the cache), the bytes
+//! written per list step (within a page, and scrolling), per character typed in the compose box,
+//! the resident memory once the list is in, and the bytes written while idle. Bytes are counted
+//! at the PTY master: everything the program writes.
+//!
+//! `cargo bench --bench pty -- 10000` (the number of conversations; 10,000 by default). A bench
+//! rather than a test: it needs the optimised binary, reports figures instead of asserting them,
+//! and takes a minute.
+
+#![allow(dead_code)]
+
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+#[path = "../tests/common/term.rs"]
+mod term;
+
+use chrono::Timelike;
+use handoff::sandbox::{self, SandboxOptions};
+use std::time::{Duration, Instant};
+use term::Term;
+
+const COLS: u16 = 120;
+const ROWS: u16 = 40;
+/// Output stops for this long: the program has finished answering a key.
+const QUIET: Duration = Duration::from_millis(120);
+const STEPS: usize = 50;
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let rt = term::runtime();
+    let h = rt
+        .block_on(sandbox::start(SandboxOptions {
+            speed: 0.0,
+            conversations: n,
+            ..Default::default()
+        }))
+        .expect("sandbox starts");
+    let config = term::config(&h, "");
+
+    let started = Instant::now();
+    let mut t = Term::start(&config, COLS, ROWS);
+    let cold = first_screen(&t, started);
+    settle(&t, Duration::from_secs(2), Duration::from_secs(120));
+    let rss = rss_kib(&t);
+    let title = t.lines()[0].trim_end().to_string();
+
+    // The whole list, the cursor at its top.
+    step(&mut t, "3");
+    let within = within_page(&mut t);
+    let scrolling = scrolling(&mut t);
+    let idle = idle(&t);
+    let typed = typing(&mut t);
+    quit(&mut t);
+
+    let started = Instant::now();
+    let again = t.restart();
+    let cached = first_screen(&again, started);
+    drop(again);
+
+    println!("PTY benchmark: {n} conversations, {COLS}×{ROWS} (title bar once in: {title})");
+    println!("| what | figure |\n|---|---|");
+    println!("| first screen, cold | {} ms |", cold.as_millis());
+    println!("| first screen, from the cache | {} ms |", cached.as_millis());
+    println!(
+        "| bytes per list step within a page (median of {STEPS}) | {} B |",
+        median(&within)
+    );
+    println!(
+        "| bytes per list step scrolling (median of {STEPS}) | {} B |",
+        median(&scrolling)
+    );
+    let mut all = within.clone();
+    all.extend(&scrolling);
+    println!(
+        "| bytes per list step, both (median of {}) | {} B |",
+        all.len(),
+        median(&all)
+    );
+    println!(
+        "| bytes per typed character (median of {}) | {} B |",
+        typed.len(),
+        median(&typed)
+    );
+    println!(
+        "| resident memory after the list is in | {:.1} MiB |",
+        rss as f64 / 1024.0
+    );
+    println!("| bytes written while idle, 5 s | {idle} B |");
+    eprintln!("within a page: {within:?}\nscrolling: {scrolling:?}\ntyping: {typed:?}");
+}
+
+/// From `started` until the list shows conversations.
+fn first_screen(t: &Term, started: Instant) -> Duration {
+    loop {
+        let screen = t.screen();
+        if screen.contains("All (") && !screen.contains("All (0)") {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no list:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Waits until the program has written nothing for `quiet` (at most `within`).
+fn settle(t: &Term, quiet: Duration, within: Duration) {
+    let start = Instant::now();
+    let (mut seen, mut since) = (t.written(), Instant::now());
+    while since.elapsed() < quiet && start.elapsed() < within {
+        std::thread::sleep(Duration::from_millis(5));
+        let now = t.written();
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        }
+    }
+}
+
+/// Types `keys` and returns how many bytes the program wrote in answer.
+fn step(t: &mut Term, keys: &str) -> usize {
+    let before = t.written();
+    t.type_now(keys);
+    let start = Instant::now();
+    // The answer begins (or, for a key that changes nothing, a second passes).
+    while t.written() == before && start.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    settle(t, QUIET, Duration::from_secs(5));
+    t.written() - before
+}
+
+/// Steps that stay within the list's page at 120×40 (17 or 18 rows, as the alert line shows).
+const SPAN: usize = 14;
+
+/// Down the page and back up, and down again: every step within the page.
+fn within_page(t: &mut Term) -> Vec<usize> {
+    let span = SPAN;
+    let keys = ["j", "k"].iter().cycle().flat_map(|k| std::iter::repeat_n(*k, span));
+    keys.take(STEPS).map(|k| step(t, k)).collect()
+}
+
+/// Past the page's last row, every `j` scrolls the list by one row.
+fn scrolling(t: &mut Term) -> Vec<usize> {
+    for _ in 0..20 {
+        step(t, "j");
+    }
+    (0..STEPS).map(|_| step(t, "j")).collect()
+}
+
+/// Bytes written in 5 s with nothing happening, away from a minute's turn (the relative times
+/// change then).
+fn idle(t: &Term) -> usize {
+    let second = chrono::Utc::now().second();
+    if !(2..=50).contains(&second) {
+        std::thread::sleep(Duration::from_secs(u64::from(62 - second) % 60));
+    }
+    let before = t.written();
+    std::thread::sleep(Duration::from_secs(5));
+    t.written() - before
+}
+
+/// The selected conversation opened, the compose box focused, then a character at a time.
+fn typing(t: &mut Term) -> Vec<usize> {
+    step(t, "\r");
+    step(t, "i");
+    "Thanks for waiting, looking at it"
+        .chars()
+        .map(|c| step(t, &c.to_string()))
+        .collect()
+}
+
+/// Out of the compose box and out of the program (drafts saved, the cache written).
+fn quit(t: &mut Term) {
+    step(t, "\x1b");
+    step(t, "\x1b");
+    t.type_now("q");
+    let start = Instant::now();
+    while t.running() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!t.running(), "the program did not quit:\n{}", t.screen());
+}
+
+fn rss_kib(t: &Term) -> u64 {
+    let pid = t.child.process_id().expect("a pid");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+fn median(values: &[usize]) -> usize {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}

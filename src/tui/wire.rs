@@ -1,0 +1,508 @@
+//! What reaches the terminal, made small for slow links: a ratatui backend around crossterm's
+//! that knows what the screen shows (`shown`), so that each frame writes only what changed, in
+//! few bytes. A block of rows that moved (the list scrolled by a row) is moved by the terminal
+//! (a scroll region), and only the rows that are really new are written; styles change by what
+//! differs from the last cell written, not by a reset and a full set per span; a run of blanks
+//! is erased (ECH) rather than written; the cursor is moved only when it is not already where
+//! the next cell goes.
+//!
+//! The screen is always exactly the frame ratatui drew: the scroll is applied to `shown` as the
+//! terminal applies it, then `shown` is compared with the frame and every difference written.
+
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::{Color, Modifier};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
+
+/// The furthest a block of rows is looked for: two list rows of two lines.
+const MAX_SHIFT: usize = 4;
+/// A scroll costs about this many bytes; it is used only when it saves more cells than that.
+const SCROLL_COST: usize = 16;
+/// Blank cells in a row are erased (ECH) rather than written from this many on.
+const ERASE: usize = 6;
+/// Skipping up to this many unchanged cells: printing them again is shorter than a move.
+const REPRINT: u16 = 3;
+
+pub struct Wire<W: Write> {
+    inner: CrosstermBackend<W>,
+    /// What the terminal shows: the last frame, cell for cell.
+    shown: Buffer,
+    /// Where the terminal's cursor is, when known.
+    cursor: Option<Position>,
+    /// Whether the cursor is shown, when known.
+    visible: Option<bool>,
+    /// A size of its own instead of the terminal's (a writer that is no terminal: tests).
+    fixed: Option<Size>,
+}
+
+/// The attributes the terminal writes the next character with.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    underline: Color,
+    modifier: Modifier,
+}
+
+impl Pen {
+    fn of(cell: &Cell) -> Pen {
+        Pen {
+            fg: cell.fg,
+            bg: cell.bg,
+            underline: cell.underline_color,
+            modifier: cell.modifier,
+        }
+    }
+}
+
+impl<W: Write> Wire<W> {
+    pub fn new(writer: W) -> Wire<W> {
+        Wire {
+            inner: CrosstermBackend::new(writer),
+            shown: Buffer::empty(Rect::default()),
+            cursor: None,
+            visible: None,
+            fixed: None,
+        }
+    }
+
+    /// Writing to `writer` as to a terminal of `size`.
+    pub fn fixed(writer: W, size: Size) -> Wire<W> {
+        Wire {
+            fixed: Some(size),
+            ..Wire::new(writer)
+        }
+    }
+
+    /// Writes what it takes to turn `shown` into `next`.
+    fn present(&mut self, next: Buffer) -> io::Result<()> {
+        let mut out = String::new();
+        if let Some(scroll) = best_scroll(&self.shown, &next) {
+            scroll.write(&mut out);
+            scroll.apply(&mut self.shown);
+            self.cursor = None;
+        }
+        let mut pen = Pen::default();
+        let width = next.area.width;
+        let updates = self.shown.diff(&next);
+        let mut i = 0;
+        while let Some(&(x, y, cell)) = updates.get(i) {
+            i += 1;
+            self.move_to(&mut out, &next, pen, Position { x, y });
+            let blanks = blank_run(&updates[i - 1..]);
+            if blanks >= ERASE {
+                if pen != Pen::default() {
+                    out.push_str("\x1b[0m");
+                    pen = Pen::default();
+                }
+                // Erased in the default colours; the cursor stays where it is.
+                let _ = write!(out, "\x1b[{blanks}X");
+                i += blanks - 1;
+                continue;
+            }
+            let to = Pen::of(cell);
+            if to != pen {
+                sgr(&mut out, pen, to);
+                pen = to;
+            }
+            out.push_str(cell.symbol());
+            let after = x.saturating_add(cell.symbol().width().max(1) as u16);
+            // At the last column the terminal waits to wrap: where it is then is not portable.
+            self.cursor = (after < width).then_some(Position { x: after, y });
+        }
+        if pen != Pen::default() {
+            out.push_str("\x1b[0m");
+        }
+        self.shown = next;
+        self.inner.write_all(out.as_bytes())
+    }
+
+    /// Moves the cursor to `to` the shortest way (or not at all).
+    fn move_to(&mut self, out: &mut String, next: &Buffer, pen: Pen, to: Position) {
+        match self.cursor {
+            Some(at) if at == to => {}
+            Some(at) if at.y == to.y && to.x > at.x => {
+                let gap = to.x - at.x;
+                if gap <= REPRINT && reprintable(next, at, gap, pen) {
+                    for x in at.x..to.x {
+                        out.push_str(next[(x, at.y)].symbol());
+                    }
+                } else {
+                    let _ = write!(out, "\x1b[{gap}C");
+                }
+            }
+            Some(at) if to.y == at.y + 1 && to.x == 0 => out.push_str("\r\n"),
+            _ if to.x == 0 => {
+                let _ = write!(out, "\x1b[{}H", to.y + 1);
+            }
+            _ => {
+                let _ = write!(out, "\x1b[{};{}H", to.y + 1, to.x + 1);
+            }
+        }
+        self.cursor = Some(to);
+    }
+
+    /// The screen was cleared. (A full-screen ratatui clears it only whole.)
+    fn forget(&mut self) -> io::Result<()> {
+        let size = self.size()?;
+        self.shown = Buffer::empty(Rect::new(0, 0, size.width, size.height));
+        self.cursor = None;
+        Ok(())
+    }
+}
+
+/// The cells a wide character covers, emptied as ratatui's own buffer has them: ratatui does
+/// not send them, so a copy built from its changes may still hold what they showed before.
+fn hide_behind_wide(buf: &mut Buffer) {
+    let width = usize::from(buf.area.width);
+    for y in 0..usize::from(buf.area.height) {
+        let mut x = 0;
+        while x < width {
+            let cell = &buf.content[y * width + x];
+            let w = if cell.symbol().len() > 1 {
+                cell.symbol().width()
+            } else {
+                1
+            };
+            for hidden in x + 1..(x + w).min(width) {
+                buf.content[y * width + hidden] = Cell::default();
+            }
+            x += w.max(1);
+        }
+    }
+}
+
+/// How many of `updates`, from the first, are blanks side by side on one row.
+fn blank_run(updates: &[(u16, u16, &Cell)]) -> usize {
+    let Some(&(x0, y0, _)) = updates.first() else { return 0 };
+    updates
+        .iter()
+        .enumerate()
+        .take_while(|&(k, &(x, y, c))| y == y0 && usize::from(x) == usize::from(x0) + k && blank(c))
+        .count()
+}
+
+/// A cell that shows as an erased one: a space on the default background, nothing drawn
+/// across it (its bold, dim or colour cannot be seen).
+fn blank(c: &Cell) -> bool {
+    c.symbol() == " "
+        && c.bg == Color::Reset
+        && !c
+            .modifier
+            .intersects(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT)
+}
+
+/// Whether the `gap` cells after `at` can be printed again as they are, in the current pen.
+fn reprintable(next: &Buffer, at: Position, gap: u16, pen: Pen) -> bool {
+    (at.x..at.x + gap).all(|x| {
+        let cell = &next[(x, at.y)];
+        Pen::of(cell) == pen && cell.symbol().len() == 1 && cell.symbol().width() == 1
+    })
+}
+
+/// A block of rows moved by the terminal: `[top, bottom)` by `shift` rows (up when positive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scroll {
+    top: usize,
+    bottom: usize,
+    shift: isize,
+}
+
+impl Scroll {
+    /// Set the region, scroll it, give the whole screen back. The pen is the default here, so
+    /// the rows brought in are blank in the default colours, as `apply` has them.
+    fn write(&self, out: &mut String) {
+        let n = self.shift.unsigned_abs();
+        let dir = if self.shift > 0 { 'S' } else { 'T' };
+        let _ = write!(out, "\x1b[{};{}r\x1b[{n}{dir}\x1b[r", self.top + 1, self.bottom);
+    }
+
+    /// What the terminal does to its rows, done to `buf`.
+    fn apply(&self, buf: &mut Buffer) {
+        let width = usize::from(buf.area.width);
+        let rows = &mut buf.content[self.top * width..self.bottom * width];
+        let n = self.shift.unsigned_abs() * width;
+        if self.shift > 0 {
+            rows.rotate_left(n);
+            let len = rows.len();
+            rows[len - n..].fill(Cell::default());
+        } else {
+            rows.rotate_right(n);
+            rows[..n].fill(Cell::default());
+        }
+    }
+}
+
+/// The scroll that saves the most cells from `shown` to `next`, if it saves more than it costs.
+fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
+    if shown.area != next.area || shown.area.width == 0 {
+        return None;
+    }
+    let width = usize::from(shown.area.width);
+    let height = usize::from(shown.area.height);
+    let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(a, b)| a != b).count();
+    let stay: Vec<usize> = (0..height)
+        .map(|y| differ(row(shown, width, y), row(next, width, y)))
+        .collect();
+    if stay.iter().sum::<usize>() <= SCROLL_COST {
+        return None;
+    }
+    let blank = vec![Cell::default(); width];
+    let cleared: Vec<isize> = (0..height)
+        .map(|y| stay[y] as isize - differ(&blank, row(next, width, y)) as isize)
+        .collect();
+    let mut best: Option<(isize, Scroll)> = None;
+    for s in 1..=MAX_SHIFT.min(height.saturating_sub(1)) {
+        // Up: row y takes what row y + s showed; down: what row y - s showed.
+        let up: Vec<isize> = (0..height - s)
+            .map(|y| stay[y] as isize - differ(row(shown, width, y + s), row(next, width, y)) as isize)
+            .collect();
+        let down: Vec<isize> = (s..height)
+            .map(|y| stay[y] as isize - differ(row(shown, width, y - s), row(next, width, y)) as isize)
+            .collect();
+        let (p_up, p_down, p_clear) = (prefix(&up), prefix(&down), prefix(&cleared));
+        for top in 0..height {
+            for bottom in top + s + 1..=height {
+                // Up: [top, bottom - s) moved, [bottom - s, bottom) blank.
+                let gain = p_up[bottom - s] - p_up[top] + p_clear[bottom] - p_clear[bottom - s];
+                consider(
+                    &mut best,
+                    gain,
+                    Scroll {
+                        top,
+                        bottom,
+                        shift: s as isize,
+                    },
+                );
+                // Down: [top, top + s) blank, [top + s, bottom) moved (`down` starts at row s).
+                let gain = p_clear[top + s] - p_clear[top] + p_down[bottom - s] - p_down[top];
+                consider(
+                    &mut best,
+                    gain,
+                    Scroll {
+                        top,
+                        bottom,
+                        shift: -(s as isize),
+                    },
+                );
+            }
+        }
+    }
+    best.filter(|(gain, _)| *gain > SCROLL_COST as isize).map(|(_, s)| s)
+}
+
+/// Row `y` of `b`, `width` cells wide.
+fn row(b: &Buffer, width: usize, y: usize) -> &[Cell] {
+    &b.content[y * width..(y + 1) * width]
+}
+
+fn prefix(values: &[isize]) -> Vec<isize> {
+    let mut sums = Vec::with_capacity(values.len() + 1);
+    sums.push(0);
+    for v in values {
+        sums.push(sums.last().copied().unwrap_or(0) + v);
+    }
+    sums
+}
+
+fn consider(best: &mut Option<(isize, Scroll)>, gain: isize, scroll: Scroll) {
+    if best.is_none_or(|(g, _)| gain > g) {
+        *best = Some((gain, scroll));
+    }
+}
+
+/// The shortest SGR from `from` to `to`: what changed, or a reset and what is set, whichever
+/// is shorter.
+fn sgr(out: &mut String, from: Pen, to: Pen) {
+    let changed = params(from, to);
+    let reset = format!("0{}", params(Pen::default(), to));
+    let chosen = if changed.len() < reset.len() {
+        &changed[1..]
+    } else {
+        &reset
+    };
+    let _ = write!(out, "\x1b[{chosen}m");
+}
+
+/// `;`-led SGR parameters that take `from` to `to`.
+fn params(from: Pen, to: Pen) -> String {
+    let mut p = String::new();
+    let off = from.modifier - to.modifier;
+    let mut on = to.modifier - from.modifier;
+    if off.intersects(Modifier::BOLD | Modifier::DIM) {
+        p.push_str(";22");
+        // 22 ends both; the one that stays is set again.
+        on |= to.modifier & (Modifier::BOLD | Modifier::DIM);
+    }
+    for (m, code) in [
+        (Modifier::ITALIC, 23),
+        (Modifier::UNDERLINED, 24),
+        (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK, 25),
+        (Modifier::REVERSED, 27),
+        (Modifier::HIDDEN, 28),
+        (Modifier::CROSSED_OUT, 29),
+    ] {
+        if off.intersects(m) {
+            let _ = write!(p, ";{code}");
+            if m.contains(Modifier::SLOW_BLINK) {
+                on |= to.modifier & m;
+            }
+        }
+    }
+    for (m, code) in [
+        (Modifier::BOLD, 1),
+        (Modifier::DIM, 2),
+        (Modifier::ITALIC, 3),
+        (Modifier::UNDERLINED, 4),
+        (Modifier::SLOW_BLINK, 5),
+        (Modifier::RAPID_BLINK, 6),
+        (Modifier::REVERSED, 7),
+        (Modifier::HIDDEN, 8),
+        (Modifier::CROSSED_OUT, 9),
+    ] {
+        if on.contains(m) {
+            let _ = write!(p, ";{code}");
+        }
+    }
+    if from.fg != to.fg {
+        color(&mut p, to.fg, 30);
+    }
+    if from.bg != to.bg {
+        color(&mut p, to.bg, 40);
+    }
+    if from.underline != to.underline {
+        color(&mut p, to.underline, 50);
+    }
+    p
+}
+
+/// A colour as SGR parameters; `base` 30 the foreground, 40 the background, 50 the underline.
+fn color(p: &mut String, c: Color, base: u16) {
+    let named = |i: u16| match (base, i) {
+        // Underline colours have no short forms.
+        (50, i) => format!(";58;5;{i}"),
+        (b, i @ 0..=7) => format!(";{}", b + i),
+        (b, i) => format!(";{}", b + 60 + i - 8),
+    };
+    let s = match c {
+        Color::Reset => format!(";{}", base + 9),
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => named(8),
+        Color::LightRed => named(9),
+        Color::LightGreen => named(10),
+        Color::LightYellow => named(11),
+        Color::LightBlue => named(12),
+        Color::LightMagenta => named(13),
+        Color::LightCyan => named(14),
+        Color::White => named(15),
+        Color::Indexed(i) => format!(";{};5;{i}", base + 8),
+        Color::Rgb(r, g, b) => format!(";{};2;{r};{g};{b}", base + 8),
+    };
+    p.push_str(&s);
+}
+
+impl<W: Write> Write for Wire<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
+impl<W: Write> Backend for Wire<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let size = self.size()?;
+        let area = Rect::new(0, 0, size.width, size.height);
+        if self.shown.area != area {
+            self.shown.resize(area);
+        }
+        // ratatui's changes on top of what is shown: its frame, whole.
+        let mut next = self.shown.clone();
+        for (x, y, cell) in content {
+            if let Some(c) = next.cell_mut((x, y)) {
+                *c = cell.clone();
+            }
+        }
+        hide_behind_wide(&mut next);
+        self.present(next)
+    }
+
+    fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        self.cursor = None;
+        self.inner.append_lines(n)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        if self.visible != Some(false) {
+            self.inner.hide_cursor()?;
+            self.visible = Some(false);
+        }
+        Ok(())
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        if self.visible != Some(true) {
+            self.inner.show_cursor()?;
+            self.visible = Some(true);
+        }
+        Ok(())
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.inner.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        if self.cursor != Some(position) {
+            self.inner.set_cursor_position(position)?;
+            self.cursor = Some(position);
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()?;
+        self.forget()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)?;
+        self.forget()
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        self.fixed.map_or_else(|| self.inner.size(), Ok)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        if let Some(columns_rows) = self.fixed {
+            return Ok(WindowSize {
+                columns_rows,
+                pixels: Size::default(),
+            });
+        }
+        self.inner.window_size()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}

@@ -1,0 +1,314 @@
+//! What reaches the terminal over a slow link: every frame the wire writes (`tui::Wire`:
+//! scrolled rows, styles by difference, the cursor moved only when needed) leaves the screen
+//! exactly as ratatui drew it, replayed through a terminal emulator (vt100) and compared cell
+//! by cell with a full redraw; and the real binary on a PTY writes few bytes per list step and
+//! per character typed.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::fixtures::{self, now};
+use common::term::{Term, config, count, runtime};
+use handoff::app::key::{Key, KeyCode};
+use handoff::app::screen::Scroll;
+use handoff::app::{Model, Msg, update};
+use handoff::domain::{Conversation, Holder, PlatformKind, Status};
+use handoff::tui::Wire;
+use handoff::ui::{Theme, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
+use ratatui::style::{Color, Modifier};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the wire wrote, shared with the test.
+#[derive(Clone, Default)]
+struct Written(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Written {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn conversations(n: usize) -> Vec<Conversation> {
+    let names = [
+        "Ann Lee",
+        "李小龙",
+        "Bruno Díaz",
+        "Gus 👩‍💻 Okafor",
+        "Maximilian Alexander von Humboldt",
+    ];
+    (0..n)
+        .map(|i| {
+            let status = match i % 5 {
+                0 => Status::NeedsHuman,
+                1 => Status::Human { by: Holder::Me },
+                2 => Status::Human {
+                    by: Holder::Other("Sam Lee".into()),
+                },
+                _ => Status::Ai,
+            };
+            let account = ["raia", "volt"][i % 2];
+            Conversation {
+                customer_name: format!("{} {i}", names[i % names.len()]),
+                unread: Some((i % 3) as u32),
+                preview: Some(
+                    [
+                        "Where is my order?",
+                        "我的订单在哪里？已经等了三天了",
+                        "The AI suggested a refund 👍 but",
+                    ][i % 3]
+                        .into(),
+                ),
+                channel: Some(["web", "whatsapp"][i % 2].into()),
+                updated_at: now() - TimeDelta::seconds(i as i64 * 37),
+                waiting_since: (i % 5 == 0).then(|| now() - TimeDelta::seconds(i as i64 * 11)),
+                ..fixtures::conversation(account, &format!("c{i:05}"), status)
+            }
+        })
+        .collect()
+}
+
+fn inbox(n: usize, width: u16, height: u16) -> Model {
+    let accounts = vec![
+        fixtures::account("raia", PlatformKind::Raia),
+        fixtures::account("volt", PlatformKind::Chatvolt),
+    ];
+    let mut model = fixtures::model(accounts);
+    update(&mut model, Msg::Resize { width, height }, now());
+    let (raia, volt): (Vec<_>, Vec<_>) = conversations(n).into_iter().partition(|c| c.key.account == "raia");
+    for (account, changed) in [("raia", raia), ("volt", volt)] {
+        let synced = Msg::Synced {
+            account: account.into(),
+            changed,
+            removed: vec![],
+        };
+        update(&mut model, synced, now());
+    }
+    model
+}
+
+fn keys(script: &str) -> Vec<Key> {
+    script
+        .chars()
+        .map(|c| match c {
+            '\r' => Key::new(KeyCode::Enter),
+            '\x1b' => Key::new(KeyCode::Esc),
+            '>' => Key::new(KeyCode::PageDown),
+            '<' => Key::new(KeyCode::PageUp),
+            c => Key::new(KeyCode::Char(c)),
+        })
+        .collect()
+}
+
+/// The vt100 colour a ratatui colour is shown in.
+fn shown_color(c: Color) -> vt100::Color {
+    let named = [
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+    match c {
+        Color::Reset => vt100::Color::Default,
+        Color::Indexed(i) => vt100::Color::Idx(i),
+        Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+        c => vt100::Color::Idx(named.iter().position(|n| *n == c).unwrap() as u8),
+    }
+}
+
+/// Every cell of the emulated screen against ratatui's full frame: text, colours, attributes;
+/// and the cursor.
+fn assert_same(step: &str, screen: &vt100::Screen, full: &TestBackend) {
+    let buffer = full.buffer();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            let want = &buffer[(x, y)];
+            let Some(got) = screen.cell(y, x) else { continue };
+            if got.is_wide_continuation() {
+                continue;
+            }
+            let text = if got.contents().is_empty() { " " } else { got.contents() };
+            let m = want.modifier;
+            let at = format!("after {step:?}, at ({x}, {y})");
+            assert_eq!(text, want.symbol(), "{at}: text\n{}", screen.contents());
+            assert_eq!(got.bgcolor(), shown_color(want.bg), "{at}: background");
+            assert_eq!(got.inverse(), m.contains(Modifier::REVERSED), "{at}: reverse");
+            assert_eq!(got.underline(), m.contains(Modifier::UNDERLINED), "{at}: underline");
+            if text == " " {
+                // A space's colour, weight and slant do not show: it may be erased instead.
+                continue;
+            }
+            assert_eq!(got.fgcolor(), shown_color(want.fg), "{at}: foreground");
+            if !m.contains(Modifier::BOLD | Modifier::DIM) {
+                // vt100 keeps one intensity: bold and dim together read back as dim alone.
+                assert_eq!(got.bold(), m.contains(Modifier::BOLD), "{at}: bold");
+                assert_eq!(got.dim(), m.contains(Modifier::DIM), "{at}: dim");
+            }
+            assert_eq!(got.italic(), m.contains(Modifier::ITALIC), "{at}: italic");
+        }
+    }
+}
+
+fn replay(width: u16, height: u16, theme: &Theme, script: &str) {
+    let mut model = inbox(300, width, height);
+    let written = Written::default();
+    let mut wire = Terminal::new(Wire::fixed(written.clone(), Size { width, height })).unwrap();
+    let mut full = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut parser = vt100::Parser::new(
+        std::num::NonZeroU16::new(height).unwrap(),
+        std::num::NonZeroU16::new(width).unwrap(),
+        0,
+    );
+    let mut steps = vec![("first frame".to_string(), None)];
+    steps.extend(keys(script).into_iter().map(|k| (format!("{k:?}"), Some(k))));
+    for (name, key) in steps {
+        if let Some(key) = key {
+            update(&mut model, Msg::Key(key), now());
+        }
+        wire.draw(|f| view(f, &model, theme)).unwrap();
+        // The reference: a fresh terminal each time, so the frame is drawn whole.
+        full.clear().unwrap();
+        full.draw(|f| view(f, &model, theme)).unwrap();
+        parser.process(&std::mem::take(&mut *written.0.lock().unwrap()));
+        assert_same(&name, parser.screen(), full.backend());
+        let (screen, reference) = (parser.screen(), full.backend());
+        assert_eq!(
+            !screen.hide_cursor(),
+            reference.cursor_visible(),
+            "after {name}: the cursor shown"
+        );
+        if reference.cursor_visible() {
+            let at = reference.cursor_position();
+            assert_eq!(screen.cursor_position(), (at.y, at.x), "after {name}: the cursor");
+        }
+    }
+}
+
+/// Down past the page (scrolling), back up past its top, a page at a time, a conversation
+/// opened and a reply typed, then back to the list.
+const SCRIPT: &str =
+    "3jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk>>><jjjjkk\rjjkkiHé 李 👋 ok\x1b\x1bjjjjk";
+
+#[test]
+fn every_frame_written_is_the_frame_ratatui_drew() {
+    for (width, height) in [(120, 40), (80, 24), (200, 60)] {
+        for theme in [Theme::new(false), Theme::new(true)] {
+            replay(width, height, &theme, SCRIPT);
+        }
+    }
+}
+
+/// The bytes of the first frame the program finished after `offset`.
+fn frame_bytes(t: &Term, offset: usize) -> Option<usize> {
+    let bytes = t.bytes.lock().unwrap();
+    let end = b"\x1b[?2026l";
+    bytes[offset..]
+        .windows(end.len())
+        .position(|w| w == end)
+        .map(|i| i + end.len())
+}
+
+/// Types `keys` and counts the bytes of the frame drawn in answer.
+fn step(t: &mut Term, keys: &str) -> usize {
+    let before = t.written();
+    t.type_now(keys);
+    let start = Instant::now();
+    loop {
+        if let Some(n) = frame_bytes(t, before) {
+            return n;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no frame after {keys:?}:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn median(mut v: Vec<usize>) -> usize {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+#[test]
+fn a_list_step_and_a_typed_character_write_few_bytes() {
+    let rt = runtime();
+    // About a hundred open conversations: enough to scroll.
+    let h = rt.block_on(common::quiet(4_000));
+    let mut t = Term::start(&config(&h, ""), 120, 40);
+    t.wait_for("volt ✓", Duration::from_secs(60));
+    // The first sync settled: no frame for a while.
+    let mut seen = t.written();
+    let mut quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(50));
+        if t.written() != seen {
+            (seen, quiet) = (t.written(), Instant::now());
+        }
+    }
+    step(&mut t, "3");
+    let within: Vec<usize> = (0..10).map(|_| step(&mut t, "j")).collect();
+    // Past the page's last row (17 or 18 rows down): then every `j` scrolls.
+    for _ in 0..20 {
+        step(&mut t, "j");
+    }
+    let scrolling: Vec<usize> = (0..20).map(|_| step(&mut t, "j")).collect();
+    let mut steps = within.clone();
+    steps.extend(&scrolling);
+    // Before the wire: about 355 B within a page and 1,000 B scrolling.
+    assert!(
+        median(steps.clone()) <= 400,
+        "bytes per list step: within a page {within:?}, scrolling {scrolling:?}"
+    );
+    assert!(
+        count(&t.bytes.lock().unwrap(), b"\x1b[r") >= scrolling.len(),
+        "scrolling uses the terminal's scroll region"
+    );
+    step(&mut t, "\r");
+    step(&mut t, "i");
+    let typed: Vec<usize> = "Thanks, on it".chars().map(|c| step(&mut t, &c.to_string())).collect();
+    assert!(median(typed.clone()) <= 40, "bytes per typed character: {typed:?}");
+}
+
+#[test]
+fn scrolling_by_page_turns_the_list_a_page_at_a_time() {
+    for scroll in [Scroll::Line, Scroll::Page] {
+        let mut model = inbox(300, 120, 40);
+        model.scroll = scroll;
+        // 17 rows: the alert line takes a line.
+        let page = model.list_capacity();
+        assert_eq!(model.list_top, 0);
+        while model.cursor < page {
+            update(&mut model, Msg::Key(Key::new(KeyCode::Char('j'))), now());
+        }
+        let (past, back) = if scroll == Scroll::Page { (page, 0) } else { (1, 1) };
+        assert_eq!(
+            (model.cursor, model.list_top),
+            (page, past),
+            "{scroll:?}: one row past the page"
+        );
+        update(&mut model, Msg::Key(Key::new(KeyCode::Char('k'))), now());
+        assert_eq!(model.list_top, back, "{scroll:?}: back above it");
+    }
+}
