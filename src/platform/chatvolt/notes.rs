@@ -67,7 +67,9 @@ impl Chatvolt {
             .into_iter()
             .map(map_note)
             .collect();
-        notes.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        // Oldest first; notes of the same instant keep the server's order (ids say nothing of
+        // order: two notes written in one millisecond must not swap at random).
+        notes.sort_by_key(|n| n.created_at);
         Ok(notes)
     }
 
