@@ -82,8 +82,8 @@ fn the_filter_narrows_the_list_with_each_character() {
     assert_eq!(ids(&m), ["c2", "c4"], "Backspace widens it again");
 }
 
-/// Typing on thins the rows where they are (no rebuild); they and the views' counts are exactly
-/// what a rebuild would list, through narrowing, widening (Backspace) and a new word.
+/// As each key is typed, the rows and the views' counts are exactly what a rebuild lists,
+/// through narrowing, widening (Backspace) and a new word.
 #[test]
 fn a_narrowing_filter_lists_what_a_rebuild_would() {
     let mut m = inbox();

@@ -198,15 +198,8 @@ fn on_filter_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<Cmd
 
 /// The line as typed becomes the list's filter, the top row selected.
 fn apply_filter(model: &mut Model) {
-    let was = std::mem::take(&mut model.filter);
     model.filter = model.filter_input.as_deref().unwrap_or_default().trim().to_string();
-    // Typing on narrows what is listed: the rows are thinned, not rebuilt.
-    let fold = crate::present::fold;
-    if fold(&model.filter).contains(&fold(&was)) {
-        model.narrow_filter();
-    } else {
-        model.refresh_rows();
-    }
+    model.refresh_rows();
     model.select_index(0);
 }
 

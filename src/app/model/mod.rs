@@ -291,36 +291,6 @@ impl Model {
         self.rows = rows.into_iter().map(|(_, key)| key.clone()).collect();
         self.counts = View::ALL.into_iter().zip(counts).collect();
         self.needs_human = needs_human;
-        self.settle_cursor();
-    }
-
-    /// The filter narrowed: its words contain the last ones (as typing one more character
-    /// does), so every conversation it lists was listed, in the same order. The rows are
-    /// thinned where they are rather than rebuilt and sorted again (at 100,000 conversations
-    /// the rebuild is most of a key's cost); the views' counts are recounted.
-    pub fn narrow_filter(&mut self) {
-        let needle = crate::present::fold(self.filter.trim());
-        let mut folded = String::new();
-        let conversations = &self.conversations;
-        self.rows.retain(|k| {
-            conversations
-                .get(k)
-                .is_some_and(|c| matches_filter(c, &needle, &mut folded))
-        });
-        let mut counts = [0usize; View::ALL.len()];
-        for c in self.conversations.values() {
-            if matches_filter(c, &needle, &mut folded) {
-                for (count, view) in counts.iter_mut().zip(View::ALL) {
-                    *count += usize::from(view.lists(c));
-                }
-            }
-        }
-        self.counts = View::ALL.into_iter().zip(counts).collect();
-        self.settle_cursor();
-    }
-
-    /// The cursor back on the selected conversation, or at the same place if it left the rows.
-    fn settle_cursor(&mut self) {
         let position = self
             .selected
             .as_ref()
