@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 use crate::domain::{Conversation, ConversationKey, Message};
 use rusqlite::{Transaction, params};
 
-/// Migration 7: the rows, the index, its triggers, and what the cache already holds.
+/// Migration 8: the rows, the index, its triggers, and what the cache already holds.
 pub(super) const MIGRATION: &str = "
     CREATE TABLE IF NOT EXISTS search_rows (
         id INTEGER PRIMARY KEY,
