@@ -55,6 +55,9 @@ pub struct Booted {
     pub lock: Option<DirLock>,
     /// Team mode (`[team]`, its dir usable): what the team runner starts from.
     pub team: Option<crate::team::Starting>,
+    /// The demo's store lives here for the run and goes with it (its conversations are made
+    /// up, so nothing of them is kept; search and local notes still work while it runs).
+    pub scratch: Option<tempfile::TempDir>,
 }
 
 /// What the last run left in the store, and the store itself.
@@ -220,9 +223,19 @@ fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> B
         list: Duration::from_secs(3),
         thread: Duration::from_secs(1),
     };
-    // The demo's conversations are made up: nothing of it is kept.
+    // The demo's conversations are made up: nothing of it is kept after the run. A throwaway
+    // store (removed as the inbox ends) gives it search and local notes meanwhile.
+    let scratch = tempfile::Builder::new().prefix("handoff-demo-").tempdir().ok();
+    let store = scratch.as_ref().and_then(|dir| match Store::open(dir.path()) {
+        Ok((store, _)) => Some(store),
+        Err(e) => {
+            tracing::warn!(error = %e, "the demo runs without a store: search finds nothing");
+            None
+        }
+    });
     let restored = Restored {
         next_client_id: 1,
+        store,
         ..Restored::default()
     };
     // The operator's own snippets, to try them on the made-up customers.
@@ -230,6 +243,7 @@ fn demo(world: &crate::sandbox::SandboxHandle, start_warnings: Vec<String>) -> B
     let mut booted = assemble(accounts, intervals, keymap, warnings, true, restored, None);
     booted.model.me = operator.email.clone();
     booted.model.snippets = snippets;
+    booted.scratch = scratch;
     booted
 }
 
@@ -283,6 +297,7 @@ fn assemble(
         state_dir,
         lock: restored.lock,
         team: None,
+        scratch: None,
     }
 }
 

@@ -116,6 +116,7 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
         state_dir,
         lock: _,
         team,
+        scratch: _scratch,
     } = booted;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     if let Some(store) = store.clone() {

@@ -38,10 +38,7 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, sea
         ..inner
     };
     let width = usize::from(inner.width);
-    let mut lines = vec![
-        query_line(search, theme, width),
-        Line::from(summary(model, search, theme)),
-    ];
+    let mut lines = vec![query_line(search, theme, width), Line::from(summary(search, theme))];
     let shown = hits_on_screen(model);
     for (i, hit) in search.hits.iter().enumerate().skip(search.top).take(shown) {
         let selected = i == search.cursor;
@@ -68,12 +65,10 @@ fn query_line(search: &Search, theme: &Theme, width: usize) -> Line<'static> {
     ])
 }
 
-fn summary(model: &Model, search: &Search, theme: &Theme) -> Span<'static> {
+fn summary(search: &Search, theme: &Theme) -> Span<'static> {
     let words = match (search.query.trim().is_empty(), search.answered, search.hits.len()) {
         (true, _, _) => "type to search every conversation and message".to_string(),
         (false, false, _) => "searching…".to_string(),
-        // The demo keeps nothing on disk, so there is no index to search.
-        (false, true, 0) if model.demo => "nothing matches: the demo keeps no local cache to search".to_string(),
         (false, true, 0) => "nothing matches".to_string(),
         (false, true, 1) => "1 match".to_string(),
         (false, true, n) if n >= crate::app::search::HITS => format!("the first {n} matches"),
