@@ -2394,3 +2394,43 @@ fn the_reminders_y_hands_each_back_and_n_leaves_them() {
     assert_eq!(m.overlay, None);
     assert_eq!(m.counts[&View::Mine], 2, "still held");
 }
+
+/// A listing read before the takeover was answered (a poll in flight) arrives after it: older
+/// than what the answer said, it does not undo the takeover; a newer one is taken in.
+#[test]
+fn a_listing_older_than_a_takeover_does_not_undo_it() {
+    let mut m = inbox();
+    run(
+        &mut m,
+        Msg::Done {
+            key: key("a/need-long"),
+            op: Op::TakeOver,
+            result: Ok(Some(conv("a", "need-long", Status::Human { by: Holder::Unknown }, 0))),
+        },
+    );
+    let sync = |m: &mut Model, c: Conversation| {
+        run(
+            m,
+            Msg::Synced {
+                account: "a".into(),
+                changed: vec![c],
+                removed: vec![],
+            },
+        )
+    };
+    // Read a minute before the takeover: still needing a human then.
+    sync(&mut m, conv("a", "need-long", Status::NeedsHuman, 1));
+    assert_eq!(
+        m.conversations[&key("a/need-long")].status,
+        Status::Human { by: Holder::Me }
+    );
+    assert!(m.mine.contains_key(&key("a/need-long")));
+    // Read after it, and handed back to the AI meanwhile (by someone else): taken in.
+    let later = Conversation {
+        updated_at: t0() + TimeDelta::minutes(1),
+        ..conv("a", "need-long", Status::Ai, 0)
+    };
+    sync(&mut m, later);
+    assert_eq!(m.conversations[&key("a/need-long")].status, Status::Ai);
+    assert!(!m.mine.contains_key(&key("a/need-long")));
+}

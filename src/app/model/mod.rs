@@ -327,6 +327,13 @@ impl Model {
     /// before (`None` if it is new). A human-held conversation whose holder the platform
     /// cannot name counts as mine if I took it over; any other status ends that.
     pub fn absorb(&mut self, mut c: Conversation) -> Option<Status> {
+        // A listing read before an answer we already have (a poll in flight while a takeover
+        // was made) is older than it: it must not undo it ("mine" lost, the AI back on screen).
+        if let Some(old) = self.conversations.get(&c.key)
+            && c.updated_at < old.updated_at
+        {
+            return Some(old.status.clone());
+        }
         match &c.status {
             Status::Human { by: Holder::Unknown } if self.mine.contains_key(&c.key) => {
                 c.status = Status::Human { by: Holder::Me };
