@@ -4,7 +4,7 @@
 //! keys (the model keeps `top`; the arrangement is here so that scrolling stops at the end).
 
 use super::key::Key;
-use super::keymap::{Action, Context, HelpSection};
+use super::keymap::{Context, HelpSection};
 use super::model::{Model, Overlay};
 use super::msg::Cmd;
 use crate::present::text;
@@ -90,16 +90,7 @@ pub(super) fn scroll(model: &mut Model, key: Key) {
     let Some(Overlay::Help { top }) = &mut model.overlay else {
         return;
     };
-    *top = match moved {
-        Some(Action::Down) => *top + 1,
-        Some(Action::Up) => top.saturating_sub(1),
-        Some(Action::PageDown) => *top + page,
-        Some(Action::PageUp) => top.saturating_sub(page),
-        Some(Action::First) => 0,
-        Some(Action::Last) => last,
-        _ => *top,
-    }
-    .min(last);
+    *top = super::input::scrolled(*top, moved, page, last);
 }
 
 /// One line of the help: a section title, a key binding, or the blank between sections.

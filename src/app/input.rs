@@ -129,17 +129,23 @@ fn on_accounts_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec<C
     };
     let page = usize::from(model.height).saturating_sub(6).max(1);
     let last = model.accounts.len().saturating_sub(page);
-    *top = match model.keymap.action(Context::List, key) {
-        Some(Action::Down) => *top + 1,
+    *top = scrolled(*top, model.keymap.action(Context::List, key), page, last);
+    vec![]
+}
+
+/// Where an overlay that scrolls (the accounts, the help, the log) stands after one of the
+/// list's movement keys: a line, a page, either end; never past its last page.
+pub(super) fn scrolled(top: usize, moved: Option<Action>, page: usize, last: usize) -> usize {
+    match moved {
+        Some(Action::Down) => top + 1,
         Some(Action::Up) => top.saturating_sub(1),
-        Some(Action::PageDown) => *top + page,
+        Some(Action::PageDown) => top + page,
         Some(Action::PageUp) => top.saturating_sub(page),
         Some(Action::First) => 0,
         Some(Action::Last) => last,
-        _ => *top,
+        _ => top,
     }
-    .min(last);
-    vec![]
+    .min(last)
 }
 
 /// The mute overlay: a digit picks how long (0 unmutes), Esc leaves it as it was.

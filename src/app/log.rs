@@ -78,15 +78,6 @@ pub(super) fn on_key(model: &mut Model, key: Key, action: Option<Action>) -> Vec
     let Some(Overlay::Log { top }) = &mut model.overlay else {
         return vec![];
     };
-    *top = match moved {
-        Some(Action::Down) => *top + 1,
-        Some(Action::Up) => top.saturating_sub(1),
-        Some(Action::PageDown) => *top + page,
-        Some(Action::PageUp) => top.saturating_sub(page),
-        Some(Action::First) => 0,
-        Some(Action::Last) => last,
-        _ => *top,
-    }
-    .min(last);
+    *top = super::input::scrolled(*top, moved, page, last);
     vec![]
 }

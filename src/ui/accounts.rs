@@ -3,11 +3,10 @@
 //! when there are many.
 
 use super::Theme;
-use super::help::{overlay_area, overlay_frame};
+use super::help::{overlay_area, scrolling_frame};
 use super::layout::{self, gap, styled};
 use super::status::{connection_words, failing};
 use crate::app::Connection;
-use crate::app::keymap::{Action, Context};
 use crate::app::model::{Account, Model};
 use crate::present::text;
 use ratatui::Frame;
@@ -28,21 +27,7 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top
     let accounts = in_order(model);
     let failing_count = accounts.iter().filter(|a| failing(&a.connection)).count();
     let title = format!("Accounts — {failing_count} failing of {}", model.accounts.len());
-    let close = model.keymap.hint(Context::Help, Action::Back);
-    let scroll = model.keymap.hint(Context::List, Action::Down);
-    let up = model.keymap.hint(Context::List, Action::Up);
-    let bottom = vec![
-        styled(format!("{scroll}/{up}"), theme.key),
-        Span::raw(" scroll · "),
-        styled(close, theme.key),
-        Span::raw(" close"),
-    ];
-    let inner = overlay_frame(frame, rect, theme, &title, bottom);
-    let inner = Rect {
-        x: inner.x.saturating_add(1),
-        width: inner.width.saturating_sub(2),
-        ..inner
-    };
+    let inner = scrolling_frame(frame, rect, model, theme, &title);
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
     let name_width = accounts

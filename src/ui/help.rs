@@ -36,6 +36,26 @@ fn overlay_block<'a>(theme: &Theme, title: &'a str, bottom: Vec<Span<'a>>, width
         .title_bottom(layout::fit_title(bottom, width).right_aligned())
 }
 
+/// A scrolling overlay's frame with `title` and the keys to scroll and close it below, the text
+/// inset a column each side; returns the area for the text (the accounts, the message log).
+pub(super) fn scrolling_frame(frame: &mut Frame, rect: Rect, model: &Model, theme: &Theme, title: &str) -> Rect {
+    let close = model.keymap.hint(Context::Help, Action::Back);
+    let down = model.keymap.hint(Context::List, Action::Down);
+    let up = model.keymap.hint(Context::List, Action::Up);
+    let bottom = vec![
+        styled(format!("{down}/{up}"), theme.key),
+        Span::raw(" scroll · "),
+        styled(close, theme.key),
+        Span::raw(" close"),
+    ];
+    let inner = overlay_frame(frame, rect, theme, title, bottom);
+    Rect {
+        x: inner.x.saturating_add(1),
+        width: inner.width.saturating_sub(2),
+        ..inner
+    }
+}
+
 /// Clears `rect` (wide characters straddling its edges too) and draws an overlay's frame with
 /// `title` on top and `bottom` (its keys) below; returns the area inside the frame.
 pub(super) fn overlay_frame(frame: &mut Frame, rect: Rect, theme: &Theme, title: &str, bottom: Vec<Span>) -> Rect {

@@ -2,14 +2,13 @@
 //! long ones wrapped, so each can be read in full.
 
 use super::Theme;
-use super::help::{overlay_area, overlay_frame};
+use super::help::{overlay_area, scrolling_frame};
 use super::layout::{gap, styled};
-use crate::app::keymap::{Action, Context};
 use crate::app::model::Model;
 use crate::present::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 /// `14:02  ` before each message.
@@ -21,21 +20,7 @@ pub fn render(frame: &mut Frame, screen: Rect, model: &Model, theme: &Theme, top
         return;
     }
     let title = format!("Messages — {} kept", model.log.len());
-    let close = model.keymap.hint(Context::Help, Action::Back);
-    let down = model.keymap.hint(Context::List, Action::Down);
-    let up = model.keymap.hint(Context::List, Action::Up);
-    let bottom = vec![
-        styled(format!("{down}/{up}"), theme.key),
-        Span::raw(" scroll · "),
-        styled(close, theme.key),
-        Span::raw(" close"),
-    ];
-    let inner = overlay_frame(frame, rect, theme, &title, bottom);
-    let inner = Rect {
-        x: inner.x.saturating_add(1),
-        width: inner.width.saturating_sub(2),
-        ..inner
-    };
+    let inner = scrolling_frame(frame, rect, model, theme, &title);
     let height = usize::from(inner.height);
     if model.log.is_empty() {
         let line = Line::from(styled("No messages yet.", theme.dim));
