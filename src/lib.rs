@@ -12,6 +12,7 @@ pub mod domain;
 pub mod editor;
 pub mod fs;
 pub mod logging;
+pub mod memory;
 pub mod platform;
 pub mod present;
 #[cfg(feature = "sandbox")]

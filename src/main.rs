@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
+    handoff::memory::limit_arenas();
     let cli = Cli::parse();
     let log = handoff::logging::init(cli.state_dir.clone());
     let runtime = match tokio::runtime::Runtime::new() {

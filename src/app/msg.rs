@@ -213,6 +213,18 @@ pub enum Msg {
     Mouse(crate::app::mouse::Mouse),
 }
 
+impl Msg {
+    /// How many conversations the message brings (a listing, the cache), for the loop to give
+    /// freed memory back after a large one.
+    pub fn conversations_carried(&self) -> usize {
+        match self {
+            Msg::Synced { changed, .. } => changed.len(),
+            Msg::Cached { conversations, .. } => conversations.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// What `update` asks for, grouped by who carries it out. Each group has exactly one runner,
 /// and no runner sees another's commands: `Net` goes to the sync engine, `Store` and `Term` to
 /// the loop's runners (`tui::runner`). Quitting is not a command: it is `Model::quit`.

@@ -127,8 +127,9 @@ pub(super) struct Poller {
     /// Conversations that left a set read whole, to look up.
     lookups: VecDeque<String>,
     synced_once: bool,
-    /// The conversations as last told to the UI, without the fields the adapters leave empty.
-    snapshot: HashMap<String, Conversation>,
+    /// What was last told to the UI of each conversation: a fingerprint, not a copy (the
+    /// model holds the conversations; a second copy here doubled the listing's memory).
+    snapshot: HashMap<String, Seen>,
 
     walk: Option<Walk>,
     walks: u32,
@@ -589,13 +590,13 @@ impl Poller {
     fn absorb(&mut self, conversations: Vec<Conversation>, removed: Vec<ConversationKey>) -> Flow {
         let mut changed = Vec::new();
         for conversation in conversations {
-            let comparable = comparable(&conversation);
+            let seen = Seen::of(&conversation);
             let id = conversation.key.id.clone();
             if let Some(walk) = &mut self.walk {
                 walk.heard.insert(id.clone());
             }
-            if self.snapshot.get(&id) != Some(&comparable) {
-                self.snapshot.insert(id, comparable);
+            if self.snapshot.get(&id) != Some(&seen) {
+                self.snapshot.insert(id, seen);
                 changed.push(conversation);
             }
         }
@@ -777,11 +778,47 @@ fn is_bad_key(error: &PlatformError) -> bool {
 
 /// A conversation as compared between listings: without the fields the adapters leave empty
 /// and the model fills in from the messages.
-fn comparable(conversation: &Conversation) -> Conversation {
-    Conversation {
-        waiting_since: None,
-        preview: None,
-        ..conversation.clone()
+/// What the poller keeps of a conversation it told the UI about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    /// Of everything the UI was told but the fields the adapters leave empty (the model
+    /// derives them from the thread): a change in any other field changes it.
+    fingerprint: u64,
+    updated_at: DateTime<Utc>,
+    needs_human: bool,
+}
+
+impl Seen {
+    fn of(conversation: &Conversation) -> Seen {
+        let comparable = Conversation {
+            waiting_since: None,
+            preview: None,
+            ..conversation.clone()
+        };
+        let mut hasher = std::hash::DefaultHasher::new();
+        // Serialised into the hasher (no buffer): `Conversation` holds floats (its details),
+        // so it has no `Hash` of its own. A derived `Serialize` cannot fail into a writer that
+        // cannot fail.
+        let _ = serde_json::to_writer(HashWriter(&mut hasher), &comparable);
+        Seen {
+            fingerprint: std::hash::Hasher::finish(&hasher),
+            updated_at: conversation.updated_at,
+            needs_human: conversation.status == crate::domain::Status::NeedsHuman,
+        }
+    }
+}
+
+/// Bytes written into a hasher.
+struct HashWriter<'a>(&'a mut std::hash::DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -191,6 +191,8 @@ fn open_and_migrate(path: &Path) -> Result<Connection, Failure> {
     db.busy_timeout(BUSY_TIMEOUT)?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.pragma_update(None, "synchronous", "NORMAL")?;
+    // As the store's: a small page cache, since every operator's process has one.
+    db.pragma_update(None, "cache_size", -crate::store::PAGE_CACHE_KIB)?;
     let ok: String = db.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(Failure::Unusable(format!("corrupt: {ok}")));

@@ -39,6 +39,7 @@ impl App<'_> {
                 pending.push(msg);
             }
             let changed = !pending.is_empty();
+            let carried: usize = pending.iter().map(Msg::conversations_carried).sum();
             pending = self.dispatch(pending).await;
             // Quitting is model state: checked only after every command of the round was
             // carried out, so the drafts `update` saves on quitting are on disk before the end.
@@ -53,6 +54,10 @@ impl App<'_> {
                 tracing::warn!(error = %e, "cannot draw; the terminal is gone");
                 self.gone = true;
                 pending.push(Msg::Terminate);
+            }
+            // After the frame: what parsing and absorbing a large listing freed goes back.
+            if carried >= crate::memory::BULK {
+                crate::memory::give_back();
             }
             // Results of this round's commands (an edited reply, a store failure): applied
             // now, not when the next event happens to wake the loop.

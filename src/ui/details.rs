@@ -77,11 +77,11 @@ fn lines<'a>(c: &'a Conversation, theme: &Theme, width: usize, height: usize) ->
         }
         field(&mut out, theme, label, &value, width);
     }
-    for f in &d.fields {
+    for (label, value) in d.fields.iter() {
         if out.len() >= height {
             break;
         }
-        field(&mut out, theme, &f.label, &f.value, width);
+        field(&mut out, theme, label, value, width);
     }
     out.truncate(height);
     out

@@ -5,7 +5,7 @@
 
 use super::{Flow, Poller, is_bad_key};
 use crate::app::Msg;
-use crate::domain::{Message, Status};
+use crate::domain::Message;
 use crate::platform::PlatformError;
 use crate::platform::budget::{Priority, with_priority};
 use chrono::{DateTime, Utc};
@@ -99,16 +99,16 @@ impl Poller {
     /// a customer's reply to the operator from it.
     pub(super) fn preview_due(&self) -> Option<(String, DateTime<Utc>)> {
         self.snapshot
-            .values()
-            .filter(|c| c.status == Status::NeedsHuman || self.held.contains(&c.key.id))
+            .iter()
+            .filter(|(id, c)| c.needs_human || self.held.contains(*id))
             // The thread on screen is fetched on its own, faster schedule.
-            .filter(|c| self.watched.as_ref() != Some(&c.key.id))
-            .filter(|c| {
+            .filter(|(id, _)| self.watched.as_ref() != Some(*id))
+            .filter(|(id, c)| {
                 self.fetched_at_version
-                    .get(&c.key.id)
+                    .get(*id)
                     .is_none_or(|fetched| c.updated_at > *fetched)
             })
-            .map(|c| (c.key.id.clone(), c.updated_at))
+            .map(|(id, c)| (id.clone(), c.updated_at))
             .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
     }
 

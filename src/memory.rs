@@ -1,0 +1,33 @@
+//! Memory given back to the system. Fifty operators may share one server, so what a process
+//! keeps resident matters as much as what it uses. glibc's allocator keeps freed memory for
+//! reuse: after a listing of thousands of conversations is parsed and absorbed, megabytes of
+//! freed pages stay resident until the allocator is asked to return them. Elsewhere these are
+//! no-ops.
+
+/// A message that carried at least this many conversations is followed by [`give_back`].
+pub const BULK: usize = 500;
+
+/// At most this many allocator arenas. glibc makes one per thread that allocates (up to eight
+/// per core), and memory freed in one cannot serve another: the tokio workers parse listings,
+/// the loop keeps them. Two serve a program whose threads take turns.
+const ARENAS: i32 = 2;
+
+/// Before any thread is started: fewer allocator arenas.
+pub fn limit_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: a documented glibc tunable, set before other threads exist; it only changes
+    // where later allocations come from.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, ARENAS);
+    }
+}
+
+/// Returns freed memory to the system (every arena's free pages).
+pub fn give_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases memory the allocator holds free; any thread may
+    // call it at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
