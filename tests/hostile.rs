@@ -123,7 +123,7 @@ fn error_body(kind: PlatformKind, status: u16) -> Value {
 
 fn messages_path(key: &ConversationKey) -> String {
     let id = key.id.rsplit(':').next().unwrap();
-    match key.account.as_str() {
+    match &*key.account {
         "raia" => format!("/external/conversations/{id}/messages"),
         "volt" => format!("/conversation/{id}/messages/100"),
         _ => format!("/conversations/{id}/messages"),

@@ -138,7 +138,7 @@ impl Run {
             let key = self
                 .seen
                 .keys()
-                .find(|k| k.account == account)
+                .find(|k| *k.account == *account)
                 .cloned()
                 .expect("each account has conversations");
             self.engine.handle(Net::Watch(Some(key)));
@@ -249,7 +249,7 @@ fn oldest_ai(run: &Run, account: &str, within: Option<i64>) -> Conversation {
     let since = within.map(|days| chrono::Utc::now() - chrono::TimeDelta::days(days));
     run.seen
         .values()
-        .filter(|c| c.key.account == account && c.status == Status::Ai)
+        .filter(|c| *c.key.account == *account && c.status == Status::Ai)
         .filter(|c| since.is_none_or(|since| c.created_at > since))
         .min_by_key(|c| c.created_at)
         .unwrap_or_else(|| panic!("{account} has an AI conversation"))

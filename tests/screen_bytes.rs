@@ -83,7 +83,7 @@ fn inbox(n: usize, width: u16, height: u16) -> Model {
     ];
     let mut model = fixtures::model(accounts);
     update(&mut model, Msg::Resize { width, height }, now());
-    let (raia, volt): (Vec<_>, Vec<_>) = conversations(n).into_iter().partition(|c| c.key.account == "raia");
+    let (raia, volt): (Vec<_>, Vec<_>) = conversations(n).into_iter().partition(|c| &*c.key.account == "raia");
     for (account, changed) in [("raia", raia), ("volt", volt)] {
         let synced = Msg::Synced {
             account: account.into(),

@@ -116,7 +116,7 @@ fn on_priority_key(model: &mut Model, conversation: ConversationKey, key: Key) -
 /// assignees seen in its conversations, each once, sorted.
 pub fn assignees_seen(model: &Model, account: &str) -> Vec<String> {
     let mut seen: Vec<String> = (model.conversations.values())
-        .filter(|c| c.key.account == account)
+        .filter(|c| *c.key.account == *account)
         .filter_map(|c| c.details.as_deref())
         .flat_map(|d| d.assignees.iter().cloned())
         .chain(model.me.clone())

@@ -292,7 +292,7 @@ pub(super) fn on_cached(
         if model.conversations.contains_key(&c.key) {
             continue;
         }
-        let Some(a) = model.accounts.iter_mut().find(|a| a.name == c.key.account) else {
+        let Some(a) = model.accounts.iter_mut().find(|a| *a.name == *c.key.account) else {
             continue;
         };
         a.unconfirmed.insert(c.key.clone());

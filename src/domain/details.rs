@@ -281,7 +281,9 @@ mod tests {
     #[test]
     fn packed_fields_read_and_write_as_a_list_and_keep_their_order() {
         let mut d = Details::default();
-        d.line("Country", Some("FR")).text("Summary", Some("two\nlines")).line("Odd", Some("a\u{1e}b\u{1f}c"));
+        d.line("Country", Some("FR"))
+            .text("Summary", Some("two\nlines"))
+            .line("Odd", Some("a\u{1e}b\u{1f}c"));
         let json = serde_json::to_value(&d.fields).unwrap();
         assert_eq!(
             json,
@@ -293,9 +295,13 @@ mod tests {
         );
         let back: Fields = serde_json::from_value(json).unwrap();
         assert_eq!(back, d.fields);
-        assert_eq!(back.iter().map(|(l, _)| l).collect::<Vec<_>>(), ["Country", "Summary", "Odd"]);
+        assert_eq!(
+            back.iter().map(|(l, _)| l).collect::<Vec<_>>(),
+            ["Country", "Summary", "Odd"]
+        );
         // A label or value from a file others write cannot add a field.
-        let forged: Fields = serde_json::from_value(json!([{"label": "A\u{1f}B", "value": "x\u{1e}Y\u{1f}z"}])).unwrap();
+        let forged: Fields =
+            serde_json::from_value(json!([{"label": "A\u{1f}B", "value": "x\u{1e}Y\u{1f}z"}])).unwrap();
         assert_eq!(forged.iter().collect::<Vec<_>>(), [("AB", "xYz")]);
     }
 

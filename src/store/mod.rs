@@ -25,8 +25,8 @@ mod tests;
 
 pub use cache::{CACHED_MESSAGES, Cached};
 pub use lock::{DirLock, LockError};
-pub(crate) use schema::PAGE_CACHE_KIB;
 pub use outbox::{OpenNote, OutboxEntry};
+pub(crate) use schema::PAGE_CACHE_KIB;
 use schema::{Unopened, open_and_migrate, open_patiently};
 pub use search::{Hit, match_expression};
 

@@ -396,7 +396,7 @@ impl Engine {
     /// stop watching theirs.
     fn watch(&self, key: Option<&ConversationKey>) {
         for (name, account) in &self.accounts {
-            let id = key.filter(|k| &k.account == name).map(|k| k.id.clone());
+            let id = key.filter(|k| *k.account == **name).map(|k| k.id.clone());
             let _ = account.control.send(Control::Watch(id));
         }
     }
@@ -406,7 +406,7 @@ impl Engine {
         for (name, account) in &self.accounts {
             let ids = keys
                 .iter()
-                .filter(|k| &k.account == name)
+                .filter(|k| *k.account == **name)
                 .map(|k| k.id.clone())
                 .collect();
             let _ = account.control.send(Control::Held(ids));

@@ -488,7 +488,7 @@ impl Task {
 
     /// The team's name for one of this inbox's conversations, once its account's key is read.
     fn shared(&self, key: &ConversationKey) -> Option<Shared> {
-        self.fingerprints.get(&key.account).map(|fp| Shared {
+        self.fingerprints.get(&*key.account).map(|fp| Shared {
             account: fp.clone(),
             conversation: key.id.clone(),
         })

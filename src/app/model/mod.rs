@@ -233,7 +233,7 @@ impl Model {
             .collect();
         self.mine = holds.into_iter().collect();
         if !held.is_empty() {
-            let waiting_for = held.iter().map(|key| key.account.clone()).collect();
+            let waiting_for = held.iter().map(|key| key.account.to_string()).collect();
             self.reminder = Some(Reminder { held, waiting_for });
         }
     }
