@@ -2434,3 +2434,65 @@ fn a_listing_older_than_a_takeover_does_not_undo_it() {
     assert_eq!(m.conversations[&key("a/need-long")].status, Status::Ai);
     assert!(!m.mine.contains_key(&key("a/need-long")));
 }
+
+/// Issue 14: threads nobody looks at are released after a while and read back from the cache
+/// when opened again; the ones the operator still needs stay.
+#[test]
+fn idle_threads_are_released_and_read_back_from_the_cache() {
+    let mut m = inbox();
+    let thread = |id: &str| Msg::Thread {
+        key: key(id),
+        messages: vec![msg(&format!("{id}-1"), Author::Customer, "hello", -60)],
+    };
+    for id in ["a/ai-old", "a/need-long", "a/ai-new"] {
+        run(&mut m, thread(id));
+    }
+    // A draft in one of them.
+    let cmds = run(&mut m, Msg::Tick);
+    assert!(cmds.is_empty());
+    m.drafts.insert(
+        key("a/ai-new"),
+        handoff::app::compose::Composer::with_text("half a reply"),
+    );
+    let later = t0() + handoff::app::RELEASE_AFTER + TimeDelta::seconds(1);
+    // A tick before the time keeps everything; one after releases the idle AI conversation only.
+    update(&mut m, Msg::Tick, t0() + TimeDelta::minutes(1));
+    assert!(m.threads.contains_key(&key("a/ai-old")));
+    update(&mut m, Msg::Tick, later);
+    assert!(!m.threads.contains_key(&key("a/ai-old")), "an idle thread is released");
+    assert!(
+        m.threads.contains_key(&key("a/need-long")),
+        "a waiting customer's thread stays"
+    );
+    assert!(m.threads.contains_key(&key("a/ai-new")), "a thread with a draft stays");
+
+    // Opened again: the cache is asked, and its copy shows until the platform's comes.
+    let at = m.rows.iter().position(|k| *k == key("a/ai-old")).unwrap();
+    m.select_index(at);
+    let cmds = update(&mut m, Msg::Key(Key::new(KeyCode::Enter)), later);
+    assert!(
+        cmds.contains(&Cmd::Store(Store::LoadThread(key("a/ai-old")))),
+        "{cmds:?}"
+    );
+    let cached = vec![msg("a/ai-old-1", Author::Customer, "hello", -60)];
+    update(
+        &mut m,
+        Msg::CachedThread {
+            key: key("a/ai-old"),
+            messages: cached.clone(),
+        },
+        later,
+    );
+    let t = &m.threads[&key("a/ai-old")];
+    assert_eq!((t.messages.clone(), t.cached), (cached, true));
+    // The open thread is never released, however long it stays open.
+    update(&mut m, Msg::Tick, later + handoff::app::RELEASE_AFTER * 3);
+    assert!(m.threads.contains_key(&key("a/ai-old")));
+    // A thread already in memory is not asked for.
+    special(&mut m, KeyCode::Esc);
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Store(Store::LoadThread(_)))),
+        "{cmds:?}"
+    );
+}

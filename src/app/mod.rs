@@ -21,6 +21,7 @@ pub mod msg;
 pub mod notes;
 mod outbox;
 pub mod outgoing;
+mod release;
 mod reminder;
 pub mod screen;
 pub mod search;
@@ -31,6 +32,7 @@ mod thread;
 pub use details::{assignees_seen, valid_email};
 pub use model::Model;
 pub use msg::{Cmd, Connection, Msg, Net, Op, OutboxState, SendFailure, Store, Team, Term};
+pub use release::RELEASE_AFTER;
 
 use crate::domain::ConversationKey;
 use chrono::{DateTime, Utc};
@@ -165,7 +167,10 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Paste(text) => input::on_paste(model, &text),
         // Like a forced quit: nobody is there to answer a question about messages on their way.
         Msg::Terminate => input::hang_up(model),
-        Msg::Tick => vec![],
+        Msg::Tick => {
+            release::release_idle(model);
+            vec![]
+        }
         Msg::Resize { width, height } => inbox::on_resize(model, width, height),
         Msg::Synced {
             account,
@@ -180,6 +185,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             inbox::on_cached(model, conversations, threads, synced_at);
             vec![]
         }
+        Msg::CachedThread { key, messages } => release::on_cached_thread(model, key, messages),
         Msg::Walked { account } => inbox::on_walked(model, &account),
         Msg::Paced { account, note } => inbox::on_paced(model, &account, note),
         Msg::Connection { account, state } => inbox::on_connection(model, account, state),

@@ -189,6 +189,11 @@ pub enum Msg {
         threads: Vec<(ConversationKey, Vec<Message>)>,
         synced_at: Vec<(String, DateTime<Utc>)>,
     },
+    /// The cache's copy of a thread (`Store::LoadThread`); empty when it has none.
+    CachedThread {
+        key: ConversationKey,
+        messages: Vec<Message>,
+    },
     // Point 3, notes.
     /// A conversation's notes as `place` keeps them (all of them, oldest first), or why they
     /// could not be read.
@@ -335,6 +340,8 @@ pub enum Store {
     },
     /// Read the conversation's local notes; answered by `Msg::Notes`.
     LoadNotes(ConversationKey),
+    /// Read a released thread back from the cache; answered by `Msg::CachedThread`.
+    LoadThread(ConversationKey),
     /// Whether the conversation's draft is a note (kept, so a restart never makes it a reply).
     NoteMode { key: ConversationKey, note: bool },
     /// Search the cache for the operator's words; answered by `Msg::SearchHits` with `seq`.

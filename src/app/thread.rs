@@ -143,6 +143,7 @@ pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<M
         }
     }
     thread.loaded = true;
+    thread.touched = Some(model.now);
     thread.error = None;
     super::search::place_found(thread);
     if watching && thread.scroll == 0 {
@@ -206,9 +207,12 @@ pub(super) fn open(model: &mut Model, key: ConversationKey) -> Vec<Cmd> {
     model.focus = Focus::Thread;
     // Its notes, where they live: read once as it opens.
     let notes = super::notes::load(model, &key);
+    let reread = super::release::reread(model, &key);
     let thread = model.threads.entry(key.clone()).or_default();
     thread.scroll = 0;
+    thread.touched = Some(model.now);
     let mut cmds = vec![Cmd::Net(Net::Watch(Some(key.clone()))), notes];
+    cmds.extend(reread);
     // Messages whose fate is unknown (no answer, or the program stopped): check the thread.
     for (client_id, baseline, text) in thread.outbox.unknown() {
         cmds.push(Cmd::Net(Net::Reconcile {
@@ -233,6 +237,7 @@ pub(super) fn leave_thread(model: &mut Model) {
     if let Some(t) = model.open.as_ref().and_then(|k| model.threads.get_mut(k)) {
         t.seen = t.messages.len();
         t.divider = None;
+        t.touched = Some(model.now);
     }
 }
 

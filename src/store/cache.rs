@@ -4,7 +4,7 @@
 use super::{Store, StoreError};
 use crate::domain::{Conversation, ConversationKey, Message};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
 /// How many of a conversation's latest messages the cache keeps: enough to read the context of
@@ -148,5 +148,19 @@ impl Store {
         super::search::put_messages(&tx, key, recent)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A conversation's cached messages (none when it has none, or they cannot be read: the
+    /// cache is only a head start).
+    pub fn cached_thread(&self, key: &ConversationKey) -> Result<Vec<Message>, StoreError> {
+        let json: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT json FROM cached_threads WHERE account = ?1 AND conversation = ?2",
+                params![key.account, key.id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
     }
 }

@@ -285,6 +285,9 @@ fn the_cache_follows_the_syncs_and_forgets_what_is_gone() {
     assert_eq!(kept.len(), CACHED_MESSAGES, "only the latest are kept");
     assert_eq!(kept.last(), messages.last());
     assert_eq!(cached.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
+    // One thread read back alone (a released thread opened again); none for an unknown one.
+    assert_eq!(&store.cached_thread(&b.key).unwrap(), kept);
+    assert!(store.cached_thread(&c.key).unwrap().is_empty());
 
     // A walk of the whole history found only a: the rest of that account is gone.
     store.cache_keep_only("raia", std::slice::from_ref(&a.key.id)).unwrap();

@@ -17,7 +17,7 @@
 use super::pace::{self, Pace, Shares};
 use super::{Intervals, backoff};
 use crate::app::{Connection, Msg};
-use crate::domain::{Conversation, ConversationKey, Message};
+use crate::domain::{Conversation, ConversationKey};
 use crate::platform::budget::{Priority, with_priority};
 use crate::platform::{DEFAULT_REQUESTS_PER_MINUTE, HistoryPage, Listing, Platform, PlatformError, QueueRead};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -143,8 +143,9 @@ pub(super) struct Poller {
     viewed: HashMap<String, Instant>,
     next_thread: Instant,
     thread_failures: u32,
-    /// The messages last sent to the UI per conversation id.
-    sent_threads: HashMap<String, Vec<Message>>,
+    /// A fingerprint of the messages last sent to the UI per conversation id (the model
+    /// holds the messages themselves).
+    sent_threads: HashMap<String, u64>,
     /// The conversation's `updated_at` when its messages were last fetched.
     fetched_at_version: HashMap<String, DateTime<Utc>>,
 
@@ -788,6 +789,16 @@ struct Seen {
     needs_human: bool,
 }
 
+/// A fingerprint of anything serialisable: equal values, equal fingerprints; a different one
+/// differs but by a 1 in 2^64 chance.
+fn fingerprint(value: &impl serde::Serialize) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    // Serialised into the hasher (no buffer): what is compared holds floats (details), so it
+    // has no `Hash` of its own. A derived `Serialize` cannot fail into a writer that cannot.
+    let _ = serde_json::to_writer(HashWriter(&mut hasher), value);
+    std::hash::Hasher::finish(&hasher)
+}
+
 impl Seen {
     fn of(conversation: &Conversation) -> Seen {
         let comparable = Conversation {
@@ -795,13 +806,8 @@ impl Seen {
             preview: None,
             ..conversation.clone()
         };
-        let mut hasher = std::hash::DefaultHasher::new();
-        // Serialised into the hasher (no buffer): `Conversation` holds floats (its details),
-        // so it has no `Hash` of its own. A derived `Serialize` cannot fail into a writer that
-        // cannot fail.
-        let _ = serde_json::to_writer(HashWriter(&mut hasher), &comparable);
         Seen {
-            fingerprint: std::hash::Hasher::finish(&hasher),
+            fingerprint: fingerprint(&comparable),
             updated_at: conversation.updated_at,
             needs_human: conversation.status == crate::domain::Status::NeedsHuman,
         }

@@ -73,6 +73,7 @@ impl Runner {
                 earlier,
             } => self.note(key, client_id, text, place, earlier, later),
             app::Store::LoadNotes(key) => self.load_notes(key, later),
+            app::Store::LoadThread(key) => self.load_thread(key, later),
             app::Store::NoteMode { key, note } => {
                 if let Some(Err(e)) = self.store.as_ref().map(|s| s.save_note_mode(&key, note)) {
                     tracing::warn!(error = %e, "recording that a draft is a note failed");
@@ -108,6 +109,20 @@ impl Runner {
                 hits: self.search(&query),
             }),
         }
+    }
+
+    /// A released thread from the cache; nothing when there is no store or it cannot answer
+    /// (the platform's copy is on its way anyway).
+    fn load_thread(&self, key: ConversationKey, later: &mut Vec<Msg>) {
+        let messages = match self.store.as_ref().map(|s| s.cached_thread(&key)) {
+            Some(Ok(messages)) => messages,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "reading a cached thread failed");
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        later.push(Msg::CachedThread { key, messages });
     }
 
     /// The search's hits; a store that cannot answer finds nothing (logged, never an error on

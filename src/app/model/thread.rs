@@ -2,6 +2,7 @@
 
 use crate::app::outgoing::Outbox;
 use crate::domain::{Message, Note};
+use chrono::{DateTime, Utc};
 
 /// What we know of one conversation's messages.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +30,9 @@ pub struct Thread {
     pub notes: Vec<Note>,
     /// The message a search opened the thread at: scrolled to once, marked.
     pub found: Option<crate::app::search::Found>,
+    /// When it was last open or last arrived: a thread nobody looks at is released after a
+    /// while (`app::release`).
+    pub touched: Option<DateTime<Utc>>,
 }
 
 /// One row of the thread as shown: a message (with its index among the platform's, `None`

@@ -3,7 +3,7 @@
 //! fetched. The behaviour over real HTTP and time is in tests/sync.rs and tests/scale.rs.
 
 use super::*;
-use crate::domain::{Author, Capabilities, Delivery, PlatformKind, Status};
+use crate::domain::{Author, Capabilities, Delivery, Message, PlatformKind, Status};
 use crate::platform;
 use async_trait::async_trait;
 use std::sync::Mutex;

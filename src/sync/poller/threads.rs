@@ -139,10 +139,11 @@ impl Poller {
 
     /// Sends the thread unless the UI already has exactly these messages.
     pub(super) fn deliver_thread(&mut self, id: &str, messages: Vec<Message>) -> Flow {
-        if self.sent_threads.get(id) == Some(&messages) {
+        let seen = super::fingerprint(&messages);
+        if self.sent_threads.get(id) == Some(&seen) {
             return Ok(());
         }
-        self.sent_threads.insert(id.to_string(), messages.clone());
+        self.sent_threads.insert(id.to_string(), seen);
         if let Some(cache) = &self.cache {
             cache.thread(self.key(id), &messages);
         }
