@@ -4,7 +4,7 @@
 //! freed pages stay resident until the allocator is asked to return them. Elsewhere these are
 //! no-ops.
 
-/// A message that carried at least this many conversations is followed by [`give_back`].
+/// Once messages have carried this many conversations, [`give_back`] follows.
 pub const BULK: usize = 500;
 
 /// At most this many allocator arenas. glibc makes one per thread that allocates (up to eight
@@ -12,8 +12,12 @@ pub const BULK: usize = 500;
 /// the loop keeps them. Two serve a program whose threads take turns.
 const ARENAS: i32 = 2;
 
-/// Before any thread is started: fewer allocator arenas.
+/// Before any thread is started: fewer allocator arenas, unless `MALLOC_ARENA_MAX` says how
+/// many (glibc reads it itself).
 pub fn limit_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: a documented glibc tunable, set before other threads exist; it only changes
     // where later allocations come from.

@@ -28,6 +28,8 @@ pub(super) struct App<'a> {
     /// The terminal is gone (the SSH session dropped): nothing more is drawn or read from it,
     /// while the program hands back what the operator held and ends.
     pub gone: bool,
+    /// Conversations brought in since freed memory was last given back.
+    pub carried: usize,
 }
 
 impl App<'_> {
@@ -39,7 +41,7 @@ impl App<'_> {
                 pending.push(msg);
             }
             let changed = !pending.is_empty();
-            let carried: usize = pending.iter().map(Msg::conversations_carried).sum();
+            self.carried += pending.iter().map(Msg::conversations_carried).sum::<usize>();
             pending = self.dispatch(pending).await;
             // Quitting is model state: checked only after every command of the round was
             // carried out, so the drafts `update` saves on quitting are on disk before the end.
@@ -55,9 +57,11 @@ impl App<'_> {
                 self.gone = true;
                 pending.push(Msg::Terminate);
             }
-            // After the frame: what parsing and absorbing a large listing freed goes back.
-            if carried >= crate::memory::BULK {
+            // After the frame: what parsing and absorbing listings freed goes back, once they
+            // add up (a history walk brings a page at a time).
+            if self.carried >= crate::memory::BULK {
                 crate::memory::give_back();
+                self.carried = 0;
             }
             // Results of this round's commands (an edited reply, a store failure): applied
             // now, not when the next event happens to wake the loop.

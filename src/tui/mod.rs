@@ -163,6 +163,7 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
         theme,
         shown_title: String::new(),
         gone: false,
+        carried: 0,
     };
     app.serve(first).await;
     Ok(())
