@@ -136,6 +136,9 @@ fn from_config(path: &Path, state_dir: Option<PathBuf>, start_warnings: Vec<Stri
     if config.scroll_by_page {
         booted.model.scroll = crate::app::screen::Scroll::Page;
     }
+    if config.selection_row {
+        booted.model.selection = crate::app::screen::Selection::Row;
+    }
     booted.model.alerts = crate::app::alerts::Alerts::new(config.alerts.clone());
     booted.model.team_notes = team.is_some();
     booted.team = team;

@@ -112,10 +112,10 @@ fn mode(t: &Term) -> String {
     last.split_whitespace().next().unwrap_or_default().to_string()
 }
 
-/// The selected (reverse-video) list row, if any: its mark, customer and account, without
+/// The selected list row, if any: its mark, customer and account, without
 /// the time at its end (which ticks on its own and must not pass for a moved selection).
 fn selected(t: &Term) -> Option<String> {
-    let (lines, row) = t.lines_and_inverse_row(1);
+    let (lines, row) = t.lines_and_selected_row(1);
     selected_in(&lines, usize::from(row?))
 }
 
@@ -208,7 +208,7 @@ fn to_list(t: &mut Term, tally: &mut Tally) {
 fn open(t: &mut Term, name: &str, tally: &mut Tally) {
     to_list(t, tally);
     for _ in 0..40 {
-        let (lines, row) = t.lines_and_inverse_row(1);
+        let (lines, row) = t.lines_and_selected_row(1);
         let sel_row = row.map(usize::from);
         let sel = sel_row.and_then(|r| selected_in(&lines, r)).unwrap_or_default();
         if sel.contains(name) {
@@ -225,7 +225,7 @@ fn open(t: &mut Term, name: &str, tally: &mut Tally) {
         t.type_now(key);
         let moved = poll(t, Duration::from_secs(5), |_| selected(t).unwrap_or_default() != sel);
         if moved.is_none() {
-            let (lines, row) = t.lines_and_inverse_row(1);
+            let (lines, row) = t.lines_and_selected_row(1);
             let row = row.map_or(0, usize::from);
             let listed = |r: &usize| !list_part(&lines[*r]).trim().is_empty();
             let at_edge = if up {

@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use common::fixtures::{self, now};
 use common::term::{Term, config, count, runtime};
 use handoff::app::key::{Key, KeyCode};
-use handoff::app::screen::Scroll;
+use handoff::app::screen::{Scroll, Selection};
 use handoff::app::{Model, Msg, update};
 use handoff::domain::{Conversation, Holder, PlatformKind, Status};
 use handoff::tui::Wire;
@@ -169,8 +169,9 @@ fn assert_same(step: &str, screen: &vt100::Screen, full: &TestBackend) {
     }
 }
 
-fn replay(width: u16, height: u16, theme: &Theme, script: &str) {
+fn replay(width: u16, height: u16, theme: &Theme, selection: Selection, script: &str) {
     let mut model = inbox(300, width, height);
+    model.selection = selection;
     let written = Written::default();
     let mut wire = Terminal::new(Wire::fixed(written.clone(), Size { width, height })).unwrap();
     let mut full = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -213,7 +214,9 @@ const SCRIPT: &str =
 fn every_frame_written_is_the_frame_ratatui_drew() {
     for (width, height) in [(120, 40), (80, 24), (200, 60)] {
         for theme in [Theme::new(false), Theme::new(true)] {
-            replay(width, height, &theme, SCRIPT);
+            for selection in [Selection::Mark, Selection::Row] {
+                replay(width, height, &theme, selection, SCRIPT);
+            }
         }
     }
 }
@@ -268,17 +271,14 @@ fn a_list_step_and_a_typed_character_write_few_bytes() {
         }
     }
     step(&mut t, "3");
-    let within: Vec<usize> = (0..10).map(|_| step(&mut t, "j")).collect();
-    // Past the page's last row (17 or 18 rows down): then every `j` scrolls.
-    for _ in 0..20 {
-        step(&mut t, "j");
-    }
-    let scrolling: Vec<usize> = (0..20).map(|_| step(&mut t, "j")).collect();
-    let mut steps = within.clone();
-    steps.extend(&scrolling);
-    // Before the wire: about 355 B within a page and 1,000 B scrolling.
+    // 50 × `j` from the top, as the benchmark counts them: past the page's foot (17 or 18 rows)
+    // every step scrolls the list, so the median is a scrolling step.
+    let steps: Vec<usize> = (0..50).map(|_| step(&mut t, "j")).collect();
+    let (within, scrolling) = steps.split_at(16);
+    // Before the wire: 355 B within a page and 1,000 B scrolling; before the selection's mark
+    // (the whole row reversed) and the empty pane's hint out of the list's rows: 300 B.
     assert!(
-        median(steps.clone()) <= 400,
+        median(steps.clone()) <= 150,
         "bytes per list step: within a page {within:?}, scrolling {scrolling:?}"
     );
     assert!(
@@ -310,5 +310,83 @@ fn scrolling_by_page_turns_the_list_a_page_at_a_time() {
         );
         update(&mut model, Msg::Key(Key::new(KeyCode::Char('k'))), now());
         assert_eq!(model.list_top, back, "{scroll:?}: back above it");
+    }
+}
+
+/// The screen `model` draws, whole.
+fn drawn(model: &Model, theme: &Theme) -> ratatui::buffer::Buffer {
+    let (width, height) = (model.width, model.height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view(f, model, theme)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The list's rows: between its pane's borders, two lines each.
+fn list_lines(model: &Model) -> std::ops::Range<u16> {
+    2..2 + 2 * model.list_capacity() as u16
+}
+
+#[test]
+fn the_selection_is_a_bar_beside_its_row_or_the_row_reversed() {
+    for theme in [Theme::new(false), Theme::new(true)] {
+        let mut model = inbox(300, 120, 40);
+        for key in keys("3gjjj") {
+            update(&mut model, Msg::Key(key), now());
+        }
+        assert_eq!((model.cursor, model.list_top), (3, 0));
+        let selected = 2 + 2 * 3;
+        let screen = drawn(&model, &theme);
+        for y in list_lines(&model) {
+            let mark = screen[(1, y)].symbol();
+            let want = if (selected..selected + 2).contains(&y) {
+                "▌"
+            } else {
+                " "
+            };
+            assert_eq!(
+                mark, want,
+                "the bar on both lines of the selected row only, at line {y}"
+            );
+            for x in 1..48 {
+                let reversed = screen[(x, y)].modifier.contains(Modifier::REVERSED);
+                assert!(!reversed, "nothing reversed in the list with the mark, at ({x}, {y})");
+            }
+        }
+        // The row's own marks keep their columns after the bar: the alert's `!`, the status.
+        let row: String = (1..12).map(|x| screen[(x, selected)].symbol()).collect();
+        assert_eq!(row, "▌! NEED Ann");
+
+        model.selection = Selection::Row;
+        let screen = drawn(&model, &theme);
+        for y in list_lines(&model) {
+            // (A wide character's second cell is drawn with its first.)
+            let covered = |x: u16| unicode_width::UnicodeWidthStr::width(screen[(x - 1, y)].symbol()) > 1;
+            let reversed = (1..47)
+                .filter(|&x| !covered(x))
+                .all(|x| screen[(x, y)].modifier.contains(Modifier::REVERSED));
+            let want = (selected..selected + 2).contains(&y);
+            assert_eq!(reversed, want, "`row`: the selected row reversed whole, at line {y}");
+            assert_ne!(screen[(1, y)].symbol(), "▌", "`row`: no bar");
+        }
+    }
+}
+
+#[test]
+fn nothing_is_drawn_beside_the_list_in_its_rows_while_nothing_is_open() {
+    for (width, height) in [(120, 40), (100, 30), (200, 60)] {
+        let model = inbox(300, width, height);
+        let screen = drawn(&model, &Theme::new(false));
+        let list = handoff::app::screen::list_width(width);
+        for y in list_lines(&model) {
+            let beside: String = (list..width).map(|x| screen[(x, y)].symbol()).collect();
+            assert!(beside.trim().is_empty(), "{width}×{height}, line {y}: {beside:?}");
+        }
+        // The hint is still there, in the pane's bottom border.
+        let bottom = height - 2 - u16::from(model.alert_line());
+        let border: String = (list..width).map(|x| screen[(x, bottom)].symbol()).collect();
+        assert!(
+            border.contains("Enter opens the selected"),
+            "{width}×{height}: {border:?}"
+        );
     }
 }

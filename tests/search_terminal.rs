@@ -144,7 +144,7 @@ fn with_the_mouse_on_a_click_moves_the_selection_and_a_second_opens() {
     t.wait_for("volt ✓", WAIT);
     let screen = t.wait_for("Mona Mouse", WAIT);
     let line = screen.lines().position(|l| l.contains("Mona Mouse")).unwrap();
-    let before = t.inverse_row(10);
+    let before = t.selected_row(10);
     assert_ne!(
         before,
         Some(u16::try_from(line).unwrap()),
@@ -154,7 +154,7 @@ fn with_the_mouse_on_a_click_moves_the_selection_and_a_second_opens() {
     let click = format!("\x1b[<0;10;{row}M\x1b[<0;10;{row}m", row = line + 1);
     t.keys(&click);
     let deadline = std::time::Instant::now() + WAIT;
-    while t.inverse_row(10) != Some(u16::try_from(line).unwrap()) {
+    while t.selected_row(10) != Some(u16::try_from(line).unwrap()) {
         assert!(
             std::time::Instant::now() < deadline,
             "the selection did not move:\n{}",

@@ -746,8 +746,15 @@ fn no_color_has_no_colours_and_keeps_the_selection() {
             assert_eq!(cell.bg, Color::Reset, "bg of {:?}", cell.symbol());
         }
     }
-    // The selected row is in reverse video: visible without colour.
+    // The selected row is marked by a bar on both its lines: a shape, visible without colour.
     let buffer = screens[0].backend().buffer();
+    assert_eq!((buffer[(1, 2)].symbol(), buffer[(1, 3)].symbol()), ("▌", "▌"));
+    assert_eq!(buffer[(1, 4)].symbol(), " ", "the next row has none");
+    // Or, with `[ui] selection = "row"`, it is in reverse video.
+    let mut reversed = model(80, 24, true);
+    reversed.selection = handoff::app::screen::Selection::Row;
+    let terminal = render(&reversed, &theme, 80, 24);
+    let buffer = terminal.backend().buffer();
     let row: Vec<_> = (0..buffer.area.width).map(|x| &buffer[(x, 2)]).collect();
     for (x, cell) in row.iter().enumerate().skip(1).take(row.len() - 2) {
         // The second cell of a wide character is not drawn on its own: the first one covers it.

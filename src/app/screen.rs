@@ -78,6 +78,16 @@ pub enum Scroll {
     Page,
 }
 
+/// How the selected list row shows: a bar in a column of its own on both of its lines (the
+/// default: a move rewrites a few cells, where a reversed row rewrites both rows whole), or the
+/// whole row in reverse video (`[ui] selection = "row"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    #[default]
+    Mark,
+    Row,
+}
+
 /// The first row to show so that `cursor` is among `capacity` rows from it, as `mode` scrolls.
 pub fn scroll_by(mode: Scroll, top: usize, cursor: usize, capacity: usize) -> usize {
     let capacity = capacity.max(1);

@@ -122,13 +122,15 @@ pub struct TeamSettings {
 /// How long an orphaned conversation waits for someone when `[team]` does not say.
 pub const ORPHAN_AFTER: Duration = Duration::from_secs(180);
 
-/// `[ui]`: how the screen is drawn, and the mouse (off unless asked for: it takes the
-/// terminal's own selection away).
+/// `[ui]`: how the screen is drawn — `scroll` (`"line"` or `"page"`), `selection` (`"mark"`, a
+/// bar beside the selected row, or `"row"`, the row in reverse video: a move rewrites both rows
+/// whole) — and the mouse (off unless asked for: it takes the terminal's own selection away).
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 struct FileUi {
     mouse: Option<bool>,
     scroll: Option<Spanned<String>>,
+    selection: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -208,6 +210,9 @@ pub struct Config {
     pub on_hangup: OnHangup,
     /// `[ui] scroll = "page"`: the list moves a page at a time (the slowest links).
     pub scroll_by_page: bool,
+    /// `[ui] selection = "row"`: the selected row in reverse video whole, instead of the bar
+    /// that marks it (`"mark"`, lighter on a slow link).
+    pub selection_row: bool,
     /// `[alerts]`: what is said when someone needs you, how, and how often.
     pub alerts: AlertSettings,
     /// `[team]`: team mode; none, the inbox works alone.
@@ -417,6 +422,14 @@ impl Config {
                 _ => return Err(err(v.span(), "`scroll` must be \"line\" or \"page\"".into())),
             },
         };
+        let selection_row = match &file.ui.selection {
+            None => false,
+            Some(v) => match v.get_ref().as_str() {
+                "mark" => false,
+                "row" => true,
+                _ => return Err(err(v.span(), "`selection` must be \"mark\" or \"row\"".into())),
+            },
+        };
         let alerts = alert_settings(&file.alerts, &duration, &err)?;
         let team = file
             .team
@@ -429,6 +442,7 @@ impl Config {
             on_quit,
             on_hangup,
             scroll_by_page,
+            selection_row,
             alerts,
             team,
             mouse: file.ui.mouse.unwrap_or(false),
@@ -636,6 +650,19 @@ auth_scheme = "bearer"
             missing.starts_with("/etc/handoff.toml:27:16: account `agency`: cannot read key file"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn the_selection_is_a_mark_unless_told_a_row() {
+        assert!(!parse(GOOD).unwrap().selection_row);
+        let row = format!("[ui]\nselection = \"row\"\n{GOOD}");
+        assert!(parse(&row).unwrap().selection_row);
+        let mark = format!("[ui]\nselection = \"mark\"\n{GOOD}");
+        assert!(!parse(&mark).unwrap().selection_row);
+        let wrong = parse(&format!("[ui]\nselection = \"reverse\"\n{GOOD}"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(wrong, "/etc/handoff.toml:2:13: `selection` must be \"mark\" or \"row\"");
     }
 
     #[test]

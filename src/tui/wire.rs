@@ -87,24 +87,28 @@ impl<W: Write> Wire<W> {
         }
         let mut pen = Pen::default();
         let width = next.area.width;
-        let updates = self.shown.diff(&next);
+        let mut updates = self.shown.diff(&next);
+        // A blank over a blank looks the same whatever its bold, dim or colour: the rows a
+        // scroll brought in need only their text.
+        updates.retain(|&(x, y, cell)| !(blank(cell) && shows_blank(&self.shown, x, y)));
         let mut i = 0;
         while let Some(&(x, y, cell)) = updates.get(i) {
             i += 1;
             self.move_to(&mut out, &next, pen, Position { x, y });
             let blanks = blank_run(&updates[i - 1..]);
             if blanks >= ERASE {
-                if pen != Pen::default() {
+                if !invisible(pen) {
                     out.push_str("\x1b[0m");
                     pen = Pen::default();
                 }
-                // Erased in the default colours; the cursor stays where it is.
+                // Erased in the default background; the cursor stays where it is.
                 let _ = write!(out, "\x1b[{blanks}X");
                 i += blanks - 1;
                 continue;
             }
             let to = Pen::of(cell);
-            if to != pen {
+            // A blank shows the same in any pen that draws nothing across a space.
+            if to != pen && !(blank(cell) && invisible(pen)) {
                 sgr(&mut out, pen, to);
                 pen = to;
             }
@@ -122,26 +126,27 @@ impl<W: Write> Wire<W> {
 
     /// Moves the cursor to `to` the shortest way (or not at all).
     fn move_to(&mut self, out: &mut String, next: &Buffer, pen: Pen, to: Position) {
-        match self.cursor {
-            Some(at) if at == to => {}
+        let absolute = match to.x {
+            0 => format!("\x1b[{}H", to.y + 1),
+            x => format!("\x1b[{};{}H", to.y + 1, x + 1),
+        };
+        let way = match self.cursor {
+            Some(at) if at == to => String::new(),
             Some(at) if at.y == to.y && to.x > at.x => {
                 let gap = to.x - at.x;
                 if gap <= REPRINT && reprintable(next, at, gap, pen) {
-                    for x in at.x..to.x {
-                        out.push_str(next[(x, at.y)].symbol());
-                    }
+                    (at.x..to.x).map(|x| next[(x, at.y)].symbol()).collect()
                 } else {
-                    let _ = write!(out, "\x1b[{gap}C");
+                    format!("\x1b[{gap}C")
                 }
             }
-            Some(at) if to.y == at.y + 1 && to.x == 0 => out.push_str("\r\n"),
-            _ if to.x == 0 => {
-                let _ = write!(out, "\x1b[{}H", to.y + 1);
-            }
-            _ => {
-                let _ = write!(out, "\x1b[{};{}H", to.y + 1, to.x + 1);
-            }
-        }
+            Some(at) if to.y == at.y + 1 && to.x == 0 => "\r\n".into(),
+            Some(at) => Some(relative(at, to))
+                .filter(|r| r.len() < absolute.len())
+                .unwrap_or(absolute),
+            None => absolute,
+        };
+        out.push_str(&way);
         self.cursor = Some(to);
     }
 
@@ -175,6 +180,33 @@ fn hide_behind_wide(buf: &mut Buffer) {
     }
 }
 
+/// From `at` to `to` by moves relative to where the cursor is (up or down, then across): e.g.
+/// `\x1b[B\x08` to the cell below and left of it.
+fn relative(at: Position, to: Position) -> String {
+    let mut way = match to.y.cmp(&at.y) {
+        std::cmp::Ordering::Equal => String::new(),
+        std::cmp::Ordering::Greater => steps(to.y - at.y, 'B'),
+        std::cmp::Ordering::Less => steps(at.y - to.y, 'A'),
+    };
+    match to.x.cmp(&at.x) {
+        std::cmp::Ordering::Equal => {}
+        std::cmp::Ordering::Greater => way.push_str(&steps(to.x - at.x, 'C')),
+        _ if to.x == 0 => way.push('\r'),
+        // Backspace: a cell to the left.
+        _ if at.x - to.x == 1 => way.push('\x08'),
+        _ => way.push_str(&steps(at.x - to.x, 'D')),
+    }
+    way
+}
+
+/// A cursor move of `n` cells in `dir` (CUU `A`, CUD `B`, CUF `C`, CUB `D`).
+fn steps(n: u16, dir: char) -> String {
+    match n {
+        1 => format!("\x1b[{dir}"),
+        n => format!("\x1b[{n}{dir}"),
+    }
+}
+
 /// How many of `updates`, from the first, are blanks side by side on one row.
 fn blank_run(updates: &[(u16, u16, &Cell)]) -> usize {
     let Some(&(x0, y0, _)) = updates.first() else { return 0 };
@@ -185,21 +217,34 @@ fn blank_run(updates: &[(u16, u16, &Cell)]) -> usize {
         .count()
 }
 
-/// A cell that shows as an erased one: a space on the default background, nothing drawn
-/// across it (its bold, dim or colour cannot be seen).
-fn blank(c: &Cell) -> bool {
-    c.symbol() == " "
-        && c.bg == Color::Reset
-        && !c
+/// A pen whose spaces show as erased cells: the default background, nothing drawn across.
+fn invisible(pen: Pen) -> bool {
+    pen.bg == Color::Reset
+        && !pen
             .modifier
             .intersects(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT)
 }
 
-/// Whether the `gap` cells after `at` can be printed again as they are, in the current pen.
+/// A cell that shows as an erased one: a space on the default background, nothing drawn
+/// across it (its bold, dim or colour cannot be seen).
+fn blank(c: &Cell) -> bool {
+    c.symbol() == " " && invisible(Pen::of(c))
+}
+
+/// Whether the cell at `(x, y)` of `shown` shows as an erased one: blank, and not the right
+/// half of a wide character.
+fn shows_blank(shown: &Buffer, x: u16, y: u16) -> bool {
+    let covered = x > 0 && shown[(x - 1, y)].symbol().width() > 1;
+    blank(&shown[(x, y)]) && !covered
+}
+
+/// Whether the `gap` cells after `at` can be printed again as they are, in the current pen: the
+/// same attributes, or blanks in a pen that draws nothing across a space.
 fn reprintable(next: &Buffer, at: Position, gap: u16, pen: Pen) -> bool {
     (at.x..at.x + gap).all(|x| {
         let cell = &next[(x, at.y)];
-        Pen::of(cell) == pen && cell.symbol().len() == 1 && cell.symbol().width() == 1
+        let same = Pen::of(cell) == pen || (invisible(pen) && blank(cell));
+        same && cell.symbol().len() == 1 && cell.symbol().width() == 1
     })
 }
 
@@ -504,5 +549,71 @@ impl<W: Write> Backend for Wire<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::Style;
+
+    /// A writer the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the wire writes to turn `shown` into `next`.
+    fn written(shown: Buffer, next: Buffer) -> String {
+        let out = Shared::default();
+        let mut wire = Wire::fixed(out.clone(), next.area.as_size());
+        wire.shown = shown;
+        wire.present(next).unwrap();
+        String::from_utf8(out.0.take()).unwrap()
+    }
+
+    /// A buffer of `rows`, each padded to 40 cells.
+    fn lines(rows: &[&str]) -> Buffer {
+        Buffer::with_lines(rows.iter().map(|r| format!("{r:<40}")))
+    }
+
+    #[test]
+    fn the_blanks_a_scroll_brings_in_are_not_written_whatever_their_style() {
+        let (a, b, c) = ("Ann Lee    waits 3m", "Bo Díaz   AI  2h", "Cy Okafor     YOU 5m");
+        let shown = lines(&[a, a, b, b, c, c]);
+        let mut next = lines(&[b, b, c, c, "d1", "d2"]);
+        // The new row's padding is bold (a bold name padded to its column): still blank.
+        next.set_style(Rect::new(2, 4, 38, 2), Style::new().add_modifier(Modifier::BOLD));
+        let out = written(shown, next);
+        assert_eq!(out, "\x1b[1;6r\x1b[2S\x1b[r\x1b[5Hd1\r\nd2", "{out:?}");
+    }
+
+    #[test]
+    fn the_cursor_moves_relative_to_where_it_is_when_that_is_shorter() {
+        let shown = lines(&["", "", ""]);
+        let next = lines(&[" ▌", " ▌", ""]);
+        // Down a row and back a cell: `\x1b[B\x08`, not `\x1b[2;2H`.
+        assert_eq!(written(shown, next), "\x1b[1;2H▌\x1b[B\x08▌");
+        assert_eq!(relative(Position::new(9, 5), Position::new(2, 3)), "\x1b[2A\x1b[7D");
+        assert_eq!(relative(Position::new(9, 5), Position::new(0, 6)), "\x1b[B\r");
+    }
+
+    #[test]
+    fn a_blank_is_written_in_any_pen_that_draws_nothing_across_it() {
+        let mut next = lines(&["ab cd"]);
+        next.set_style(Rect::new(0, 0, 2, 1), Style::new().add_modifier(Modifier::BOLD));
+        next.set_style(Rect::new(3, 0, 2, 1), Style::new().add_modifier(Modifier::BOLD));
+        // The space between, passed over or written over a letter, in bold: the pen set once.
+        for shown in [lines(&[""]), lines(&["abxcd"])] {
+            assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd\x1b[0m");
+        }
     }
 }

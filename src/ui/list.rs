@@ -4,7 +4,7 @@
 use super::Theme;
 use super::layout::{self, gap, styled};
 use crate::app::model::{Model, View, shown_time};
-use crate::app::screen::{self, ROW_HEIGHT};
+use crate::app::screen::{self, ROW_HEIGHT, Selection};
 use crate::domain::{Conversation, Holder, Status};
 use crate::present::{ago, status_mark, text};
 use ratatui::Frame;
@@ -13,6 +13,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// The selected row's mark, on both its lines, in a column of its own: a shape, so it reads
+/// without colour, and a few cells to write when the selection moves (fzf's pointer, mutt's
+/// `$arrow_cursor`).
+pub const SELECTION_MARK: &str = "▌";
 /// Width of the status mark column ("NEED" is the longest).
 const MARK_WIDTH: usize = 4;
 /// Width of the time column, right-aligned ("waits 12m").
@@ -35,7 +39,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focus
             model.cursor.saturating_add(1).min(model.rows.len()),
             model.rows.len()
         );
-        block = block.title_bottom(Line::from(styled(position, theme.dim)).right_aligned());
+        // In the border's own style: it changes with every step, and a style of its own would
+        // cost two SGR sequences each time.
+        block = block.title_bottom(Line::from(position).right_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -62,11 +68,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focus
             ..inner
         };
         let selected = index == model.cursor;
-        if selected {
+        if selected && model.selection == Selection::Row {
             frame.buffer_mut().set_style(rect, theme.selected);
         }
         // Lines already fitted to the width: set straight into the buffer, no reflow.
-        for (dy, line) in (0u16..rect.height).zip(row_lines(model, theme, c, &columns)) {
+        let lines = row_lines(model, theme, c, &columns, selected);
+        for (dy, line) in (0u16..rect.height).zip(lines) {
             frame
                 .buffer_mut()
                 .set_line(rect.x, rect.y.saturating_add(dy), &line, rect.width);
@@ -99,6 +106,8 @@ fn empty_text(model: &Model) -> String {
 /// Column widths for one frame, shrinking the optional columns on a narrow pane.
 struct Columns {
     width: usize,
+    /// The selection mark's column (none when the selection is a reversed row).
+    gutter: usize,
     account: usize,
     time: usize,
     name: usize,
@@ -106,8 +115,9 @@ struct Columns {
 
 impl Columns {
     fn new(model: &Model, width: usize) -> Columns {
-        // The lead: unread dot, space, mark, space.
-        let lead = MARK_WIDTH + 3;
+        let gutter = usize::from(model.selection == Selection::Mark);
+        // The lead: the selection's column, unread dot, space, mark, space.
+        let lead = gutter + MARK_WIDTH + 3;
         let account = model
             .accounts
             .iter()
@@ -117,6 +127,7 @@ impl Columns {
             .min(MAX_ACCOUNT_WIDTH);
         let mut columns = Columns {
             width,
+            gutter,
             account,
             time: TIME_WIDTH,
             name: 0,
@@ -174,7 +185,13 @@ fn reply_overdue(model: &Model, c: &Conversation) -> bool {
 /// The list's mark for a customer whose frustration is at or above `domain::FRUSTRATED`.
 pub const FRUSTRATED_MARK: &str = "▲";
 
-fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Columns) -> Vec<Line<'a>> {
+fn row_lines<'a>(
+    model: &Model,
+    theme: &Theme,
+    c: &'a Conversation,
+    columns: &Columns,
+    selected: bool,
+) -> Vec<Line<'a>> {
     let unread = model.is_unread(c);
     let name_style = if unread { theme.bold } else { Style::new() };
     // An alert waiting on it outranks unread: `!`.
@@ -183,13 +200,19 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
     } else {
         styled(if unread { "●" } else { " " }, theme.unread)
     };
-    let mut first = vec![
+    let gutter = || match (columns.gutter, selected) {
+        (0, _) => None,
+        (_, true) => Some(styled(SELECTION_MARK, theme.selection_mark)),
+        (_, false) => Some(gap(1)),
+    };
+    let mut first: Vec<Span> = gutter().into_iter().collect();
+    first.extend([
         lead,
         gap(1),
         styled(text::pad(status_mark(&c.status), MARK_WIDTH), theme.mark(&c.status)),
         gap(1),
         styled(text::pad(&c.customer_name, columns.name), name_style),
-    ];
+    ]);
     if columns.right() > 0 {
         first.push(gap(1));
     }
@@ -215,10 +238,11 @@ fn row_lines<'a>(model: &Model, theme: &Theme, c: &'a Conversation, columns: &Co
     // Line 2, under the name: what is happening to it, then channel · preview.
     let indent = MARK_WIDTH + 3;
     // A frustrated customer (0.7 or more): a mark under the unread dot.
-    let mut second = match c.details.as_deref().is_some_and(|d| d.frustrated()) {
-        true => vec![styled(FRUSTRATED_MARK, theme.error), gap(indent - 1)],
-        false => vec![gap(indent)],
-    };
+    let mut second: Vec<Span> = gutter().into_iter().collect();
+    match c.details.as_deref().is_some_and(|d| d.frustrated()) {
+        true => second.extend([styled(FRUSTRATED_MARK, theme.error), gap(indent - 1)]),
+        false => second.push(gap(indent)),
+    }
     if let Some(op) = model.busy.get(&c.key) {
         second.push(styled(format!("{}… ", op.doing()), theme.warn));
     }

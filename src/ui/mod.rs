@@ -26,8 +26,8 @@ use crate::present::text;
 use layout::Panes;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Borders, Paragraph};
 
 /// The terminal window's title: counts only. No remote text goes there (a customer's name in a
 /// window list or a tmux status line is a leak, and a title is one more place for escapes).
@@ -67,7 +67,7 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
             list::render(frame, list, model, theme, model.focus == Focus::List);
             match open {
                 Some(key) => thread::render(frame, right, model, theme, key),
-                None => thread::render_placeholder(frame, right, model, theme),
+                None => placeholder(frame, right, model, theme),
             }
         }
         Panes::One(body) => match open {
@@ -97,6 +97,27 @@ pub fn view(frame: &mut Frame, model: &Model, theme: &Theme) {
         Some(Overlay::Log { top }) => log::render(frame, screen, model, theme, *top),
         None => {}
     }
+}
+
+/// The right pane before anything is open. Its hint is in the bottom border, below the rows the
+/// list scrolls: a scroll region spans the screen's width (tmux ignores left and right margins),
+/// so anything beside the list in those rows would be written again on every scroll.
+fn placeholder(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
+    let open = model.keymap.hint(Context::List, Action::Open);
+    let next = model.keymap.hint(Context::List, Action::NextNeedingHuman);
+    let wordings = [
+        format!("{open} opens the selected conversation · {next} the next one waiting for a human"),
+        format!("{open} opens the selected conversation · {next} the next one waiting"),
+        format!("{open} opens the selected one · {next} the next waiting"),
+    ];
+    let room = usize::from(area.width).saturating_sub(4);
+    let words = wordings.iter().find(|w| text::width(w) <= room).unwrap_or(&wordings[2]);
+    let hint = layout::fit_title(vec![layout::styled(words.as_str(), theme.dim)], area.width);
+    // No sides either: the rows beside the list stay blank.
+    let block = layout::pane(theme, false, vec![Span::raw("Conversation")], area.width)
+        .borders(Borders::TOP | Borders::BOTTOM)
+        .title_bottom(hint);
+    frame.render_widget(block, area);
 }
 
 /// Below the least usable size: say so, and how to leave, centred, cut to whatever fits.

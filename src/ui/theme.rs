@@ -16,8 +16,11 @@ pub struct Theme {
     pub demo: Style,
     pub border: Style,
     pub border_focused: Style,
-    /// The selected list row. Reverse video, so it shows without colour.
+    /// The selected list row with `[ui] selection = "row"`. Reverse video, so it shows without
+    /// colour.
     pub selected: Style,
+    /// The bar beside the selected row (`list::SELECTION_MARK`): its shape shows without colour.
+    pub selection_mark: Style,
     pub unread: Style,
     pub mark_ai: Style,
     pub mark_need: Style,
@@ -60,6 +63,10 @@ impl Theme {
         let reversed = plain.add_modifier(Modifier::REVERSED);
         // In colour, a hue on top of the same modifiers: the modifiers alone already work.
         let hue = |style: Style, color: Color| if no_color { style } else { style.fg(color) };
+        // The focused pane's border and the selection's bar. Without colour, no bold either: the
+        // thick border and the bar's shape say it, and bold would cost an SGR pair at each
+        // border cell a frame writes (every list row a scroll brings in).
+        let accent = if no_color { plain } else { bold.fg(Color::Cyan) };
         Theme {
             no_color,
             title: bold,
@@ -71,8 +78,9 @@ impl Theme {
                 bold.fg(Color::Black).bg(Color::Yellow)
             },
             border: hue(plain, Color::DarkGray),
-            border_focused: hue(bold, Color::Cyan),
+            border_focused: accent,
             selected: reversed,
+            selection_mark: accent,
             unread: hue(bold, Color::Cyan),
             mark_ai: hue(plain, Color::Blue),
             mark_need: hue(bold, Color::Red),

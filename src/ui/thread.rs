@@ -40,28 +40,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: 
     }
 }
 
-/// The two-pane layout's right side before anything is open.
-pub fn render_placeholder(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme) {
-    let block = layout::pane(theme, false, vec![Span::raw("Conversation")], area.width);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let open = model.keymap.hint(Context::List, Action::Open);
-    let next = model.keymap.hint(Context::List, Action::NextNeedingHuman);
-    let words = format!("{open} opens the selected conversation · {next} the next one waiting for a human");
-    let lines: Vec<Line> = text::wrap(&words, usize::from(inner.width.saturating_sub(2)))
-        .into_iter()
-        .map(|l| Line::from(styled(format!(" {l}"), theme.dim)))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines),
-        Rect {
-            y: inner.y.saturating_add(1),
-            height: inner.height.saturating_sub(1),
-            ..inner
-        },
-    );
-}
-
 fn render_thread(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, key: &ConversationKey) {
     let conversation = model.conversations.get(key);
     let title = match conversation {

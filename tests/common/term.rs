@@ -131,18 +131,22 @@ impl Term {
         parser.screen().rows(0, self.cols).collect()
     }
 
-    /// The first row between the title bar and the status bar whose cell at `col` is in
-    /// reverse video (a selected list row).
-    pub fn inverse_row(&self, col: u16) -> Option<u16> {
-        self.lines_and_inverse_row(col).1
+    /// The selected list row: the first row between the title bar and the status bar with the
+    /// selection's bar in the list's first column (`[ui] selection = "mark"`), or whose cell at
+    /// `col` is in reverse video (`"row"`).
+    pub fn selected_row(&self, col: u16) -> Option<u16> {
+        self.lines_and_selected_row(col).1
     }
 
-    /// The rows and [`Term::inverse_row`], from one and the same frame.
-    pub fn lines_and_inverse_row(&self, col: u16) -> (Vec<String>, Option<u16>) {
+    /// The rows and [`Term::selected_row`], from one and the same frame.
+    pub fn lines_and_selected_row(&self, col: u16) -> (Vec<String>, Option<u16>) {
         let parser = self.parser.lock().unwrap();
         let screen = parser.screen();
         let lines = screen.rows(0, self.cols).collect();
-        let row = (1..self.rows.saturating_sub(1)).find(|&row| screen.cell(row, col).is_some_and(|c| c.inverse()));
+        let row = (1..self.rows.saturating_sub(1)).find(|&row| {
+            screen.cell(row, 1).is_some_and(|c| c.contents() == "▌")
+                || screen.cell(row, col).is_some_and(|c| c.inverse())
+        });
         (lines, row)
     }
 

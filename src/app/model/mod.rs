@@ -138,6 +138,8 @@ pub struct Model {
     pub list_top: usize,
     /// How the list scrolls (`[ui] scroll`).
     pub scroll: screen::Scroll,
+    /// How the selected row shows (`[ui] selection`).
+    pub selection: screen::Selection,
     pub open: Option<ConversationKey>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
@@ -202,6 +204,7 @@ impl Model {
             cursor: 0,
             list_top: 0,
             scroll: screen::Scroll::default(),
+            selection: screen::Selection::default(),
             open: None,
             focus: Focus::List,
             overlay: None,
