@@ -13,6 +13,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 /// What the marks on the list's rows mean, as the help explains them.
 pub const MARKS: &[(&str, &str)] = &[
+    ("▌", "the selected conversation"),
     ("NEED", "needs a human: the AI handed over"),
     ("YOU", "you hold it; the AI is paused"),
     ("HUM", "another human holds it"),
