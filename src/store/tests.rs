@@ -342,3 +342,45 @@ fn holds_are_kept_across_opens_until_released() {
     assert_eq!(holds[0].0, a);
     assert_eq!(holds[0].1.timestamp(), since.timestamp());
 }
+
+/// Writes garbage over the root page of `table` in the closed database in `dir`.
+fn damage(dir: &std::path::Path, table: &str) {
+    let db = Connection::open(dir.join(FILE)).unwrap();
+    let page: i64 = db
+        .query_row("SELECT rootpage FROM sqlite_master WHERE name = ?1", [table], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let size: i64 = db.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    drop(db);
+    let mut file = std::fs::OpenOptions::new().write(true).open(dir.join(FILE)).unwrap();
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(((page - 1) * size) as u64)).unwrap();
+    std::io::Write::write_all(&mut file, &vec![0x55; size as usize]).unwrap();
+}
+
+/// Issue 14: the start does not walk the whole cache (most of the file at 100,000
+/// conversations); a damaged cache page costs the cache, not the drafts. Damage where the
+/// drafts are still moves the file aside.
+#[test]
+fn a_damaged_cache_is_no_reason_to_move_the_drafts_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let k = ConversationKey::new("raia", "c1");
+    store.save_draft(&k, "keep me").unwrap();
+    let many: Vec<Conversation> = (0..2000).map(|i| conversation("raia", &format!("c{i}"))).collect();
+    store.cache_conversations("raia", &many, &[], Utc::now()).unwrap();
+    drop(store);
+    damage(dir.path(), "cached_conversations");
+
+    let (store, opened) = Store::open(dir.path()).unwrap();
+    assert!(opened.moved_aside.is_none(), "{:?}", opened.moved_aside);
+    assert_eq!(store.drafts().unwrap(), vec![(k.clone(), "keep me".to_string())]);
+    // The cache says it cannot be read (the inbox then starts without it).
+    assert!(store.cache_load(&["raia"]).is_err());
+    drop(store);
+
+    damage(dir.path(), "drafts");
+    let (_, opened) = Store::open(dir.path()).unwrap();
+    let (_, why) = opened.moved_aside.expect("moved aside");
+    assert!(why.contains("corrupt"), "{why}");
+}
