@@ -96,6 +96,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // writer; the FTS5 index is external-content over it, kept by the triggers. Filled once
     // here from what the cache already holds.
     (8, super::search::MIGRATION),
+    // The cache read in the queue's order (issue 14): the first screen's rows come first.
+    // Rows written by older builds have none and come with the rest.
+    (
+        9,
+        "ALTER TABLE cached_conversations ADD COLUMN queue_rank INTEGER;
+         ALTER TABLE cached_conversations ADD COLUMN queue_at INTEGER;
+         CREATE INDEX IF NOT EXISTS cached_queue ON cached_conversations (queue_rank, queue_at);",
+    ),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.
