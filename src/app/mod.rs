@@ -180,6 +180,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             inbox::on_cached(model, conversations, threads, synced_at);
             vec![]
         }
+        Msg::CachedFirst {
+            conversations,
+            synced_at,
+        } => {
+            inbox::on_cached_first(model, conversations, synced_at);
+            vec![]
+        }
         Msg::Walked { account } => inbox::on_walked(model, &account),
         Msg::Paced { account, note } => inbox::on_paced(model, &account, note),
         Msg::Connection { account, state } => inbox::on_connection(model, account, state),

@@ -189,6 +189,12 @@ pub enum Msg {
         threads: Vec<(ConversationKey, Vec<Message>)>,
         synced_at: Vec<(String, DateTime<Utc>)>,
     },
+    /// The cache's first rows in the queue's order, read before the rest (issue 14: the first
+    /// screen does not wait for 100,000 conversations); `Cached`, with everything, follows.
+    CachedFirst {
+        conversations: Vec<Conversation>,
+        synced_at: Vec<(String, DateTime<Utc>)>,
+    },
     // Point 3, notes.
     /// A conversation's notes as `place` keeps them (all of them, oldest first), or why they
     /// could not be read.
