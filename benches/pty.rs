@@ -25,6 +25,8 @@ const ROWS: u16 = 40;
 /// Output stops for this long: the program has finished answering a key.
 const QUIET: Duration = Duration::from_millis(120);
 const STEPS: usize = 50;
+/// Starts from the cache measured.
+const CACHED_RUNS: usize = 5;
 
 fn main() {
     let n: usize = std::env::args()
@@ -40,7 +42,21 @@ fn main() {
             ..Default::default()
         }))
         .expect("sandbox starts");
-    let config = term::config(&h, "");
+    // All three platforms: the list holds all `n` conversations.
+    let config = fixtures::config(
+        &h,
+        &fixtures::Config {
+            accounts: &[
+                handoff::domain::PlatformKind::Raia,
+                handoff::domain::PlatformKind::Chatvolt,
+                handoff::domain::PlatformKind::Chatdash,
+            ],
+            key_files: None,
+            fast_sync: true,
+            experimental: None,
+            extra: "",
+        },
+    );
 
     let started = Instant::now();
     let mut t = Term::start(&config, COLS, ROWS);
@@ -57,15 +73,34 @@ fn main() {
     let typed = typing(&mut t);
     quit(&mut t);
 
-    let started = Instant::now();
-    let again = t.restart();
-    let cached = first_screen(&again, started);
-    drop(again);
+    // From the cache: several starts on the cache the first run left.
+    let mut cached: Vec<Duration> = (0..CACHED_RUNS).map(|_| start_from_cache(&t)).collect();
+    cached.sort_unstable();
+    // The same with every platform out of reach: only the cache can show the list.
+    let path = t.dir.path().join("config.toml");
+    let online = std::fs::read_to_string(&path).expect("the config");
+    let offline = [h.raia_base(), h.chatvolt_base(), h.chatdash_base()]
+        .iter()
+        .fold(online, |text, base| text.replace(base.as_str(), "http://127.0.0.1:9"));
+    std::fs::write(&path, offline).expect("the config written");
+    let mut alone: Vec<Duration> = (0..CACHED_RUNS).map(|_| start_from_cache(&t)).collect();
+    alone.sort_unstable();
 
     println!("PTY benchmark: {n} conversations, {COLS}×{ROWS} (title bar once in: {title})");
     println!("| what | figure |\n|---|---|");
     println!("| first screen, cold | {} ms |", cold.as_millis());
-    println!("| first screen, from the cache | {} ms |", cached.as_millis());
+    println!(
+        "| first screen, from the cache (median of {CACHED_RUNS}; {}–{} ms) | {} ms |",
+        cached[0].as_millis(),
+        cached[CACHED_RUNS - 1].as_millis(),
+        cached[CACHED_RUNS / 2].as_millis()
+    );
+    println!(
+        "| first screen, from the cache, every platform out of reach (median of {CACHED_RUNS}; {}–{} ms) | {} ms |",
+        alone[0].as_millis(),
+        alone[CACHED_RUNS - 1].as_millis(),
+        alone[CACHED_RUNS / 2].as_millis()
+    );
     println!(
         "| bytes per list step within a page (median of {STEPS}) | {} B |",
         median(&within)
@@ -92,6 +127,19 @@ fn main() {
     );
     println!("| bytes written while idle, 5 s | {idle} B |");
     eprintln!("within a page: {within:?}\nscrolling: {scrolling:?}\ntyping: {typed:?}");
+}
+
+/// The program started again on `t`'s state directory: until the list shows conversations.
+/// Killed once it has drawn and written nothing for a while: the next start reads the same
+/// cache.
+fn start_from_cache(t: &Term) -> Duration {
+    let started = Instant::now();
+    let mut again = t.restart();
+    let shown = first_screen(&again, started);
+    settle(&again, QUIET, Duration::from_secs(30));
+    term::kill_9(&again);
+    term::wait_exit(&mut again);
+    shown
 }
 
 /// From `started` until the list shows conversations.

@@ -1520,3 +1520,18 @@ fn the_compose_box_as_a_note_says_so_in_its_title_and_border() {
         assert!(text.contains("╔"), "a doubled border: {text}");
     }
 }
+
+/// Issue 14: while the rest of the cache is read, the title's counts say "at least".
+#[test]
+fn the_counts_say_at_least_while_the_cache_is_read() {
+    let mut model = model(120, 40, false);
+    let all = model.counts[&View::All];
+    let title = |model: &Model| {
+        let terminal = render(model, &theme(true), 120, 40);
+        let buffer = terminal.backend().buffer();
+        (0..120).map(|x| buffer[(x, 0)].symbol()).collect::<String>()
+    };
+    assert!(title(&model).contains(&format!("All ({all})")), "{}", title(&model));
+    model.cache_reading = true;
+    assert!(title(&model).contains(&format!("All ({all}+)")), "{}", title(&model));
+}

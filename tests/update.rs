@@ -2496,3 +2496,52 @@ fn idle_threads_are_released_and_read_back_from_the_cache() {
         "{cmds:?}"
     );
 }
+
+/// Issue 14: the cache's first rows are shown before the rest is read, their counts marked as
+/// partial; the rest fills the list in without moving the operator's selection or the rows
+/// live data already gave.
+#[test]
+fn the_cache_shows_its_first_rows_then_the_rest_without_moving_the_selection() {
+    let mut m = fixtures::model(vec![account("a", true)]);
+    m.width = 120;
+    m.height = 40;
+    let first = vec![
+        conv("a", "need-1", Status::NeedsHuman, 10),
+        conv("a", "ai-1", Status::Ai, 1),
+    ];
+    run(
+        &mut m,
+        Msg::CachedFirst {
+            conversations: first.clone(),
+            synced_at: vec![("a".into(), t0() - TimeDelta::hours(1))],
+        },
+    );
+    assert_eq!(ids(&m), ["need-1", "ai-1"]);
+    assert!(m.cache_reading, "the counts are of the first rows only");
+    assert_eq!(m.account("a").unwrap().cached_at, Some(t0() - TimeDelta::hours(1)));
+    assert_eq!(m.selected, Some(key("a/need-1")));
+    press(&mut m, "j");
+    assert_eq!(m.selected, Some(key("a/ai-1")));
+
+    let mut all = first;
+    all.push(conv("a", "ai-2", Status::Ai, 30));
+    all.push(conv("a", "done", Status::Resolved, 5));
+    run(
+        &mut m,
+        Msg::Cached {
+            conversations: all,
+            threads: vec![],
+            synced_at: vec![("a".into(), t0() - TimeDelta::hours(1))],
+        },
+    );
+    assert!(!m.cache_reading);
+    assert_eq!(ids(&m), ["need-1", "ai-1", "ai-2"]);
+    assert_eq!(m.counts[&View::All], 3);
+    assert_eq!(m.counts[&View::Resolved], 1);
+    assert_eq!(
+        m.selected,
+        Some(key("a/ai-1")),
+        "the selection stays where the operator put it"
+    );
+    assert_eq!(m.account("a").unwrap().unconfirmed.len(), 4);
+}

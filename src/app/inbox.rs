@@ -273,6 +273,17 @@ fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The cache's first rows, read before the rest: shown at once, the counts marked as partial
+/// (`cache_reading`) until the rest arrives.
+pub(super) fn on_cached_first(
+    model: &mut Model,
+    conversations: Vec<Conversation>,
+    synced_at: Vec<(String, DateTime<Utc>)>,
+) {
+    on_cached(model, conversations, vec![], synced_at);
+    model.cache_reading = true;
+}
+
 /// The cache's copy at start: shown until each account's first sync, never over live data.
 pub(super) fn on_cached(
     model: &mut Model,
@@ -280,6 +291,8 @@ pub(super) fn on_cached(
     threads: Vec<(ConversationKey, Vec<Message>)>,
     synced_at: Vec<(String, DateTime<Utc>)>,
 ) {
+    // After the first rows, the operator may have moved already: the selection stays.
+    let first_shown = std::mem::take(&mut model.cache_reading);
     for (name, at) in synced_at {
         if let Some(a) = model.accounts.iter_mut().find(|a| a.name == name && !a.synced) {
             a.cached_at = Some(at);
@@ -309,7 +322,7 @@ pub(super) fn on_cached(
         }
     }
     model.refresh_rows();
-    if model.open.is_none() {
+    if model.open.is_none() && !first_shown {
         model.select_index(0);
     }
 }

@@ -186,6 +186,13 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::CachedThread { key, messages } => release::on_cached_thread(model, key, messages),
+        Msg::CachedFirst {
+            conversations,
+            synced_at,
+        } => {
+            inbox::on_cached_first(model, conversations, synced_at);
+            vec![]
+        }
         Msg::Walked { account } => inbox::on_walked(model, &account),
         Msg::Paced { account, note } => inbox::on_paced(model, &account, note),
         Msg::Connection { account, state } => inbox::on_connection(model, account, state),

@@ -194,6 +194,12 @@ pub enum Msg {
         key: ConversationKey,
         messages: Vec<Message>,
     },
+    /// The cache's first rows in the queue's order, read before the rest (issue 14: the first
+    /// screen does not wait for 100,000 conversations); `Cached`, with everything, follows.
+    CachedFirst {
+        conversations: Vec<Conversation>,
+        synced_at: Vec<(String, DateTime<Utc>)>,
+    },
     // Point 3, notes.
     /// A conversation's notes as `place` keeps them (all of them, oldest first), or why they
     /// could not be read.
@@ -224,7 +230,7 @@ impl Msg {
     pub fn conversations_carried(&self) -> usize {
         match self {
             Msg::Synced { changed, .. } => changed.len(),
-            Msg::Cached { conversations, .. } => conversations.len(),
+            Msg::Cached { conversations, .. } | Msg::CachedFirst { conversations, .. } => conversations.len(),
             _ => 0,
         }
     }

@@ -2,7 +2,7 @@
 //! so the inbox opens at once and can be read offline.
 
 use super::{Store, StoreError};
-use crate::domain::{Conversation, ConversationKey, Message};
+use crate::domain::{Conversation, ConversationKey, Message, queue_rank};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -19,6 +19,13 @@ pub struct Cached {
     /// When each account's conversations were last written.
     pub synced_at: HashMap<String, DateTime<Utc>>,
 }
+
+/// The first rows in the queue's order: the index walked in its order, stopping at the limit.
+/// Without `INDEXED BY` the planner picks the primary key for `account` and sorts the whole
+/// cache, which is what reading the first rows first is meant to avoid.
+pub(super) const FIRST_ROWS: &str = "SELECT json FROM cached_conversations INDEXED BY cached_queue
+     WHERE queue_rank IS NOT NULL AND account IN (SELECT value FROM json_each(?1))
+     ORDER BY queue_rank, queue_at LIMIT ?2";
 
 impl Store {
     /// The cached conversations and threads of these accounts; other accounts' entries (an
@@ -61,16 +68,27 @@ impl Store {
                     cached.threads.push((key, messages));
                 }
             }
-            let mut statement = tx.prepare("SELECT account, synced_at FROM cached_accounts")?;
-            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (account, at) = row?;
-                if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
-                    cached.synced_at.insert(account, at.with_timezone(&Utc));
-                }
+        }
+        cached.synced_at = synced_at(&tx, &keep)?;
+        tx.commit()?;
+        Ok(cached)
+    }
+
+    /// The first `limit` cached conversations of these accounts in the queue's order, and when
+    /// each account was written: the first screen, read before the rest ([`Store::cache_load`]
+    /// reads everything, these included). A few milliseconds, however large the cache.
+    pub fn cache_load_first(&self, accounts: &[&str], limit: usize) -> Result<Cached, StoreError> {
+        let db = self.db();
+        let keep = serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into());
+        let mut cached = Cached::default();
+        let mut statement = db.prepare(FIRST_ROWS)?;
+        let rows = statement.query_map(params![keep, limit as i64], |row| row.get::<_, String>(0))?;
+        for json in rows {
+            if let Ok(c) = serde_json::from_str::<Conversation>(&json?) {
+                cached.conversations.push(c);
             }
         }
-        tx.commit()?;
+        cached.synced_at = synced_at(&db, &keep)?;
         Ok(cached)
     }
 
@@ -105,12 +123,14 @@ impl Store {
         let tx = db.transaction()?;
         {
             let mut put = tx.prepare(
-                "INSERT INTO cached_conversations (account, conversation, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (account, conversation) DO UPDATE SET json = ?3",
+                "INSERT INTO cached_conversations (account, conversation, json, queue_rank, queue_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, conversation) DO UPDATE SET json = ?3, queue_rank = ?4, queue_at = ?5",
             )?;
             for c in changed {
                 let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
-                put.execute(params![account, c.key.id, json])?;
+                let (rank, at) = queue_rank(c);
+                put.execute(params![account, c.key.id, json, rank, at])?;
                 super::search::put_conversation(&tx, account, c)?;
             }
             for key in removed {
@@ -163,4 +183,21 @@ impl Store {
             .optional()?;
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
     }
+}
+
+/// When each of these accounts' conversations (a JSON list of names) were last written.
+fn synced_at(db: &rusqlite::Connection, accounts: &str) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+    let mut statement = db
+        .prepare("SELECT account, synced_at FROM cached_accounts WHERE account IN (SELECT value FROM json_each(?1))")?;
+    let rows = statement.query_map([accounts], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut synced = HashMap::new();
+    for row in rows {
+        let (account, at) = row?;
+        if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+            synced.insert(account, at.with_timezone(&Utc));
+        }
+    }
+    Ok(synced)
 }

@@ -345,3 +345,89 @@ fn holds_are_kept_across_opens_until_released() {
     assert_eq!(holds[0].0, a);
     assert_eq!(holds[0].1.timestamp(), since.timestamp());
 }
+
+/// Writes garbage over the root page of `table` in the closed database in `dir`.
+fn damage(dir: &std::path::Path, table: &str) {
+    let db = Connection::open(dir.join(FILE)).unwrap();
+    let page: i64 = db
+        .query_row("SELECT rootpage FROM sqlite_master WHERE name = ?1", [table], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let size: i64 = db.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    drop(db);
+    let mut file = std::fs::OpenOptions::new().write(true).open(dir.join(FILE)).unwrap();
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(((page - 1) * size) as u64)).unwrap();
+    std::io::Write::write_all(&mut file, &vec![0x55; size as usize]).unwrap();
+}
+
+/// Issue 14: the start does not walk the whole cache (most of the file at 100,000
+/// conversations); a damaged cache page costs the cache, not the drafts. Damage where the
+/// drafts are still moves the file aside.
+#[test]
+fn a_damaged_cache_is_no_reason_to_move_the_drafts_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let k = ConversationKey::new("raia", "c1");
+    store.save_draft(&k, "keep me").unwrap();
+    let many: Vec<Conversation> = (0..2000).map(|i| conversation("raia", &format!("c{i}"))).collect();
+    store.cache_conversations("raia", &many, &[], Utc::now()).unwrap();
+    drop(store);
+    damage(dir.path(), "cached_conversations");
+
+    let (store, opened) = Store::open(dir.path()).unwrap();
+    assert!(opened.moved_aside.is_none(), "{:?}", opened.moved_aside);
+    assert_eq!(store.drafts().unwrap(), vec![(k.clone(), "keep me".to_string())]);
+    // The cache says it cannot be read (the inbox then starts without it).
+    assert!(store.cache_load(&["raia"]).is_err());
+    drop(store);
+
+    damage(dir.path(), "drafts");
+    let (_, opened) = Store::open(dir.path()).unwrap();
+    let (_, why) = opened.moved_aside.expect("moved aside");
+    assert!(why.contains("corrupt"), "{why}");
+}
+
+/// Issue 14: the first screen's rows are read before the rest, in the queue's order (what
+/// needs a human first, the longest waiting first), of the configured accounts only.
+#[test]
+fn the_cache_gives_its_first_rows_in_the_queue_order() {
+    use crate::domain::Status;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let at = |minutes: i64| chrono::DateTime::from_timestamp(1_700_000_000 + minutes * 60, 0).unwrap();
+    let with = |account: &str, id: &str, status: Status, minutes: i64| Conversation {
+        status,
+        updated_at: at(minutes),
+        ..conversation(account, id)
+    };
+    let written = vec![
+        with("raia", "ai-old", Status::Ai, 1),
+        with("raia", "resolved", Status::Resolved, 9),
+        with("raia", "ai-new", Status::Ai, 5),
+        with("raia", "waits-less", Status::NeedsHuman, 8),
+        with("raia", "waits-longest", Status::NeedsHuman, 2),
+    ];
+    store.cache_conversations("raia", &written, &[], at(10)).unwrap();
+    store
+        .cache_conversations("gone", &[with("gone", "x", Status::NeedsHuman, 0)], &[], at(10))
+        .unwrap();
+
+    let first = store.cache_load_first(&["raia"], 4).unwrap();
+    let ids: Vec<&str> = first.conversations.iter().map(|c| c.key.id.as_str()).collect();
+    assert_eq!(ids, ["waits-longest", "waits-less", "ai-new", "ai-old"]);
+    assert_eq!(first.synced_at.keys().collect::<Vec<_>>(), ["raia"]);
+    assert!(first.threads.is_empty());
+    // Read off the index, not by sorting the whole cache.
+    let plan: Vec<String> = store
+        .db()
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", super::cache::FIRST_ROWS))
+        .unwrap()
+        .query_map(rusqlite::params!["[\"raia\"]", 4], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().all(|step| !step.contains("TEMP B-TREE")), "{plan:?}");
+    // The whole read still has everything, the first rows included.
+    assert_eq!(store.cache_load(&["raia"]).unwrap().conversations.len(), 5);
+}

@@ -126,6 +126,8 @@ fn tabs(model: &Model, theme: &Theme, compact: bool) -> Vec<Span<'static>> {
             };
             let key = model.keymap.hint(Context::List, action);
             let count = model.counts.get(&view).copied().unwrap_or(0);
+            // While the rest of the cache is read, the counts are of what is in so far.
+            let count = format!("{count}{}", if model.cache_reading { "+" } else { "" });
             let active = view == model.view;
             let label = if compact && !active {
                 format!(" {key} ({count}) ")

@@ -124,6 +124,8 @@ pub struct Model {
     pub rows: Vec<ConversationKey>,
     /// Per view, among the conversations the filter lets through.
     pub counts: HashMap<View, usize>,
+    /// Only the cache's first rows are in; the rest is being read (the counts say "at least").
+    pub cache_reading: bool,
     /// Conversations that need a human, whatever the filter (the window title says it).
     pub needs_human: usize,
     pub view: View,
@@ -196,6 +198,7 @@ impl Model {
             reminder: None,
             rows: Vec::new(),
             counts: HashMap::new(),
+            cache_reading: false,
             needs_human: 0,
             view: View::All,
             filter: String::new(),
