@@ -37,10 +37,9 @@ pub fn init(state_dir: Option<PathBuf>) -> Log {
     };
     // The default buffer holds 128,000 lines and is allocated whole at start: 4 MB of resident
     // memory per operator for a log that writes a few lines a minute. A burst past this many
-    // lines waits for the writer instead of being dropped.
+    // lines before the writer catches up loses lines, as before: the loop never waits on a log.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LINES_BUFFERED)
-        .lossy(false)
         .finish(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

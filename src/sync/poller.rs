@@ -777,8 +777,6 @@ fn is_bad_key(error: &PlatformError) -> bool {
     matches!(error, PlatformError::BadKey { .. })
 }
 
-/// A conversation as compared between listings: without the fields the adapters leave empty
-/// and the model fills in from the messages.
 /// What the poller keeps of a conversation it told the UI about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Seen {
