@@ -10,7 +10,6 @@ use crate::app::mouse::{Mouse, MouseKind};
 use crate::app::{Model, Msg, update};
 use crate::ui::{Theme, view};
 use crossterm::event::{Event, KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use std::io::stdout;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -127,11 +126,10 @@ impl App<'_> {
 }
 
 fn draw(terminal: &mut Tty, model: &Model, theme: &Theme) -> std::io::Result<()> {
-    // Synchronized output: the terminal shows the frame whole (ignored where unsupported).
-    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    // Synchronized output, around what the frame writes (nothing, when nothing changed).
+    terminal.backend_mut().begin_frame();
     terminal.draw(|frame| view(frame, model, theme))?;
-    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    Ok(())
+    terminal.backend_mut().end_frame()
 }
 
 /// A terminal event as the app understands it; `None` for what it ignores (key releases,

@@ -36,6 +36,9 @@ pub struct Wire<W: Write> {
     visible: Option<bool>,
     /// A size of its own instead of the terminal's (a writer that is no terminal: tests).
     fixed: Option<Size>,
+    /// Between [`Wire::begin_frame`] and [`Wire::end_frame`]; whether the frame's
+    /// synchronized-output marker has been written (only once there is something to show).
+    framing: Option<bool>,
 }
 
 /// The attributes the terminal writes the next character with.
@@ -66,6 +69,7 @@ impl<W: Write> Wire<W> {
             cursor: None,
             visible: None,
             fixed: None,
+            framing: None,
         }
     }
 
@@ -121,7 +125,33 @@ impl<W: Write> Wire<W> {
             out.push_str("\x1b[0m");
         }
         self.shown = next;
+        if !out.is_empty() {
+            self.open_frame()?;
+        }
         self.inner.write_all(out.as_bytes())
+    }
+
+    /// A frame begins: the terminal is asked to show it whole (synchronized output, ignored
+    /// where unsupported), once it writes something. A frame that changes nothing writes
+    /// nothing at all, not even the markers: an idle inbox sends no byte.
+    pub fn begin_frame(&mut self) {
+        self.framing = Some(false);
+    }
+
+    /// The frame is complete: the terminal shows it, if anything was written.
+    pub fn end_frame(&mut self) -> io::Result<()> {
+        if self.framing.take() == Some(true) {
+            crossterm::queue!(self.inner, crossterm::terminal::EndSynchronizedUpdate)?;
+        }
+        Write::flush(&mut self.inner)
+    }
+
+    fn open_frame(&mut self) -> io::Result<()> {
+        if self.framing == Some(false) {
+            self.framing = Some(true);
+            crossterm::queue!(self.inner, crossterm::terminal::BeginSynchronizedUpdate)?;
+        }
+        Ok(())
     }
 
     /// Moves the cursor to `to` the shortest way (or not at all).
@@ -496,6 +526,7 @@ impl<W: Write> Backend for Wire<W> {
 
     fn hide_cursor(&mut self) -> io::Result<()> {
         if self.visible != Some(false) {
+            self.open_frame()?;
             self.inner.hide_cursor()?;
             self.visible = Some(false);
         }
@@ -504,6 +535,7 @@ impl<W: Write> Backend for Wire<W> {
 
     fn show_cursor(&mut self) -> io::Result<()> {
         if self.visible != Some(true) {
+            self.open_frame()?;
             self.inner.show_cursor()?;
             self.visible = Some(true);
         }
@@ -517,6 +549,7 @@ impl<W: Write> Backend for Wire<W> {
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
         let position = position.into();
         if self.cursor != Some(position) {
+            self.open_frame()?;
             self.inner.set_cursor_position(position)?;
             self.cursor = Some(position);
         }
@@ -615,5 +648,25 @@ mod tests {
         for shown in [lines(&[""]), lines(&["abxcd"])] {
             assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd\x1b[0m");
         }
+    }
+
+    #[test]
+    fn a_frame_that_changes_nothing_writes_nothing_not_even_its_markers() {
+        let out = Shared::default();
+        let size = Size::new(40, 3);
+        let mut terminal = ratatui::Terminal::new(Wire::fixed(out.clone(), size)).unwrap();
+        let frame = |terminal: &mut ratatui::Terminal<Wire<Shared>>, text: &str| {
+            terminal.backend_mut().begin_frame();
+            terminal.draw(|f| f.render_widget(text, f.area())).unwrap();
+            terminal.backend_mut().end_frame().unwrap();
+            String::from_utf8(out.0.take()).unwrap()
+        };
+        let first = frame(&mut terminal, "Ann Lee");
+        assert!(
+            first.starts_with("\x1b[?2026h") && first.ends_with("\x1b[?2026l"),
+            "{first:?}"
+        );
+        assert_eq!(frame(&mut terminal, "Ann Lee"), "", "an unchanged frame");
+        assert_eq!(frame(&mut terminal, "Ann Leo"), "\x1b[?2026h\x08o\x1b[?2026l");
     }
 }
