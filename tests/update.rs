@@ -1207,7 +1207,7 @@ fn live_data_is_never_replaced_by_the_cache() {
     run(
         &mut m,
         Msg::Cached {
-            conversations: vec![stale],
+            conversations: vec![*stale],
             threads: vec![],
             synced_at: vec![("a".into(), t0())],
         },

@@ -454,6 +454,7 @@ pub(super) fn next_needing_human(model: &mut Model) -> Vec<Cmd> {
         .conversations
         .values()
         .filter(|c| c.status == Status::NeedsHuman)
+        .map(|c| &**c)
         .collect();
     waiting.sort_by(|a, b| crate::domain::queue_order(a, b));
     let Some(key) = waiting.first().map(|c| c.key.clone()) else {

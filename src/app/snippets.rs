@@ -49,7 +49,12 @@ impl Vars {
     pub fn of(model: &Model, key: &ConversationKey) -> Vars {
         let account = model.account(&key.account);
         Vars {
-            customer: model.conversations.get(key).and_then(person_name).map(str::to_string),
+            customer: model
+                .conversations
+                .get(key)
+                .map(|c| &**c)
+                .and_then(person_name)
+                .map(str::to_string),
             operator: model.snippets.operator.clone(),
             account: account.map(|a| a.label.clone().unwrap_or_else(|| a.name.clone())),
             conversation: Some(key.id.clone()),

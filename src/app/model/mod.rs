@@ -98,7 +98,7 @@ pub struct Model {
     /// What the team was last told this operator looks at and types in.
     pub presence_told: Option<(Option<ConversationKey>, bool, u64)>,
     pub accounts: Vec<Account>,
-    pub conversations: HashMap<ConversationKey, Conversation>,
+    pub conversations: HashMap<ConversationKey, Box<Conversation>>,
     pub threads: HashMap<ConversationKey, Thread>,
     pub drafts: HashMap<ConversationKey, Composer>,
     /// Drafts changed since they were last written to the store, and when they are due.
@@ -259,7 +259,10 @@ impl Model {
     }
 
     pub fn selected_conversation(&self) -> Option<&Conversation> {
-        self.selected.as_ref().and_then(|k| self.conversations.get(k))
+        self.selected
+            .as_ref()
+            .and_then(|k| self.conversations.get(k))
+            .map(|c| &**c)
     }
 
     /// The conversation an action applies to: the open one while the thread has focus, else
@@ -369,10 +372,10 @@ impl Model {
                 if c.preview.is_none() {
                     c.preview = old.preview.take();
                 }
-                Some(std::mem::replace(old, c).status)
+                Some(std::mem::replace(&mut **old, c).status)
             }
             None => {
-                self.conversations.insert(c.key.clone(), c);
+                self.conversations.insert(c.key.clone(), Box::new(c));
                 None
             }
         }
