@@ -73,6 +73,12 @@ fn write_all(store: &Store, rx: &Receiver<Write>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
+        let written: usize = (batch.iter())
+            .map(|w| match w {
+                Write::Conversations { changed, .. } => changed.len(),
+                _ => 0,
+            })
+            .sum();
         for (i, write) in batch.iter().enumerate() {
             let result = match write {
                 Write::Conversations {
@@ -93,6 +99,12 @@ fn write_all(store: &Store, rx: &Receiver<Write>) {
                     last_error = Some(error);
                 }
             }
+        }
+        // The copies of a large sync were this thread's to free, after the loop gave its own
+        // memory back: handed back here (`memory`).
+        drop(batch);
+        if written >= crate::memory::BULK {
+            crate::memory::give_back();
         }
     }
 }
