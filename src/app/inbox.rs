@@ -312,14 +312,7 @@ pub(super) fn on_cached(
         model.absorb(c);
     }
     for (key, messages) in threads {
-        let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
-        if fresh || !model.conversations.contains_key(&key) {
-            continue;
-        }
-        thread::on_thread(model, key.clone(), messages);
-        if let Some(t) = model.threads.get_mut(&key) {
-            t.cached = true;
-        }
+        thread::on_cached_thread(model, key, messages);
     }
     model.refresh_rows();
     if model.open.is_none() && !first_shown {

@@ -44,16 +44,11 @@ pub(super) fn reread(model: &Model, key: &ConversationKey) -> Option<Cmd> {
     missing.then(|| Cmd::Store(Store::LoadThread(key.clone())))
 }
 
-/// The cache's copy of a thread asked for by [`reread`]: shown, marked cached, unless the
-/// platform's copy came first.
+/// The cache's copy of a thread asked for by [`reread`], as the start's cached threads are
+/// shown; none (nothing cached) leaves the thread waiting for the platform's.
 pub(super) fn on_cached_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) -> Vec<Cmd> {
-    let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
-    if fresh || messages.is_empty() || !model.conversations.contains_key(&key) {
-        return vec![];
-    }
-    thread::on_thread(model, key.clone(), messages);
-    if let Some(t) = model.threads.get_mut(&key) {
-        t.cached = true;
+    if !messages.is_empty() {
+        thread::on_cached_thread(model, key, messages);
     }
     vec![]
 }

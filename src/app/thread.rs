@@ -162,6 +162,19 @@ pub(super) fn on_thread(model: &mut Model, key: ConversationKey, messages: Vec<M
 }
 
 /// The first line of a message, short enough for a list row.
+/// The cache's copy of a thread: shown, marked cached, unless the platform's copy came first
+/// or the conversation is not (or no longer) listed.
+pub(super) fn on_cached_thread(model: &mut Model, key: ConversationKey, messages: Vec<Message>) {
+    let fresh = model.threads.get(&key).is_some_and(|t| t.loaded);
+    if fresh || !model.conversations.contains_key(&key) {
+        return;
+    }
+    on_thread(model, key.clone(), messages);
+    if let Some(t) = model.threads.get_mut(&key) {
+        t.cached = true;
+    }
+}
+
 pub(super) fn preview_of(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     line.chars().take(PREVIEW_CHARS).collect()
