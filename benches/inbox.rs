@@ -185,6 +185,7 @@ fn cache(c: &mut Criterion) {
                                 conversations,
                                 threads: vec![],
                                 synced_at: vec![("raia".into(), now())],
+                                resolved: vec![],
                             },
                             now(),
                         );

@@ -1131,6 +1131,7 @@ fn cached_inbox() -> (Model, ConversationKey) {
             conversations: vec![conv("a", "need-long", Status::NeedsHuman, 10), gone],
             threads: vec![(k.clone(), messages)],
             synced_at: vec![("a".into(), t0() - TimeDelta::hours(3))],
+            resolved: vec![],
         },
     );
     assert!(cmds.is_empty(), "{cmds:?}");
@@ -1210,6 +1211,7 @@ fn live_data_is_never_replaced_by_the_cache() {
             conversations: vec![*stale],
             threads: vec![],
             synced_at: vec![("a".into(), t0())],
+            resolved: vec![],
         },
     );
     assert_eq!(m.conversations[&key("a/need-long")], before);
@@ -1320,6 +1322,7 @@ fn a_raia_conversation_i_held_is_still_mine_after_a_restart() {
             conversations: vec![conv("a", "held", Status::Human { by: Holder::Me }, 3)],
             threads: vec![],
             synced_at: vec![("a".into(), t0())],
+            resolved: vec![],
         },
     );
     run(
@@ -2532,6 +2535,7 @@ fn the_cache_shows_its_first_rows_then_the_rest_without_moving_the_selection() {
             conversations: all,
             threads: vec![],
             synced_at: vec![("a".into(), t0() - TimeDelta::hours(1))],
+            resolved: vec![],
         },
     );
     assert!(!m.cache_reading);
@@ -2544,4 +2548,94 @@ fn the_cache_shows_its_first_rows_then_the_rest_without_moving_the_selection() {
         "the selection stays where the operator put it"
     );
     assert_eq!(m.account("a").unwrap().unconfirmed.len(), 4);
+}
+
+/// Issue 14: while the cache is written, resolved conversations stay on disk: counted by key,
+/// read a page at a time when the Resolved view shows them (or a filter counts them), more as
+/// the cursor nears the end, released when the view is left; one still needed stays.
+#[test]
+fn resolved_conversations_stay_on_disk_until_their_view_shows_them() {
+    use handoff::app::archive::PAGE;
+    let mut m = fixtures::model(vec![account("a", true)]);
+    (m.width, m.height) = (120, 40);
+    m.archive = Some(Default::default());
+    let resolved = |i: usize| conv("a", &format!("r{i:03}"), Status::Resolved, i as i64);
+    let mut changed: Vec<Conversation> = (0..300).map(resolved).collect();
+    changed.push(conv("a", "open", Status::Ai, 1));
+    synced(&mut m, "a", changed);
+    assert_eq!(m.conversations.len(), 1, "only what is not resolved is held");
+    assert_eq!(m.counts[&View::Resolved], 300);
+
+    // The view asks the cache for its first page, and holds what it gives.
+    let cmds = press(&mut m, "4");
+    let asked = |cmds: &[Cmd]| {
+        // The last asked: a filter asks again at each key.
+        cmds.iter().rev().find_map(|c| match c {
+            Cmd::Store(Store::Resolved { seq, after, filter, .. }) => Some((*seq, after.clone(), filter.clone())),
+            _ => None,
+        })
+    };
+    let (seq, after, filter) = asked(&cmds).expect("the first page asked for");
+    assert_eq!((after, filter.as_str()), (None, ""));
+    let page = |range: std::ops::Range<usize>| range.map(resolved).collect::<Vec<_>>();
+    run(
+        &mut m,
+        Msg::ResolvedPage {
+            seq,
+            conversations: page(0..PAGE),
+            total: None,
+            more: true,
+        },
+    );
+    assert_eq!(m.rows.len(), PAGE);
+    assert_eq!(m.counts[&View::Resolved], 300, "the count is of all, not of the page");
+    // Moving down asks for nothing until the end of the page is near; then the next one, once.
+    assert!(asked(&special(&mut m, KeyCode::Down)).is_none());
+    m.select_index(PAGE - 30);
+    let (seq, after, _) = asked(&special(&mut m, KeyCode::Down)).expect("the next page");
+    assert_eq!(after.map(|a| a.key), Some(key(&format!("a/r{:03}", PAGE - 1))));
+    assert!(asked(&special(&mut m, KeyCode::Down)).is_none(), "one page at a time");
+    run(
+        &mut m,
+        Msg::ResolvedPage {
+            seq,
+            conversations: page(PAGE..300),
+            total: None,
+            more: false,
+        },
+    );
+    assert_eq!(m.rows.len(), 300);
+
+    // Opened, it stays when the view is left; the rest of the page goes back to disk.
+    m.select_index(5);
+    special(&mut m, KeyCode::Enter);
+    special(&mut m, KeyCode::Esc);
+    press(&mut m, "3");
+    assert!(m.conversations.contains_key(&key("a/r005")), "the open one stays");
+    let cmds = special(&mut m, KeyCode::Esc);
+    drop(cmds);
+    assert!(m.conversations.len() <= 3, "{} held", m.conversations.len());
+    assert_eq!(m.counts[&View::Resolved], 300);
+
+    // Reopened elsewhere: not resolved any more, held again and not counted as resolved.
+    synced(&mut m, "a", vec![conv("a", "r100", Status::NeedsHuman, 0)]);
+    assert!(m.conversations.contains_key(&key("a/r100")));
+    assert_eq!(m.counts[&View::Resolved], 299);
+
+    // A filter counts the resolved ones the cache has that match, without holding them.
+    press(&mut m, "/");
+    let cmds = press(&mut m, "chlo");
+    let (seq, _, filter) = asked(&cmds).expect("the filter asks the cache");
+    assert_eq!(filter, "chlo");
+    run(
+        &mut m,
+        Msg::ResolvedPage {
+            seq,
+            conversations: page(0..3),
+            total: Some(7),
+            more: false,
+        },
+    );
+    assert_eq!(m.counts[&View::Resolved], 7);
+    assert!(!m.conversations.contains_key(&key("a/r000")), "not shown, not held");
 }

@@ -55,6 +55,9 @@ pub(super) fn on_synced(
             taken.push(key);
         }
     }
+    if model.archive.is_some() && !removed.is_empty() {
+        super::archive::forget(model, &removed.iter().cloned().collect());
+    }
     for key in removed {
         model.conversations.remove(&key);
         model.threads.remove(&key);
@@ -333,6 +336,7 @@ pub(super) fn on_walked(model: &mut Model, account: &str) -> Vec<Cmd> {
         return vec![];
     }
     model.conversations.retain(|key, _| !gone.contains(key));
+    super::archive::forget(model, &gone);
     model
         .threads
         .retain(|key, thread| !gone.contains(key) || !thread.outbox.is_empty());

@@ -6,6 +6,7 @@
 //! `update` reaches them.
 
 pub mod alerts;
+pub mod archive;
 pub mod compose;
 mod details;
 mod drafts;
@@ -88,6 +89,8 @@ pub fn update(model: &mut Model, msg: Msg, now: DateTime<Utc>) -> Vec<Cmd> {
         cmds.extend(holds_to_tell(model));
     }
     cmds.extend(team::presence_changed(model));
+    // The resolved conversations the view and the filter show, read from the cache.
+    cmds.extend(archive::follow(model));
     // The open draft is styled for where the keys go (the view renders it by reference).
     if let Some(key) = &model.open {
         let focused = model.focus == Focus::Compose;
@@ -169,6 +172,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Terminate => input::hang_up(model),
         Msg::Tick => {
             release::release_idle(model);
+            archive::release_idle(model);
             vec![]
         }
         Msg::Resize { width, height } => inbox::on_resize(model, width, height),
@@ -181,10 +185,25 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             conversations,
             threads,
             synced_at,
+            resolved,
         } => {
+            if let Some(archive) = &mut model.archive {
+                archive.keys.extend(resolved);
+            }
             inbox::on_cached(model, conversations, threads, synced_at);
             vec![]
         }
+        Msg::ResolvedPage {
+            seq,
+            conversations,
+            total,
+            more,
+        } => archive::on_page(model, seq, conversations, total, more),
+        Msg::CachedConversation {
+            key,
+            conversation,
+            message,
+        } => search::on_cached_conversation(model, key, conversation, message),
         Msg::CachedThread { key, messages } => release::on_cached_thread(model, key, messages),
         Msg::CachedFirst {
             conversations,

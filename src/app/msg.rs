@@ -188,6 +188,23 @@ pub enum Msg {
         conversations: Vec<Conversation>,
         threads: Vec<(ConversationKey, Vec<Message>)>,
         synced_at: Vec<(String, DateTime<Utc>)>,
+        /// The resolved conversations' keys: they stay on disk (`app::archive`).
+        resolved: Vec<ConversationKey>,
+    },
+    /// A page of the cache's resolved conversations (`Store::Resolved` with `seq`); `total`:
+    /// how many match the filter, on a filter's first page.
+    ResolvedPage {
+        seq: u64,
+        conversations: Vec<Conversation>,
+        total: Option<usize>,
+        more: bool,
+    },
+    /// One conversation from the cache (`Store::LoadConversation`): a search's hit on a resolved
+    /// one, opened at `message`; `None` when the cache no longer has it.
+    CachedConversation {
+        key: ConversationKey,
+        conversation: Option<Box<Conversation>>,
+        message: Option<String>,
     },
     /// The cache's copy of a thread (`Store::LoadThread`); empty when it has none.
     CachedThread {
@@ -230,7 +247,9 @@ impl Msg {
     pub fn conversations_carried(&self) -> usize {
         match self {
             Msg::Synced { changed, .. } => changed.len(),
-            Msg::Cached { conversations, .. } | Msg::CachedFirst { conversations, .. } => conversations.len(),
+            Msg::Cached { conversations, .. }
+            | Msg::CachedFirst { conversations, .. }
+            | Msg::ResolvedPage { conversations, .. } => conversations.len(),
             _ => 0,
         }
     }
@@ -352,6 +371,19 @@ pub enum Store {
     NoteMode { key: ConversationKey, note: bool },
     /// Search the cache for the operator's words; answered by `Msg::SearchHits` with `seq`.
     Search { query: String, seq: u64 },
+    /// A page of the cache's resolved conversations after `after`, matching `filter` (folded);
+    /// answered by `Msg::ResolvedPage` with `seq`.
+    Resolved {
+        seq: u64,
+        filter: String,
+        after: Option<crate::store::After>,
+        limit: usize,
+    },
+    /// Read one conversation from the cache; answered by `Msg::CachedConversation`.
+    LoadConversation {
+        key: ConversationKey,
+        message: Option<String>,
+    },
 }
 
 /// The terminal's commands, carried out by the terminal runner.

@@ -26,7 +26,7 @@ pub(super) fn release_idle(model: &mut Model) {
 /// Whether a thread must stay in memory: open, touched lately, or one whose conversation still
 /// needs the operator or whose messages the alerts and the waiting times are derived from: a
 /// customer waiting for a human, a hold, a draft, something on its way, a search's mark.
-fn needed(model: &Model, key: &ConversationKey, t: &Thread) -> bool {
+pub(super) fn needed(model: &Model, key: &ConversationKey, t: &Thread) -> bool {
     model.open.as_ref() == Some(key)
         || t.touched.is_some_and(|at| model.now - at < RELEASE_AFTER)
         || !t.outbox.is_empty()

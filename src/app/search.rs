@@ -8,7 +8,7 @@ use super::keymap::Action;
 use super::model::{Model, Overlay};
 use super::msg::{Cmd, Store};
 use super::{input, notice, thread};
-use crate::domain::ConversationKey;
+use crate::domain::{Conversation, ConversationKey};
 
 /// How many hits a query asks for: more than a screen, fewer than make a query slow.
 pub const HITS: usize = 100;
@@ -166,17 +166,50 @@ fn open_hit(model: &mut Model) -> Vec<Cmd> {
         return vec![];
     };
     if !model.conversations.contains_key(&hit.key) {
+        // Resolved, it is on disk: read, then opened.
+        if model.archive.as_ref().is_some_and(|a| a.keys.contains(&hit.key)) {
+            return vec![Cmd::Store(Store::LoadConversation {
+                key: hit.key,
+                message: hit.message,
+            })];
+        }
         notice(model, "that conversation is no longer in the inbox".into(), true);
         return vec![];
     }
+    open_found(model, hit.key, hit.message)
+}
+
+/// A resolved conversation a hit was on, read from the cache: held (as needed while open), then
+/// opened at the message found.
+pub(super) fn on_cached_conversation(
+    model: &mut Model,
+    key: ConversationKey,
+    conversation: Option<Box<Conversation>>,
+    message: Option<String>,
+) -> Vec<Cmd> {
+    match conversation {
+        Some(c) if !model.conversations.contains_key(&key) => {
+            model.conversations.insert(key.clone(), c);
+        }
+        Some(_) => {}
+        None => {
+            notice(model, "that conversation is no longer in the inbox".into(), true);
+            return vec![];
+        }
+    }
+    open_found(model, key, message)
+}
+
+/// Opens the conversation of a hit at the message found.
+fn open_found(model: &mut Model, key: ConversationKey, message: Option<String>) -> Vec<Cmd> {
     model.overlay = None;
-    if model.rows.contains(&hit.key) {
-        model.selected = Some(hit.key.clone());
+    if model.rows.contains(&key) {
+        model.selected = Some(key.clone());
         model.refresh_rows();
     }
-    let cmds = thread::open(model, hit.key.clone());
-    if let Some(t) = model.threads.get_mut(&hit.key) {
-        t.found = hit.message.map(|message| Found { message, placed: false });
+    let cmds = thread::open(model, key.clone());
+    if let Some(t) = model.threads.get_mut(&key) {
+        t.found = message.map(|message| Found { message, placed: false });
         place_found(t);
     }
     cmds

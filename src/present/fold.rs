@@ -38,6 +38,33 @@ pub fn folded_contains(text: &str, needle: &str, buffer: &mut String) -> bool {
     buffer.contains(needle)
 }
 
+/// What the list filter looks in, for one conversation: its name, account, contact, channel,
+/// preview and assignee. The inbox matches these one by one; the cache keeps them folded
+/// ([`filter_text`]) for the conversations it shows from disk.
+pub fn filter_fields(c: &crate::domain::Conversation) -> [Option<&str>; 6] {
+    [
+        Some(c.customer_name.as_str()),
+        Some(&*c.key.account),
+        c.customer_contact.as_deref(),
+        c.channel.as_deref(),
+        c.preview.as_deref(),
+        c.assignee.as_deref(),
+    ]
+}
+
+/// [`filter_fields`] folded, one per line: a folded needle (which holds no line break) is in
+/// this exactly when the filter matches one of them.
+pub fn filter_text(c: &crate::domain::Conversation) -> String {
+    let mut out = String::new();
+    let mut one = String::new();
+    for field in filter_fields(c).into_iter().flatten() {
+        fold_into(field, &mut one);
+        out.push_str(&one);
+        out.push('\n');
+    }
+    out
+}
+
 /// `text` folded.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

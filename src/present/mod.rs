@@ -6,7 +6,7 @@
 pub mod fold;
 pub mod text;
 
-pub use fold::{fold, fold_into, folded_contains};
+pub use fold::{filter_fields, filter_text, fold, fold_into, folded_contains};
 
 use crate::domain::{Author, Holder, Message, Status};
 use chrono::{DateTime, FixedOffset, Utc};

@@ -3,6 +3,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::{Conversation, ConversationKey, Message, queue_rank};
+use crate::present::filter_text;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -18,7 +19,43 @@ pub struct Cached {
     pub threads: Vec<(ConversationKey, Vec<Message>)>,
     /// When each account's conversations were last written.
     pub synced_at: HashMap<String, DateTime<Utc>>,
+    /// The resolved conversations, by key only: they stay on disk until their view shows them
+    /// ([`Store::cache_resolved`]).
+    pub resolved: Vec<ConversationKey>,
 }
+
+/// Where a page of resolved conversations ends, in their order (the most recent first): the
+/// next page starts after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct After {
+    pub queue_at: i64,
+    pub key: ConversationKey,
+}
+
+impl After {
+    pub fn of(c: &Conversation) -> After {
+        After {
+            queue_at: queue_rank(c).1,
+            key: c.key.clone(),
+        }
+    }
+}
+
+/// A page of the cache's resolved conversations.
+#[derive(Debug, Default)]
+pub struct ResolvedPage {
+    pub conversations: Vec<Conversation>,
+    /// How many match the filter in all, asked only with a filter and on the first page.
+    pub total: Option<usize>,
+    /// More follow this page.
+    pub more: bool,
+}
+
+/// The resolved rank of [`queue_rank`]: the resolved conversations' rows.
+const RESOLVED: i64 = 4;
+
+/// Rows the filter (folded, as a `LIKE` pattern) lets through; an empty pattern lets all.
+const FILTERED: &str = "(?2 = '' OR COALESCE(folded, lower(json)) LIKE ?2 ESCAPE '\\')";
 
 /// The first rows in the queue's order: the index walked in its order, stopping at the limit.
 /// Without `INDEXED BY` the planner picks the primary key for `account` and sorts the whole
@@ -48,14 +85,30 @@ impl Store {
         }
         let mut cached = Cached::default();
         {
-            let mut statement = tx.prepare("SELECT json FROM cached_conversations")?;
+            let mut statement = tx.prepare(&format!(
+                "SELECT json FROM cached_conversations WHERE queue_rank IS NOT {RESOLVED}"
+            ))?;
             let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
             for json in rows {
                 if let Ok(c) = serde_json::from_str::<Conversation>(&json?) {
                     cached.conversations.push(c);
                 }
             }
-            let mut statement = tx.prepare("SELECT account, conversation, json FROM cached_threads")?;
+            let mut statement = tx.prepare(&format!(
+                "SELECT account, conversation FROM cached_conversations WHERE queue_rank = {RESOLVED}"
+            ))?;
+            let rows = statement.query_map([], |row| {
+                Ok(ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            for key in rows {
+                cached.resolved.push(key?);
+            }
+            // The threads of what is on disk only stay there too (read back when opened).
+            let mut statement = tx.prepare(&format!(
+                "SELECT account, conversation, t.json FROM cached_threads t
+                 JOIN cached_conversations c USING (account, conversation)
+                 WHERE c.queue_rank IS NOT {RESOLVED}"
+            ))?;
             let rows = statement.query_map([], |row| {
                 Ok((
                     ConversationKey::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
@@ -92,6 +145,70 @@ impl Store {
         Ok(cached)
     }
 
+    /// A page of these accounts' resolved conversations, the most recent first, after `after`
+    /// (from the start when `None`), matching `filter` (folded, as the list filter; empty for
+    /// all). Off the queue index: a few milliseconds a page without a filter; with one, the
+    /// total is counted too (a scan of a short column).
+    pub fn cache_resolved(
+        &self,
+        accounts: &[&str],
+        filter: &str,
+        after: Option<&After>,
+        limit: usize,
+    ) -> Result<ResolvedPage, StoreError> {
+        let db = self.db();
+        let keep = serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into());
+        let pattern = like_pattern(filter);
+        let (at, account, id) = match after {
+            Some(a) => (a.queue_at, a.key.account.to_string(), a.key.id.clone()),
+            None => (i64::MIN, String::new(), String::new()),
+        };
+        let mut page = ResolvedPage::default();
+        let mut statement = db.prepare(&format!(
+            "SELECT json FROM cached_conversations INDEXED BY cached_queue
+             WHERE queue_rank = {RESOLVED} AND account IN (SELECT value FROM json_each(?1)) AND {FILTERED}
+               AND (queue_at, account, conversation) > (?3, ?4, ?5)
+             ORDER BY queue_at, account, conversation LIMIT ?6"
+        ))?;
+        let rows = statement.query_map(params![keep, pattern, at, account, id, limit as i64 + 1], |row| {
+            row.get::<_, String>(0)
+        })?;
+        for json in rows {
+            if page.conversations.len() == limit {
+                page.more = true;
+                break;
+            }
+            if let Ok(c) = serde_json::from_str::<Conversation>(&json?) {
+                page.conversations.push(c);
+            }
+        }
+        if !filter.is_empty() && after.is_none() {
+            let total: i64 = db.query_row(
+                &format!(
+                    "SELECT count(*) FROM cached_conversations
+                     WHERE queue_rank = {RESOLVED} AND account IN (SELECT value FROM json_each(?1)) AND {FILTERED}"
+                ),
+                params![keep, pattern],
+                |row| row.get(0),
+            )?;
+            page.total = Some(total as usize);
+        }
+        Ok(page)
+    }
+
+    /// One cached conversation (a search's hit on a resolved one, which stays on disk).
+    pub fn cached_conversation(&self, key: &ConversationKey) -> Result<Option<Conversation>, StoreError> {
+        let json: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT json FROM cached_conversations WHERE account = ?1 AND conversation = ?2",
+                params![key.account, key.id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
     /// A walk of the account's whole history ended: whatever the cache has of this account
     /// that is not in `ids` is gone.
     pub fn cache_keep_only(&self, account: &str, ids: &[String]) -> Result<(), StoreError> {
@@ -123,14 +240,15 @@ impl Store {
         let tx = db.transaction()?;
         {
             let mut put = tx.prepare(
-                "INSERT INTO cached_conversations (account, conversation, json, queue_rank, queue_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (account, conversation) DO UPDATE SET json = ?3, queue_rank = ?4, queue_at = ?5",
+                "INSERT INTO cached_conversations (account, conversation, json, queue_rank, queue_at, folded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (account, conversation)
+                 DO UPDATE SET json = ?3, queue_rank = ?4, queue_at = ?5, folded = ?6",
             )?;
             for c in changed {
                 let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
                 let (rank, at) = queue_rank(c);
-                put.execute(params![account, c.key.id, json, rank, at])?;
+                put.execute(params![account, c.key.id, json, rank, at, filter_text(c)])?;
                 super::search::put_conversation(&tx, account, c)?;
             }
             for key in removed {
@@ -183,6 +301,22 @@ impl Store {
             .optional()?;
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
     }
+}
+
+/// The list filter, folded, as a `LIKE` pattern: its own `%`, `_` and `\` taken literally.
+fn like_pattern(filter: &str) -> String {
+    if filter.is_empty() {
+        return String::new();
+    }
+    let mut pattern = String::from("%");
+    for c in filter.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// When each of these accounts' conversations (a JSON list of names) were last written.

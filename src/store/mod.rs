@@ -23,7 +23,7 @@ mod search;
 #[cfg(test)]
 mod tests;
 
-pub use cache::{CACHED_MESSAGES, Cached};
+pub use cache::{After, CACHED_MESSAGES, Cached, ResolvedPage};
 pub use lock::{DirLock, LockError};
 pub use outbox::{OpenNote, OutboxEntry};
 pub(crate) use schema::PAGE_CACHE_KIB;

@@ -104,6 +104,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
          ALTER TABLE cached_conversations ADD COLUMN queue_at INTEGER;
          CREATE INDEX IF NOT EXISTS cached_queue ON cached_conversations (queue_rank, queue_at);",
     ),
+    // Resolved conversations are read from the cache when their view shows them (issue 14):
+    // what the list filter matches, folded, so that `chloe` finds Chloé there too. Rows written
+    // by older builds have none; their JSON, lowered, stands in until the next sync writes them.
+    (10, "ALTER TABLE cached_conversations ADD COLUMN folded TEXT;"),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.

@@ -428,6 +428,59 @@ fn the_cache_gives_its_first_rows_in_the_queue_order() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(plan.iter().all(|step| !step.contains("TEMP B-TREE")), "{plan:?}");
-    // The whole read still has everything, the first rows included.
-    assert_eq!(store.cache_load(&["raia"]).unwrap().conversations.len(), 5);
+    // The whole read has everything else, the first rows included; the resolved by key only.
+    let all = store.cache_load(&["raia"]).unwrap();
+    assert_eq!(all.conversations.len(), 4);
+    assert_eq!(all.resolved, [ConversationKey::new("raia", "resolved")]);
+}
+
+/// Issue 14: resolved conversations stay on disk, read a page at a time in their order (the
+/// most recent first), filtered as the list filter does (folded: `chloe` finds Chloé), counted
+/// with a filter, of the configured accounts only.
+#[test]
+fn resolved_conversations_are_read_a_page_at_a_time() {
+    use crate::domain::Status;
+    use crate::store::After;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path()).unwrap();
+    let at = |minutes: i64| chrono::DateTime::from_timestamp(1_700_000_000 + minutes * 60, 0).unwrap();
+    let resolved = |account: &str, id: &str, name: &str, minutes: i64| Conversation {
+        status: Status::Resolved,
+        customer_name: name.into(),
+        updated_at: at(minutes),
+        ..conversation(account, id)
+    };
+    let written: Vec<Conversation> = (0..5)
+        .map(|i| resolved("raia", &format!("r{i}"), if i % 2 == 0 { "Chloé" } else { "Ann" }, i))
+        .chain([Conversation {
+            status: Status::Ai,
+            ..conversation("raia", "open")
+        }])
+        .collect();
+    store.cache_conversations("raia", &written, &[], at(10)).unwrap();
+    store
+        .cache_conversations("gone", &[resolved("gone", "x", "Chloé", 9)], &[], at(10))
+        .unwrap();
+    let ids =
+        |page: &crate::store::ResolvedPage| page.conversations.iter().map(|c| c.key.id.clone()).collect::<Vec<_>>();
+
+    let first = store.cache_resolved(&["raia"], "", None, 2).unwrap();
+    assert_eq!(ids(&first), ["r4", "r3"]);
+    assert!(first.more);
+    assert_eq!(first.total, None, "without a filter the inbox counts the keys itself");
+    let after = After::of(first.conversations.last().unwrap());
+    let second = store.cache_resolved(&["raia"], "", Some(&after), 2).unwrap();
+    assert_eq!(ids(&second), ["r2", "r1"]);
+    let after = After::of(second.conversations.last().unwrap());
+    let last = store.cache_resolved(&["raia"], "", Some(&after), 2).unwrap();
+    assert_eq!(ids(&last), ["r0"]);
+    assert!(!last.more);
+
+    let chloe = store.cache_resolved(&["raia"], "chloe", None, 10).unwrap();
+    assert_eq!(ids(&chloe), ["r4", "r2", "r0"]);
+    assert_eq!(chloe.total, Some(3));
+    // The filter's own `%` is a character, not a wildcard.
+    assert_eq!(store.cache_resolved(&["raia"], "%", None, 10).unwrap().total, Some(0));
+    let one = store.cached_conversation(&ConversationKey::new("raia", "r3")).unwrap();
+    assert_eq!(one.map(|c| c.customer_name), Some("Ann".to_string()));
 }

@@ -109,7 +109,7 @@ pub async fn run(mut booted: Booted) -> color_eyre::Result<()> {
 async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
     let theme = Theme::new(std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
     let Booted {
-        model,
+        mut model,
         pending,
         intervals,
         store,
@@ -119,9 +119,6 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
         scratch: _scratch,
     } = booted;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    if let Some(store) = store.clone() {
-        load_cache(store, &model, tx.clone());
-    }
     let cache = match store.clone().map(CacheWriter::start).transpose() {
         Ok(cache) => cache,
         Err(e) => {
@@ -129,6 +126,13 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
             None
         }
     };
+    // What the cache keeps, the model need not hold: resolved conversations stay on disk.
+    if cache.is_some() {
+        model.archive = Some(Default::default());
+    }
+    if let Some(store) = store.clone() {
+        load_cache(store, &model, tx.clone());
+    }
     let mut team = team.map(|starting| crate::team::start(starting, tx.clone()));
     let engine = match team.as_mut().and_then(|t| Some((t.roles()?, t.tee()))) {
         // Team mode: an account is polled only while this instance holds its lease.
@@ -148,6 +152,7 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
         height: size.height,
     }];
     let notify = notify::Notify::new(&model.alerts.settings, std::env::var_os("TMUX").is_some());
+    let accounts = model.accounts.iter().map(|a| a.name.clone()).collect();
     let app = App {
         model,
         screen: Screen { terminal, events },
@@ -157,6 +162,7 @@ async fn start(terminal: &mut Tty, booted: Booted) -> color_eyre::Result<()> {
             editor_dir,
             notify,
             team,
+            accounts,
         },
         rx,
         signals,
@@ -220,6 +226,7 @@ fn load_cache(store: Store, model: &crate::app::Model, tx: UnboundedSender<Msg>)
                     conversations: cached.conversations,
                     threads: cached.threads,
                     synced_at: cached.synced_at.into_iter().collect(),
+                    resolved: cached.resolved,
                 });
             }
             Err(e) => {
@@ -230,6 +237,7 @@ fn load_cache(store: Store, model: &crate::app::Model, tx: UnboundedSender<Msg>)
                         conversations: vec![],
                         threads: vec![],
                         synced_at: vec![],
+                        resolved: vec![],
                     });
                 }
             }

@@ -32,6 +32,8 @@ pub(super) struct Runner {
     pub notify: super::notify::Notify,
     /// In team mode, the team runner; alone, none (and the model asks it nothing).
     pub team: Option<crate::team::Runner>,
+    /// The accounts configured: the cache's pages are of these.
+    pub accounts: Vec<String>,
 }
 
 impl Runner {
@@ -108,6 +110,51 @@ impl Runner {
                 seq,
                 hits: self.search(&query),
             }),
+            app::Store::Resolved {
+                seq,
+                filter,
+                after,
+                limit,
+            } => later.push(self.resolved(seq, &filter, after.as_ref(), limit)),
+            app::Store::LoadConversation { key, message } => {
+                let conversation = match self.store.as_ref().map(|s| s.cached_conversation(&key)) {
+                    Some(Ok(c)) => c.map(Box::new),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "reading a cached conversation failed");
+                        None
+                    }
+                    None => None,
+                };
+                later.push(Msg::CachedConversation {
+                    key,
+                    conversation,
+                    message,
+                });
+            }
+        }
+    }
+
+    /// A page of the cache's resolved conversations. A store that cannot answer gives an empty
+    /// last page (logged): the view shows what is held, as without a cache.
+    fn resolved(&self, seq: u64, filter: &str, after: Option<&crate::store::After>, limit: usize) -> Msg {
+        let names: Vec<&str> = self.accounts.iter().map(String::as_str).collect();
+        let page = match self
+            .store
+            .as_ref()
+            .map(|s| s.cache_resolved(&names, filter, after, limit))
+        {
+            Some(Ok(page)) => page,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "reading resolved conversations from the cache failed");
+                Default::default()
+            }
+            None => Default::default(),
+        };
+        Msg::ResolvedPage {
+            seq,
+            conversations: page.conversations,
+            total: page.total,
+            more: page.more,
         }
     }
 

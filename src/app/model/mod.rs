@@ -99,6 +99,9 @@ pub struct Model {
     pub presence_told: Option<(Option<ConversationKey>, bool, u64)>,
     pub accounts: Vec<Account>,
     pub conversations: HashMap<ConversationKey, Box<Conversation>>,
+    /// While the cache is written: the resolved conversations are on disk, not all held here
+    /// (`app::archive`). `None`: every conversation is held.
+    pub archive: Option<crate::app::archive::Archive>,
     pub threads: HashMap<ConversationKey, Thread>,
     pub drafts: HashMap<ConversationKey, Composer>,
     /// Drafts changed since they were last written to the store, and when they are due.
@@ -186,6 +189,7 @@ impl Model {
             presence_told: None,
             accounts,
             conversations: HashMap::new(),
+            archive: None,
             threads: HashMap::new(),
             drafts: HashMap::new(),
             unsaved: HashSet::new(),
@@ -299,6 +303,10 @@ impl Model {
         rows.sort_unstable();
         self.rows = rows.into_iter().map(|(_, key)| key.clone()).collect();
         self.counts = View::ALL.into_iter().zip(counts).collect();
+        // The resolved conversations on disk count too; with a filter, once the cache answers.
+        if let Some(n) = self.archive.as_ref().and_then(|a| a.count(&self.filter)) {
+            self.counts.insert(View::Resolved, n);
+        }
         self.needs_human = needs_human;
         let position = self
             .selected
@@ -336,6 +344,10 @@ impl Model {
     /// before (`None` if it is new). A human-held conversation whose holder the platform
     /// cannot name counts as mine if I took it over; any other status ends that.
     pub fn absorb(&mut self, mut c: Conversation) -> Option<Status> {
+        // A resolved conversation nobody needs stays on disk, counted.
+        if !crate::app::archive::holds(self, &c) {
+            return None;
+        }
         // A listing read before an answer we already have (a poll in flight while a takeover
         // was made) is older than it: it must not undo it ("mine" lost, the AI back on screen).
         if let Some(old) = self.conversations.get(&c.key)
@@ -498,11 +510,5 @@ fn next_minute(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
 /// both sides folded (`chloe` finds Chloé). `folded` is a buffer reused across conversations:
 /// this runs on every key of the filter line, over every conversation.
 fn matches_filter(c: &Conversation, needle: &str, folded: &mut String) -> bool {
-    let mut hay = |s: &str| crate::present::folded_contains(s, needle, folded);
-    hay(&c.customer_name)
-        || hay(&c.key.account)
-        || c.customer_contact.as_deref().is_some_and(&mut hay)
-        || c.channel.as_deref().is_some_and(&mut hay)
-        || c.preview.as_deref().is_some_and(&mut hay)
-        || c.assignee.as_deref().is_some_and(&mut hay)
+    (crate::present::filter_fields(c).into_iter().flatten()).any(|s| crate::present::folded_contains(s, needle, folded))
 }

@@ -1,0 +1,231 @@
+//! Resolved conversations stay on disk (issue 14): at 100,000 conversations nine in ten are
+//! resolved, and holding each in memory cost most of the inbox's. While the cache is written
+//! (`Model::archive` is set), the model holds every conversation that is not resolved, the
+//! resolved ones it still needs (open, held, busy, a draft, an undo), and, while the Resolved
+//! view shows them or a filter is counted, a page of them read from the cache in their order
+//! (`Store::Resolved` → `Msg::ResolvedPage`), more as the cursor nears its end. Of the rest it
+//! keeps the keys, so the Resolved count is exact without them.
+
+use super::model::View;
+use super::msg::{Cmd, Store};
+use super::{Model, release};
+use crate::domain::{Conversation, ConversationKey, Status};
+use crate::store::After;
+use std::collections::HashSet;
+
+/// Resolved conversations read per page.
+pub const PAGE: usize = 200;
+
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// Every resolved conversation known, held or not.
+    pub keys: HashSet<ConversationKey>,
+    /// Those read from the cache for the view (released when it is left).
+    pub page: HashSet<ConversationKey>,
+    /// What the pages shown were asked with: the filter, while the Resolved view shows them or
+    /// a filter is counted; `None` while nothing of the cache is shown.
+    pub query: Option<String>,
+    /// The answer asked for last; older answers are dropped.
+    pub seq: u64,
+    /// A page is on its way.
+    pub asking: bool,
+    /// The cache has more after the last page.
+    pub more: bool,
+    /// Where the last page ended.
+    pub after: Option<After>,
+    /// How many resolved conversations match the filter, as the cache counted them.
+    pub matching: Option<usize>,
+}
+
+impl Archive {
+    /// The Resolved view's count: every one known, or with a filter, what the cache counted.
+    pub fn count(&self, filter: &str) -> Option<usize> {
+        if filter.is_empty() {
+            Some(self.keys.len())
+        } else {
+            self.matching
+        }
+    }
+}
+
+/// Whether `c`, as a listing brings it, is held in memory; one not held is only counted.
+/// Called for every conversation of a batch: a lookup or two.
+pub(super) fn holds(model: &mut Model, c: &Conversation) -> bool {
+    let Some(archive) = &mut model.archive else {
+        return true;
+    };
+    if c.status != Status::Resolved {
+        if !archive.keys.is_empty() {
+            archive.keys.remove(&c.key);
+        }
+        return true;
+    }
+    if !archive.keys.contains(&c.key) {
+        archive.keys.insert(c.key.clone());
+    }
+    // Held already (resolved just now, or in the page): its copy is kept current.
+    if model.conversations.contains_key(&c.key) {
+        return true;
+    }
+    // The view shows the cache's order: one newer than the page's end belongs in it.
+    let in_page = archive.query.is_some()
+        && model.view == View::Resolved
+        && (!archive.more
+            || archive
+                .after
+                .as_ref()
+                .is_some_and(|a| After::of(c).queue_at <= a.queue_at));
+    if in_page {
+        archive.page.insert(c.key.clone());
+    }
+    in_page
+}
+
+/// After every message: the pages the view and the filter need are asked for, and those no
+/// longer shown released. Cheap when nothing changed (a comparison).
+pub(super) fn follow(model: &mut Model) -> Vec<Cmd> {
+    let Some(archive) = &model.archive else {
+        return vec![];
+    };
+    let wanted = (model.view == View::Resolved || !model.filter.is_empty()).then(|| model.filter.clone());
+    if archive.query != wanted {
+        release_page(model);
+        let Some(archive) = &mut model.archive else {
+            return vec![];
+        };
+        archive.query = wanted.clone();
+        archive.matching = None;
+        archive.more = false;
+        archive.after = None;
+        return match wanted {
+            Some(filter) => vec![ask(archive, filter, None)],
+            None => {
+                archive.asking = false;
+                vec![]
+            }
+        };
+    }
+    // Near the end of what is in: the next page.
+    let near_end = model.cursor + 2 * model.list_capacity().max(1) >= model.rows.len();
+    match (&model.archive, &model.archive.as_ref().and_then(|a| a.query.clone())) {
+        (Some(a), Some(filter)) if model.view == View::Resolved && a.more && !a.asking && near_end => {
+            let after = a.after.clone();
+            let filter = filter.clone();
+            let archive = model.archive.as_mut().expect("checked above");
+            vec![ask(archive, filter, after)]
+        }
+        _ => vec![],
+    }
+}
+
+fn ask(archive: &mut Archive, filter: String, after: Option<After>) -> Cmd {
+    archive.seq += 1;
+    archive.asking = true;
+    Cmd::Store(Store::Resolved {
+        seq: archive.seq,
+        filter: crate::present::fold(&filter),
+        after,
+        limit: PAGE,
+    })
+}
+
+/// A page from the cache: held while the Resolved view shows it; with a filter, its count.
+pub(super) fn on_page(
+    model: &mut Model,
+    seq: u64,
+    conversations: Vec<Conversation>,
+    total: Option<usize>,
+    more: bool,
+) -> Vec<Cmd> {
+    let showing = model.view == View::Resolved;
+    let Some(archive) = model.archive.as_mut().filter(|a| a.seq == seq) else {
+        return vec![];
+    };
+    archive.asking = false;
+    archive.more = more;
+    if total.is_some() {
+        archive.matching = total;
+    }
+    if let Some(last) = conversations.last() {
+        archive.after = Some(After::of(last));
+    }
+    if showing {
+        for c in conversations {
+            // What a sync said since it was written is newer: the held copy stays.
+            if model.conversations.contains_key(&c.key) || c.status != Status::Resolved {
+                continue;
+            }
+            archive.keys.insert(c.key.clone());
+            archive.page.insert(c.key.clone());
+            model.conversations.insert(c.key.clone(), Box::new(c));
+        }
+    }
+    model.refresh_rows();
+    vec![]
+}
+
+/// The page's conversations nobody needs are dropped from memory (still on disk).
+fn release_page(model: &mut Model) {
+    let Some(archive) = &mut model.archive else {
+        return;
+    };
+    let page = std::mem::take(&mut archive.page);
+    let mut released = false;
+    for key in &page {
+        released |= is_released(model, key);
+    }
+    if released {
+        model.refresh_rows();
+    }
+}
+
+/// Drops `key` from memory when it is a resolved conversation nobody needs; whether it did.
+fn is_released(model: &mut Model, key: &ConversationKey) -> bool {
+    let resolved = model
+        .conversations
+        .get(key)
+        .is_some_and(|c| c.status == Status::Resolved);
+    if !resolved || needed(model, key) {
+        return false;
+    }
+    model.conversations.remove(key);
+    true
+}
+
+/// On a tick, away from the Resolved view: the resolved conversations held and no longer needed
+/// (resolved during the run, a page left behind) go back to disk.
+pub(super) fn release_idle(model: &mut Model) {
+    if model.archive.is_none() || model.view == View::Resolved {
+        return;
+    }
+    let idle: Vec<ConversationKey> = (model.conversations.values())
+        .filter(|c| c.status == Status::Resolved)
+        .map(|c| c.key.clone())
+        .collect();
+    let mut released = false;
+    for key in idle {
+        released |= is_released(model, &key);
+    }
+    if released {
+        model.refresh_rows();
+    }
+}
+
+/// Whether a resolved conversation must stay in memory: open or selected, its thread or draft
+/// still needed, an operation or an undo on it.
+fn needed(model: &Model, key: &ConversationKey) -> bool {
+    model.open.as_ref() == Some(key)
+        || model.threads.get(key).is_some_and(|t| release::needed(model, key, t))
+        || model.busy.contains_key(key)
+        || model.after_reopen.contains_key(key)
+        || model.undo.as_ref().is_some_and(|u| u.key == *key)
+        || model.drafts.get(key).is_some_and(|d| !d.is_empty())
+}
+
+/// Conversations the platform says are gone: not counted any more.
+pub(super) fn forget(model: &mut Model, gone: &HashSet<ConversationKey>) {
+    if let Some(archive) = &mut model.archive {
+        archive.keys.retain(|key| !gone.contains(key));
+        archive.page.retain(|key| !gone.contains(key));
+    }
+}
