@@ -470,3 +470,71 @@ fn the_mouse_is_off_unless_the_config_says_so() {
     let wrong = handoff::config::Config::parse(path, "[ui]\nmouse = \"yes\"\n").unwrap_err();
     assert!(wrong.to_string().contains("config.toml:2"), "file and line: {wrong}");
 }
+
+/// Issue 14: a hit on a resolved conversation, which stays on disk, reads it from the cache and
+/// then opens it at the message found; one the cache no longer has is said so.
+#[test]
+fn a_hit_on_a_resolved_conversation_on_disk_reads_it_then_opens_it() {
+    let mut m = fixtures::model(vec![fixtures::account("volt", PlatformKind::Chatvolt)]);
+    m.archive = Some(Default::default());
+    let old = Conversation {
+        status: Status::Resolved,
+        ..conv("old", "Ann Old", None, 600)
+    };
+    run(
+        &mut m,
+        Msg::Synced {
+            account: "volt".into(),
+            changed: vec![old.clone(), conv("c1", "Chloé Dupont", None, 9)],
+            removed: vec![],
+        },
+    );
+    assert!(!m.conversations.contains_key(&key("old")), "resolved: on disk only");
+    press(&mut m, "s");
+    press(&mut m, "parcel");
+    let seq = search(&m).seq;
+    run(
+        &mut m,
+        Msg::SearchHits {
+            seq,
+            hits: vec![hit("old", Some("m2"))],
+        },
+    );
+    let cmds = special(&mut m, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        [Cmd::Store(Store::LoadConversation {
+            key: key("old"),
+            message: Some("m2".into()),
+        })]
+    );
+    let cmds = run(
+        &mut m,
+        Msg::CachedConversation {
+            key: key("old"),
+            conversation: Some(Box::new(old)),
+            message: Some("m2".into()),
+        },
+    );
+    assert_eq!((m.open.clone(), m.focus), (Some(key("old")), Focus::Thread));
+    assert_eq!(
+        m.threads[&key("old")].found.as_ref().map(|f| f.message.as_str()),
+        Some("m2")
+    );
+    assert!(!cmds.is_empty(), "the thread is asked for");
+    // Held while open, whatever the ticks.
+    run(&mut m, Msg::Tick);
+    assert!(m.conversations.contains_key(&key("old")));
+    // Gone from the cache meanwhile: said, nothing opened.
+    special(&mut m, KeyCode::Esc);
+    let cmds = run(
+        &mut m,
+        Msg::CachedConversation {
+            key: key("c9"),
+            conversation: None,
+            message: None,
+        },
+    );
+    assert!(cmds.is_empty());
+    assert!(m.notice.as_ref().is_some_and(|n| n.text.contains("no longer")));
+}

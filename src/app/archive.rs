@@ -4,7 +4,8 @@
 //! resolved ones it still needs (open, held, busy, a draft, an undo), and, while the Resolved
 //! view shows them or a filter is counted, a page of them read from the cache in their order
 //! (`Store::Resolved` → `Msg::ResolvedPage`), more as the cursor nears its end. Of the rest it
-//! keeps the keys, so the Resolved count is exact without them.
+//! keeps a 64-bit hash of each key, so the Resolved count is right without them (8 bytes each
+//! where a key was 70; two keys of one hash, a chance in 10^10 at 100,000, would count once).
 
 use super::model::View;
 use super::msg::{Cmd, Store};
@@ -18,8 +19,9 @@ pub const PAGE: usize = 200;
 
 #[derive(Debug, Default)]
 pub struct Archive {
-    /// Every resolved conversation known, held or not.
-    pub keys: HashSet<ConversationKey>,
+    /// Every resolved conversation known, held or not, by the hash of its key.
+    keys: HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
     /// Those read from the cache for the view (released when it is left).
     pub page: HashSet<ConversationKey>,
     /// What the pages shown were asked with: the filter, while the Resolved view shows them or
@@ -38,6 +40,27 @@ pub struct Archive {
 }
 
 impl Archive {
+    fn hash(&self, key: &ConversationKey) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, key)
+    }
+
+    /// Resolved conversations known to be in the cache.
+    pub fn know(&mut self, keys: impl IntoIterator<Item = ConversationKey>) {
+        for key in keys {
+            self.keys.insert(self.hash(&key));
+        }
+    }
+
+    /// Whether `key` is a resolved conversation known to be in the cache.
+    pub fn knows(&self, key: &ConversationKey) -> bool {
+        self.keys.contains(&self.hash(key))
+    }
+
+    fn forget(&mut self, key: &ConversationKey) {
+        let hash = self.hash(key);
+        self.keys.remove(&hash);
+    }
+
     /// The Resolved view's count: every one known, or with a filter, what the cache counted.
     pub fn count(&self, filter: &str) -> Option<usize> {
         if filter.is_empty() {
@@ -54,15 +77,12 @@ pub(super) fn holds(model: &mut Model, c: &Conversation) -> bool {
     let Some(archive) = &mut model.archive else {
         return true;
     };
+    let hash = archive.hash(&c.key);
     if c.status != Status::Resolved {
-        if !archive.keys.is_empty() {
-            archive.keys.remove(&c.key);
-        }
+        archive.keys.remove(&hash);
         return true;
     }
-    if !archive.keys.contains(&c.key) {
-        archive.keys.insert(c.key.clone());
-    }
+    archive.keys.insert(hash);
     // Held already (resolved just now, or in the page): its copy is kept current.
     if model.conversations.contains_key(&c.key) {
         return true;
@@ -155,7 +175,8 @@ pub(super) fn on_page(
             if model.conversations.contains_key(&c.key) || c.status != Status::Resolved {
                 continue;
             }
-            archive.keys.insert(c.key.clone());
+            let hash = archive.hash(&c.key);
+            archive.keys.insert(hash);
             archive.page.insert(c.key.clone());
             model.conversations.insert(c.key.clone(), Box::new(c));
         }
@@ -225,7 +246,9 @@ fn needed(model: &Model, key: &ConversationKey) -> bool {
 /// Conversations the platform says are gone: not counted any more.
 pub(super) fn forget(model: &mut Model, gone: &HashSet<ConversationKey>) {
     if let Some(archive) = &mut model.archive {
-        archive.keys.retain(|key| !gone.contains(key));
-        archive.page.retain(|key| !gone.contains(key));
+        for key in gone {
+            archive.forget(key);
+            archive.page.remove(key);
+        }
     }
 }

@@ -188,7 +188,7 @@ fn handle(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             resolved,
         } => {
             if let Some(archive) = &mut model.archive {
-                archive.keys.extend(resolved);
+                archive.know(resolved);
             }
             inbox::on_cached(model, conversations, threads, synced_at);
             vec![]

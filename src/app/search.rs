@@ -167,7 +167,7 @@ fn open_hit(model: &mut Model) -> Vec<Cmd> {
     };
     if !model.conversations.contains_key(&hit.key) {
         // Resolved, it is on disk: read, then opened.
-        if model.archive.as_ref().is_some_and(|a| a.keys.contains(&hit.key)) {
+        if model.archive.as_ref().is_some_and(|a| a.knows(&hit.key)) {
             return vec![Cmd::Store(Store::LoadConversation {
                 key: hit.key,
                 message: hit.message,
