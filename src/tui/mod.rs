@@ -74,9 +74,12 @@ pub fn restore() {
     if MOUSE.swap(false, std::sync::atomic::Ordering::SeqCst) {
         let _ = crossterm::execute!(out, DisableMouseCapture);
     }
+    let _ = crossterm::execute!(out, EndSynchronizedUpdate);
+    // The wire leaves its pen and scroll region set between frames (`wire.rs`): back to the
+    // defaults, for the shell or the editor.
+    let _ = out.write_all(b"\x1b[m\x1b[r");
     let _ = crossterm::execute!(
         out,
-        EndSynchronizedUpdate,
         DisableFocusChange,
         DisableBracketedPaste,
         LeaveAlternateScreen,

@@ -8,6 +8,11 @@
 //!
 //! The screen is always exactly the frame ratatui drew: the scroll is applied to `shown` as the
 //! terminal applies it, then `shown` is compared with the frame and every difference written.
+//!
+//! The pen (SGR) and the scroll region are left as they are between frames: the next frame
+//! starts from them, so a list step does not pay for a reset and the same settings again (the
+//! border's colour, the list's region). [`super::restore`] resets both before the terminal is
+//! given back.
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
@@ -19,8 +24,9 @@ use unicode_width::UnicodeWidthStr;
 
 /// The furthest a block of rows is looked for: two list rows of two lines.
 const MAX_SHIFT: usize = 4;
-/// A scroll costs about this many bytes; it is used only when it saves more cells than that.
-const SCROLL_COST: usize = 16;
+/// The least a scroll costs (`\x1b[2S`, in a region already set); it is looked for only when
+/// more cells than that differ.
+const SCROLL_COST: usize = 4;
 /// Blank cells in a row are erased (ECH) rather than written from this many on.
 const ERASE: usize = 6;
 /// Skipping up to this many unchanged cells: printing them again is shorter than a move.
@@ -39,6 +45,10 @@ pub struct Wire<W: Write> {
     /// Between [`Wire::begin_frame`] and [`Wire::end_frame`]; whether the frame's
     /// synchronized-output marker has been written (only once there is something to show).
     framing: Option<bool>,
+    /// The attributes the terminal writes with now, kept from one frame to the next.
+    pen: Pen,
+    /// The scroll region the terminal has, `[top, bottom)` rows; `None`: the whole screen.
+    region: Option<(usize, usize)>,
 }
 
 /// The attributes the terminal writes the next character with.
@@ -70,6 +80,8 @@ impl<W: Write> Wire<W> {
             visible: None,
             fixed: None,
             framing: None,
+            pen: Pen::default(),
+            region: None,
         }
     }
 
@@ -84,12 +96,17 @@ impl<W: Write> Wire<W> {
     /// Writes what it takes to turn `shown` into `next`.
     fn present(&mut self, next: Buffer) -> io::Result<()> {
         let mut out = String::new();
-        if let Some(scroll) = best_scroll(&self.shown, &next) {
-            scroll.write(&mut out);
+        let mut pen = self.pen;
+        if let Some(scroll) = best_scroll(&self.shown, &next, self.region) {
+            // The rows brought in are erased in the pen's background: the default one.
+            if !invisible(pen) {
+                out.push_str("\x1b[m");
+                pen = Pen::default();
+            }
+            self.region = Some(scroll.write(&mut out, self.region));
             scroll.apply(&mut self.shown);
             self.cursor = None;
         }
-        let mut pen = Pen::default();
         let width = next.area.width;
         let mut updates = self.shown.diff(&next);
         // A blank over a blank looks the same whatever its bold, dim or colour: the rows a
@@ -102,7 +119,7 @@ impl<W: Write> Wire<W> {
             let blanks = blank_run(&updates[i - 1..]);
             if blanks >= ERASE {
                 if !invisible(pen) {
-                    out.push_str("\x1b[0m");
+                    out.push_str("\x1b[m");
                     pen = Pen::default();
                 }
                 // Erased in the default background; the cursor stays where it is.
@@ -121,9 +138,7 @@ impl<W: Write> Wire<W> {
             // At the last column the terminal waits to wrap: where it is then is not portable.
             self.cursor = (after < width).then_some(Position { x: after, y });
         }
-        if pen != Pen::default() {
-            out.push_str("\x1b[0m");
-        }
+        self.pen = pen;
         self.shown = next;
         if !out.is_empty() {
             self.open_frame()?;
@@ -170,14 +185,45 @@ impl<W: Write> Wire<W> {
                     format!("\x1b[{gap}C")
                 }
             }
-            Some(at) if to.y == at.y + 1 && to.x == 0 => "\r\n".into(),
-            Some(at) => Some(relative(at, to))
+            // A line feed on the region's last row would scroll it.
+            Some(at) if to.y == at.y + 1 && to.x == 0 && !self.at_region_foot(at.y) => "\r\n".into(),
+            Some(at) if self.reaches(at.y, to.y) => Some(relative(at, to))
                 .filter(|r| r.len() < absolute.len())
                 .unwrap_or(absolute),
-            None => absolute,
+            _ => absolute,
         };
         out.push_str(&way);
         self.cursor = Some(to);
+    }
+
+    /// Whether row `y` is the scroll region's last: a line feed there scrolls the region.
+    fn at_region_foot(&self, y: u16) -> bool {
+        self.region.is_some_and(|(_, bottom)| usize::from(y) + 1 == bottom)
+    }
+
+    /// Whether a cursor moved up or down from row `from` reaches row `to`: from inside the
+    /// scroll region (or above it, in some terminals) it stops at the region's edge.
+    fn reaches(&self, from: u16, to: u16) -> bool {
+        let Some((top, bottom)) = self.region else { return true };
+        let (from, to) = (usize::from(from), usize::from(to));
+        match to.cmp(&from) {
+            std::cmp::Ordering::Greater => from >= bottom || to < bottom,
+            std::cmp::Ordering::Less => from < top || to >= top,
+            std::cmp::Ordering::Equal => true,
+        }
+    }
+
+    /// Before the screen is erased: the default pen (the erased cells take its background) and
+    /// the whole screen as the region (a resize may or may not have reset it).
+    fn plain(&mut self) -> io::Result<()> {
+        if self.pen != Pen::default() {
+            self.inner.write_all(b"\x1b[m")?;
+            self.pen = Pen::default();
+        }
+        if self.region.take().is_some() {
+            self.inner.write_all(b"\x1b[r")?;
+        }
+        Ok(())
     }
 
     /// The screen was cleared. (A full-screen ratatui clears it only whole.)
@@ -211,10 +257,12 @@ fn hide_behind_wide(buf: &mut Buffer) {
 }
 
 /// From `at` to `to` by moves relative to where the cursor is (up or down, then across): e.g.
-/// `\x1b[B\x08` to the cell below and left of it.
+/// `\n\x08` to the cell below and left of it. A line feed goes down a row in the same column
+/// (raw mode: no carriage return added), in a byte; the caller makes sure it scrolls nothing.
 fn relative(at: Position, to: Position) -> String {
     let mut way = match to.y.cmp(&at.y) {
         std::cmp::Ordering::Equal => String::new(),
+        std::cmp::Ordering::Greater if to.y - at.y <= 3 => "\n".repeat(usize::from(to.y - at.y)),
         std::cmp::Ordering::Greater => steps(to.y - at.y, 'B'),
         std::cmp::Ordering::Less => steps(at.y - to.y, 'A'),
     };
@@ -229,7 +277,8 @@ fn relative(at: Position, to: Position) -> String {
     way
 }
 
-/// A cursor move of `n` cells in `dir` (CUU `A`, CUD `B`, CUF `C`, CUB `D`).
+/// A cursor move of `n` cells in `dir` (CUU `A`, CUD `B`, CUF `C`, CUB `D`), or a scroll of
+/// `n` rows (SU `S`, SD `T`).
 fn steps(n: u16, dir: char) -> String {
     match n {
         1 => format!("\x1b[{dir}"),
@@ -287,12 +336,24 @@ struct Scroll {
 }
 
 impl Scroll {
-    /// Set the region, scroll it, give the whole screen back. The pen is the default here, so
-    /// the rows brought in are blank in the default colours, as `apply` has them.
-    fn write(&self, out: &mut String) {
-        let n = self.shift.unsigned_abs();
-        let dir = if self.shift > 0 { 'S' } else { 'T' };
-        let _ = write!(out, "\x1b[{};{}r\x1b[{n}{dir}\x1b[r", self.top + 1, self.bottom);
+    /// Set the region (unless the terminal has it already) and scroll it; the region is kept
+    /// for the next scroll, and returned. The pen draws nothing across a space here, so the
+    /// rows brought in are blank in the default background, as `apply` has them.
+    fn write(&self, out: &mut String, region: Option<(usize, usize)>) -> (usize, usize) {
+        let wanted = (self.top, self.bottom);
+        if region != Some(wanted) {
+            let _ = write!(out, "\x1b[{};{}r", self.top + 1, self.bottom);
+        }
+        let n = u16::try_from(self.shift.unsigned_abs()).unwrap_or(u16::MAX);
+        out.push_str(&steps(n, if self.shift > 0 { 'S' } else { 'T' }));
+        wanted
+    }
+
+    /// The bytes [`Scroll::write`] takes, with the terminal's `region`.
+    fn cost(&self, region: Option<(usize, usize)>) -> isize {
+        let mut out = String::new();
+        self.write(&mut out, region);
+        out.len() as isize
     }
 
     /// What the terminal does to its rows, done to `buf`.
@@ -311,14 +372,21 @@ impl Scroll {
     }
 }
 
-/// The scroll that saves the most cells from `shown` to `next`, if it saves more than it costs.
-fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
+/// The scroll that saves the most cells from `shown` to `next` for what it costs (setting a
+/// region other than the terminal's `region` costs more), if it saves more than it costs.
+fn best_scroll(shown: &Buffer, next: &Buffer, region: Option<(usize, usize)>) -> Option<Scroll> {
     if shown.area != next.area || shown.area.width == 0 {
         return None;
     }
     let width = usize::from(shown.area.width);
     let height = usize::from(shown.area.height);
-    let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(a, b)| a != b).count();
+    // The cells a frame writes: a blank over a blank is not written, whatever their styles.
+    let differ = |a: &[Cell], b: &[Cell]| {
+        a.iter()
+            .zip(b)
+            .filter(|&(a, b)| a != b && !(blank(a) && blank(b)))
+            .count()
+    };
     let stay: Vec<usize> = (0..height)
         .map(|y| differ(row(shown, width, y), row(next, width, y)))
         .collect();
@@ -343,30 +411,23 @@ fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
             for bottom in top + s + 1..=height {
                 // Up: [top, bottom - s) moved, [bottom - s, bottom) blank.
                 let gain = p_up[bottom - s] - p_up[top] + p_clear[bottom] - p_clear[bottom - s];
-                consider(
-                    &mut best,
-                    gain,
-                    Scroll {
-                        top,
-                        bottom,
-                        shift: s as isize,
-                    },
-                );
+                let up = Scroll {
+                    top,
+                    bottom,
+                    shift: s as isize,
+                };
+                consider(&mut best, gain - up.cost(region), up);
                 // Down: [top, top + s) blank, [top + s, bottom) moved (`down` starts at row s).
                 let gain = p_clear[top + s] - p_clear[top] + p_down[bottom - s] - p_down[top];
-                consider(
-                    &mut best,
-                    gain,
-                    Scroll {
-                        top,
-                        bottom,
-                        shift: -(s as isize),
-                    },
-                );
+                let down = Scroll {
+                    shift: -(s as isize),
+                    ..up
+                };
+                consider(&mut best, gain - down.cost(region), down);
             }
         }
     }
-    best.filter(|(gain, _)| *gain > SCROLL_COST as isize).map(|(_, s)| s)
+    best.filter(|(saved, _)| *saved > 0).map(|(_, s)| s)
 }
 
 /// Row `y` of `b`, `width` cells wide.
@@ -390,11 +451,14 @@ fn consider(best: &mut Option<(isize, Scroll)>, gain: isize, scroll: Scroll) {
 }
 
 /// The shortest SGR from `from` to `to`: what changed, or a reset and what is set, whichever
-/// is shorter.
+/// is shorter (a reset alone is `\x1b[m`).
 fn sgr(out: &mut String, from: Pen, to: Pen) {
     let changed = params(from, to);
-    let reset = format!("0{}", params(Pen::default(), to));
-    let chosen = if changed.len() < reset.len() {
+    let reset = match params(Pen::default(), to) {
+        set if set.is_empty() => String::new(),
+        set => format!("0{set}"),
+    };
+    let chosen = if changed.len().saturating_sub(1) < reset.len() {
         &changed[1..]
     } else {
         &reset
@@ -520,6 +584,8 @@ impl<W: Write> Backend for Wire<W> {
     }
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        // Line feeds: they must scroll the whole screen.
+        self.plain()?;
         self.cursor = None;
         self.inner.append_lines(n)
     }
@@ -557,11 +623,13 @@ impl<W: Write> Backend for Wire<W> {
     }
 
     fn clear(&mut self) -> io::Result<()> {
+        self.plain()?;
         self.inner.clear()?;
         self.forget()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.plain()?;
         self.inner.clear_region(clear_type)?;
         self.forget()
     }
@@ -626,17 +694,90 @@ mod tests {
         // The new row's padding is bold (a bold name padded to its column): still blank.
         next.set_style(Rect::new(2, 4, 38, 2), Style::new().add_modifier(Modifier::BOLD));
         let out = written(shown, next);
-        assert_eq!(out, "\x1b[1;6r\x1b[2S\x1b[r\x1b[5Hd1\r\nd2", "{out:?}");
+        assert_eq!(out, "\x1b[1;6r\x1b[2S\x1b[5Hd1\r\nd2", "{out:?}");
+    }
+
+    /// The frames `frames` make one after the other on one wire, each as it was written.
+    fn each_written(frames: &[Buffer]) -> Vec<String> {
+        let out = Shared::default();
+        let mut wire = Wire::fixed(out.clone(), frames[0].area.as_size());
+        wire.shown = Buffer::empty(frames[0].area);
+        frames
+            .iter()
+            .map(|next| {
+                wire.present(next.clone()).unwrap();
+                String::from_utf8(out.0.take()).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_pen_and_the_scroll_region_are_kept_for_the_next_frame() {
+        let rows = [
+            "Ann Lee in Oslo",
+            "Bo Díaz at home",
+            "Cy Okafor, Lagos",
+            "Di Wu",
+            "Ed Ng",
+        ];
+        let frame = |from: usize| {
+            let mut b = lines(&[rows[from], rows[from + 1], rows[from + 2], "", "foot"]);
+            // All in a colour, as a focused pane's border is.
+            b.set_style(b.area, Style::new().fg(Color::Cyan));
+            b
+        };
+        let out = each_written(&[frame(0), frame(1), frame(2)]);
+        assert!(out[0].starts_with("\x1b[1H\x1b[36mAnn Lee"), "{:?}", out[0]);
+        // The colour the last frame ended in is the new row's: not set again. The region the
+        // first scroll set is the next one's.
+        assert_eq!(out[1], "\x1b[1;3r\x1b[S\x1b[3HDi Wu");
+        assert_eq!(out[2], "\x1b[S\x1b[3HEd Ng");
+    }
+
+    #[test]
+    fn no_move_relies_on_the_cursor_crossing_the_scroll_region_s_edge() {
+        let wire = |region| Wire {
+            region,
+            ..Wire::fixed(Shared::default(), Size::new(40, 10))
+        };
+        let kept = wire(Some((2, 6)));
+        // A line feed on the region's last row (5) would scroll; one above it moves down.
+        assert!(kept.at_region_foot(5) && !kept.at_region_foot(4));
+        // Down from inside past its foot, up from inside past its top: stopped at the edge.
+        assert!(!kept.reaches(4, 7) && !kept.reaches(3, 1));
+        assert!(kept.reaches(3, 5) && kept.reaches(7, 9) && kept.reaches(5, 2) && kept.reaches(1, 0));
+        assert!(wire(None).reaches(4, 7));
+        let mut out = String::new();
+        let mut kept = kept;
+        kept.cursor = Some(Position::new(10, 5));
+        kept.move_to(&mut out, &lines(&[""; 10]), Pen::default(), Position::new(0, 6));
+        assert_eq!(out, "\x1b[7H", "not a line feed");
+    }
+
+    #[test]
+    fn clearing_the_screen_gives_back_the_default_pen_and_the_whole_screen() {
+        let out = Shared::default();
+        let mut wire = Wire::fixed(out.clone(), Size::new(40, 3));
+        wire.pen = Pen {
+            bg: Color::Yellow,
+            ..Pen::default()
+        };
+        wire.region = Some((1, 3));
+        wire.clear().unwrap();
+        let written = String::from_utf8(out.0.take()).unwrap();
+        assert!(written.starts_with("\x1b[m\x1b[r\x1b[2J"), "{written:?}");
+        assert!(wire.pen == Pen::default() && wire.region.is_none());
     }
 
     #[test]
     fn the_cursor_moves_relative_to_where_it_is_when_that_is_shorter() {
         let shown = lines(&["", "", ""]);
         let next = lines(&[" ▌", " ▌", ""]);
-        // Down a row and back a cell: `\x1b[B\x08`, not `\x1b[2;2H`.
-        assert_eq!(written(shown, next), "\x1b[1;2H▌\x1b[B\x08▌");
+        // Down a row and back a cell: `\n\x08`, not `\x1b[2;2H`.
+        assert_eq!(written(shown, next), "\x1b[1;2H▌\n\x08▌");
         assert_eq!(relative(Position::new(9, 5), Position::new(2, 3)), "\x1b[2A\x1b[7D");
-        assert_eq!(relative(Position::new(9, 5), Position::new(0, 6)), "\x1b[B\r");
+        assert_eq!(relative(Position::new(9, 5), Position::new(0, 6)), "\n\r");
+        assert_eq!(relative(Position::new(3, 1), Position::new(3, 5)), "\x1b[4B");
     }
 
     #[test]
@@ -646,7 +787,7 @@ mod tests {
         next.set_style(Rect::new(3, 0, 2, 1), Style::new().add_modifier(Modifier::BOLD));
         // The space between, passed over or written over a letter, in bold: the pen set once.
         for shown in [lines(&[""]), lines(&["abxcd"])] {
-            assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd\x1b[0m");
+            assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd");
         }
     }
 
