@@ -239,11 +239,19 @@ impl Scroll {
         Some((out, pencil))
     }
 
-    /// The bytes [`Scroll::write`] takes, with the terminal's `region`.
+    /// The bytes [`Scroll::write`] takes, with the terminal's `region` (counted, not written:
+    /// the search weighs thousands of scrolls a frame).
     fn cost(&self, region: Option<(usize, usize)>) -> isize {
-        let mut out = String::new();
-        self.write(&mut out, region);
-        out.len() as isize
+        let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as usize + 1);
+        let set = match region == Some((self.top, self.bottom)) {
+            true => 0,
+            // `\x1b[{top};{bottom}r`
+            false => 4 + digits(self.top + 1) + digits(self.bottom),
+        };
+        // `\x1b[S`, `\x1b[{n}S`
+        let n = self.shift.unsigned_abs();
+        let scroll = if n == 1 { 3 } else { 3 + digits(n) };
+        (set + scroll) as isize
     }
 
     /// What the terminal does to its rows, done to `buf`.
@@ -563,6 +571,22 @@ mod tests {
         let written = String::from_utf8(out.0.take()).unwrap();
         assert!(written.starts_with("\x1b[m\x1b[r\x1b[2J"), "{written:?}");
         assert!(wire.pencil.pen == Pen::default() && wire.pencil.region.is_none());
+    }
+
+    #[test]
+    fn a_scroll_costs_what_it_writes() {
+        for (top, bottom, shift) in [(0, 5, 1), (2, 38, 2), (9, 120, -3), (0, 10, -1)] {
+            let scroll = Scroll { top, bottom, shift };
+            for region in [None, Some((top, bottom)), Some((1, 3))] {
+                let mut out = String::new();
+                scroll.write(&mut out, region);
+                assert_eq!(
+                    scroll.cost(region),
+                    out.len() as isize,
+                    "{scroll:?} in {region:?}: {out:?}"
+                );
+            }
+        }
     }
 
     #[test]
