@@ -44,7 +44,7 @@ const POP_TITLE: &str = "\x1b[23;0t";
 /// [`restore`], in reverse order.
 fn setup(mouse: bool) -> std::io::Result<Tty> {
     enter(mouse)?;
-    Terminal::new(Wire::new(stdout()))
+    Terminal::new(Wire::handed_over(stdout()))
 }
 
 /// Whether mouse capture is on, so that [`restore`] (from the panic hook too) turns it off.

@@ -57,6 +57,15 @@ impl<W: Write> Wire<W> {
         }
     }
 
+    /// Writing to a terminal just handed over (at start, back from the editor), whose pen and
+    /// scroll region are not known: the first frame resets them.
+    pub fn handed_over(writer: W) -> Wire<W> {
+        Wire {
+            pencil: Pencil::unknown(),
+            ..Wire::new(writer)
+        }
+    }
+
     /// Writing to `writer` as to a terminal of `size`.
     pub fn fixed(writer: W, size: Size) -> Wire<W> {
         Wire {

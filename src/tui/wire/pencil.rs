@@ -22,6 +22,21 @@ pub(super) struct Pencil {
     pub(super) region: Option<(usize, usize)>,
 }
 
+impl Pencil {
+    /// What a terminal just handed to us may have been left with (a shell's colours, an
+    /// editor's scroll region): unknown, so the first frame resets both before it relies on them.
+    pub(super) fn unknown() -> Pencil {
+        Pencil {
+            cursor: None,
+            pen: Pen {
+                modifier: Modifier::all(),
+                ..Pen::default()
+            },
+            region: Some((0, 0)),
+        }
+    }
+}
+
 /// A cell to write: column, row of the frame, the cell.
 pub(super) type Update<'a> = (u16, u16, &'a Cell);
 
