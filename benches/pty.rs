@@ -4,7 +4,8 @@
 //! the resident memory once the list is in, and the bytes written while idle. Bytes are counted
 //! at the PTY master: everything the program writes.
 //!
-//! `cargo bench --bench pty -- 10000` (the number of conversations; 10,000 by default). A bench
+//! `cargo bench --bench pty -- 10000` (the number of conversations; 10,000 by default; with
+//! `--colour`, the first run in the default theme's colours instead of `NO_COLOR`). A bench
 //! rather than a test: it needs the optimised binary, reports figures instead of asserting them,
 //! and takes a minute.
 
@@ -59,7 +60,10 @@ fn main() {
     );
 
     let started = Instant::now();
-    let mut t = Term::start(&config, COLS, ROWS);
+    let mut t = match std::env::args().any(|a| a == "--colour") {
+        true => Term::start_with_colour(&config, COLS, ROWS),
+        false => Term::start(&config, COLS, ROWS),
+    };
     let cold = first_screen(&t, started);
     settle(&t, Duration::from_secs(2), Duration::from_secs(120));
     let rss = rss_kib(&t);

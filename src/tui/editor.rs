@@ -85,7 +85,7 @@ pub(super) async fn edit(
                 crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
             )
         })
-        .and_then(|_| Terminal::new(Wire::new(stdout())))
+        .and_then(|_| Terminal::new(Wire::handed_over(stdout())))
         .map(|fresh| *terminal = fresh);
     if let Err(e) = back {
         tracing::error!(error = %e, "could not take the terminal back from the editor");

@@ -44,7 +44,7 @@ const POP_TITLE: &str = "\x1b[23;0t";
 /// [`restore`], in reverse order.
 fn setup(mouse: bool) -> std::io::Result<Tty> {
     enter(mouse)?;
-    Terminal::new(Wire::new(stdout()))
+    Terminal::new(Wire::handed_over(stdout()))
 }
 
 /// Whether mouse capture is on, so that [`restore`] (from the panic hook too) turns it off.
@@ -74,9 +74,12 @@ pub fn restore() {
     if MOUSE.swap(false, std::sync::atomic::Ordering::SeqCst) {
         let _ = crossterm::execute!(out, DisableMouseCapture);
     }
+    let _ = crossterm::execute!(out, EndSynchronizedUpdate);
+    // The wire leaves its pen and scroll region set between frames (`wire.rs`): back to the
+    // defaults, for the shell or the editor.
+    let _ = out.write_all(b"\x1b[m\x1b[r");
     let _ = crossterm::execute!(
         out,
-        EndSynchronizedUpdate,
         DisableFocusChange,
         DisableBracketedPaste,
         LeaveAlternateScreen,

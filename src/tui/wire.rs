@@ -8,30 +8,34 @@
 //!
 //! The screen is always exactly the frame ratatui drew: the scroll is applied to `shown` as the
 //! terminal applies it, then `shown` is compared with the frame and every difference written.
+//!
+//! The pen (SGR) and the scroll region are left as they are between frames: the next frame
+//! starts from them, so a list step does not pay for a reset and the same settings again (the
+//! border's colour, the list's region). [`super::restore`] resets both before the terminal is
+//! given back.
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
-use ratatui::style::{Color, Modifier};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
+mod pencil;
+use pencil::{Pen, Pencil, Update, blank, steps};
+
 /// The furthest a block of rows is looked for: two list rows of two lines.
 const MAX_SHIFT: usize = 4;
-/// A scroll costs about this many bytes; it is used only when it saves more cells than that.
-const SCROLL_COST: usize = 16;
-/// Blank cells in a row are erased (ECH) rather than written from this many on.
-const ERASE: usize = 6;
-/// Skipping up to this many unchanged cells: printing them again is shorter than a move.
-const REPRINT: u16 = 3;
+/// The least a scroll costs (`\x1b[2S`, in a region already set); it is looked for only when
+/// more cells than that differ.
+const SCROLL_COST: usize = 4;
 
 pub struct Wire<W: Write> {
     inner: CrosstermBackend<W>,
     /// What the terminal shows: the last frame, cell for cell.
     shown: Buffer,
-    /// Where the terminal's cursor is, when known.
-    cursor: Option<Position>,
+    /// Where the terminal's cursor is, its pen and its scroll region, kept from frame to frame.
+    pencil: Pencil,
     /// Whether the cursor is shown, when known.
     visible: Option<bool>,
     /// A size of its own instead of the terminal's (a writer that is no terminal: tests).
@@ -41,35 +45,24 @@ pub struct Wire<W: Write> {
     framing: Option<bool>,
 }
 
-/// The attributes the terminal writes the next character with.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-struct Pen {
-    fg: Color,
-    bg: Color,
-    underline: Color,
-    modifier: Modifier,
-}
-
-impl Pen {
-    fn of(cell: &Cell) -> Pen {
-        Pen {
-            fg: cell.fg,
-            bg: cell.bg,
-            underline: cell.underline_color,
-            modifier: cell.modifier,
-        }
-    }
-}
-
 impl<W: Write> Wire<W> {
     pub fn new(writer: W) -> Wire<W> {
         Wire {
             inner: CrosstermBackend::new(writer),
             shown: Buffer::empty(Rect::default()),
-            cursor: None,
+            pencil: Pencil::default(),
             visible: None,
             fixed: None,
             framing: None,
+        }
+    }
+
+    /// Writing to a terminal just handed over (at start, back from the editor), whose pen and
+    /// scroll region are not known: the first frame resets them.
+    pub fn handed_over(writer: W) -> Wire<W> {
+        Wire {
+            pencil: Pencil::unknown(),
+            ..Wire::new(writer)
         }
     }
 
@@ -83,47 +76,31 @@ impl<W: Write> Wire<W> {
 
     /// Writes what it takes to turn `shown` into `next`.
     fn present(&mut self, next: Buffer) -> io::Result<()> {
-        let mut out = String::new();
-        if let Some(scroll) = best_scroll(&self.shown, &next) {
-            scroll.write(&mut out);
+        let scroll = best_scroll(&self.shown, &next, self.pencil.region);
+        if let Some(scroll) = scroll {
             scroll.apply(&mut self.shown);
-            self.cursor = None;
         }
-        let mut pen = Pen::default();
-        let width = next.area.width;
         let mut updates = self.shown.diff(&next);
         // A blank over a blank looks the same whatever its bold, dim or colour: the rows a
         // scroll brought in need only their text.
         updates.retain(|&(x, y, cell)| !(blank(cell) && shows_blank(&self.shown, x, y)));
-        let mut i = 0;
-        while let Some(&(x, y, cell)) = updates.get(i) {
-            i += 1;
-            self.move_to(&mut out, &next, pen, Position { x, y });
-            let blanks = blank_run(&updates[i - 1..]);
-            if blanks >= ERASE {
-                if !invisible(pen) {
-                    out.push_str("\x1b[0m");
-                    pen = Pen::default();
+        let (out, pencil) = match scroll {
+            None => {
+                let mut pencil = self.pencil;
+                let mut out = String::new();
+                pencil.cells(&mut out, &next, &updates, |y| y);
+                (out, pencil)
+            }
+            Some(scroll) => {
+                let scrolled = scroll.scrolled(self.pencil, &next, &updates);
+                // Whichever is shorter.
+                match scroll.fed(self.pencil, &next, &updates) {
+                    Some(fed) if fed.0.len() < scrolled.0.len() => fed,
+                    _ => scrolled,
                 }
-                // Erased in the default background; the cursor stays where it is.
-                let _ = write!(out, "\x1b[{blanks}X");
-                i += blanks - 1;
-                continue;
             }
-            let to = Pen::of(cell);
-            // A blank shows the same in any pen that draws nothing across a space.
-            if to != pen && !(blank(cell) && invisible(pen)) {
-                sgr(&mut out, pen, to);
-                pen = to;
-            }
-            out.push_str(cell.symbol());
-            let after = x.saturating_add(cell.symbol().width().max(1) as u16);
-            // At the last column the terminal waits to wrap: where it is then is not portable.
-            self.cursor = (after < width).then_some(Position { x: after, y });
-        }
-        if pen != Pen::default() {
-            out.push_str("\x1b[0m");
-        }
+        };
+        self.pencil = pencil;
         self.shown = next;
         if !out.is_empty() {
             self.open_frame()?;
@@ -154,37 +131,24 @@ impl<W: Write> Wire<W> {
         Ok(())
     }
 
-    /// Moves the cursor to `to` the shortest way (or not at all).
-    fn move_to(&mut self, out: &mut String, next: &Buffer, pen: Pen, to: Position) {
-        let absolute = match to.x {
-            0 => format!("\x1b[{}H", to.y + 1),
-            x => format!("\x1b[{};{}H", to.y + 1, x + 1),
-        };
-        let way = match self.cursor {
-            Some(at) if at == to => String::new(),
-            Some(at) if at.y == to.y && to.x > at.x => {
-                let gap = to.x - at.x;
-                if gap <= REPRINT && reprintable(next, at, gap, pen) {
-                    (at.x..to.x).map(|x| next[(x, at.y)].symbol()).collect()
-                } else {
-                    format!("\x1b[{gap}C")
-                }
-            }
-            Some(at) if to.y == at.y + 1 && to.x == 0 => "\r\n".into(),
-            Some(at) => Some(relative(at, to))
-                .filter(|r| r.len() < absolute.len())
-                .unwrap_or(absolute),
-            None => absolute,
-        };
-        out.push_str(&way);
-        self.cursor = Some(to);
+    /// Before the screen is erased: the default pen (the erased cells take its background) and
+    /// the whole screen as the region (a resize may or may not have reset it).
+    fn plain(&mut self) -> io::Result<()> {
+        if self.pencil.pen != Pen::default() {
+            self.inner.write_all(b"\x1b[m")?;
+            self.pencil.pen = Pen::default();
+        }
+        if self.pencil.region.take().is_some() {
+            self.inner.write_all(b"\x1b[r")?;
+        }
+        Ok(())
     }
 
     /// The screen was cleared. (A full-screen ratatui clears it only whole.)
     fn forget(&mut self) -> io::Result<()> {
         let size = self.size()?;
         self.shown = Buffer::empty(Rect::new(0, 0, size.width, size.height));
-        self.cursor = None;
+        self.pencil.cursor = None;
         Ok(())
     }
 }
@@ -210,72 +174,11 @@ fn hide_behind_wide(buf: &mut Buffer) {
     }
 }
 
-/// From `at` to `to` by moves relative to where the cursor is (up or down, then across): e.g.
-/// `\x1b[B\x08` to the cell below and left of it.
-fn relative(at: Position, to: Position) -> String {
-    let mut way = match to.y.cmp(&at.y) {
-        std::cmp::Ordering::Equal => String::new(),
-        std::cmp::Ordering::Greater => steps(to.y - at.y, 'B'),
-        std::cmp::Ordering::Less => steps(at.y - to.y, 'A'),
-    };
-    match to.x.cmp(&at.x) {
-        std::cmp::Ordering::Equal => {}
-        std::cmp::Ordering::Greater => way.push_str(&steps(to.x - at.x, 'C')),
-        _ if to.x == 0 => way.push('\r'),
-        // Backspace: a cell to the left.
-        _ if at.x - to.x == 1 => way.push('\x08'),
-        _ => way.push_str(&steps(at.x - to.x, 'D')),
-    }
-    way
-}
-
-/// A cursor move of `n` cells in `dir` (CUU `A`, CUD `B`, CUF `C`, CUB `D`).
-fn steps(n: u16, dir: char) -> String {
-    match n {
-        1 => format!("\x1b[{dir}"),
-        n => format!("\x1b[{n}{dir}"),
-    }
-}
-
-/// How many of `updates`, from the first, are blanks side by side on one row.
-fn blank_run(updates: &[(u16, u16, &Cell)]) -> usize {
-    let Some(&(x0, y0, _)) = updates.first() else { return 0 };
-    updates
-        .iter()
-        .enumerate()
-        .take_while(|&(k, &(x, y, c))| y == y0 && usize::from(x) == usize::from(x0) + k && blank(c))
-        .count()
-}
-
-/// A pen whose spaces show as erased cells: the default background, nothing drawn across.
-fn invisible(pen: Pen) -> bool {
-    pen.bg == Color::Reset
-        && !pen
-            .modifier
-            .intersects(Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT)
-}
-
-/// A cell that shows as an erased one: a space on the default background, nothing drawn
-/// across it (its bold, dim or colour cannot be seen).
-fn blank(c: &Cell) -> bool {
-    c.symbol() == " " && invisible(Pen::of(c))
-}
-
 /// Whether the cell at `(x, y)` of `shown` shows as an erased one: blank, and not the right
 /// half of a wide character.
 fn shows_blank(shown: &Buffer, x: u16, y: u16) -> bool {
     let covered = x > 0 && shown[(x - 1, y)].symbol().width() > 1;
     blank(&shown[(x, y)]) && !covered
-}
-
-/// Whether the `gap` cells after `at` can be printed again as they are, in the current pen: the
-/// same attributes, or blanks in a pen that draws nothing across a space.
-fn reprintable(next: &Buffer, at: Position, gap: u16, pen: Pen) -> bool {
-    (at.x..at.x + gap).all(|x| {
-        let cell = &next[(x, at.y)];
-        let same = Pen::of(cell) == pen || (invisible(pen) && blank(cell));
-        same && cell.symbol().len() == 1 && cell.symbol().width() == 1
-    })
 }
 
 /// A block of rows moved by the terminal: `[top, bottom)` by `shift` rows (up when positive).
@@ -287,12 +190,77 @@ struct Scroll {
 }
 
 impl Scroll {
-    /// Set the region, scroll it, give the whole screen back. The pen is the default here, so
-    /// the rows brought in are blank in the default colours, as `apply` has them.
-    fn write(&self, out: &mut String) {
+    /// Set the region (unless the terminal has it already) and scroll it; the region is kept
+    /// for the next scroll, and returned. The pen draws nothing across a space here, so the
+    /// rows brought in are blank in the default background, as `apply` has them.
+    fn write(&self, out: &mut String, region: Option<(usize, usize)>) -> (usize, usize) {
+        let wanted = (self.top, self.bottom);
+        if region != Some(wanted) {
+            let _ = write!(out, "\x1b[{};{}r", self.top + 1, self.bottom);
+        }
+        let n = u16::try_from(self.shift.unsigned_abs()).unwrap_or(u16::MAX);
+        out.push_str(&steps(n, if self.shift > 0 { 'S' } else { 'T' }));
+        wanted
+    }
+
+    /// The frame written after the terminal scrolls (SU, SD): each cell where it now is.
+    fn scrolled(&self, mut pencil: Pencil, next: &Buffer, updates: &[Update]) -> (String, Pencil) {
+        let mut out = String::new();
+        pencil.erasing(&mut out);
+        pencil.region = Some(self.write(&mut out, pencil.region));
+        // Setting a region homes the cursor; where a scroll leaves it is not portable either.
+        pencil.cursor = None;
+        pencil.cells(&mut out, next, updates, |y| y);
+        (out, pencil)
+    }
+
+    /// Up only, the frame written with line feeds for the scroll: the rows that stay are
+    /// written where they are before it (`shift` rows lower), then each row it brings in is
+    /// written on the region's last row just after a line feed there brought it in. Shorter
+    /// when the cursor is on that row anyway (the list's new row: a move and a scroll saved).
+    fn fed(&self, mut pencil: Pencil, next: &Buffer, updates: &[Update]) -> Option<(String, Pencil)> {
+        let shift = u16::try_from(self.shift).ok().filter(|&s| s > 0)?;
+        let (top, bottom) = (u16::try_from(self.top).ok()?, u16::try_from(self.bottom).ok()?);
+        let mut out = String::new();
+        if pencil.region != Some((self.top, self.bottom)) {
+            let _ = write!(out, "\x1b[{};{}r", top + 1, bottom);
+            pencil.region = Some((self.top, self.bottom));
+            pencil.cursor = None;
+        }
+        let (foot, first_new) = (bottom - 1, bottom - shift);
+        let upto = |y: u16| updates.partition_point(|&(_, row, _)| row < y);
+        let (before, brought) = (upto(first_new), upto(bottom));
+        let lowered = |y: u16| if y >= top { y + shift } else { y };
+        pencil.cells(&mut out, next, &updates[..before], lowered);
+        let mut from = before;
+        for y in first_new..bottom {
+            pencil.erasing(&mut out);
+            if pencil.cursor.is_none_or(|at| at.y != foot) {
+                pencil.move_to(&mut out, next, y, Position { x: 0, y: foot });
+            }
+            // The region scrolls by a row; the cursor stays where it is.
+            out.push('\n');
+            let to = upto(y + 1);
+            pencil.cells(&mut out, next, &updates[from..to], |_| foot);
+            from = to;
+        }
+        pencil.cells(&mut out, next, &updates[brought..], |y| y);
+        Some((out, pencil))
+    }
+
+    /// The bytes [`Scroll::write`] takes, with the terminal's `region` (counted, not written:
+    /// the search weighs thousands of scrolls a frame).
+    fn cost(&self, region: Option<(usize, usize)>) -> isize {
+        let digits = |n: usize| n.checked_ilog10().map_or(1, |d| d as usize + 1);
+        let set = match region == Some((self.top, self.bottom)) {
+            true => 0,
+            // `\x1b[{top};{bottom}r`
+            false => 4 + digits(self.top + 1) + digits(self.bottom),
+        };
+        // `\x1b[S`, `\x1b[{n}S`
         let n = self.shift.unsigned_abs();
-        let dir = if self.shift > 0 { 'S' } else { 'T' };
-        let _ = write!(out, "\x1b[{};{}r\x1b[{n}{dir}\x1b[r", self.top + 1, self.bottom);
+        let scroll = if n == 1 { 3 } else { 3 + digits(n) };
+        (set + scroll) as isize
     }
 
     /// What the terminal does to its rows, done to `buf`.
@@ -311,14 +279,21 @@ impl Scroll {
     }
 }
 
-/// The scroll that saves the most cells from `shown` to `next`, if it saves more than it costs.
-fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
+/// The scroll that saves the most cells from `shown` to `next` for what it costs (setting a
+/// region other than the terminal's `region` costs more), if it saves more than it costs.
+fn best_scroll(shown: &Buffer, next: &Buffer, region: Option<(usize, usize)>) -> Option<Scroll> {
     if shown.area != next.area || shown.area.width == 0 {
         return None;
     }
     let width = usize::from(shown.area.width);
     let height = usize::from(shown.area.height);
-    let differ = |a: &[Cell], b: &[Cell]| a.iter().zip(b).filter(|(a, b)| a != b).count();
+    // The cells a frame writes: a blank over a blank is not written, whatever their styles.
+    let differ = |a: &[Cell], b: &[Cell]| {
+        a.iter()
+            .zip(b)
+            .filter(|&(a, b)| a != b && !(blank(a) && blank(b)))
+            .count()
+    };
     let stay: Vec<usize> = (0..height)
         .map(|y| differ(row(shown, width, y), row(next, width, y)))
         .collect();
@@ -343,30 +318,23 @@ fn best_scroll(shown: &Buffer, next: &Buffer) -> Option<Scroll> {
             for bottom in top + s + 1..=height {
                 // Up: [top, bottom - s) moved, [bottom - s, bottom) blank.
                 let gain = p_up[bottom - s] - p_up[top] + p_clear[bottom] - p_clear[bottom - s];
-                consider(
-                    &mut best,
-                    gain,
-                    Scroll {
-                        top,
-                        bottom,
-                        shift: s as isize,
-                    },
-                );
+                let up = Scroll {
+                    top,
+                    bottom,
+                    shift: s as isize,
+                };
+                consider(&mut best, gain - up.cost(region), up);
                 // Down: [top, top + s) blank, [top + s, bottom) moved (`down` starts at row s).
                 let gain = p_clear[top + s] - p_clear[top] + p_down[bottom - s] - p_down[top];
-                consider(
-                    &mut best,
-                    gain,
-                    Scroll {
-                        top,
-                        bottom,
-                        shift: -(s as isize),
-                    },
-                );
+                let down = Scroll {
+                    shift: -(s as isize),
+                    ..up
+                };
+                consider(&mut best, gain - down.cost(region), down);
             }
         }
     }
-    best.filter(|(gain, _)| *gain > SCROLL_COST as isize).map(|(_, s)| s)
+    best.filter(|(saved, _)| *saved > 0).map(|(_, s)| s)
 }
 
 /// Row `y` of `b`, `width` cells wide.
@@ -387,103 +355,6 @@ fn consider(best: &mut Option<(isize, Scroll)>, gain: isize, scroll: Scroll) {
     if best.is_none_or(|(g, _)| gain > g) {
         *best = Some((gain, scroll));
     }
-}
-
-/// The shortest SGR from `from` to `to`: what changed, or a reset and what is set, whichever
-/// is shorter.
-fn sgr(out: &mut String, from: Pen, to: Pen) {
-    let changed = params(from, to);
-    let reset = format!("0{}", params(Pen::default(), to));
-    let chosen = if changed.len() < reset.len() {
-        &changed[1..]
-    } else {
-        &reset
-    };
-    let _ = write!(out, "\x1b[{chosen}m");
-}
-
-/// `;`-led SGR parameters that take `from` to `to`.
-fn params(from: Pen, to: Pen) -> String {
-    let mut p = String::new();
-    let off = from.modifier - to.modifier;
-    let mut on = to.modifier - from.modifier;
-    if off.intersects(Modifier::BOLD | Modifier::DIM) {
-        p.push_str(";22");
-        // 22 ends both; the one that stays is set again.
-        on |= to.modifier & (Modifier::BOLD | Modifier::DIM);
-    }
-    for (m, code) in [
-        (Modifier::ITALIC, 23),
-        (Modifier::UNDERLINED, 24),
-        (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK, 25),
-        (Modifier::REVERSED, 27),
-        (Modifier::HIDDEN, 28),
-        (Modifier::CROSSED_OUT, 29),
-    ] {
-        if off.intersects(m) {
-            let _ = write!(p, ";{code}");
-            if m.contains(Modifier::SLOW_BLINK) {
-                on |= to.modifier & m;
-            }
-        }
-    }
-    for (m, code) in [
-        (Modifier::BOLD, 1),
-        (Modifier::DIM, 2),
-        (Modifier::ITALIC, 3),
-        (Modifier::UNDERLINED, 4),
-        (Modifier::SLOW_BLINK, 5),
-        (Modifier::RAPID_BLINK, 6),
-        (Modifier::REVERSED, 7),
-        (Modifier::HIDDEN, 8),
-        (Modifier::CROSSED_OUT, 9),
-    ] {
-        if on.contains(m) {
-            let _ = write!(p, ";{code}");
-        }
-    }
-    if from.fg != to.fg {
-        color(&mut p, to.fg, 30);
-    }
-    if from.bg != to.bg {
-        color(&mut p, to.bg, 40);
-    }
-    if from.underline != to.underline {
-        color(&mut p, to.underline, 50);
-    }
-    p
-}
-
-/// A colour as SGR parameters; `base` 30 the foreground, 40 the background, 50 the underline.
-fn color(p: &mut String, c: Color, base: u16) {
-    let named = |i: u16| match (base, i) {
-        // Underline colours have no short forms.
-        (50, i) => format!(";58;5;{i}"),
-        (b, i @ 0..=7) => format!(";{}", b + i),
-        (b, i) => format!(";{}", b + 60 + i - 8),
-    };
-    let s = match c {
-        Color::Reset => format!(";{}", base + 9),
-        Color::Black => named(0),
-        Color::Red => named(1),
-        Color::Green => named(2),
-        Color::Yellow => named(3),
-        Color::Blue => named(4),
-        Color::Magenta => named(5),
-        Color::Cyan => named(6),
-        Color::Gray => named(7),
-        Color::DarkGray => named(8),
-        Color::LightRed => named(9),
-        Color::LightGreen => named(10),
-        Color::LightYellow => named(11),
-        Color::LightBlue => named(12),
-        Color::LightMagenta => named(13),
-        Color::LightCyan => named(14),
-        Color::White => named(15),
-        Color::Indexed(i) => format!(";{};5;{i}", base + 8),
-        Color::Rgb(r, g, b) => format!(";{};2;{r};{g};{b}", base + 8),
-    };
-    p.push_str(&s);
 }
 
 impl<W: Write> Write for Wire<W> {
@@ -520,7 +391,9 @@ impl<W: Write> Backend for Wire<W> {
     }
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
-        self.cursor = None;
+        // Line feeds: they must scroll the whole screen.
+        self.plain()?;
+        self.pencil.cursor = None;
         self.inner.append_lines(n)
     }
 
@@ -548,20 +421,22 @@ impl<W: Write> Backend for Wire<W> {
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
         let position = position.into();
-        if self.cursor != Some(position) {
+        if self.pencil.cursor != Some(position) {
             self.open_frame()?;
             self.inner.set_cursor_position(position)?;
-            self.cursor = Some(position);
+            self.pencil.cursor = Some(position);
         }
         Ok(())
     }
 
     fn clear(&mut self) -> io::Result<()> {
+        self.plain()?;
         self.inner.clear()?;
         self.forget()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.plain()?;
         self.inner.clear_region(clear_type)?;
         self.forget()
     }
@@ -587,8 +462,9 @@ impl<W: Write> Backend for Wire<W> {
 
 #[cfg(test)]
 mod tests {
+    use super::pencil::relative;
     use super::*;
-    use ratatui::style::Style;
+    use ratatui::style::{Color, Modifier, Style};
 
     /// A writer the test reads back.
     #[derive(Clone, Default)]
@@ -626,17 +502,111 @@ mod tests {
         // The new row's padding is bold (a bold name padded to its column): still blank.
         next.set_style(Rect::new(2, 4, 38, 2), Style::new().add_modifier(Modifier::BOLD));
         let out = written(shown, next);
-        assert_eq!(out, "\x1b[1;6r\x1b[2S\x1b[r\x1b[5Hd1\r\nd2", "{out:?}");
+        // Scrolled by line feeds on the region's last row, each new line written as it comes in
+        // (shorter here than `\x1b[2S\x1b[5Hd1\r\nd2`).
+        assert_eq!(out, "\x1b[1;6r\x1b[6H\nd1\n\rd2", "{out:?}");
+    }
+
+    /// The frames `frames` make one after the other on one wire, each as it was written.
+    fn each_written(frames: &[Buffer]) -> Vec<String> {
+        let out = Shared::default();
+        let mut wire = Wire::fixed(out.clone(), frames[0].area.as_size());
+        wire.shown = Buffer::empty(frames[0].area);
+        frames
+            .iter()
+            .map(|next| {
+                wire.present(next.clone()).unwrap();
+                String::from_utf8(out.0.take()).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_pen_and_the_scroll_region_are_kept_for_the_next_frame() {
+        let rows = [
+            "Ann Lee in Oslo",
+            "Bo Díaz at home",
+            "Cy Okafor, Lagos",
+            "Di Wu",
+            "Ed Ng",
+        ];
+        let frame = |from: usize| {
+            let mut b = lines(&[rows[from], rows[from + 1], rows[from + 2], "", "foot"]);
+            // All in a colour, as a focused pane's border is.
+            b.set_style(b.area, Style::new().fg(Color::Cyan));
+            b
+        };
+        let out = each_written(&[frame(0), frame(1), frame(2)]);
+        assert!(out[0].starts_with("\x1b[1H\x1b[36mAnn Lee"), "{:?}", out[0]);
+        // The colour the last frame ended in is the new row's: not set again. The region the
+        // first scroll set is the next one's.
+        assert_eq!(out[1], "\x1b[1;3r\x1b[3H\nDi Wu");
+        // The cursor was left on the region's last row: a line feed there scrolls it.
+        assert_eq!(out[2], "\n\rEd Ng");
+    }
+
+    #[test]
+    fn no_move_relies_on_the_cursor_crossing_the_scroll_region_s_edge() {
+        let pencil = |region| Pencil {
+            region,
+            ..Pencil::default()
+        };
+        let kept = pencil(Some((2, 6)));
+        // A line feed on the region's last row (5) would scroll; one above it moves down.
+        assert!(kept.at_region_foot(5) && !kept.at_region_foot(4));
+        // Down from inside past its foot, up from inside past its top: stopped at the edge.
+        assert!(!kept.reaches(4, 7) && !kept.reaches(3, 1));
+        assert!(kept.reaches(3, 5) && kept.reaches(7, 9) && kept.reaches(5, 2) && kept.reaches(1, 0));
+        assert!(pencil(None).reaches(4, 7));
+        let mut out = String::new();
+        let mut kept = Pencil {
+            cursor: Some(Position::new(10, 5)),
+            ..kept
+        };
+        kept.move_to(&mut out, &lines(&[""; 10]), 6, Position::new(0, 6));
+        assert_eq!(out, "\x1b[7H", "not a line feed");
+    }
+
+    #[test]
+    fn clearing_the_screen_gives_back_the_default_pen_and_the_whole_screen() {
+        let out = Shared::default();
+        let mut wire = Wire::fixed(out.clone(), Size::new(40, 3));
+        wire.pencil.pen = Pen {
+            bg: Color::Yellow,
+            ..Pen::default()
+        };
+        wire.pencil.region = Some((1, 3));
+        wire.clear().unwrap();
+        let written = String::from_utf8(out.0.take()).unwrap();
+        assert!(written.starts_with("\x1b[m\x1b[r\x1b[2J"), "{written:?}");
+        assert!(wire.pencil.pen == Pen::default() && wire.pencil.region.is_none());
+    }
+
+    #[test]
+    fn a_scroll_costs_what_it_writes() {
+        for (top, bottom, shift) in [(0, 5, 1), (2, 38, 2), (9, 120, -3), (0, 10, -1)] {
+            let scroll = Scroll { top, bottom, shift };
+            for region in [None, Some((top, bottom)), Some((1, 3))] {
+                let mut out = String::new();
+                scroll.write(&mut out, region);
+                assert_eq!(
+                    scroll.cost(region),
+                    out.len() as isize,
+                    "{scroll:?} in {region:?}: {out:?}"
+                );
+            }
+        }
     }
 
     #[test]
     fn the_cursor_moves_relative_to_where_it_is_when_that_is_shorter() {
         let shown = lines(&["", "", ""]);
         let next = lines(&[" ▌", " ▌", ""]);
-        // Down a row and back a cell: `\x1b[B\x08`, not `\x1b[2;2H`.
-        assert_eq!(written(shown, next), "\x1b[1;2H▌\x1b[B\x08▌");
+        // Down a row and back a cell: `\n\x08`, not `\x1b[2;2H`.
+        assert_eq!(written(shown, next), "\x1b[1;2H▌\n\x08▌");
         assert_eq!(relative(Position::new(9, 5), Position::new(2, 3)), "\x1b[2A\x1b[7D");
-        assert_eq!(relative(Position::new(9, 5), Position::new(0, 6)), "\x1b[B\r");
+        assert_eq!(relative(Position::new(9, 5), Position::new(0, 6)), "\n\r");
+        assert_eq!(relative(Position::new(3, 1), Position::new(3, 5)), "\x1b[4B");
     }
 
     #[test]
@@ -646,7 +616,7 @@ mod tests {
         next.set_style(Rect::new(3, 0, 2, 1), Style::new().add_modifier(Modifier::BOLD));
         // The space between, passed over or written over a letter, in bold: the pen set once.
         for shown in [lines(&[""]), lines(&["abxcd"])] {
-            assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd\x1b[0m");
+            assert_eq!(written(shown, next.clone()), "\x1b[1H\x1b[1mab cd");
         }
     }
 

@@ -61,8 +61,24 @@ impl Term {
         Term::start_with_env(dir, cols, rows, &[])
     }
 
+    /// As [`Term::start`], in the default theme's colours: no `NO_COLOR`, so what an operator's
+    /// terminal gets by default is what is counted.
+    pub fn start_with_colour(config: &str, cols: u16, rows: u16) -> Term {
+        Term::spawn(dir_with_config(config), cols, rows, &[], true)
+    }
+
     /// As [`Term::start_in`], with more environment for the program (e.g. its editor).
     pub fn start_with_env(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, env: &[(&str, &std::path::Path)]) -> Term {
+        Term::spawn(dir, cols, rows, env, false)
+    }
+
+    fn spawn(
+        dir: Arc<tempfile::TempDir>,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &std::path::Path)],
+        colour: bool,
+    ) -> Term {
         let config_path = dir.path().join("config.toml");
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -77,7 +93,10 @@ impl Term {
         cmd.env("HANDOFF_STATE_DIR", dir.path());
         cmd.env("XDG_CONFIG_HOME", dir.path());
         cmd.env("TERM", "xterm-256color");
-        cmd.env("NO_COLOR", "1");
+        match colour {
+            true => cmd.env_remove("NO_COLOR"),
+            false => cmd.env("NO_COLOR", "1"),
+        }
         for (name, value) in env {
             cmd.env(name, value);
         }
