@@ -195,6 +195,9 @@ fn cache(c: &mut Criterion) {
                 )
             },
         );
+        if n == 100_000 {
+            resolved_pages(c);
+        }
         if n == 10_000 {
             c.bench_function("write a first sync of 10k conversations to the cache", |b| {
                 let batch = conversations(n, 31);
@@ -202,6 +205,27 @@ fn cache(c: &mut Criterion) {
             });
         }
     }
+}
+
+/// The Resolved view's pages off the cache, all 100,000 conversations resolved: the first page,
+/// and the first page with a filter (which counts every match as well).
+fn resolved_pages(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = handoff::store::Store::open(dir.path()).unwrap();
+    let all: Vec<Conversation> = conversations(100_000, 30)
+        .into_iter()
+        .map(|c| Conversation {
+            status: Status::Resolved,
+            ..c
+        })
+        .collect();
+    store.cache_conversations("raia", &all, &[], now()).unwrap();
+    c.bench_function("a page of 200 resolved of 100k on disk", |b| {
+        b.iter(|| store.cache_resolved(&["raia"], "", None, 200).unwrap())
+    });
+    c.bench_function("the same with a filter, counted (customer 4242)", |b| {
+        b.iter(|| store.cache_resolved(&["raia"], "customer 4242", None, 200).unwrap())
+    });
 }
 
 /// The open thread replaced by `messages`, following the latest.
