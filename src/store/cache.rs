@@ -210,18 +210,23 @@ impl Store {
     }
 
     /// A walk of the account's whole history ended: whatever the cache has of this account
-    /// that is not in `ids` is gone.
-    pub fn cache_keep_only(&self, account: &str, ids: &[String]) -> Result<(), StoreError> {
-        let listed = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    /// that was not written since the store was opened is gone (the sync writes every
+    /// conversation it hears of once in a run, the first time it hears of it).
+    pub fn cache_keep_only(&self, account: &str) -> Result<(), StoreError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        for table in ["cached_conversations", "cached_threads", "search_rows"] {
+        tx.execute(
+            "DELETE FROM cached_conversations WHERE account = ?1 AND run IS NOT ?2",
+            params![account, self.run],
+        )?;
+        for table in ["cached_threads", "search_rows"] {
             tx.execute(
+                // Row by row off the primary key: no temporary copy of every id.
                 &format!(
-                    "DELETE FROM {table} WHERE account = ?1
-                     AND conversation NOT IN (SELECT value FROM json_each(?2))"
+                    "DELETE FROM {table} WHERE account = ?1 AND NOT EXISTS (SELECT 1 FROM cached_conversations c
+                     WHERE c.account = {table}.account AND c.conversation = {table}.conversation)"
                 ),
-                params![account, listed],
+                params![account],
             )?;
         }
         tx.commit()?;
@@ -240,15 +245,15 @@ impl Store {
         let tx = db.transaction()?;
         {
             let mut put = tx.prepare(
-                "INSERT INTO cached_conversations (account, conversation, json, queue_rank, queue_at, folded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO cached_conversations (account, conversation, json, queue_rank, queue_at, folded, run)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (account, conversation)
-                 DO UPDATE SET json = ?3, queue_rank = ?4, queue_at = ?5, folded = ?6",
+                 DO UPDATE SET json = ?3, queue_rank = ?4, queue_at = ?5, folded = ?6, run = ?7",
             )?;
             for c in changed {
                 let json = serde_json::to_string(c).map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
                 let (rank, at) = queue_rank(c);
-                put.execute(params![account, c.key.id, json, rank, at, filter_text(c)])?;
+                put.execute(params![account, c.key.id, json, rank, at, filter_text(c), self.run])?;
                 super::search::put_conversation(&tx, account, c)?;
             }
             for key in removed {

@@ -70,6 +70,9 @@ pub struct Opened {
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Mutex<Connection>>,
+    /// This opening of the store, written on every cached conversation: a walk of an account's
+    /// history that ends keeps only the rows written since (`cache_keep_only`).
+    run: i64,
 }
 
 impl Store {
@@ -113,6 +116,7 @@ impl Store {
         Ok((
             Store {
                 db: Arc::new(Mutex::new(connection)),
+                run: chrono::Utc::now().timestamp_micros(),
             },
             opened,
         ))

@@ -108,6 +108,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // what the list filter matches, folded, so that `chloe` finds Chloé there too. Rows written
     // by older builds have none; their JSON, lowered, stands in until the next sync writes them.
     (10, "ALTER TABLE cached_conversations ADD COLUMN folded TEXT;"),
+    // Which opening of the store last wrote a row: a walk of the history that ends keeps the
+    // rows written since the inbox started (every conversation the sync hears of is written
+    // once), without the sync sending the cache every id it knows (issue 14: at 100,000 that
+    // list and the SQL over it were the peak of the inbox's memory).
+    (11, "ALTER TABLE cached_conversations ADD COLUMN run INTEGER;"),
 ];
 
 /// The schema this build writes. A database from a newer build is moved aside, not used.

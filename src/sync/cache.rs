@@ -22,7 +22,6 @@ enum Write {
     },
     KeepOnly {
         account: String,
-        ids: Vec<String>,
     },
 }
 
@@ -52,12 +51,11 @@ impl CacheWriter {
         });
     }
 
-    /// A walk of the account's whole history ended: of its cached conversations, only `ids`
-    /// still exist.
-    pub fn keep_only(&self, account: &str, ids: Vec<String>) {
+    /// A walk of the account's whole history ended: of its cached conversations, only those
+    /// heard of in this run still exist.
+    pub fn keep_only(&self, account: &str) {
         let _ = self.tx.send(Write::KeepOnly {
             account: account.to_string(),
-            ids,
         });
     }
 
@@ -87,7 +85,7 @@ fn write_all(store: &Store, rx: &Receiver<Write>) {
                     removed,
                     at,
                 } => store.cache_conversations(account, changed, removed, *at),
-                Write::KeepOnly { account, ids } => store.cache_keep_only(account, ids),
+                Write::KeepOnly { account } => store.cache_keep_only(account),
                 // An older version of a thread with a newer one behind it in the batch is skipped.
                 Write::Thread { key, .. } if superseded(&batch[i + 1..], key) => Ok(()),
                 Write::Thread { key, messages } => store.cache_thread(key, messages),
