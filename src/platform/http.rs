@@ -35,7 +35,8 @@ pub fn client(timeout: Duration) -> reqwest::Client {
 
 /// Makes ring rustls' crypto for the process, before the first client: reqwest is built without
 /// a provider of its own and would panic without one. Once is enough; a later call finds it set.
-fn install_tls_provider() {
+/// Public for clients built elsewhere (the tests' own).
+pub fn install_tls_provider() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         // Err only when one is already installed, which is what this is for.
