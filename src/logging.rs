@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
 
 /// The file log, once started.
 pub struct Log {
@@ -41,18 +43,26 @@ pub fn init(state_dir: Option<PathBuf>) -> Log {
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LINES_BUFFERED)
         .finish(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HANDOFF_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let installed = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false);
+    let installed = tracing_subscriber::registry()
+        .with(filter(std::env::var("HANDOFF_LOG").ok().as_deref()))
+        .with(layer)
         .try_init()
         .is_ok();
     Log {
         guard: installed.then_some(guard),
         warning: None,
     }
+}
+
+/// What is logged: `HANDOFF_LOG`'s `level` or `target=level` directives, comma-separated
+/// (`debug`, `handoff=debug,hyper=warn`), else `info`. One that cannot be read is the default, as
+/// when unset: a typo in a variable is no reason to stop.
+fn filter(directives: Option<&str>) -> Targets {
+    directives
+        .filter(|d| !d.trim().is_empty())
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 /// Appends to the log, creating it readable by this user only (it can hold customers' names).
@@ -62,4 +72,30 @@ fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn reads_the_documented_directives() {
+        let debug = filter(Some("debug"));
+        assert!(debug.would_enable("handoff::sync", &Level::DEBUG));
+        assert!(!debug.would_enable("handoff::sync", &Level::TRACE));
+        let per_target = filter(Some("handoff=debug,hyper=warn"));
+        assert!(per_target.would_enable("handoff::platform::http", &Level::DEBUG));
+        assert!(!per_target.would_enable("hyper::proto", &Level::INFO));
+        assert!(!filter(Some("off")).would_enable("handoff", &Level::ERROR));
+    }
+
+    #[test]
+    fn anything_else_is_info() {
+        for unread in [None, Some(""), Some("handoff=loud"), Some("handoff=debug=trace")] {
+            let info = filter(unread);
+            assert!(info.would_enable("handoff", &Level::INFO), "{unread:?}");
+            assert!(!info.would_enable("handoff", &Level::DEBUG), "{unread:?}");
+        }
+    }
 }

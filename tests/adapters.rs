@@ -29,7 +29,7 @@ async fn raia_follows_every_page() {
     let pages = requests(&log, "GET", "/raia/external/conversations");
     assert!(pages.len() >= 2, "more than one page was read: {}", pages.len());
     // The sandbox's own count agrees with what the adapter gathered.
-    let total = reqwest::Client::new()
+    let total = common::http_client()
         .get(format!("{}/external/conversations?pageSize=1", h.raia_base()))
         .header("Agent-Secret-Key", &h.keys().raia)
         .send()
@@ -472,7 +472,7 @@ async fn reopen_on_each_platform_to_its_contract() {
         let body = &writes[0]["body"];
         match kind {
             PlatformKind::Raia => {
-                let states = reqwest::Client::new()
+                let states = common::http_client()
                     .get(format!("{}/external/conversations/states", h.raia_base()))
                     .header("Agent-Secret-Key", &h.keys().raia)
                     .send()

@@ -406,7 +406,7 @@ fn an_account_whose_key_could_not_be_read_says_why_nothing_can_be_done() {
     use handoff::domain::{ApiKey, PlatformKind};
     use handoff::platform::{self, AccountSettings};
     let settings = AccountSettings::new("volt", PlatformKind::Chatvolt, "http://127.0.0.1:9", ApiKey::new(""));
-    let keyless = platform::connect(settings, reqwest::Client::new());
+    let keyless = platform::connect(settings, common::http_client());
     let shown = handoff::tui::account(&*keyless, None, Connection::ReadingKey);
     assert!(shown.capabilities.send.is_yes(), "capabilities need no key");
     let t0 = fixtures::now();

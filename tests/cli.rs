@@ -343,7 +343,7 @@ async fn the_sandbox_command_serves_and_prints_a_working_config() {
         .trim_end_matches('/')
         .to_string();
     let base = url.trim_end_matches("/raia");
-    let answer = reqwest::Client::new()
+    let answer = common::http_client()
         .get(format!("{base}/raia/external/conversations"))
         .header("Agent-Secret-Key", "cli-raia-key")
         .send()

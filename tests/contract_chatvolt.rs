@@ -271,7 +271,7 @@ async fn a_signed_in_chatvolt_customer_is_the_customer_not_an_operator() {
     let p = adapter(settings(&h, PlatformKind::Chatvolt));
     let listing = p.list_conversations(None).await.unwrap();
     let (_, _, base, key) = common::fixtures::sandbox_account(&h, PlatformKind::Chatvolt);
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let mut signed_in = 0;
     for c in &listing.conversations {
         let raw: Value = client

@@ -28,7 +28,7 @@ async fn a_chatvolt_server_that_pages_shorter_than_asked_is_read_to_the_end() {
     assert!(all > 10, "{all}");
 
     // The first page as a server capping `limit` at 3 answers it: three, though 100 were asked.
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let short: Value = client
         .get(format!("{}/conversation?limit=3", h.chatvolt_base()))
         .bearer_auth(&h.keys().chatvolt)

@@ -14,7 +14,7 @@ const STATES: &str = "/raia/external/conversations/states";
 
 /// The sandbox's own states, as it serves them (an array).
 async fn sandbox_states(h: &handoff::sandbox::SandboxHandle) -> Vec<Value> {
-    reqwest::Client::new()
+    common::http_client()
         .get(format!("{}/external/conversations/states", h.raia_base()))
         .header("Agent-Secret-Key", &h.keys().raia)
         .send()
@@ -164,7 +164,7 @@ async fn a_voice_call_says_why_it_takes_no_reply() {
 async fn the_sandbox_leaves_out_what_the_spec_leaves_out() {
     let h = quiet(4).await;
     let id = create(&h, "raia", "Ann Lee", "ai", json!([])).await;
-    let raw: Value = reqwest::Client::new()
+    let raw: Value = common::http_client()
         .get(format!("{}/external/conversations/{id}", h.raia_base()))
         .header("Agent-Secret-Key", &h.keys().raia)
         .send()

@@ -80,7 +80,7 @@ async fn plant(h: &SandboxHandle) -> Vec<Planted> {
             });
         }
     }
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     for p in &planted {
         let text = &corpus[p.entry].text;
         let request = match p.kind {

@@ -27,7 +27,7 @@ fn raw(status: u16, body: &str) -> Value {
 /// What a test sees of the sandbox's API, authenticated as the binary would be.
 async fn api_get(h: &SandboxHandle, platform: &str, path: &str) -> String {
     let keys = h.keys();
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let req = match platform {
         "raia" => client
             .get(format!("{}{path}", h.raia_base()))

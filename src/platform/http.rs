@@ -22,6 +22,7 @@ const MAX_DETAIL: usize = 200;
 /// redirect: reqwest would carry a custom key header (raia's `Agent-Secret-Key`) to wherever
 /// a 3xx points, and re-post a reply on a 307/308.
 pub fn client(timeout: Duration) -> reqwest::Client {
+    install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -30,6 +31,17 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .build()
         // Building fails only if TLS cannot initialise, which no config can cause or fix.
         .expect("the HTTP client could not be built (TLS backend failed to initialise)")
+}
+
+/// Makes ring rustls' crypto for the process, before the first client: reqwest is built without
+/// a provider of its own and would panic without one. Once is enough; a later call finds it set.
+/// Public for clients built elsewhere (the tests' own).
+pub fn install_tls_provider() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Err only when one is already installed, which is what this is for.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// How an account authenticates.
@@ -358,6 +370,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_str(retry).unwrap());
         h
+    }
+
+    #[test]
+    fn the_client_brings_its_tls_provider() {
+        // reqwest carries no crypto of its own (`rustls-no-provider`): a client built without
+        // a provider installed would panic, or in a test build use aws-lc-rs, not what ships.
+        drop(client(Duration::from_secs(1)));
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider is installed");
+        assert_eq!(format!("{:?}", provider.secure_random), "Ring");
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn adapters(h: &SandboxHandle) -> Vec<Arc<dyn Platform>> {
 }
 
 pub async fn control(h: &SandboxHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let mut req = client.request(method, format!("{}/_sandbox/{path}", h.url()));
     if let Some(body) = body {
         req = req.json(&body);
@@ -153,4 +153,11 @@ pub fn endpoint_count(summary: &Value, platform: &str, endpoint: &str) -> u64 {
 /// All the requests of a summary to `platform`.
 pub fn platform_count(summary: &Value, platform: &str) -> u64 {
     summary["platforms"][platform]["total"].as_u64().unwrap_or(0)
+}
+
+/// A plain HTTP client for what the tests ask the sandbox themselves, with the process's TLS
+/// provider installed first (reqwest is built without one of its own; `platform::http`).
+pub fn http_client() -> reqwest::Client {
+    handoff::platform::http::install_tls_provider();
+    reqwest::Client::new()
 }

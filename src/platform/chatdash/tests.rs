@@ -42,6 +42,7 @@ fn adapter(experimental: bool) -> Chatdash {
         ApiKey::new("CD.k"),
     );
     settings.experimental_live_agent = experimental;
+    crate::platform::http::install_tls_provider();
     Chatdash::new(settings, reqwest::Client::new())
 }
 
