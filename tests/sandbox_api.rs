@@ -31,6 +31,7 @@ async fn start(opts: SandboxOptions) -> SandboxHandle {
 
 /// One client per test thread: building one costs ~30 ms (TLS roots), requests cost far less.
 fn http() -> Client {
+    handoff::platform::http::install_tls_provider();
     thread_local! {
         static CLIENT: Client = Client::builder()
             .no_proxy()
