@@ -2639,3 +2639,44 @@ fn resolved_conversations_stay_on_disk_until_their_view_shows_them() {
     assert_eq!(m.counts[&View::Resolved], 7);
     assert!(!m.conversations.contains_key(&key("a/r000")), "not shown, not held");
 }
+
+/// Issue 14: a first sync arriving while the Resolved view is open holds a few pages of it, not
+/// all of it; the rest waits in the cache for the cursor.
+#[test]
+fn a_sync_into_the_open_resolved_view_holds_a_few_pages_only() {
+    use handoff::app::archive::PAGE;
+    let mut m = fixtures::model(vec![account("a", true)]);
+    (m.width, m.height) = (120, 40);
+    m.archive = Some(Default::default());
+    let cmds = press(&mut m, "4");
+    let seq = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Store(Store::Resolved { seq, .. }) => Some(*seq),
+            _ => None,
+        })
+        .expect("the first page asked for");
+    // The cache is empty: the view has it all, until a sync brings thousands.
+    run(
+        &mut m,
+        Msg::ResolvedPage {
+            seq,
+            conversations: vec![],
+            total: None,
+            more: false,
+        },
+    );
+    let many: Vec<Conversation> = (0..20 * PAGE)
+        .map(|i| conv("a", &format!("r{i:05}"), Status::Resolved, i as i64))
+        .collect();
+    synced(&mut m, "a", many);
+    assert_eq!(m.conversations.len(), 5 * PAGE);
+    assert_eq!(m.counts[&View::Resolved], 20 * PAGE);
+    // Scrolling to the end asks the cache for the rest.
+    m.select_index(m.rows.len() - 1);
+    let cmds = special(&mut m, KeyCode::Down);
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Store(Store::Resolved { .. }))),
+        "{cmds:?}"
+    );
+}

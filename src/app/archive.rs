@@ -16,6 +16,8 @@ use std::collections::HashSet;
 
 /// Resolved conversations read per page.
 pub const PAGE: usize = 200;
+/// At most this many pages' worth are held for the view from what syncs bring.
+const HELD_PAGES: usize = 5;
 
 #[derive(Debug, Default)]
 pub struct Archive {
@@ -87,14 +89,17 @@ pub(super) fn holds(model: &mut Model, c: &Conversation) -> bool {
     if model.conversations.contains_key(&c.key) {
         return true;
     }
-    // The view shows the cache's order: one newer than the page's end belongs in it.
-    let in_page = archive.query.is_some()
-        && model.view == View::Resolved
-        && (!archive.more
-            || archive
-                .after
-                .as_ref()
-                .is_some_and(|a| After::of(c).queue_at <= a.queue_at));
+    if archive.query.is_none() || model.view != View::Resolved {
+        return false;
+    }
+    // The view shows the cache's order: one newer than the page's end belongs in it. A first
+    // sync arriving while the view is open would bring them all: past a few pages, the rest
+    // waits in the cache for the cursor.
+    if archive.page.len() >= HELD_PAGES * PAGE {
+        archive.more = true;
+        return false;
+    }
+    let in_page = !archive.more || (archive.after.as_ref()).is_some_and(|a| After::of(c).queue_at <= a.queue_at);
     if in_page {
         archive.page.insert(c.key.clone());
     }
@@ -127,11 +132,13 @@ pub(super) fn follow(model: &mut Model) -> Vec<Cmd> {
     }
     // Near the end of what is in: the next page.
     let near_end = model.cursor + 2 * model.list_capacity().max(1) >= model.rows.len();
-    match (&model.archive, &model.archive.as_ref().and_then(|a| a.query.clone())) {
-        (Some(a), Some(filter)) if model.view == View::Resolved && a.more && !a.asking && near_end => {
-            let after = a.after.clone();
-            let filter = filter.clone();
-            let archive = model.archive.as_mut().expect("checked above");
+    let shown = model.view == View::Resolved;
+    let Some(archive) = &mut model.archive else {
+        return vec![];
+    };
+    match &archive.query {
+        Some(filter) if shown && archive.more && !archive.asking && near_end => {
+            let (filter, after) = (filter.clone(), archive.after.clone());
             vec![ask(archive, filter, after)]
         }
         _ => vec![],
