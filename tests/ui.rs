@@ -1535,3 +1535,32 @@ fn the_counts_say_at_least_while_the_cache_is_read() {
     model.cache_reading = true;
     assert!(title(&model).contains(&format!("All ({all}+)")), "{}", title(&model));
 }
+
+/// Issue 14: with resolved conversations on disk, the Resolved pane counts all of them, not the
+/// page read so far, and its position counter too.
+#[test]
+fn the_resolved_pane_counts_what_is_on_disk_not_the_page_read() {
+    let mut model = fixtures::model(accounts());
+    (model.width, model.height) = (120, 40);
+    model.archive = Some(Default::default());
+    let resolved = |i: usize| Conversation {
+        status: handoff::domain::Status::Resolved,
+        updated_at: ago(i as i64 * 60),
+        ..fixtures::conversation("raia", &format!("r{i:03}"), handoff::domain::Status::Resolved)
+    };
+    if let Some(archive) = &mut model.archive {
+        archive.know((0..300).map(|i| key(&format!("raia/r{i:03}"))));
+    }
+    for i in 0..40 {
+        model
+            .conversations
+            .insert(key(&format!("raia/r{i:03}")), Box::new(resolved(i)));
+    }
+    model.view = View::Resolved;
+    model.refresh_rows();
+    model.select_index(0);
+    let terminal = render(&model, &theme(true), 120, 40);
+    let screen: String = format!("{}", terminal.backend());
+    assert!(screen.contains("Resolved (300)"), "{screen}");
+    assert!(screen.contains(" 1/300 "), "{screen}");
+}

@@ -25,20 +25,24 @@ const TIME_WIDTH: usize = 9;
 const MAX_ACCOUNT_WIDTH: usize = 12;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model, theme: &Theme, focused: bool) {
+    // How many the view has: its rows, or more where some are still on disk (resolved ones
+    // are read a page at a time).
+    let listed = model
+        .counts
+        .get(&model.view)
+        .copied()
+        .unwrap_or(0)
+        .max(model.rows.len());
     let title = vec![
         styled(model.view.title(), theme.bold),
-        Span::raw(format!(" ({})", model.rows.len())),
+        Span::raw(format!(" ({listed})")),
     ];
     let mut block = layout::pane(theme, focused, title, area.width);
     let capacity = screen::rows_in_pane(area.height);
     let top = first_visible(model, capacity);
     if model.rows.len() > capacity && !model.rows.is_empty() {
         // Where we are in a long list: the scrollbar of a list too long to draw.
-        let position = format!(
-            " {}/{} ",
-            model.cursor.saturating_add(1).min(model.rows.len()),
-            model.rows.len()
-        );
+        let position = format!(" {}/{} ", model.cursor.saturating_add(1).min(model.rows.len()), listed);
         // In the border's own style: it changes with every step, and a style of its own would
         // cost two SGR sequences each time.
         block = block.title_bottom(Line::from(position).right_aligned());
