@@ -2680,3 +2680,22 @@ fn a_sync_into_the_open_resolved_view_holds_a_few_pages_only() {
         "{cmds:?}"
     );
 }
+
+/// Issue 14: a conversation held when the last run stopped and resolved since is taken in, so
+/// the hold ends, though resolved conversations otherwise stay on disk.
+#[test]
+fn a_hold_resolved_while_away_ends_though_resolved_ones_stay_on_disk() {
+    let mut m = fixtures::model(vec![account("a", true)]);
+    m.archive = Some(Default::default());
+    m.restore_holds(vec![(key("a/held"), t0() - TimeDelta::hours(2))]);
+    synced(
+        &mut m,
+        "a",
+        vec![
+            conv("a", "held", Status::Resolved, 30),
+            conv("a", "other", Status::Resolved, 30),
+        ],
+    );
+    assert!(m.mine.is_empty(), "the hold ended");
+    assert!(!m.conversations.contains_key(&key("a/other")));
+}

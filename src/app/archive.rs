@@ -85,8 +85,9 @@ pub(super) fn holds(model: &mut Model, c: &Conversation) -> bool {
         return true;
     }
     archive.keys.insert(hash);
-    // Held already (resolved just now, or in the page): its copy is kept current.
-    if model.conversations.contains_key(&c.key) {
+    // Held already (resolved just now, or in the page): its copy is kept current. One this
+    // operator held is taken in too, so that the hold ends (resolved while we were away).
+    if model.conversations.contains_key(&c.key) || model.mine.contains_key(&c.key) {
         return true;
     }
     if archive.query.is_none() || model.view != View::Resolved {
