@@ -55,7 +55,7 @@ pub struct ResolvedPage {
 const RESOLVED: i64 = 4;
 
 /// Rows the filter (folded, as a `LIKE` pattern) lets through; an empty pattern lets all.
-const FILTERED: &str = "(?2 = '' OR COALESCE(folded, lower(json)) LIKE ?2 ESCAPE '\\')";
+const FILTERED: &str = "(?2 = '' OR folded LIKE ?2 ESCAPE '\\')";
 
 /// The first rows in the queue's order: the index walked in its order, stopping at the limit.
 /// Without `INDEXED BY` the planner picks the primary key for `account` and sorts the whole
@@ -165,7 +165,7 @@ impl Store {
         };
         let mut page = ResolvedPage::default();
         let mut statement = db.prepare(&format!(
-            "SELECT json FROM cached_conversations INDEXED BY cached_queue
+            "SELECT json FROM cached_conversations INDEXED BY cached_filter
              WHERE queue_rank = {RESOLVED} AND account IN (SELECT value FROM json_each(?1)) AND {FILTERED}
                AND (queue_at, account, conversation) > (?3, ?4, ?5)
              ORDER BY queue_at, account, conversation LIMIT ?6"
@@ -185,7 +185,7 @@ impl Store {
         if !filter.is_empty() && after.is_none() {
             let total: i64 = db.query_row(
                 &format!(
-                    "SELECT count(*) FROM cached_conversations
+                    "SELECT count(*) FROM cached_conversations INDEXED BY cached_filter
                      WHERE queue_rank = {RESOLVED} AND account IN (SELECT value FROM json_each(?1)) AND {FILTERED}"
                 ),
                 params![keep, pattern],

@@ -485,6 +485,22 @@ fn resolved_conversations_are_read_a_page_at_a_time() {
     assert_eq!(chloe.total, Some(3));
     // The filter's own `%` is a character, not a wildcard.
     assert_eq!(store.cache_resolved(&["raia"], "%", None, 10).unwrap().total, Some(0));
+    // The filter's count reads the index alone, not each row's JSON.
+    let plan: Vec<String> = store
+        .db()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM cached_conversations INDEXED BY cached_filter
+             WHERE queue_rank = 4 AND folded LIKE '%chloe%'",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|step| step.contains("COVERING INDEX cached_filter")),
+        "{plan:?}"
+    );
     let one = store.cached_conversation(&ConversationKey::new("raia", "r3")).unwrap();
     assert_eq!(one.map(|c| c.customer_name), Some("Ann".to_string()));
 }
