@@ -2699,3 +2699,43 @@ fn a_hold_resolved_while_away_ends_though_resolved_ones_stay_on_disk() {
     assert!(m.mine.is_empty(), "the hold ended");
     assert!(!m.conversations.contains_key(&key("a/other")));
 }
+
+/// Issue 14: with the Resolved view open on a page of the cache, one resolved just now shows at
+/// its top; an older one beyond the page waits in the cache.
+#[test]
+fn one_resolved_just_now_shows_at_the_top_of_the_open_resolved_view() {
+    use handoff::app::archive::PAGE;
+    let mut m = fixtures::model(vec![account("a", true)]);
+    (m.width, m.height) = (120, 40);
+    m.archive = Some(Default::default());
+    let seq = press(&mut m, "4")
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Store(Store::Resolved { seq, .. }) => Some(*seq),
+            _ => None,
+        })
+        .expect("the first page asked for");
+    let page = (0..PAGE)
+        .map(|i| conv("a", &format!("r{i:03}"), Status::Resolved, 10 + i as i64))
+        .collect();
+    run(
+        &mut m,
+        Msg::ResolvedPage {
+            seq,
+            conversations: page,
+            total: None,
+            more: true,
+        },
+    );
+    synced(
+        &mut m,
+        "a",
+        vec![
+            conv("a", "just-now", Status::Resolved, 0),
+            conv("a", "long-ago", Status::Resolved, 10_000),
+        ],
+    );
+    assert_eq!(m.rows.first(), Some(&key("a/just-now")));
+    assert!(!m.conversations.contains_key(&key("a/long-ago")));
+    assert_eq!(m.counts[&View::Resolved], PAGE + 2);
+}

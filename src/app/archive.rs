@@ -93,18 +93,20 @@ pub(super) fn holds(model: &mut Model, c: &Conversation) -> bool {
     if archive.query.is_none() || model.view != View::Resolved {
         return false;
     }
-    // The view shows the cache's order: one newer than the page's end belongs in it. A first
-    // sync arriving while the view is open would bring them all: past a few pages, the rest
-    // waits in the cache for the cursor.
-    if archive.page.len() >= HELD_PAGES * PAGE {
+    // The view shows the cache's order: one newer than the page's end belongs in it (a
+    // conversation resolved just now, at its top).
+    let newer = (archive.after.as_ref()).is_some_and(|a| After::of(c).queue_at <= a.queue_at);
+    if !newer && archive.more {
+        return false;
+    }
+    // Past the page's end with nothing after it: a first sync arriving while the view is open
+    // would bring them all; past a few pages, the rest waits in the cache for the cursor.
+    if !newer && archive.page.len() >= HELD_PAGES * PAGE {
         archive.more = true;
         return false;
     }
-    let in_page = !archive.more || (archive.after.as_ref()).is_some_and(|a| After::of(c).queue_at <= a.queue_at);
-    if in_page {
-        archive.page.insert(c.key.clone());
-    }
-    in_page
+    archive.page.insert(c.key.clone());
+    true
 }
 
 /// After every message: the pages the view and the filter need are asked for, and those no
