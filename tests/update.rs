@@ -2550,15 +2550,31 @@ fn the_cache_shows_its_first_rows_then_the_rest_without_moving_the_selection() {
     assert_eq!(m.account("a").unwrap().unconfirmed.len(), 4);
 }
 
+/// A model whose resolved conversations stay on disk, as the inbox's is while its cache is
+/// written.
+fn archived() -> Model {
+    let mut m = fixtures::model(vec![account("a", true)]);
+    (m.width, m.height) = (120, 40);
+    m.archive = Some(Default::default());
+    m
+}
+
+/// The last page of resolved conversations asked of the cache (a filter asks again at each
+/// key): its number, where it starts, its filter.
+fn asked(cmds: &[Cmd]) -> Option<(u64, Option<handoff::store::After>, String)> {
+    cmds.iter().rev().find_map(|c| match c {
+        Cmd::Store(Store::Resolved { seq, after, filter, .. }) => Some((*seq, after.clone(), filter.clone())),
+        _ => None,
+    })
+}
+
 /// Issue 14: while the cache is written, resolved conversations stay on disk: counted by key,
 /// read a page at a time when the Resolved view shows them (or a filter counts them), more as
 /// the cursor nears the end, released when the view is left; one still needed stays.
 #[test]
 fn resolved_conversations_stay_on_disk_until_their_view_shows_them() {
     use handoff::app::archive::PAGE;
-    let mut m = fixtures::model(vec![account("a", true)]);
-    (m.width, m.height) = (120, 40);
-    m.archive = Some(Default::default());
+    let mut m = archived();
     let resolved = |i: usize| conv("a", &format!("r{i:03}"), Status::Resolved, i as i64);
     let mut changed: Vec<Conversation> = (0..300).map(resolved).collect();
     changed.push(conv("a", "open", Status::Ai, 1));
@@ -2568,13 +2584,6 @@ fn resolved_conversations_stay_on_disk_until_their_view_shows_them() {
 
     // The view asks the cache for its first page, and holds what it gives.
     let cmds = press(&mut m, "4");
-    let asked = |cmds: &[Cmd]| {
-        // The last asked: a filter asks again at each key.
-        cmds.iter().rev().find_map(|c| match c {
-            Cmd::Store(Store::Resolved { seq, after, filter, .. }) => Some((*seq, after.clone(), filter.clone())),
-            _ => None,
-        })
-    };
     let (seq, after, filter) = asked(&cmds).expect("the first page asked for");
     assert_eq!((after, filter.as_str()), (None, ""));
     let page = |range: std::ops::Range<usize>| range.map(resolved).collect::<Vec<_>>();
@@ -2645,17 +2654,8 @@ fn resolved_conversations_stay_on_disk_until_their_view_shows_them() {
 #[test]
 fn a_sync_into_the_open_resolved_view_holds_a_few_pages_only() {
     use handoff::app::archive::PAGE;
-    let mut m = fixtures::model(vec![account("a", true)]);
-    (m.width, m.height) = (120, 40);
-    m.archive = Some(Default::default());
-    let cmds = press(&mut m, "4");
-    let seq = cmds
-        .iter()
-        .find_map(|c| match c {
-            Cmd::Store(Store::Resolved { seq, .. }) => Some(*seq),
-            _ => None,
-        })
-        .expect("the first page asked for");
+    let mut m = archived();
+    let (seq, ..) = asked(&press(&mut m, "4")).expect("the first page asked for");
     // The cache is empty: the view has it all, until a sync brings thousands.
     run(
         &mut m,
@@ -2705,16 +2705,8 @@ fn a_hold_resolved_while_away_ends_though_resolved_ones_stay_on_disk() {
 #[test]
 fn one_resolved_just_now_shows_at_the_top_of_the_open_resolved_view() {
     use handoff::app::archive::PAGE;
-    let mut m = fixtures::model(vec![account("a", true)]);
-    (m.width, m.height) = (120, 40);
-    m.archive = Some(Default::default());
-    let seq = press(&mut m, "4")
-        .iter()
-        .find_map(|c| match c {
-            Cmd::Store(Store::Resolved { seq, .. }) => Some(*seq),
-            _ => None,
-        })
-        .expect("the first page asked for");
+    let mut m = archived();
+    let (seq, ..) = asked(&press(&mut m, "4")).expect("the first page asked for");
     let page = (0..PAGE)
         .map(|i| conv("a", &format!("r{i:03}"), Status::Resolved, 10 + i as i64))
         .collect();

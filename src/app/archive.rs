@@ -25,20 +25,20 @@ pub struct Archive {
     keys: HashSet<u64>,
     hasher: std::collections::hash_map::RandomState,
     /// Those read from the cache for the view (released when it is left).
-    pub page: HashSet<ConversationKey>,
+    page: HashSet<ConversationKey>,
     /// What the pages shown were asked with: the filter, while the Resolved view shows them or
     /// a filter is counted; `None` while nothing of the cache is shown.
-    pub query: Option<String>,
+    query: Option<String>,
     /// The answer asked for last; older answers are dropped.
-    pub seq: u64,
+    seq: u64,
     /// A page is on its way.
-    pub asking: bool,
+    asking: bool,
     /// The cache has more after the last page.
-    pub more: bool,
+    more: bool,
     /// Where the last page ended.
-    pub after: Option<After>,
+    after: Option<After>,
     /// How many resolved conversations match the filter, as the cache counted them.
-    pub matching: Option<usize>,
+    matching: Option<usize>,
 }
 
 impl Archive {

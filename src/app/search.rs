@@ -10,6 +10,9 @@ use super::msg::{Cmd, Store};
 use super::{input, notice, thread};
 use crate::domain::{Conversation, ConversationKey};
 
+/// A hit on a conversation neither the inbox nor its cache has any more.
+const GONE: &str = "that conversation is no longer in the inbox";
+
 /// How many hits a query asks for: more than a screen, fewer than make a query slow.
 pub const HITS: usize = 100;
 
@@ -173,7 +176,7 @@ fn open_hit(model: &mut Model) -> Vec<Cmd> {
                 message: hit.message,
             })];
         }
-        notice(model, "that conversation is no longer in the inbox".into(), true);
+        notice(model, GONE.into(), true);
         return vec![];
     }
     open_found(model, hit.key, hit.message)
@@ -193,7 +196,7 @@ pub(super) fn on_cached_conversation(
         }
         Some(_) => {}
         None => {
-            notice(model, "that conversation is no longer in the inbox".into(), true);
+            notice(model, GONE.into(), true);
             return vec![];
         }
     }
