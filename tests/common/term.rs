@@ -61,15 +61,20 @@ impl Term {
         Term::start_with_env(dir, cols, rows, &[])
     }
 
+    /// As [`Term::start_in`], the program run by `wrapper` (e.g. `valgrind --tool=callgrind`).
+    pub fn start_wrapped(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, wrapper: &[&str]) -> Term {
+        Term::spawn(dir, cols, rows, &[], false, wrapper)
+    }
+
     /// As [`Term::start`], in the default theme's colours: no `NO_COLOR`, so what an operator's
     /// terminal gets by default is what is counted.
     pub fn start_with_colour(config: &str, cols: u16, rows: u16) -> Term {
-        Term::spawn(dir_with_config(config), cols, rows, &[], true)
+        Term::spawn(dir_with_config(config), cols, rows, &[], true, &[])
     }
 
     /// As [`Term::start_in`], with more environment for the program (e.g. its editor).
     pub fn start_with_env(dir: Arc<tempfile::TempDir>, cols: u16, rows: u16, env: &[(&str, &std::path::Path)]) -> Term {
-        Term::spawn(dir, cols, rows, env, false)
+        Term::spawn(dir, cols, rows, env, false, &[])
     }
 
     fn spawn(
@@ -78,6 +83,7 @@ impl Term {
         rows: u16,
         env: &[(&str, &std::path::Path)],
         colour: bool,
+        wrapper: &[&str],
     ) -> Term {
         let config_path = dir.path().join("config.toml");
         let pty = native_pty_system()
@@ -88,7 +94,16 @@ impl Term {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_handoff"));
+        let program = env!("CARGO_BIN_EXE_handoff");
+        let mut cmd = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut cmd = CommandBuilder::new(first);
+                cmd.args(rest);
+                cmd.arg(program);
+                cmd
+            }
+            None => CommandBuilder::new(program),
+        };
         cmd.env("HANDOFF_CONFIG", &config_path);
         cmd.env("HANDOFF_STATE_DIR", dir.path());
         cmd.env("XDG_CONFIG_HOME", dir.path());
