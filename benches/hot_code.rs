@@ -218,7 +218,8 @@ fn split_name(rest: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// The symbol as a section pattern, `None` for what the linker could not match by name. In a
+/// The symbol as a section name pattern (after `.text.`), `None` for what the linker could not
+/// match by name. In a
 /// v0 symbol the crate hashes (`Cs<base-62>_`) differ between profiles, and back-references
 /// (`B<base-62>_`) are offsets into the symbol, which move when a hash's length does: both are
 /// left to a wildcard. Identifiers (a length, then that many bytes) are copied as they are.
@@ -228,10 +229,10 @@ fn pattern(symbol: &str) -> Option<String> {
         return None;
     }
     let Some(v0) = symbol.strip_prefix("_R") else {
-        return Some(format!(".text.{symbol}"));
+        return Some(symbol.to_string());
     };
     let bytes = v0.as_bytes();
-    let mut out = String::from(".text._R");
+    let mut out = String::from("_R");
     let mut i = 0;
     // Up to the `_` that ends a base-62 number.
     let past_number = |from: usize| {
@@ -240,16 +241,24 @@ fn pattern(symbol: &str) -> Option<String> {
             .position(|&b| b == b'_')
             .map_or(bytes.len(), |n| from + n + 1)
     };
+    let digits = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
     while i < bytes.len() {
         match bytes[i] {
+            // An identifier: its length, a `_` if it starts with a digit or `_`, its bytes.
             b'0'..=b'9' => {
-                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-                let len: usize = v0[i..i + digits].parse().ok()?;
-                let mut end = i + digits;
+                let n = digits(i);
+                let len: usize = v0[i..i + n].parse().ok()?;
+                let mut end = i + n;
                 if bytes.get(end) == Some(&b'_') {
                     end += 1;
                 }
                 end = (end + len).min(bytes.len());
+                out.push_str(&v0[i..end]);
+                i = end;
+            }
+            // A disambiguator (`s_`, `s0_`, ...): a number, not an identifier's length.
+            b's' if bytes.get(i + 1 + digits(i + 1)) == Some(&b'_') => {
+                let end = past_number(i + 1);
                 out.push_str(&v0[i..end]);
                 i = end;
             }
@@ -278,12 +287,15 @@ fn layout(first: &BTreeSet<String>, after: &BTreeSet<String>) -> String {
          Written by `cargo bench --bench hot_code -- --write`; used by build.rs for release builds. */\n\
          SECTIONS\n{\n  .text.used :\n  {\n    /* Until the list is in. */\n",
     );
+    // A function LLVM thinks cold (`#[cold]`, or called only on a cold path) is in
+    // `.text.unlikely.NAME`; it ran all the same.
+    let rule = |p: &String| format!("    *(.text.{p} .text.unlikely.{p})\n");
     for p in &first {
-        s.push_str(&format!("    *({p})\n"));
+        s.push_str(&rule(p));
     }
     s.push_str("    /* The rest of a session. */\n");
     for p in after.difference(&first) {
-        s.push_str(&format!("    *({p})\n"));
+        s.push_str(&rule(p));
     }
     s.push_str("  }\n}\nINSERT BEFORE .text;\n");
     s
