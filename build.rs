@@ -1,8 +1,8 @@
 //! The shipped binary's code layout (issue 14). Every operator's process maps the binary's code,
 //! and the kernel reads it in 64 KB windows: code that runs scattered among code that never does
 //! keeps most of the binary resident. `layout/hot-code.ld` gathers the functions a session runs
-//! (those it runs until the list is in first) ahead of the rest; `cargo bench --bench hot_code`
-//! writes it. It only orders code, so a stale one costs memory, never correctness.
+//! (those it runs until the list is in first) ahead of the rest; `cargo bench --bench hot_code --
+//! --write` writes it. It only orders code, so a stale one costs memory, never correctness.
 
 use std::env;
 use std::path::Path;

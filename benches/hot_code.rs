@@ -9,8 +9,9 @@
 //!    and handing back, the filter, search, the message log, help.
 //!
 //! Functions are found by running the real binary under callgrind on a pseudo-terminal, and are
-//! named by their v0 symbols with the crate hashes left out (`.cargo/config.toml` turns v0 on),
-//! so the file fits release and bench builds alike and survives most changes. A function it does
+//! named by their v0 symbols with the crate hashes and back-references left to wildcards
+//! (`.cargo/config.toml` turns v0 on), so the file fits release and bench builds alike and
+//! survives most changes. A function it does
 //! not name is laid out as before: a stale file costs memory, never correctness.
 //!
 //! `cargo bench --bench hot_code -- --write` (needs valgrind; about five minutes). Without
@@ -170,8 +171,8 @@ fn quit(t: &mut Term) {
 /// The functions of `binary` a callgrind profile saw run (their symbols).
 fn functions(profile: &str, binary: &str) -> Vec<String> {
     let binary = std::fs::canonicalize(binary).unwrap_or_else(|_| PathBuf::from(binary));
-    // Valgrind names part of the binary `???` (its code is in two sections): only another
-    // file's code (libc's) is left out.
+    // Valgrind may name the binary's object `???` (seen with the layout in place): only
+    // another file's code (libc's) is left out.
     let ours = |path: &str| std::fs::canonicalize(path).map_or(true, |p| p == binary);
     // A name is given once, where its number first appears (`ob=(3) /path`, `cfn=(12) name`,
     // a call's target as well as a cost block's own), and then only by number.
