@@ -114,20 +114,7 @@ fn main() {
 /// Until the list shows conversations and the program has been quiet for a while.
 fn list_in(t: &Term) {
     t.wait_until("the list", PATIENCE, |s| s.contains("All (") && !s.contains("All (0)"));
-    settle(t);
-}
-
-/// Waits until the program has written nothing for [`QUIET`].
-fn settle(t: &Term) {
-    let start = Instant::now();
-    let (mut seen, mut since) = (t.written(), Instant::now());
-    while since.elapsed() < QUIET && start.elapsed() < PATIENCE {
-        std::thread::sleep(Duration::from_millis(50));
-        let now = t.written();
-        if now != seen {
-            (seen, since) = (now, Instant::now());
-        }
-    }
+    t.settle(QUIET, PATIENCE);
 }
 
 /// Callgrind writes what ran so far (`cg.PID.1`) and counts afresh.
@@ -153,13 +140,13 @@ fn session(t: &mut Term) {
     ];
     for keys in steps {
         t.type_now(keys);
-        settle(t);
+        t.settle(QUIET, PATIENCE);
     }
 }
 
 fn quit(t: &mut Term) {
     t.type_now("\x1b");
-    settle(t);
+    t.settle(QUIET, PATIENCE);
     t.type_now("q");
     let start = Instant::now();
     while t.running() && start.elapsed() < PATIENCE {

@@ -65,7 +65,7 @@ fn main() {
         false => Term::start(&config, COLS, ROWS),
     };
     let cold = first_screen(&t, started);
-    settle(&t, Duration::from_secs(2), Duration::from_secs(120));
+    t.settle(Duration::from_secs(2), Duration::from_secs(120));
     let rss = rss_kib(&t);
     let title = t.lines()[0].trim_end().to_string();
 
@@ -140,7 +140,7 @@ fn start_from_cache(t: &Term) -> Duration {
     let started = Instant::now();
     let mut again = t.restart();
     let shown = first_screen(&again, started);
-    settle(&again, QUIET, Duration::from_secs(30));
+    again.settle(QUIET, Duration::from_secs(30));
     term::kill_9(&again);
     term::wait_exit(&mut again);
     shown
@@ -158,19 +158,6 @@ fn first_screen(t: &Term, started: Instant) -> Duration {
     }
 }
 
-/// Waits until the program has written nothing for `quiet` (at most `within`).
-fn settle(t: &Term, quiet: Duration, within: Duration) {
-    let start = Instant::now();
-    let (mut seen, mut since) = (t.written(), Instant::now());
-    while since.elapsed() < quiet && start.elapsed() < within {
-        std::thread::sleep(Duration::from_millis(5));
-        let now = t.written();
-        if now != seen {
-            (seen, since) = (now, Instant::now());
-        }
-    }
-}
-
 /// Types `keys` and returns how many bytes the program wrote in answer.
 fn step(t: &mut Term, keys: &str) -> usize {
     let before = t.written();
@@ -180,7 +167,7 @@ fn step(t: &mut Term, keys: &str) -> usize {
     while t.written() == before && start.elapsed() < Duration::from_secs(1) {
         std::thread::sleep(Duration::from_millis(2));
     }
-    settle(t, QUIET, Duration::from_secs(5));
+    t.settle(QUIET, Duration::from_secs(5));
     t.written() - before
 }
 

@@ -216,6 +216,20 @@ impl Term {
         self.writer.flush().unwrap();
     }
 
+    /// Waits until the program has written nothing for `quiet` (at most `within`): it has
+    /// finished answering.
+    pub fn settle(&self, quiet: Duration, within: Duration) {
+        let start = Instant::now();
+        let (mut seen, mut since) = (self.written(), Instant::now());
+        while since.elapsed() < quiet && start.elapsed() < within {
+            std::thread::sleep(Duration::from_millis(5));
+            let now = self.written();
+            if now != seen {
+                (seen, since) = (now, Instant::now());
+            }
+        }
+    }
+
     pub fn written(&self) -> usize {
         self.bytes.lock().unwrap().len()
     }
